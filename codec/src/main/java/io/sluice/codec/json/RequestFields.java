@@ -1,0 +1,18 @@
+package io.sluice.codec.json;
+
+/**
+ * The top-level fields of a request body that Sluice routes on and edits, with where they lie, so an edit can
+ * splice bytes instead of re-serialising the body. Offsets count from the body's first byte; an absent field is
+ * null.
+ *
+ * @param objectStart        the offset of the body's opening brace
+ * @param model              the model name, decoded
+ * @param modelValue         the model's string token, quotes included
+ * @param stream             whether {@code stream} is the literal {@code true}
+ * @param streamOptions      the {@code stream_options} value
+ * @param streamOptionsEmpty whether {@code stream_options} is an object with no fields
+ * @param includeUsage       the {@code stream_options.include_usage} value
+ */
+public record RequestFields(int objectStart, String model, JsonValue modelValue, boolean stream,
+                            JsonValue streamOptions, boolean streamOptionsEmpty, JsonValue includeUsage) {
+}

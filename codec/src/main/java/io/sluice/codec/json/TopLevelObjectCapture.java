@@ -1,0 +1,125 @@
+package io.sluice.codec.json;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
+import io.sluice.codec.CaptureBuffer;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Copies the object value of one named top-level field out of a JSON document that passes by in pieces, such as
+ * {@code "usage":{...}} at the end of a chat completion.
+ *
+ * <p>It tracks only depth and string state, byte by byte with absolute reads, so the document flows on to the
+ * client untouched and nothing but the captured value is kept. Keys are compared as raw bytes, so a key written
+ * with escapes is not recognised. A value that is not an object, or is larger than the capture's limit, yields
+ * nothing. One instance per document; not thread-safe.
+ */
+public final class TopLevelObjectCapture implements ByteProcessor {
+    private enum Phase { SEARCH, AFTER_KEY, BEFORE_VALUE, CAPTURING, DONE }
+
+    private final byte[] key;
+    private final CaptureBuffer capture;
+    private Phase phase = Phase.SEARCH;
+    private int depth;
+    private boolean inString;
+    private boolean escaped;
+    private boolean expectKey;
+    private int keyMatch = -1;
+
+    public TopLevelObjectCapture(String key, CaptureBuffer capture) {
+        this.key = key.getBytes(StandardCharsets.UTF_8);
+        this.capture = capture;
+        capture.reset();
+    }
+
+    /** Feeds the bytes {@code [from, to)} of {@code buf}. */
+    public void feed(ByteBuf buf, int from, int to) {
+        if (phase != Phase.DONE && from < to) {
+            buf.forEachByte(from, to - from, this);
+        }
+    }
+
+    /** Whether the whole value was captured; its bytes are then in the capture buffer. */
+    public boolean captured() {
+        return phase == Phase.DONE && !capture.isEmpty();
+    }
+
+    @Override
+    public boolean process(byte b) {
+        if (phase == Phase.BEFORE_VALUE && !isSpace(b)) {
+            if (b != '{') {
+                return finish(false);
+            }
+            phase = Phase.CAPTURING;
+        }
+        if (phase == Phase.CAPTURING && !capture.append(b)) {
+            return finish(false);
+        }
+        if (inString) {
+            inString(b);
+            return true;
+        }
+        switch (b) {
+            case '"' -> {
+                inString = true;
+                if (depth == 1 && expectKey && phase == Phase.SEARCH) {
+                    keyMatch = 0;
+                }
+                expectKey = false;
+            }
+            case '{', '[' -> {
+                depth++;
+                expectKey = depth == 1 && b == '{';
+            }
+            case '}', ']' -> {
+                depth--;
+                if (phase == Phase.CAPTURING && depth == 1) {
+                    return finish(true);
+                }
+            }
+            case ',' -> expectKey = depth == 1;
+            case ':' -> {
+                if (phase == Phase.AFTER_KEY) {
+                    phase = Phase.BEFORE_VALUE;
+                }
+            }
+            default -> {
+                if (phase == Phase.AFTER_KEY && !isSpace(b)) {
+                    phase = Phase.SEARCH;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void inString(byte b) {
+        if (escaped) {
+            escaped = false;
+            keyMatch = -1;
+        } else if (b == '\\') {
+            escaped = true;
+            keyMatch = -1;
+        } else if (b == '"') {
+            inString = false;
+            if (keyMatch == key.length) {
+                phase = Phase.AFTER_KEY;
+            }
+            keyMatch = -1;
+        } else if (keyMatch >= 0) {
+            keyMatch = keyMatch < key.length && key[keyMatch] == b ? keyMatch + 1 : -1;
+        }
+    }
+
+    private boolean finish(boolean success) {
+        if (!success) {
+            capture.reset();
+        }
+        phase = Phase.DONE;
+        return false;
+    }
+
+    private static boolean isSpace(byte b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+    }
+}

@@ -1,0 +1,119 @@
+package io.sluice.codec.json;
+
+import com.fasterxml.jackson.core.JsonToken;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.sluice.testkit.Splits;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RequestScannerTest {
+
+    @Test
+    void findsModelStreamAndStreamOptionsWithTheirBytes() throws Exception {
+        final String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"model: \\\"x\\\"\"}],"
+                + " \"model\" : \"gpt-4o\", \"stream\":true,\"stream_options\":{\"include_usage\":false,\"x\":1}}";
+        final RequestFields fields = scan(body);
+        assertEquals(0, fields.objectStart());
+        assertEquals("gpt-4o", fields.model());
+        assertEquals("\"gpt-4o\"", text(body, fields.modelValue()));
+        assertTrue(fields.stream());
+        assertEquals("{\"include_usage\":false,\"x\":1}", text(body, fields.streamOptions()));
+        assertFalse(fields.streamOptionsEmpty());
+        assertEquals(JsonToken.VALUE_FALSE, fields.includeUsage().kind());
+        assertEquals("false", text(body, fields.includeUsage()));
+    }
+
+    @Test
+    void decodesEscapedModelNamesButSpansTheRawToken() throws Exception {
+        final String body = "  {\"model\":\"gp\\u0074-\\\"4\\\"\",\"stream\":false}";
+        final RequestFields fields = scan(body);
+        assertEquals(2, fields.objectStart());
+        assertEquals("gpt-\"4\"", fields.model());
+        assertEquals("\"gp\\u0074-\\\"4\\\"\"", text(body, fields.modelValue()));
+        assertFalse(fields.stream());
+    }
+
+    @Test
+    void spansScalarAndEmptyStreamOptions() throws Exception {
+        final String nullOptions = "{\"model\":\"m\",\"stream_options\":null ,\"stream\":true}";
+        assertEquals("null", text(nullOptions, scan(nullOptions).streamOptions()));
+        final String empty = "{\"model\":\"m\",\"stream_options\":{ },\"stream\":true}";
+        final RequestFields fields = scan(empty);
+        assertEquals("{ }", text(empty, fields.streamOptions()));
+        assertTrue(fields.streamOptionsEmpty());
+        assertNull(fields.includeUsage());
+        final String number = "{\"stream_options\":{\"include_usage\":12},\"model\":\"m\"}";
+        assertEquals("12", text(number, scan(number).includeUsage()));
+    }
+
+    @Test
+    void absentFieldsAreNull() throws Exception {
+        final RequestFields fields = scan("{\"input\":\"hello\"}");
+        assertNull(fields.model());
+        assertNull(fields.modelValue());
+        assertNull(fields.streamOptions());
+        assertFalse(fields.stream());
+    }
+
+    @Test
+    void givesTheSameAnswerForABodyInManyBuffers() throws Exception {
+        final String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"" + "long ".repeat(3000)
+                + "\"}],\"model\":\"llama\",\"stream\":true}";
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        final CompositeByteBuf composite = Unpooled.compositeBuffer(Integer.MAX_VALUE);
+        for (byte[] piece : Splits.pieces(bytes, 7)) {
+            composite.addComponent(true, Unpooled.wrappedBuffer(piece));
+        }
+        try {
+            final RequestFields fields = RequestScanner.scan(composite);
+            assertEquals("llama", fields.model());
+            assertEquals("\"llama\"", text(body, fields.modelValue()));
+            assertEquals(0, composite.readerIndex(), "the scan leaves the buffer's indexes alone");
+        } finally {
+            composite.release();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "   ", "[1,2]", "\"model\"", "{\"model\":\"a\"", "{\"model\":\"a\"} x",
+            "{\"model\":\"a\"}{}", "{model:\"a\"}", "{\"model\":\"a\",}", "{\"model\":7}",
+            "{\"model\":\"a\",\"model\":\"b\"}", "{\"stream\":true,\"stream\":false,\"model\":\"a\"}",
+            "{\"model\":\"a\",\"stream_options\":{\"include_usage\":true,\"include_usage\":false}}"})
+    void rejectsWhatIsNotOneRoutableObject(String body) {
+        final MalformedRequestException e = assertThrows(MalformedRequestException.class, () -> scan(body));
+        assertFalse(e.getMessage().isBlank());
+    }
+
+    @Test
+    void rejectsNestingDeepEnoughToHurt() {
+        final String body = "{\"model\":\"a\",\"x\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
+        assertThrows(MalformedRequestException.class, () -> scan(body));
+    }
+
+    static RequestFields scan(String body) throws MalformedRequestException {
+        final ByteBuf buf = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        try {
+            return RequestScanner.scan(buf);
+        } finally {
+            buf.release();
+        }
+    }
+
+    static String text(String body, JsonValue value) {
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return new String(bytes, value.start(), value.end() - value.start(), StandardCharsets.UTF_8);
+    }
+
+}

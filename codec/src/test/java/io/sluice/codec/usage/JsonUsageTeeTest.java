@@ -1,0 +1,65 @@
+package io.sluice.codec.usage;
+
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
+import io.sluice.testkit.Splits;
+import io.sluice.testkit.WireSamples;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class JsonUsageTeeTest {
+
+    static Stream<Arguments> bodies() {
+        return Stream.of(
+                Arguments.of("openai_chat_nonstream.json", new Usage(209, 13, 222, 0, 0)),
+                Arguments.of("openai_chat_nonstream_tool_calls_normalized.json", new Usage(162, 219, 381, 0, 192)),
+                Arguments.of("azure_chat_nonstream_normalized.json", new Usage(8, 271, 279, 0, 192)),
+                Arguments.of("openai_embeddings_base64_normalized.json", new Usage(5, 0, 5, 0, 0)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("bodies")
+    void readsTopLevelUsageWhereverTheBodyIsCut(String sample, Usage expected) {
+        final byte[] bytes = WireSamples.bytes(sample);
+        for (List<byte[]> split : Splits.all(bytes, sample.hashCode())) {
+            assertEquals(expected, run(split), sample);
+        }
+    }
+
+    @Test
+    void ignoresNestedUsageKeysAndKeysInsideStrings() {
+        final String body = "{\"choices\":[{\"message\":{\"content\":\"\\\"usage\\\":{}\",\"usage\":{\"prompt_tokens\":7}}}],"
+                + "\"note\":\"usage\",\"usage\" : {\"prompt_tokens\":3,\"completion_tokens\":4,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":2}},\"tail\":[1,{\"usage\":{}}]}";
+        assertEquals(new Usage(3, 4, 7, 2, 0), run(List.of(body.getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @Test
+    void errorsAndNonJsonBodiesHaveNoUsage() {
+        assertNull(run(List.of(WireSamples.bytes("openai_error_429_rate_limit.json"))));
+        assertNull(run(List.of("<html>502 Bad Gateway</html>".getBytes(StandardCharsets.UTF_8))));
+        assertNull(run(List.of("{\"usage\":null}".getBytes(StandardCharsets.UTF_8))));
+    }
+
+    private static Usage run(List<byte[]> pieces) {
+        final JsonUsageTee tee = new JsonUsageTee();
+        for (byte[] piece : pieces) {
+            final ByteBuf buf = Unpooled.wrappedBuffer(piece);
+            try {
+                tee.onContent(buf);
+            } finally {
+                buf.release();
+            }
+        }
+        return tee.usage();
+    }
+}
