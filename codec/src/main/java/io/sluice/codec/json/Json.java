@@ -2,6 +2,7 @@ package io.sluice.codec.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 /** The one jackson-core factory of Sluice: thread-safe, shared, with limits fit for LLM request bodies. */
 public final class Json {
@@ -17,5 +18,15 @@ public final class Json {
             .build();
 
     private Json() {
+    }
+
+    /** A string as a JSON string token in UTF-8: quoted, with what must be escaped escaped. */
+    public static byte[] quotedUtf8(String value) {
+        final byte[] escaped = JsonStringEncoder.getInstance().quoteAsUTF8(value);
+        final byte[] quoted = new byte[escaped.length + 2];
+        quoted[0] = '"';
+        System.arraycopy(escaped, 0, quoted, 1, escaped.length);
+        quoted[quoted.length - 1] = '"';
+        return quoted;
     }
 }

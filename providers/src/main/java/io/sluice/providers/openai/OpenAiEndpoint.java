@@ -1,0 +1,42 @@
+package io.sluice.providers.openai;
+
+/**
+ * The OpenAI API operations Sluice proxies, each with its path below the API's base ({@code /v1} on OpenAI).
+ */
+public enum OpenAiEndpoint {
+    CHAT_COMPLETIONS("/chat/completions", true),
+    COMPLETIONS("/completions", true),
+    EMBEDDINGS("/embeddings", false),
+    RESPONSES("/responses", false);
+
+    private final String path;
+    private final boolean takesStreamOptions;
+
+    OpenAiEndpoint(String path, boolean takesStreamOptions) {
+        this.path = path;
+        this.takesStreamOptions = takesStreamOptions;
+    }
+
+    /** The path below the API base, such as {@code /chat/completions}. */
+    public String path() {
+        return path;
+    }
+
+    /**
+     * Whether a stream reports usage only when asked through {@code stream_options.include_usage}. The Responses
+     * API always reports it, in {@code response.completed}.
+     */
+    public boolean takesStreamOptions() {
+        return takesStreamOptions;
+    }
+
+    /** The operation at {@code path} below the API base, or null. */
+    public static OpenAiEndpoint forPath(String path) {
+        for (OpenAiEndpoint endpoint : values()) {
+            if (endpoint.path.equals(path)) {
+                return endpoint;
+            }
+        }
+        return null;
+    }
+}
