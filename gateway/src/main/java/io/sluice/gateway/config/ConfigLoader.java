@@ -1,0 +1,231 @@
+package io.sluice.gateway.config;
+
+import io.sluice.providers.ProviderType;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads the YAML config file into a checked {@link SluiceConfig}. Every problem is a {@link ConfigException} whose
+ * one-line message names the field, so start-up can stop with it.
+ */
+public final class ConfigLoader {
+    private static final Pattern PROVIDER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final String DEFAULT_DEMO_REPLY = "Hello! This is the Sluice demo model streaming through the "
+            + "gateway. Point a provider in conf/sluice.yaml at a real model server to get real answers.";
+
+    private ConfigLoader() {
+    }
+
+    /** Reads {@code file}, with {@code ${VAR}} from {@code environment} and a {@code .env} file beside it. */
+    public static SluiceConfig load(Path file, Map<String, String> environment) {
+        final String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(file + ": cannot read the config file (" + e.getMessage() + ")");
+        }
+        final Path dir = file.toAbsolutePath().getParent();
+        return parse(text, file.toString(), EnvResolver.forConfigDir(dir, environment), dir);
+    }
+
+    /** Parses config text; {@code source} names it in errors and {@code dir} resolves relative file paths. */
+    public static SluiceConfig parse(String text, String source, EnvResolver env, Path dir) {
+        final Object tree;
+        try {
+            tree = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+        } catch (MarkedYAMLException e) {
+            throw new ConfigException(source + ":" + (e.getProblemMark().getLine() + 1) + ": not valid YAML ("
+                    + e.getProblem() + ")");
+        } catch (YAMLException e) {
+            throw new ConfigException(source + ": not valid YAML (" + e.getMessage() + ")");
+        }
+        final ConfigNode root = new ConfigNode("", tree, env).allowOnly("server", "usage", "providers");
+        final List<SluiceConfig.Provider> providers = providers(root, dir);
+        if (providers.isEmpty()) {
+            throw new ConfigException("providers: at least one provider is required");
+        }
+        return new SluiceConfig(server(root.child("server")), usage(root.child("usage")), providers);
+    }
+
+    private static SluiceConfig.Server server(ConfigNode node) {
+        node.allowOnly("host", "port", "threads", "transport", "allocator", "max_request_bytes", "max_header_bytes",
+                "idle_timeout");
+        final long maxRequest = node.bytes("max_request_bytes", 100L << 20);
+        if (maxRequest < 1 || maxRequest > Integer.MAX_VALUE) {
+            throw new ConfigException(node.field("max_request_bytes") + ": must be between 1 byte and 2GiB");
+        }
+        final long maxHeader = node.bytes("max_header_bytes", 16 << 10);
+        if (maxHeader < 1024 || maxHeader > 1 << 20) {
+            throw new ConfigException(node.field("max_header_bytes") + ": must be between 1KiB and 1MiB");
+        }
+        return new SluiceConfig.Server(
+                node.string("host", "127.0.0.1"),
+                node.integer("port", 8080, 0, 65535),
+                node.integer("threads", 0, 0, 1024),
+                node.choice("transport", "auto", "auto", "epoll", "nio"),
+                node.choice("allocator", "pooled", "pooled", "adaptive", "unpooled"),
+                maxRequest,
+                (int) maxHeader,
+                positive(node, "idle_timeout", Duration.ofSeconds(60)));
+    }
+
+    private static SluiceConfig.Usage usage(ConfigNode node) {
+        node.allowOnly("queue", "log");
+        return new SluiceConfig.Usage(node.integer("queue", 10_000, 1, 10_000_000), node.bool("log", true));
+    }
+
+    private static List<SluiceConfig.Provider> providers(ConfigNode root, Path dir) {
+        final List<SluiceConfig.Provider> providers = new ArrayList<>();
+        final Set<String> ids = new HashSet<>();
+        final Map<String, String> modelOwners = new HashMap<>();
+        for (ConfigNode node : root.children("providers")) {
+            final SluiceConfig.Provider provider = provider(node, dir);
+            if (!ids.add(provider.id())) {
+                throw new ConfigException(node.field("id") + ": '" + provider.id() + "' is used by another provider");
+            }
+            for (String model : provider.models().keySet()) {
+                final String owner = modelOwners.putIfAbsent(model, provider.id());
+                if (owner != null) {
+                    throw new ConfigException(node.field("models") + "." + model + ": already served by provider '"
+                            + owner + "'");
+                }
+            }
+            providers.add(provider);
+        }
+        return providers;
+    }
+
+    private static SluiceConfig.Provider provider(ConfigNode node, Path dir) {
+        node.allowOnly("id", "type", "api_key", "endpoints", "models", "timeouts", "pool", "tls", "include_usage",
+                "demo");
+        final String id = node.requiredString("id");
+        if (!PROVIDER_ID.matcher(id).matches()) {
+            throw new ConfigException(node.field("id") + ": '" + id + "' must be letters, digits, '.', '_' or '-'");
+        }
+        final String typeName = node.requiredString("type").toLowerCase(Locale.ROOT);
+        final ProviderType type = ProviderType.fromConfigName(typeName);
+        if (type == null) {
+            throw new ConfigException(node.field("type") + ": unknown provider type '" + typeName + "'");
+        }
+        final Map<String, String> models = node.stringMap("models");
+        if (models.isEmpty()) {
+            throw new ConfigException(node.field("models") + ": name at least one model (public: backend)");
+        }
+        if (type != ProviderType.DEMO && node.has("demo")) {
+            throw new ConfigException(node.field("demo") + ": only a provider of type demo takes demo settings");
+        }
+        return new SluiceConfig.Provider(id, type, blankToNull(node.string("api_key", null)), endpoints(node, type),
+                models, timeouts(node.child("timeouts")), pool(node.child("pool")), tls(node.child("tls"), dir),
+                node.bool("include_usage", true), type == ProviderType.DEMO ? demo(node.child("demo")) : null);
+    }
+
+    private static List<URI> endpoints(ConfigNode node, ProviderType type) {
+        final List<String> urls = node.strings("endpoints");
+        if (type == ProviderType.DEMO) {
+            if (!urls.isEmpty()) {
+                throw new ConfigException(node.field("endpoints") + ": the demo provider runs inside the gateway");
+            }
+            return List.of();
+        }
+        if (urls.isEmpty()) {
+            if (type.defaultBaseUrl() == null) {
+                throw new ConfigException(node.field("endpoints") + ": a " + type.configName()
+                        + " provider needs at least one endpoint URL");
+            }
+            return List.of(type.defaultBaseUrl());
+        }
+        final List<URI> endpoints = new ArrayList<>();
+        for (int i = 0; i < urls.size(); i++) {
+            endpoints.add(endpointUrl(node.field("endpoints") + "[" + i + "]", urls.get(i)));
+        }
+        return endpoints;
+    }
+
+    private static URI endpointUrl(String field, String text) {
+        final URI uri;
+        try {
+            uri = new URI(text.strip());
+        } catch (URISyntaxException e) {
+            throw new ConfigException(field + ": '" + text + "' is not a URL");
+        }
+        final String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw new ConfigException(field + ": '" + text + "' must be an http:// or https:// URL with a host");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+            throw new ConfigException(field + ": '" + text + "' must not have a query, fragment or user info");
+        }
+        return uri;
+    }
+
+    private static SluiceConfig.Timeouts timeouts(ConfigNode node) {
+        node.allowOnly("connect", "first_byte", "idle", "total");
+        return new SluiceConfig.Timeouts(
+                positive(node, "connect", Duration.ofSeconds(5)),
+                positive(node, "first_byte", Duration.ofSeconds(120)),
+                positive(node, "idle", Duration.ofSeconds(120)),
+                positive(node, "total", Duration.ofMinutes(30)));
+    }
+
+    private static SluiceConfig.Pool pool(ConfigNode node) {
+        node.allowOnly("max_connections", "max_waiters", "idle_timeout");
+        return new SluiceConfig.Pool(
+                node.integer("max_connections", 1024, 1, 1_000_000),
+                node.integer("max_waiters", 4096, 0, 1_000_000),
+                positive(node, "idle_timeout", Duration.ofSeconds(4)));
+    }
+
+    private static SluiceConfig.Tls tls(ConfigNode node, Path dir) {
+        node.allowOnly("verify", "ca");
+        final String ca = node.string("ca", null);
+        Path caFile = null;
+        if (ca != null) {
+            caFile = dir == null ? Path.of(ca) : dir.resolve(ca);
+            if (!Files.isReadable(caFile)) {
+                throw new ConfigException(node.field("ca") + ": cannot read " + caFile);
+            }
+        }
+        return new SluiceConfig.Tls(node.bool("verify", true), caFile);
+    }
+
+    private static SluiceConfig.Demo demo(ConfigNode node) {
+        node.allowOnly("token_delay", "reply");
+        final Duration delay = node.duration("token_delay", Duration.ofMillis(20));
+        final String reply = node.string("reply", DEFAULT_DEMO_REPLY);
+        if (reply.isBlank()) {
+            throw new ConfigException(node.field("reply") + ": must not be empty");
+        }
+        return new SluiceConfig.Demo(delay, reply);
+    }
+
+    private static Duration positive(ConfigNode node, String key, Duration fallback) {
+        final Duration value = node.duration(key, fallback);
+        if (value.isZero()) {
+            throw new ConfigException(node.field(key) + ": must be more than zero");
+        }
+        return value;
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+}

@@ -1,0 +1,56 @@
+package io.sluice.gateway.config;
+
+import io.sluice.providers.ProviderType;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration, as read and checked from one YAML file. Immutable; see conf/sluice.yaml for every
+ * field with its default.
+ */
+public record SluiceConfig(Server server, Usage usage, List<Provider> providers) {
+
+    /** The listening side. */
+    public record Server(String host, int port, int threads, String transport, String allocator,
+                         long maxRequestBytes, int maxHeaderBytes, Duration idleTimeout) {
+    }
+
+    /** Where usage records go: a bounded queue, then the sinks. */
+    public record Usage(int queue, boolean log) {
+    }
+
+    /**
+     * One backend provider.
+     *
+     * @param models       public model name to the backend's model name
+     * @param includeUsage whether streams are made to report usage with {@code stream_options.include_usage}
+     */
+    public record Provider(String id, ProviderType type, String apiKey, List<URI> endpoints,
+                           Map<String, String> models, Timeouts timeouts, Pool pool, Tls tls,
+                           boolean includeUsage, Demo demo) {
+    }
+
+    /** Upstream time limits: to connect, to the first response byte, between chunks, and for the whole exchange. */
+    public record Timeouts(Duration connect, Duration firstByte, Duration idle, Duration total) {
+    }
+
+    /**
+     * Upstream connection pool limits per endpoint.
+     *
+     * @param idleTimeout how long an unused connection is kept; keep it below the backend's keep-alive timeout
+     */
+    public record Pool(int maxConnections, int maxWaiters, Duration idleTimeout) {
+    }
+
+    /** How an https backend is trusted: a CA file, the JDK's trust store, or (for tests only) not at all. */
+    public record Tls(boolean verify, Path ca) {
+    }
+
+    /** The built-in demo model: its pace and its answer. */
+    public record Demo(Duration tokenDelay, String reply) {
+    }
+}
