@@ -1,0 +1,88 @@
+package io.sluice.gateway.usage;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Takes usage records off the event loops and hands them to the sinks on one thread of its own.
+ *
+ * <p>{@link #report} never blocks: the queue is bounded, and when it is full the record is dropped, counted and
+ * warned about, because a slow sink must not slow the streams. Closing drains what is queued, then stops.
+ */
+public final class UsageReporter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UsageReporter.class);
+    private static final int BATCH = 256;
+
+    private final BlockingQueue<UsageRecord> queue;
+    private final List<UsageSink> sinks;
+    private final Thread thread;
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile boolean closing;
+
+    public UsageReporter(int capacity, List<UsageSink> sinks) {
+        this.queue = new ArrayBlockingQueue<>(capacity);
+        this.sinks = List.copyOf(sinks);
+        this.thread = new Thread(this::run, "sluice-usage");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    /** Queues a record; called on event loops. */
+    public void report(UsageRecord record) {
+        if (!queue.offer(record)) {
+            final long total = dropped.incrementAndGet();
+            if (Long.bitCount(total) == 1) {
+                LOG.warn("usage queue full: {} usage records dropped so far", total);
+            }
+        }
+    }
+
+    /** How many records were dropped because the queue was full. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    private void run() {
+        final List<UsageRecord> batch = new ArrayList<>(BATCH);
+        while (!closing || !queue.isEmpty()) {
+            try {
+                final UsageRecord first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, BATCH - 1);
+                deliver(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void deliver(List<UsageRecord> batch) {
+        for (UsageSink sink : sinks) {
+            try {
+                sink.accept(batch);
+            } catch (RuntimeException e) {
+                LOG.warn("usage sink {} failed on a batch of {}: {}", sink.getClass().getSimpleName(), batch.size(),
+                        e.toString());
+            }
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        closing = true;
+        thread.join(TimeUnit.SECONDS.toMillis(10));
+    }
+}
