@@ -1,0 +1,78 @@
+package io.sluice.gateway.routing;
+
+import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.upstream.UpstreamEndpoint;
+import io.sluice.providers.ProviderType;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A configured provider ready to take requests: its endpoints, limits, and the credential Sluice sends on the
+ * client's behalf. Shared by all event loops.
+ */
+public final class Provider {
+    private final String id;
+    private final ProviderType type;
+    private final List<UpstreamEndpoint> endpoints;
+    private final String authorization;
+    private final SluiceConfig.Timeouts timeouts;
+    private final SluiceConfig.Pool pool;
+    private final boolean includeUsage;
+    private final Map<String, String> models;
+    private final AtomicInteger next = new AtomicInteger();
+
+    public Provider(SluiceConfig.Provider config, List<UpstreamEndpoint> endpoints) {
+        this.id = config.id();
+        this.type = config.type();
+        this.endpoints = List.copyOf(endpoints);
+        this.authorization = config.apiKey() == null ? null : "Bearer " + config.apiKey();
+        this.timeouts = config.timeouts();
+        this.pool = config.pool();
+        this.includeUsage = config.includeUsage();
+        this.models = Collections.unmodifiableMap(new LinkedHashMap<>(config.models()));
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public ProviderType type() {
+        return type;
+    }
+
+    /** The endpoints in turn. */
+    public UpstreamEndpoint nextEndpoint() {
+        return endpoints.get(Math.floorMod(next.getAndIncrement(), endpoints.size()));
+    }
+
+    public List<UpstreamEndpoint> endpoints() {
+        return endpoints;
+    }
+
+    /** The {@code Authorization} value for the backend, or null when the provider has no key. */
+    public String authorization() {
+        return authorization;
+    }
+
+    public SluiceConfig.Timeouts timeouts() {
+        return timeouts;
+    }
+
+    public SluiceConfig.Pool pool() {
+        return pool;
+    }
+
+    /** Public model name to the backend's model name. */
+    public Map<String, String> models() {
+        return models;
+    }
+
+    /** Whether streams are made to report usage with {@code stream_options.include_usage}. */
+    public boolean includeUsage() {
+        return includeUsage;
+    }
+}

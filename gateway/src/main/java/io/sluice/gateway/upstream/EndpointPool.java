@@ -1,0 +1,165 @@
+package io.sluice.gateway.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.gateway.config.SluiceConfig;
+
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The keep-alive connections of one event loop to one endpoint.
+ *
+ * <p>Only its event loop touches it, so it has no locks and no volatile state; a connection and the exchanges
+ * that use it share that loop. Idle connections are reused most-recent-first (warm sockets) and evicted
+ * oldest-first once idle longer than {@code pool.idle_timeout}, which should stay below the backend's own
+ * keep-alive timeout so the backend never closes a connection Sluice is about to use. A connection that broke,
+ * or whose exchange did not end cleanly, is closed instead of returned. Past {@code max_connections} (shared out
+ * among the event loops) requests wait, up to {@code max_waiters} and the connect timeout.
+ */
+public final class EndpointPool {
+    private record Idle(Channel channel, long since) {
+    }
+
+    private record Waiter(Promise<Lease> promise, ScheduledFuture<?> timeout) {
+    }
+
+    private final UpstreamEndpoint endpoint;
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private final int maxConnections;
+    private final int maxWaiters;
+    private final long waitNanos;
+    private final long idleNanos;
+    private final ArrayDeque<Idle> idle = new ArrayDeque<>();
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private int open;
+
+    EndpointPool(UpstreamEndpoint endpoint, EventLoop loop, Bootstrap bootstrap, SluiceConfig.Pool config,
+                 int maxConnections, long waitNanos) {
+        this.endpoint = endpoint;
+        this.loop = loop;
+        this.bootstrap = bootstrap;
+        this.maxConnections = maxConnections;
+        this.maxWaiters = config.maxWaiters();
+        this.waitNanos = waitNanos;
+        this.idleNanos = config.idleTimeout().toNanos();
+    }
+
+    public UpstreamEndpoint endpoint() {
+        return endpoint;
+    }
+
+    /** A connection: an idle one, a new one, or the next one released, in that order of preference. */
+    public Future<Lease> acquire() {
+        Idle entry;
+        while ((entry = idle.pollFirst()) != null) {
+            if (entry.channel().isActive()) {
+                return loop.newSucceededFuture(new Lease(entry.channel(), true, this));
+            }
+        }
+        if (open < maxConnections) {
+            return connect(loop.newPromise());
+        }
+        if (waiters.size() >= maxWaiters) {
+            return loop.newFailedFuture(new PoolExhaustedException("all " + maxConnections + " connections to "
+                    + endpoint + " are busy and " + waiters.size() + " requests wait already"));
+        }
+        final Promise<Lease> promise = loop.newPromise();
+        final ScheduledFuture<?> timeout = loop.schedule(() -> {
+            promise.tryFailure(new PoolExhaustedException("no connection to " + endpoint + " became free in time"));
+        }, waitNanos, TimeUnit.NANOSECONDS);
+        final Waiter waiter = new Waiter(promise, timeout);
+        waiters.addLast(waiter);
+        promise.addListener(f -> {
+            timeout.cancel(false);
+            if (!f.isSuccess()) {
+                waiters.remove(waiter);
+            }
+        });
+        return promise;
+    }
+
+    /** A fresh connection, never an idle one: the retry after a reused connection turned out stale. */
+    public Future<Lease> acquireNew() {
+        return open < maxConnections ? connect(loop.newPromise()) : acquire();
+    }
+
+    /** Takes a connection back; it is reused only when {@code reusable} and still open. */
+    void release(Channel channel, boolean reusable) {
+        if (!reusable || !channel.isActive()) {
+            channel.close();
+            return;
+        }
+        Waiter waiter;
+        while ((waiter = waiters.pollFirst()) != null) {
+            if (waiter.promise().trySuccess(new Lease(channel, true, this))) {
+                return;
+            }
+        }
+        idle.addFirst(new Idle(channel, System.nanoTime()));
+        // A pending read lets the loop notice at once when the backend closes the idle connection.
+        channel.read();
+    }
+
+    /** Closes connections idle for longer than the idle timeout. */
+    void evictIdle(long now) {
+        while (!idle.isEmpty() && now - idle.peekLast().since() >= idleNanos) {
+            idle.pollLast().channel().close();
+        }
+    }
+
+    /** Closes every idle connection (at shutdown). */
+    void closeIdle() {
+        Idle entry;
+        while ((entry = idle.pollFirst()) != null) {
+            entry.channel().close();
+        }
+    }
+
+    int openConnections() {
+        return open;
+    }
+
+    int idleConnections() {
+        return idle.size();
+    }
+
+    private Future<Lease> connect(Promise<Lease> promise) {
+        open++;
+        final ChannelFuture connect = bootstrap.connect(endpoint.address());
+        final Channel channel = connect.channel();
+        channel.closeFuture().addListener(f -> onClosed(channel));
+        connect.addListener(f -> {
+            if (f.isSuccess()) {
+                if (!promise.trySuccess(new Lease(channel, false, this))) {
+                    release(channel, true);
+                }
+            } else {
+                promise.tryFailure(f.cause());
+            }
+        });
+        return promise;
+    }
+
+    private void onClosed(Channel channel) {
+        open--;
+        for (Iterator<Idle> it = idle.iterator(); it.hasNext(); ) {
+            if (it.next().channel() == channel) {
+                it.remove();
+                break;
+            }
+        }
+        final Waiter next = waiters.peekFirst();
+        if (next != null && open < maxConnections) {
+            waiters.pollFirst();
+            connect(next.promise());
+        }
+    }
+}

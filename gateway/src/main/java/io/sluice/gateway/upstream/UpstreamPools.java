@@ -1,0 +1,87 @@
+package io.sluice.gateway.upstream;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.net.Transport;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * All upstream connection pools: one set per event loop, one pool per endpoint within it (as Envoy and Zuul do),
+ * so a request is served on a connection of its own loop with no hand-off and no lock.
+ *
+ * <p>The outer map is fixed at start-up and only read afterwards; each loop's pools are created and used on that
+ * loop alone. Each loop evicts its idle connections on a timer.
+ */
+public final class UpstreamPools {
+    private final Map<EventExecutor, Map<UpstreamEndpoint, EndpointPool>> loops = new IdentityHashMap<>();
+    private final Transport transport;
+    private final ByteBufAllocator allocator;
+    private final AddressResolverGroup<InetSocketAddress> resolver;
+    private final int loopCount;
+
+    public UpstreamPools(EventLoopGroup group, Transport transport, ByteBufAllocator allocator,
+                         AddressResolverGroup<InetSocketAddress> resolver, Duration sweepInterval) {
+        this.transport = transport;
+        this.allocator = allocator;
+        this.resolver = resolver;
+        int count = 0;
+        for (EventExecutor executor : group) {
+            final Map<UpstreamEndpoint, EndpointPool> pools = new HashMap<>();
+            loops.put(executor, pools);
+            final long interval = sweepInterval.toNanos();
+            executor.scheduleWithFixedDelay(() -> {
+                final long now = System.nanoTime();
+                pools.values().forEach(pool -> pool.evictIdle(now));
+            }, interval, interval, TimeUnit.NANOSECONDS);
+            count++;
+        }
+        this.loopCount = count;
+    }
+
+    /**
+     * The pool of {@code loop} for {@code endpoint}, made with {@code limits} and {@code connect} (the connect
+     * timeout, also the longest wait for a busy pool) when it is first asked for; call on {@code loop}.
+     */
+    public EndpointPool pool(EventLoop loop, UpstreamEndpoint endpoint, SluiceConfig.Pool limits, Duration connect) {
+        final Map<UpstreamEndpoint, EndpointPool> pools = loops.get(loop);
+        EndpointPool pool = pools.get(endpoint);
+        if (pool == null) {
+            pool = newPool(loop, endpoint, limits, connect);
+            pools.put(endpoint, pool);
+        }
+        return pool;
+    }
+
+    private EndpointPool newPool(EventLoop loop, UpstreamEndpoint endpoint, SluiceConfig.Pool limits,
+                                 Duration connect) {
+        final Bootstrap bootstrap = new Bootstrap()
+                .group(loop)
+                .channel(transport.socketChannelType())
+                .resolver(resolver)
+                .option(ChannelOption.ALLOCATOR, allocator)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connect.toMillis()))
+                .handler(new UpstreamChannelInitializer(endpoint));
+        final int perLoop = Math.max(1, (limits.maxConnections() + loopCount - 1) / loopCount);
+        return new EndpointPool(endpoint, loop, bootstrap, limits, perLoop, connect.toNanos());
+    }
+
+    /** Closes the idle connections of every loop (at shutdown). */
+    public void closeIdle() {
+        loops.forEach((executor, pools) -> executor.execute(() -> pools.values().forEach(EndpointPool::closeIdle)));
+    }
+}
