@@ -1,0 +1,115 @@
+package io.sluice.gateway.proxy;
+
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.gateway.config.SluiceConfig;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The upstream time limits of one exchange: the whole exchange, the wait for the response head, and the silence
+ * between response pieces. One scheduled task at a time (as Netty's IdleStateHandler does): activity only records
+ * a time, and when the task fires it either reports the limit that passed or schedules itself for the next
+ * deadline. While the client is too slow to take more bytes, the backend's silence is not counted against it.
+ */
+final class ExchangeTimer implements Runnable {
+    /** Which limit passed. */
+    enum Limit { TOTAL, FIRST_BYTE, IDLE }
+
+    interface Listener {
+        void onTimeout(Limit limit);
+    }
+
+    private final EventLoop loop;
+    private final Listener listener;
+    private final long totalDeadline;
+    private final long firstByteNanos;
+    private final long idleNanos;
+    private boolean awaitingHead;
+    private long waitingSince;
+    private boolean streaming;
+    private long lastActivity;
+    private boolean paused;
+    private ScheduledFuture<?> task;
+    private long taskDeadline;
+
+    ExchangeTimer(EventLoop loop, Listener listener, long startNanos, SluiceConfig.Timeouts timeouts) {
+        this.loop = loop;
+        this.listener = listener;
+        this.totalDeadline = startNanos + timeouts.total().toNanos();
+        this.firstByteNanos = timeouts.firstByte().toNanos();
+        this.idleNanos = timeouts.idle().toNanos();
+        scheduleAt(totalDeadline);
+    }
+
+    /** The request was sent: the wait for the response head begins. */
+    void requestSent() {
+        awaitingHead = true;
+        waitingSince = System.nanoTime();
+        scheduleAt(waitingSince + firstByteNanos);
+    }
+
+    /** The response head arrived: from now on silence between pieces counts. */
+    void responseStarted() {
+        awaitingHead = false;
+        streaming = true;
+        lastActivity = System.nanoTime();
+        scheduleAt(lastActivity + idleNanos);
+    }
+
+    void activity() {
+        lastActivity = System.nanoTime();
+    }
+
+    /** Reading paused for a slow client (true) or resumed (false). */
+    void paused(boolean paused) {
+        this.paused = paused;
+        lastActivity = System.nanoTime();
+    }
+
+    void cancel() {
+        if (task != null) {
+            task.cancel(false);
+            task = null;
+        }
+    }
+
+    @Override
+    public void run() {
+        task = null;
+        final long now = System.nanoTime();
+        if (now - totalDeadline >= 0) {
+            listener.onTimeout(Limit.TOTAL);
+            return;
+        }
+        long next = totalDeadline;
+        if (awaitingHead) {
+            final long deadline = waitingSince + firstByteNanos;
+            if (now - deadline >= 0) {
+                listener.onTimeout(Limit.FIRST_BYTE);
+                return;
+            }
+            next = Math.min(next, deadline);
+        }
+        if (streaming) {
+            final long deadline = (paused ? now : lastActivity) + idleNanos;
+            if (now - deadline >= 0) {
+                listener.onTimeout(Limit.IDLE);
+                return;
+            }
+            next = Math.min(next, deadline);
+        }
+        scheduleAt(next);
+    }
+
+    private void scheduleAt(long deadline) {
+        if (task != null) {
+            if (taskDeadline - deadline <= 0) {
+                return;
+            }
+            task.cancel(false);
+        }
+        taskDeadline = deadline;
+        task = loop.schedule(this, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+}

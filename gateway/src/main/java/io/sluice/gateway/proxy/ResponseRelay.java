@@ -1,0 +1,25 @@
+package io.sluice.gateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.sluice.codec.usage.Usage;
+
+/**
+ * Moves one response body from the backend to the client, piece by piece, with its usage tee beside it. Runs on
+ * the exchange's event loop.
+ */
+interface ResponseRelay {
+    /** One piece of the body; ownership passes to the relay. */
+    void onContent(ByteBuf content);
+
+    /** The body ended: write whatever is still held. */
+    void onEnd();
+
+    /** The exchange broke off: release whatever is held, write nothing more. */
+    void discard();
+
+    /** Whether the body's format lets a terminal error event end it cleanly after a failure. */
+    boolean canEndWithErrorEvent();
+
+    /** The usage the body reported so far, or null. */
+    Usage usage();
+}

@@ -1,0 +1,115 @@
+package io.sluice.gateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.sluice.codec.sse.SseEventFramer;
+import io.sluice.codec.usage.StreamUsageTee;
+import io.sluice.codec.usage.Usage;
+
+/**
+ * Relays a Server-Sent Event stream byte for byte, whole events at a time.
+ *
+ * <p>Each piece from the backend is written as it came when it ends on an event boundary (the common case); a
+ * partial event at its end is held, as retained slices, until the rest arrives, so the client never sees half an
+ * event and a failure can always be reported with a clean terminal event. The usage tee sees every complete
+ * event; when Sluice asked for usage the client did not want, it names the usage-only chunk, which alone is left
+ * out. Nothing is copied: what is written are the backend's buffers or slices of them.
+ */
+final class SseRelay implements ResponseRelay {
+    /** A single event larger than this is passed on in pieces rather than held whole. */
+    private static final int MAX_HELD_BYTES = 1 << 20;
+
+    private final ClientSink sink;
+    private final SseEventFramer framer = new SseEventFramer();
+    private final StreamUsageTee tee;
+    private CompositeByteBuf held;
+
+    SseRelay(ClientSink sink, boolean dropUsageOnlyEvents) {
+        this.sink = sink;
+        this.tee = new StreamUsageTee(dropUsageOnlyEvents);
+    }
+
+    @Override
+    public void onContent(ByteBuf content) {
+        if (!content.isReadable()) {
+            content.release();
+            return;
+        }
+        final int start = content.readerIndex();
+        final int end = content.writerIndex();
+        int eventStart = start;
+        int forwardFrom = start;
+        int eventEnd;
+        while ((eventEnd = framer.nextEventEnd(content, eventStart, end)) >= 0) {
+            if (held != null) {
+                held.addComponent(true, content.retainedSlice(eventStart, eventEnd - eventStart));
+                completeHeldEvent();
+                forwardFrom = eventEnd;
+            } else if (tee.onEvent(content, eventStart, eventEnd)) {
+                if (eventStart > forwardFrom) {
+                    sink.write(content.retainedSlice(forwardFrom, eventStart - forwardFrom));
+                }
+                forwardFrom = eventEnd;
+            }
+            eventStart = eventEnd;
+        }
+        if (forwardFrom == start && eventStart == end) {
+            sink.write(content);
+            return;
+        }
+        if (eventStart > forwardFrom) {
+            sink.write(content.retainedSlice(forwardFrom, eventStart - forwardFrom));
+        }
+        if (eventStart < end) {
+            hold(content.retainedSlice(eventStart, end - eventStart));
+        }
+        content.release();
+    }
+
+    private void completeHeldEvent() {
+        final CompositeByteBuf event = held;
+        held = null;
+        if (tee.onEvent(event, event.readerIndex(), event.writerIndex())) {
+            event.release();
+        } else {
+            sink.write(event);
+        }
+    }
+
+    private void hold(ByteBuf partial) {
+        if (held == null) {
+            held = sink.alloc().compositeBuffer(64);
+        }
+        held.addComponent(true, partial);
+        if (held.readableBytes() > MAX_HELD_BYTES) {
+            final ByteBuf tooLarge = held;
+            held = null;
+            sink.write(tooLarge);
+        }
+    }
+
+    @Override
+    public void onEnd() {
+        if (held != null) {
+            completeHeldEvent();
+        }
+    }
+
+    @Override
+    public void discard() {
+        if (held != null) {
+            held.release();
+            held = null;
+        }
+    }
+
+    @Override
+    public boolean canEndWithErrorEvent() {
+        return true;
+    }
+
+    @Override
+    public Usage usage() {
+        return tee.usage();
+    }
+}

@@ -1,0 +1,261 @@
+package io.sluice.gateway.server;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.sluice.gateway.http.AccessLog;
+import io.sluice.gateway.http.ErrorKind;
+import io.sluice.gateway.http.RequestIds;
+import io.sluice.gateway.http.Responses;
+import io.sluice.gateway.http.Uris;
+import io.sluice.gateway.proxy.ExchangeOwner;
+import io.sluice.gateway.proxy.ProxyExchange;
+import io.sluice.gateway.proxy.ProxyServices;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Serves the requests of one client connection, one at a time: proxied requests through a {@link ProxyExchange},
+ * health and the model list from memory, anything else with an OpenAI-format 404 or 405.
+ *
+ * <p>Position: last in the client pipeline, after the HTTP codec. Thread: the connection's event loop. Buffers:
+ * request bodies are handed to the exchange; bodies of locally answered requests are released here. The handler
+ * keeps reading during an exchange so that a client that leaves is noticed at once; requests pipelined behind the
+ * current one are held, and reading pauses, until it is done. After an early refusal (an oversized or malformed
+ * request) it answers, half-closes, and discards input for a moment, so the client reads the answer instead of a
+ * reset.
+ */
+final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements ExchangeOwner {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpRequestHandler.class);
+    private static final long LINGER_SECONDS = 2;
+    private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
+
+    /** A request answered from memory once its body (usually none) has been read. */
+    private record LocalReply(HttpRequest request, String requestId, long startNanos, FullHttpResponse response) {
+    }
+
+    private final ProxyServices services;
+    private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private ProxyExchange exchange;
+    private LocalReply local;
+    private boolean requestEnded;
+    private boolean closing;
+
+    HttpRequestHandler(ProxyServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+        } else if (busy() || !pipelined.isEmpty()) {
+            pipelined.add(msg);
+            ctx.channel().config().setAutoRead(false);
+        } else {
+            dispatch(msg);
+        }
+    }
+
+    /** Whether the current request has fully arrived but its response is not done. */
+    private boolean busy() {
+        return exchange != null && exchange.requestComplete();
+    }
+
+    private void dispatch(Object msg) {
+        if (msg instanceof HttpRequest request) {
+            onRequest(request);
+        }
+        if (msg instanceof HttpContent content) {
+            onContent(content);
+        } else if (!(msg instanceof HttpRequest)) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onRequest(HttpRequest request) {
+        final long start = System.nanoTime();
+        final String requestId = RequestIds.of(request.headers());
+        requestEnded = false;
+        if (request.decoderResult().isFailure()) {
+            refuseMalformed(request, requestId, start);
+            return;
+        }
+        final String path = Uris.path(request.uri());
+        final RequestRoutes.Match match = RequestRoutes.match(request.method(), path);
+        final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        switch (match.kind()) {
+            case PROXY -> {
+                exchange = new ProxyExchange(ctx, this, services, request, match.endpoint(), requestId, start);
+                if (!exchange.start()) {
+                    exchange = null;
+                }
+            }
+            case HEALTH -> local = new LocalReply(request, requestId, start,
+                    Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(HEALTHY), requestId, keepAlive));
+            case MODELS -> local = new LocalReply(request, requestId, start, Responses.json(HttpResponseStatus.OK,
+                    Unpooled.wrappedBuffer(services.router().modelList()), requestId, keepAlive));
+            case METHOD_NOT_ALLOWED -> {
+                final FullHttpResponse response = Responses.error(ctx.alloc(), ErrorKind.METHOD_NOT_ALLOWED,
+                        request.method() + " is not allowed on " + path + "; use " + match.allow() + ".",
+                        requestId, keepAlive);
+                response.headers().set(HttpHeaderNames.ALLOW, match.allow().name());
+                local = new LocalReply(request, requestId, start, response);
+            }
+            case NOT_FOUND -> local = new LocalReply(request, requestId, start, Responses.error(ctx.alloc(),
+                    ErrorKind.NOT_FOUND, "Invalid URL (" + request.method() + " " + path + ").", requestId,
+                    keepAlive));
+        }
+    }
+
+    private void onContent(HttpContent content) {
+        final boolean last = content instanceof LastHttpContent;
+        requestEnded |= last;
+        if (exchange != null && !exchange.requestComplete()) {
+            exchange.onRequestContent(content);
+            return;
+        }
+        content.release();
+        if (local != null && last) {
+            replyLocally();
+        }
+    }
+
+    private void replyLocally() {
+        final LocalReply reply = local;
+        local = null;
+        final FullHttpResponse response = reply.response();
+        final boolean keepAlive = HttpUtil.isKeepAlive(reply.request());
+        if (reply.request().method().equals(HttpMethod.HEAD)) {
+            response.content().clear();
+        }
+        final int status = response.status().code();
+        final long bytes = response.content().readableBytes();
+        final ChannelFuture write = ctx.writeAndFlush(response);
+        AccessLog.log(reply.requestId(), reply.request().method().name(), Uris.path(reply.request().uri()), null, null,
+                status, -1, System.nanoTime() - reply.startNanos(), 0, bytes, null);
+        exchangeDone(write, keepAlive);
+    }
+
+    private void refuseMalformed(HttpRequest request, String requestId, long start) {
+        final Throwable cause = request.decoderResult().cause();
+        final ErrorKind kind = cause instanceof TooLongHttpLineException ? ErrorKind.URI_TOO_LONG
+                : cause instanceof TooLongHttpHeaderException ? ErrorKind.HEADERS_TOO_LARGE
+                : cause instanceof TooLongFrameException ? ErrorKind.REQUEST_TOO_LARGE
+                : ErrorKind.BAD_REQUEST;
+        final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind,
+                "The request is malformed: " + cause.getMessage(), requestId, false));
+        AccessLog.log(requestId, request.method().name(), "-", null, null, kind.status().code(), -1,
+                System.nanoTime() - start, 0, 0, null);
+        exchangeDone(write, false);
+    }
+
+    @Override
+    public void exchangeDone(ChannelFuture lastWrite, boolean keepAlive) {
+        exchange = null;
+        if (!keepAlive) {
+            close(lastWrite);
+            return;
+        }
+        while (!pipelined.isEmpty() && !busy() && !closing) {
+            dispatch(pipelined.poll());
+        }
+        if (pipelined.isEmpty() && !closing) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /**
+     * Closes once the last write is out. If the client is still sending a request we refused, the connection is
+     * half-closed first and input discarded for a moment: closing with unread input would make the kernel send a
+     * reset that can destroy the answer before the client reads it.
+     */
+    private void close(ChannelFuture lastWrite) {
+        closing = true;
+        releasePipelined();
+        if (lastWrite == null) {
+            ctx.close();
+            return;
+        }
+        final boolean lingering = !requestEnded;
+        lastWrite.addListener((ChannelFutureListener) f -> {
+            if (lingering && f.isSuccess() && f.channel() instanceof DuplexChannel duplex) {
+                ctx.channel().config().setAutoRead(true);
+                duplex.shutdownOutput();
+                ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
+            } else {
+                ctx.close();
+            }
+        });
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (exchange != null) {
+            exchange.onClientWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        releasePipelined();
+        if (local != null) {
+            local.response().release();
+            local = null;
+        }
+        if (exchange != null) {
+            exchange.onClientClosed();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && exchange == null && local == null) {
+            ctx.close();
+        }
+        ReferenceCountUtil.release(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("client connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+
+    private void releasePipelined() {
+        Object msg;
+        while ((msg = pipelined.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+}

@@ -1,0 +1,42 @@
+package io.sluice.gateway.server;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.sluice.providers.openai.OpenAiEndpoint;
+
+/** Which handling a request method and path get; unknown paths are 404, known paths with another method 405. */
+final class RequestRoutes {
+    enum Kind { HEALTH, MODELS, PROXY, NOT_FOUND, METHOD_NOT_ALLOWED }
+
+    /**
+     * @param endpoint the OpenAI operation for {@link Kind#PROXY}
+     * @param allow    the method the path takes, for the {@code Allow} header of a 405
+     */
+    record Match(Kind kind, OpenAiEndpoint endpoint, HttpMethod allow) {
+    }
+
+    private static final String OPENAI_PREFIX = "/v1";
+
+    private RequestRoutes() {
+    }
+
+    static Match match(HttpMethod method, String path) {
+        if (path.equals("/health")) {
+            return expect(HttpMethod.GET, method, Kind.HEALTH, null);
+        }
+        if (path.equals("/v1/models") || path.equals("/v1/llm/models")) {
+            return expect(HttpMethod.GET, method, Kind.MODELS, null);
+        }
+        if (path.startsWith(OPENAI_PREFIX)) {
+            final OpenAiEndpoint endpoint = OpenAiEndpoint.forPath(path.substring(OPENAI_PREFIX.length()));
+            if (endpoint != null) {
+                return expect(HttpMethod.POST, method, Kind.PROXY, endpoint);
+            }
+        }
+        return new Match(Kind.NOT_FOUND, null, null);
+    }
+
+    private static Match expect(HttpMethod allowed, HttpMethod method, Kind kind, OpenAiEndpoint endpoint) {
+        return method.equals(allowed) ? new Match(kind, endpoint, allowed)
+                : new Match(Kind.METHOD_NOT_ALLOWED, null, allowed);
+    }
+}
