@@ -1,0 +1,136 @@
+package io.sluice.gateway;
+
+import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.config.ConfigLoader;
+import io.sluice.gateway.config.EnvResolver;
+import io.sluice.gateway.config.SluiceConfig;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code java -jar sluice.jar [--config PATH]}: loads the config, starts the gateway, and stops it on SIGTERM.
+ * The config is {@code --config}, else {@code $SLUICE_CONFIG}, else {@code conf/sluice.yaml}, else the default
+ * built into the jar. A config error stops start-up with one line naming the field, and exit status 2.
+ */
+public final class Main {
+    private static final String DEFAULT_CONFIG = "conf/sluice.yaml";
+    private static final String USAGE = """
+            Usage: java -jar sluice.jar [--config PATH]
+
+            Sluice, a streaming gateway for LLM APIs.
+
+              --config PATH   the YAML config (default: $SLUICE_CONFIG, else conf/sluice.yaml,
+                              else the built-in default, which serves the offline demo model)
+              --help          print this help
+              --version       print the version
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        String configPath = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--help", "-h" -> {
+                    System.out.print(USAGE);
+                    return;
+                }
+                case "--version", "-V" -> {
+                    System.out.println("sluice " + Version.current());
+                    return;
+                }
+                case "--config", "-c" -> {
+                    if (i + 1 == args.length) {
+                        exit(System.err, "--config needs a path", 2);
+                    }
+                    configPath = args[++i];
+                }
+                default -> {
+                    if (args[i].startsWith("--config=")) {
+                        configPath = args[i].substring("--config=".length());
+                    } else {
+                        exit(System.err, "unknown argument '" + args[i] + "' (see --help)", 2);
+                    }
+                }
+            }
+        }
+        final SluiceConfig config;
+        try {
+            config = loadConfig(configPath, System.getenv());
+        } catch (ConfigException e) {
+            exit(System.err, "config error: " + e.getMessage(), 2);
+            return;
+        }
+        final Sluice sluice;
+        try {
+            sluice = Sluice.start(config, List.of());
+        } catch (ConfigException e) {
+            exit(System.err, "config error: " + e.getMessage(), 2);
+            return;
+        } catch (RuntimeException e) {
+            exit(System.err, "cannot start: " + e, 1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                sluice.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "sluice-shutdown"));
+        sluice.awaitClose();
+    }
+
+    /** Loads the config from the first place that has one; also points logback at a logback.xml beside it. */
+    static SluiceConfig loadConfig(String configPath, Map<String, String> environment) {
+        String path = configPath != null ? configPath : environment.get("SLUICE_CONFIG");
+        if (path == null && Files.isRegularFile(Path.of(DEFAULT_CONFIG))) {
+            path = DEFAULT_CONFIG;
+        }
+        if (path == null) {
+            useLogbackConfig(null);
+            return builtInConfig(environment);
+        }
+        final Path file = Path.of(path);
+        if (!Files.isRegularFile(file)) {
+            throw new ConfigException(path + ": no such config file");
+        }
+        useLogbackConfig(file.toAbsolutePath().getParent().resolve("logback.xml"));
+        return ConfigLoader.load(file, environment);
+    }
+
+    private static SluiceConfig builtInConfig(Map<String, String> environment) {
+        try (InputStream in = Main.class.getResourceAsStream("/sluice.yaml")) {
+            if (in == null) {
+                throw new ConfigException("no config file given and none built in");
+            }
+            return ConfigLoader.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8), "built-in sluice.yaml",
+                    EnvResolver.forConfigDir(null, environment), null);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read the built-in config: " + e.getMessage());
+        }
+    }
+
+    /** Must run before the first logger is made: logback reads its config once. */
+    private static void useLogbackConfig(Path logbackXml) {
+        if (logbackXml != null && Files.isRegularFile(logbackXml)
+                && System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", logbackXml.toString());
+        }
+        LoggerFactory.getILoggerFactory();
+    }
+
+    private static void exit(PrintStream out, String message, int status) {
+        out.println("sluice: " + message);
+        System.exit(status);
+    }
+}

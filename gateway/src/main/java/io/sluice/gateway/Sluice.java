@@ -1,0 +1,175 @@
+package io.sluice.gateway;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.demo.DemoServer;
+import io.sluice.gateway.net.Allocators;
+import io.sluice.gateway.net.Transport;
+import io.sluice.gateway.proxy.ProxyServices;
+import io.sluice.gateway.routing.Provider;
+import io.sluice.gateway.routing.Router;
+import io.sluice.gateway.server.HttpServerInitializer;
+import io.sluice.gateway.upstream.UpstreamEndpoint;
+import io.sluice.gateway.upstream.UpstreamPools;
+import io.sluice.gateway.usage.LoggingUsageSink;
+import io.sluice.gateway.usage.UsageReporter;
+import io.sluice.gateway.usage.UsageSink;
+import io.sluice.providers.ProviderType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running gateway: event loops, the demo model when configured, upstream pools, the usage reporter and the
+ * listening socket. {@link #start} builds it from a checked config; {@link #close} stops it.
+ */
+public final class Sluice implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sluice.class);
+    private static final Duration MIN_SWEEP = Duration.ofMillis(10);
+    private static final Duration MAX_SWEEP = Duration.ofSeconds(1);
+
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final DemoServer demo;
+    private final UpstreamPools pools;
+    private final UsageReporter usage;
+    private final DnsAddressResolverGroup resolver;
+
+    private Sluice(EventLoopGroup group, Channel server, DemoServer demo, UpstreamPools pools, UsageReporter usage,
+                   DnsAddressResolverGroup resolver) {
+        this.group = group;
+        this.server = server;
+        this.demo = demo;
+        this.pools = pools;
+        this.usage = usage;
+        this.resolver = resolver;
+    }
+
+    /**
+     * Starts a gateway.
+     *
+     * @param sinks usage sinks besides the ones the config names (tests and embedders pass theirs here)
+     */
+    public static Sluice start(SluiceConfig config, List<UsageSink> sinks) throws InterruptedException {
+        final SluiceConfig.Server serverConfig = config.server();
+        final Transport transport = Transport.choose(serverConfig.transport());
+        final ByteBufAllocator allocator = Allocators.of(serverConfig.allocator());
+        final List<UsageSink> allSinks = new ArrayList<>(sinks);
+        if (config.usage().log()) {
+            allSinks.add(new LoggingUsageSink());
+        }
+        final EventLoopGroup group = transport.newEventLoopGroup(serverConfig.threads());
+        final UsageReporter usage = new UsageReporter(config.usage().queue(), allSinks);
+        final DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
+                .datagramChannelType(transport.datagramChannelType())
+                .socketChannelType(transport.socketChannelType()));
+        DemoServer demo = null;
+        try {
+            final List<Provider> providers = new ArrayList<>();
+            for (SluiceConfig.Provider provider : config.providers()) {
+                if (provider.type() == ProviderType.DEMO && demo == null) {
+                    demo = DemoServer.start(group, transport, allocator, provider.demo());
+                }
+                final List<URI> urls = provider.type() == ProviderType.DEMO ? List.of(demo.url()) : provider.endpoints();
+                providers.add(new Provider(provider, endpoints(provider, urls)));
+            }
+            final Router router = new Router(providers);
+            final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
+            final ProxyServices services = new ProxyServices(router, pools, usage, serverConfig.maxRequestBytes());
+            final Channel server = new ServerBootstrap()
+                    .group(group)
+                    .channel(transport.serverChannelType())
+                    .option(ChannelOption.SO_BACKLOG, 4096)
+                    .option(ChannelOption.ALLOCATOR, allocator)
+                    .childOption(ChannelOption.ALLOCATOR, allocator)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new HttpServerInitializer(services, serverConfig))
+                    .bind(serverConfig.host(), serverConfig.port()).sync().channel();
+            final Sluice sluice = new Sluice(group, server, demo, pools, usage, resolver);
+            LOG.info("Sluice {} listening on http://{}:{} ({}, {} allocator); models: {}", Version.current(),
+                    serverConfig.host(), sluice.address().getPort(), transport.name(), serverConfig.allocator(),
+                    String.join(", ", router.publicModels()));
+            return sluice;
+        } catch (RuntimeException | InterruptedException e) {
+            if (demo != null) {
+                demo.close();
+            }
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            resolver.close();
+            usage.close();
+            throw e;
+        }
+    }
+
+    private static List<UpstreamEndpoint> endpoints(SluiceConfig.Provider provider, List<URI> urls) {
+        final boolean https = urls.stream().anyMatch(url -> url.getScheme().equalsIgnoreCase("https"));
+        final SslContext tls = https ? clientTls(provider) : null;
+        final List<UpstreamEndpoint> endpoints = new ArrayList<>();
+        for (URI url : urls) {
+            endpoints.add(new UpstreamEndpoint(url, tls));
+        }
+        return endpoints;
+    }
+
+    private static SslContext clientTls(SluiceConfig.Provider provider) {
+        final SslContextBuilder builder = SslContextBuilder.forClient();
+        if (!provider.tls().verify()) {
+            builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+        } else if (provider.tls().ca() != null) {
+            builder.trustManager(provider.tls().ca().toFile());
+        }
+        try {
+            return builder.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new ConfigException("providers." + provider.id() + ".tls: " + e.getMessage());
+        }
+    }
+
+    /** Idle connections are checked four times per the shortest idle timeout. */
+    private static Duration sweepInterval(SluiceConfig config) {
+        Duration interval = MAX_SWEEP;
+        for (SluiceConfig.Provider provider : config.providers()) {
+            final Duration quarter = provider.pool().idleTimeout().dividedBy(4);
+            interval = quarter.compareTo(interval) < 0 ? quarter : interval;
+        }
+        return interval.compareTo(MIN_SWEEP) < 0 ? MIN_SWEEP : interval;
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    /** Blocks until the listening socket is closed. */
+    public void awaitClose() throws InterruptedException {
+        server.closeFuture().sync();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        server.close().sync();
+        pools.closeIdle();
+        if (demo != null) {
+            demo.close();
+        }
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+        resolver.close();
+        usage.close();
+    }
+}
