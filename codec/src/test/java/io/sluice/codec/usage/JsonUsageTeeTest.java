@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.ByteBuf;
 import io.sluice.testkit.Splits;
 import io.sluice.testkit.WireSamples;
+import io.sluice.testkit.WireUsage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -19,11 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class JsonUsageTeeTest {
 
     static Stream<Arguments> bodies() {
-        return Stream.of(
-                Arguments.of("openai_chat_nonstream.json", new Usage(209, 13, 222, 0, 0)),
-                Arguments.of("openai_chat_nonstream_tool_calls_normalized.json", new Usage(162, 219, 381, 0, 192)),
-                Arguments.of("azure_chat_nonstream_normalized.json", new Usage(8, 271, 279, 0, 192)),
-                Arguments.of("openai_embeddings_base64_normalized.json", new Usage(5, 0, 5, 0, 0)));
+        return WireUsage.BODIES.entrySet().stream().map(e -> Arguments.of(e.getKey(), e.getValue()));
     }
 
     @ParameterizedTest

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.testkit.WireSamples;
+import io.sluice.testkit.WireUsage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -21,16 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StreamUsageTeeTest {
 
     static Stream<Arguments> samplesWithUsage() {
-        return Stream.of(
-                Arguments.of("openai_chat_stream_usage.txt", new Usage(12, 100, 112, 0, 100)),
-                Arguments.of("openai_chat_stream_usage_2024_gpt4o.txt", new Usage(14, 30, 44, 0, 0)),
-                Arguments.of("openai_chat_stream_tool_call.txt", new Usage(48, 19, 67, 0, 0)),
-                Arguments.of("openai_chat_stream_parallel_tool_calls.txt", new Usage(149, 60, 209, 0, 0)),
-                Arguments.of("openai_completions_stream_usage.txt", new Usage(31, 25, 56, 0, 0)),
-                Arguments.of("vllm_chat_stream_continuous_usage.txt", new Usage(46, 26, 72, 0, 0)),
-                Arguments.of("tgi_chat_stream_usage_reconstructed.txt", new Usage(39, 3, 42, 0, 0)),
-                Arguments.of("openrouter_chat_stream_reconstructed.txt", new Usage(10, 3, 13, 0, 0)),
-                Arguments.of("ollama_openai_compat_stream_reconstructed.txt", new Usage(26, 4, 30, 0, 0)));
+        return WireUsage.STREAMS.entrySet().stream().map(e -> Arguments.of(e.getKey(), e.getValue()));
     }
 
     @ParameterizedTest
@@ -53,10 +45,12 @@ class StreamUsageTeeTest {
     }
 
     @Test
-    void streamsWithoutUsageReportNone() {
-        assertNull(run("openai_chat_stream_no_usage.txt", true).usage);
-        assertNull(run("azure_chat_stream.txt", true).usage);
-        assertNull(run("tgi_chat_stream.txt", false).usage);
+    void streamsWithoutUsageReportNoneAndDropNothing() {
+        for (String sample : WireUsage.STREAMS_WITHOUT_USAGE) {
+            final Result result = run(sample, true);
+            assertNull(result.usage, sample);
+            assertTrue(result.dropped.isEmpty(), sample);
+        }
     }
 
     @Test

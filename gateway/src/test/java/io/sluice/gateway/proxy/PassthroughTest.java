@@ -1,0 +1,160 @@
+package io.sluice.gateway.proxy;
+
+import io.sluice.codec.usage.Usage;
+import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.RecordedRequest;
+import io.sluice.gateway.testing.Script;
+import io.sluice.gateway.testing.ScriptedBackend;
+import io.sluice.gateway.testing.TestGateway;
+import io.sluice.gateway.usage.UsageRecord;
+import io.sluice.testkit.WireSamples;
+import io.sluice.testkit.WireUsage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Response bytes reach the client exactly as the backend sent them, however the backend cuts them. */
+class PassthroughTest {
+    private static final String STREAM_REQUEST =
+            "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"stream\":true,"
+                    + "\"stream_options\":{\"include_usage\":true}}";
+
+    private static ScriptedBackend backend;
+    private static TestGateway gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        backend = ScriptedBackend.start();
+        gateway = TestGateway.forBackend(backend.url(), "");
+    }
+
+    @BeforeEach
+    void forgetEarlierTests() {
+        backend.reset();
+        gateway.usage().clear();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+        backend.close();
+    }
+
+    static Stream<Arguments> eventStreams() {
+        final List<String> samples = new ArrayList<>(WireUsage.STREAMS.keySet());
+        samples.addAll(WireUsage.STREAMS_WITHOUT_USAGE);
+        samples.addAll(List.of("tgi_generate_stream_nospace.txt", "openrouter_midstream_error_reconstructed.txt",
+                "anthropic_stream_thinking_text.txt", "anthropic_stream_basic_sdkfixture.txt",
+                "anthropic_stream_tool_use.txt"));
+        return samples.stream().sorted().flatMap(sample -> Stream.of(1, 7, 100, Integer.MAX_VALUE)
+                .map(piece -> Arguments.of(sample, piece)));
+    }
+
+    @ParameterizedTest(name = "{0} in pieces of {1}")
+    @MethodSource("eventStreams")
+    void eventStreamsPassByteForByteAndTheirUsageIsRead(String sample, int pieceSize) throws Exception {
+        final byte[] bytes = WireSamples.bytes(sample);
+        backend.enqueue(Script.sse(bytes, pieceSize));
+        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), STREAM_REQUEST);
+        assertEquals(200, response.statusCode());
+        assertArrayEquals(bytes, response.body(), sample);
+        assertEquals("text/event-stream", response.headers().firstValue("content-type").orElseThrow());
+        assertEquals("no", response.headers().firstValue("x-accel-buffering").orElseThrow());
+        backend.takeRequest();
+        final UsageRecord record = gateway.usage().take();
+        if (!sample.startsWith("anthropic")) {
+            // Anthropic splits usage between message_start and message_delta: its own dialect reads it.
+            assertUsage(WireUsage.STREAMS.get(sample), record, true);
+        }
+    }
+
+    static Stream<Arguments> jsonBodies() {
+        return WireUsage.BODIES.keySet().stream().sorted().flatMap(sample -> Stream.of(3, Integer.MAX_VALUE)
+                .map(piece -> Arguments.of(sample, piece)));
+    }
+
+    @ParameterizedTest(name = "{0} in pieces of {1}")
+    @MethodSource("jsonBodies")
+    void jsonBodiesPassByteForByteWithTheirLengthAndUsage(String sample, int pieceSize) throws Exception {
+        final byte[] bytes = WireSamples.bytes(sample);
+        backend.enqueue(Script.builder().fixedHead(200, bytes.length, "content-type", "application/json")
+                .body(bytes, pieceSize, Duration.ZERO).end().build());
+        final String path = sample.contains("embeddings") ? "/v1/embeddings" : "/v1/chat/completions";
+        final HttpResponse<byte[]> response = Http.post(gateway.uri(path), "{\"model\":\"m\",\"input\":\"x\"}");
+        assertEquals(200, response.statusCode());
+        assertArrayEquals(bytes, response.body(), sample);
+        assertEquals(Long.toString(bytes.length), response.headers().firstValue("content-length").orElseThrow());
+        assertEquals(path, backend.takeRequest().uri());
+        assertUsage(WireUsage.BODIES.get(sample), gateway.usage().take(), false);
+    }
+
+    @Test
+    void backendErrorsPassWithTheirStatusBodyAndHeaders() throws Exception {
+        final byte[] body = WireSamples.bytes("openai_error_429_rate_limit.json");
+        backend.enqueue(Script.builder().fixedHead(429, body.length, "content-type", "application/json",
+                "x-ratelimit-remaining-requests", "0", "retry-after", "20").body(body, 50, Duration.ZERO)
+                .end().build());
+        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), STREAM_REQUEST);
+        assertEquals(429, response.statusCode());
+        assertArrayEquals(body, response.body());
+        assertEquals("0", response.headers().firstValue("x-ratelimit-remaining-requests").orElseThrow());
+        assertEquals("20", response.headers().firstValue("retry-after").orElseThrow());
+        backend.takeRequest();
+        final UsageRecord record = gateway.usage().take();
+        assertEquals(429, record.status());
+        assertEquals("none", record.usageSource());
+    }
+
+    @Test
+    void hopByHopHeadersStopAtTheGatewayBothWays() throws Exception {
+        backend.enqueue(Script.builder().fixedHead(200, 2, "content-type", "application/json",
+                "connection", "keep-alive, x-hop", "keep-alive", "timeout=5", "x-hop", "1", "x-end", "2",
+                "x-request-id", "req_backend_1").body("{}").end().build());
+        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"),
+                "{\"model\":\"m\"}", "x-request-id", "client-id-7", "te", "trailers", "x-client", "3");
+        assertEquals(200, response.statusCode());
+        assertFalse(response.headers().firstValue("keep-alive").isPresent());
+        assertFalse(response.headers().firstValue("x-hop").isPresent());
+        assertEquals("2", response.headers().firstValue("x-end").orElseThrow());
+        assertEquals("client-id-7", response.headers().firstValue("x-request-id").orElseThrow());
+        assertEquals("req_backend_1", response.headers().firstValue("x-upstream-request-id").orElseThrow());
+
+        final RecordedRequest upstream = backend.takeRequest();
+        assertEquals("client-id-7", upstream.headers().get("x-request-id"));
+        assertEquals("3", upstream.headers().get("x-client"));
+        assertFalse(upstream.headers().contains("te"));
+        assertEquals("identity", upstream.headers().get("accept-encoding"));
+        assertTrue(upstream.headers().get("host").startsWith("127.0.0.1:"));
+        assertEquals("client-id-7", gateway.usage().take().requestId());
+    }
+
+    static void assertUsage(Usage expected, UsageRecord record, boolean stream) {
+        assertEquals(stream, record.stream());
+        assertEquals(200, record.status());
+        assertEquals("m", record.model());
+        assertEquals("mock", record.provider());
+        if (expected == null) {
+            assertEquals("none", record.usageSource());
+            assertEquals(0, record.totalTokens());
+            return;
+        }
+        assertEquals("upstream", record.usageSource());
+        assertEquals(expected, new Usage(record.promptTokens(), record.completionTokens(), record.totalTokens(),
+                record.cachedTokens(), record.reasoningTokens()));
+    }
+}

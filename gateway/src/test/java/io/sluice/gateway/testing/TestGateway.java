@@ -1,0 +1,79 @@
+package io.sluice.gateway.testing;
+
+import io.sluice.gateway.Sluice;
+import io.sluice.gateway.config.ConfigLoader;
+import io.sluice.gateway.config.EnvResolver;
+import io.sluice.gateway.config.SluiceConfig;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A real Sluice on an ephemeral loopback port, started from config text written in the test, with an in-memory
+ * usage sink.
+ */
+public final class TestGateway implements AutoCloseable {
+    private final Sluice sluice;
+    private final InMemoryUsageSink usage = new InMemoryUsageSink();
+
+    private TestGateway(String yaml, Path dir) throws InterruptedException {
+        final SluiceConfig config = ConfigLoader.parse(yaml, "test config", new EnvResolver(name -> null), dir);
+        this.sluice = Sluice.start(config, List.of(usage));
+    }
+
+    public static TestGateway start(String yaml) throws InterruptedException {
+        return new TestGateway(yaml, null);
+    }
+
+    public static TestGateway start(String yaml, Path dir) throws InterruptedException {
+        return new TestGateway(yaml, dir);
+    }
+
+    /**
+     * A gateway in front of one backend: provider {@code mock} (type vllm) serves model {@code m} as itself and
+     * model {@code fast} as {@code meta/llama-3}.
+     *
+     * @param providerExtra YAML lines for the provider, indented by four spaces
+     */
+    public static TestGateway forBackend(URI backend, String providerExtra) throws InterruptedException {
+        return start(config(backend, providerExtra, ""));
+    }
+
+    public static String config(URI backend, String providerExtra, String serverExtra) {
+        return """
+                server:
+                  host: 127.0.0.1
+                  port: 0
+                  threads: 2
+                %s
+                usage:
+                  log: false
+                providers:
+                  - id: mock
+                    type: vllm
+                    endpoints: [ "%s" ]
+                    models:
+                      m: m
+                      fast: meta/llama-3
+                %s
+                """.formatted(serverExtra, backend, providerExtra);
+    }
+
+    public URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    public int port() {
+        return sluice.address().getPort();
+    }
+
+    public InMemoryUsageSink usage() {
+        return usage;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        sluice.close();
+    }
+}
