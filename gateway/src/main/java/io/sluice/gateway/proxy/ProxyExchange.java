@@ -23,6 +23,7 @@ import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.codec.json.RequestFields;
 import io.sluice.codec.json.RequestScanner;
 import io.sluice.codec.usage.Usage;
+import io.sluice.gateway.config.Durations;
 import io.sluice.gateway.http.AccessLog;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.OpenAiErrors;
@@ -349,9 +350,11 @@ public final class ProxyExchange implements UpstreamListener, ClientSink, Exchan
     public void onTimeout(ExchangeTimer.Limit limit) {
         final Provider provider = route.provider();
         final String message = switch (limit) {
-            case TOTAL -> "The request took longer than the limit of " + provider.timeouts().total() + ".";
-            case FIRST_BYTE -> "The backend did not start answering within " + provider.timeouts().firstByte() + ".";
-            case IDLE -> "The backend sent nothing for " + provider.timeouts().idle() + ".";
+            case TOTAL -> "The request took longer than its limit of "
+                    + Durations.format(provider.timeouts().total()) + ".";
+            case FIRST_BYTE -> "The backend did not start answering within "
+                    + Durations.format(provider.timeouts().firstByte()) + ".";
+            case IDLE -> "The backend sent nothing for " + Durations.format(provider.timeouts().idle()) + ".";
         };
         if (state == State.CONNECTING && pendingLease != null) {
             pendingLease.cancel(false);

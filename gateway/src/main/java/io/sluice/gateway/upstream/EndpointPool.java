@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * that use it share that loop. Idle connections are reused most-recent-first (warm sockets) and evicted
  * oldest-first once idle longer than {@code pool.idle_timeout}, which should stay below the backend's own
  * keep-alive timeout so the backend never closes a connection Sluice is about to use. A connection that broke,
- * or whose exchange did not end cleanly, is closed instead of returned. Past {@code max_connections} (shared out
- * among the event loops) requests wait, up to {@code max_waiters} and the connect timeout.
+ * or whose exchange did not end cleanly, is closed instead of returned. Past {@code max_connections} (a budget
+ * shared with the other loops' pools) requests wait, up to {@code max_waiters} per loop and the connect timeout.
  */
 public final class EndpointPool {
     private record Idle(Channel channel, long since) {
@@ -33,20 +33,21 @@ public final class EndpointPool {
     private final UpstreamEndpoint endpoint;
     private final EventLoop loop;
     private final Bootstrap bootstrap;
-    private final int maxConnections;
+    private final ConnectionBudget budget;
     private final int maxWaiters;
     private final long waitNanos;
     private final long idleNanos;
     private final ArrayDeque<Idle> idle = new ArrayDeque<>();
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-    private int open;
+    /** Written on the loop, read by other loops' pools when they give a connection slot back. */
+    private volatile int waiting;
 
     EndpointPool(UpstreamEndpoint endpoint, EventLoop loop, Bootstrap bootstrap, SluiceConfig.Pool config,
-                 int maxConnections, long waitNanos) {
+                 ConnectionBudget budget, long waitNanos) {
         this.endpoint = endpoint;
         this.loop = loop;
         this.bootstrap = bootstrap;
-        this.maxConnections = maxConnections;
+        this.budget = budget;
         this.maxWaiters = config.maxWaiters();
         this.waitNanos = waitNanos;
         this.idleNanos = config.idleTimeout().toNanos();
@@ -64,11 +65,11 @@ public final class EndpointPool {
                 return loop.newSucceededFuture(new Lease(entry.channel(), true, this));
             }
         }
-        if (open < maxConnections) {
+        if (budget.tryTake()) {
             return connect(loop.newPromise());
         }
         if (waiters.size() >= maxWaiters) {
-            return loop.newFailedFuture(new PoolExhaustedException("all " + maxConnections + " connections to "
+            return loop.newFailedFuture(new PoolExhaustedException("all " + budget.max() + " connections to "
                     + endpoint + " are busy and " + waiters.size() + " requests wait already"));
         }
         final Promise<Lease> promise = loop.newPromise();
@@ -77,10 +78,12 @@ public final class EndpointPool {
         }, waitNanos, TimeUnit.NANOSECONDS);
         final Waiter waiter = new Waiter(promise, timeout);
         waiters.addLast(waiter);
+        waiting = waiters.size();
         promise.addListener(f -> {
             timeout.cancel(false);
             if (!f.isSuccess()) {
                 waiters.remove(waiter);
+                waiting = waiters.size();
             }
         });
         return promise;
@@ -88,7 +91,22 @@ public final class EndpointPool {
 
     /** A fresh connection, never an idle one: the retry after a reused connection turned out stale. */
     public Future<Lease> acquireNew() {
-        return open < maxConnections ? connect(loop.newPromise()) : acquire();
+        return budget.tryTake() ? connect(loop.newPromise()) : acquire();
+    }
+
+    boolean hasWaiters() {
+        return waiting > 0;
+    }
+
+    /** A connection slot came free somewhere: connect for the first waiter, if the slot is still free. */
+    void wakeWaiter() {
+        loop.execute(() -> {
+            if (!waiters.isEmpty() && budget.tryTake()) {
+                final Waiter next = waiters.pollFirst();
+                waiting = waiters.size();
+                connect(next.promise());
+            }
+        });
     }
 
     /** Takes a connection back; it is reused only when {@code reusable} and still open. */
@@ -99,6 +117,7 @@ public final class EndpointPool {
         }
         Waiter waiter;
         while ((waiter = waiters.pollFirst()) != null) {
+            waiting = waiters.size();
             if (waiter.promise().trySuccess(new Lease(channel, true, this))) {
                 return;
             }
@@ -123,16 +142,8 @@ public final class EndpointPool {
         }
     }
 
-    int openConnections() {
-        return open;
-    }
-
-    int idleConnections() {
-        return idle.size();
-    }
-
+    /** Connects on a slot already taken from the budget; the slot is given back when the channel closes. */
     private Future<Lease> connect(Promise<Lease> promise) {
-        open++;
         final ChannelFuture connect = bootstrap.connect(endpoint.address());
         final Channel channel = connect.channel();
         channel.closeFuture().addListener(f -> onClosed(channel));
@@ -149,17 +160,12 @@ public final class EndpointPool {
     }
 
     private void onClosed(Channel channel) {
-        open--;
         for (Iterator<Idle> it = idle.iterator(); it.hasNext(); ) {
             if (it.next().channel() == channel) {
                 it.remove();
                 break;
             }
         }
-        final Waiter next = waiters.peekFirst();
-        if (next != null && open < maxConnections) {
-            waiters.pollFirst();
-            connect(next.promise());
-        }
+        budget.giveBack();
     }
 }

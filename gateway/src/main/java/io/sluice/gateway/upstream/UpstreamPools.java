@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,17 +27,16 @@ import java.util.concurrent.TimeUnit;
  */
 public final class UpstreamPools {
     private final Map<EventExecutor, Map<UpstreamEndpoint, EndpointPool>> loops = new IdentityHashMap<>();
+    private final Map<UpstreamEndpoint, ConnectionBudget> budgets = new ConcurrentHashMap<>();
     private final Transport transport;
     private final ByteBufAllocator allocator;
     private final AddressResolverGroup<InetSocketAddress> resolver;
-    private final int loopCount;
 
     public UpstreamPools(EventLoopGroup group, Transport transport, ByteBufAllocator allocator,
                          AddressResolverGroup<InetSocketAddress> resolver, Duration sweepInterval) {
         this.transport = transport;
         this.allocator = allocator;
         this.resolver = resolver;
-        int count = 0;
         for (EventExecutor executor : group) {
             final Map<UpstreamEndpoint, EndpointPool> pools = new HashMap<>();
             loops.put(executor, pools);
@@ -45,9 +45,7 @@ public final class UpstreamPools {
                 final long now = System.nanoTime();
                 pools.values().forEach(pool -> pool.evictIdle(now));
             }, interval, interval, TimeUnit.NANOSECONDS);
-            count++;
         }
-        this.loopCount = count;
     }
 
     /**
@@ -76,8 +74,11 @@ public final class UpstreamPools {
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connect.toMillis()))
                 .handler(new UpstreamChannelInitializer(endpoint));
-        final int perLoop = Math.max(1, (limits.maxConnections() + loopCount - 1) / loopCount);
-        return new EndpointPool(endpoint, loop, bootstrap, limits, perLoop, connect.toNanos());
+        final ConnectionBudget budget = budgets.computeIfAbsent(endpoint,
+                e -> new ConnectionBudget(limits.maxConnections()));
+        final EndpointPool pool = new EndpointPool(endpoint, loop, bootstrap, limits, budget, connect.toNanos());
+        budget.register(pool);
+        return pool;
     }
 
     /** Closes the idle connections of every loop (at shutdown). */

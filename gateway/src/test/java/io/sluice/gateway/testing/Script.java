@@ -92,6 +92,10 @@ public final class Script {
             return this;
         }
 
+        public Builder body(String text, int pieceSize, Duration gap) {
+            return body(text.getBytes(StandardCharsets.UTF_8), pieceSize, gap);
+        }
+
         public Builder body(String text) {
             final byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
             return body(bytes, bytes.length, Duration.ZERO);
