@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * A plain socket speaking HTTP/1.1 by hand, for what a polite client will not do: two framings at once, a body
@@ -49,15 +50,28 @@ public final class RawHttp implements AutoCloseable {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    /** Reads until {@code marker} has arrived, returning all read so far. */
-    public String readUntil(String marker) throws IOException {
+    /** Reads until {@code marker} has arrived {@code times} times, returning all read so far. */
+    public String readUntil(String marker, int times) throws IOException {
+        final byte[] wanted = marker.getBytes(StandardCharsets.UTF_8);
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         final InputStream in = socket.getInputStream();
+        int seen = 0;
         int b;
-        while (!out.toString(StandardCharsets.UTF_8).contains(marker) && (b = in.read()) >= 0) {
+        while (seen < times && (b = in.read()) >= 0) {
             out.write(b);
+            if (endsWith(out, wanted)) {
+                seen++;
+            }
         }
         return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static boolean endsWith(ByteArrayOutputStream out, byte[] suffix) {
+        if (out.size() < suffix.length) {
+            return false;
+        }
+        final byte[] bytes = out.toByteArray();
+        return Arrays.equals(bytes, bytes.length - suffix.length, bytes.length, suffix, 0, suffix.length);
     }
 
     /** Closes with a reset (SO_LINGER 0), as a killed client would. */

@@ -1,0 +1,138 @@
+package io.sluice.gateway.proxy;
+
+import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.RawHttp;
+import io.sluice.gateway.testing.Script;
+import io.sluice.gateway.testing.ScriptedBackend;
+import io.sluice.gateway.testing.TestGateway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The upstream side seen from the backend: a client that leaves closes its upstream connection at once; keep-alive
+ * connections are reused, evicted when idle, never reused once broken; a stale one costs the client nothing.
+ */
+class UpstreamConnectionsTest {
+    private static final String EVENT = "data: {\"choices\":[{\"delta\":{\"content\":\"tok\"}}]}\n\n";
+    private static final String STREAM_BODY = "{\"model\":\"m\",\"stream\":true}";
+    private static final String STREAM_REQUEST = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n"
+            + "content-type: application/json\r\ncontent-length: " + STREAM_BODY.length() + "\r\n\r\n" + STREAM_BODY;
+
+    private ScriptedBackend backend;
+    private TestGateway gateway;
+
+    @BeforeEach
+    void start() throws Exception {
+        backend = ScriptedBackend.start();
+        gateway = TestGateway.forBackend(backend.url(), "    pool: { idle_timeout: 30s }\n");
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        gateway.close();
+        backend.close();
+    }
+
+    @ParameterizedTest(name = "client {0}")
+    @ValueSource(strings = {"closes", "resets"})
+    void aClientThatLeavesMidStreamClosesTheUpstreamConnectionAtOnce(String how) throws Exception {
+        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
+                .endless(EVENT, Duration.ofMillis(10)).build());
+        final RawHttp client = new RawHttp(gateway.port());
+        client.send(STREAM_REQUEST).readUntil(EVENT, 3);
+        final long leftAt = System.nanoTime();
+        if (how.equals("resets")) {
+            client.reset();
+        } else {
+            client.close();
+        }
+        final Long closedAt = backend.awaitClose(Duration.ofSeconds(10));
+        assertNotNull(closedAt, "the backend's connection was closed");
+        System.out.printf("client %s -> backend saw its connection close after %.2f ms%n", how,
+                (closedAt - leftAt) / 1e6);
+        assertEquals(499, gateway.usage().take().status());
+
+        backend.enqueue(Script.json(200, "{}"));
+        assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}").statusCode());
+        assertEquals(2, backend.connectionsOpened(), "the cancelled connection was not reused");
+    }
+
+    @Test
+    void aClientThatLeavesBeforeTheFirstByteClosesTheUpstreamConnection() throws Exception {
+        backend.enqueue(Script.builder().stall().build());
+        final RawHttp client = new RawHttp(gateway.port());
+        client.send(STREAM_REQUEST);
+        backend.takeRequest();
+        client.close();
+        assertNotNull(backend.awaitClose(Duration.ofSeconds(10)));
+        assertEquals(499, gateway.usage().take().status());
+    }
+
+    @Test
+    void manyRequestsShareFewKeepAliveConnections() throws Exception {
+        backend.respondAlways(Script.sse(EVENT.getBytes(StandardCharsets.UTF_8), 64));
+        for (int i = 0; i < 200; i++) {
+            final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"),
+                    "{\"model\":\"m\",\"stream\":true}");
+            assertEquals(EVENT, Http.text(response));
+        }
+        assertEquals(1, backend.connectionsOpened(), "one client connection, one event loop, one upstream connection");
+        assertEquals(200, backend.requestCount());
+    }
+
+    @Test
+    void aConnectionTheBackendMeansToCloseIsNotReused() throws Exception {
+        backend.respondAlways(Script.builder().fixedHead(200, 2, "content-type", "application/json",
+                "connection", "close").body("{}").end().close().build());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}").statusCode());
+        }
+        assertEquals(3, backend.connectionsOpened());
+    }
+
+    @Test
+    void idleConnectionsAreClosedBeforeTheBackendWould() throws Exception {
+        gateway.close();
+        gateway = TestGateway.forBackend(backend.url(), "    pool: { idle_timeout: 200ms }\n");
+        assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}").statusCode());
+        assertNotNull(backend.awaitClose(Duration.ofSeconds(10)), "the gateway closed the idle connection");
+        assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}").statusCode());
+        assertEquals(2, backend.connectionsOpened());
+    }
+
+    @Test
+    void anIdleConnectionTheBackendClosedIsNeverUsed() throws Exception {
+        backend.enqueue(Script.builder().fixedHead(200, 2, "content-type", "application/json").body("{}").end()
+                .pause(Duration.ofMillis(20)).close().build());
+        assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}").statusCode());
+        assertNotNull(backend.awaitClose(Duration.ofSeconds(10)));
+        assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}").statusCode());
+        assertEquals(2, backend.connectionsOpened());
+        assertNull(backend.awaitClose(Duration.ofMillis(100)), "the second connection stays open for reuse");
+    }
+
+    @Test
+    void aStaleKeepAliveConnectionIsRetriedOnceOnAFreshOne() throws Exception {
+        backend.enqueue(Script.json(200, "{\"n\":1}"), Script.builder().close().build(), Script.json(200, "{\"n\":2}"));
+        assertEquals("{\"n\":1}", Http.text(Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}")));
+        final HttpResponse<byte[]> second = Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}");
+        assertEquals(200, second.statusCode());
+        assertEquals("{\"n\":2}", Http.text(second));
+        assertEquals(3, backend.requestCount());
+        assertEquals(2, backend.connectionsOpened());
+        assertTrue(backend.takeRequest().connection() == 1 && backend.takeRequest().connection() == 1
+                && backend.takeRequest().connection() == 2);
+    }
+}
