@@ -3,6 +3,7 @@ package io.sluice.gateway.testing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
@@ -16,8 +17,17 @@ public final class RawHttp implements AutoCloseable {
     private final Socket socket;
 
     public RawHttp(int port) throws IOException {
-        this.socket = new Socket("127.0.0.1", port);
-        this.socket.setSoTimeout(15_000);
+        this(port, 0);
+    }
+
+    /** A connection whose receive buffer is {@code receiveBuffer} bytes (0 for the system's default). */
+    public RawHttp(int port, int receiveBuffer) throws IOException {
+        this.socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(new InetSocketAddress("127.0.0.1", port));
+        socket.setSoTimeout(15_000);
     }
 
     public RawHttp send(String text) throws IOException {

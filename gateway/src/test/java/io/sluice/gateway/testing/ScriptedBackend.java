@@ -37,7 +37,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -58,7 +57,7 @@ public final class ScriptedBackend implements AutoCloseable {
     private final BlockingQueue<Long> closes = new LinkedBlockingQueue<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
-    private final AtomicBoolean sawBackpressure = new AtomicBoolean();
+    private final AtomicLong flooded = new AtomicLong();
     private final AtomicLong endlessEvents = new AtomicLong();
 
     private ScriptedBackend(SslContext sslContext) throws InterruptedException {
@@ -139,9 +138,9 @@ public final class ScriptedBackend implements AutoCloseable {
         return open.get();
     }
 
-    /** Whether a flood ever found its connection unwritable: the peer stopped reading. */
-    public boolean sawBackpressure() {
-        return sawBackpressure.get();
+    /** How many bytes floods have handed to their connections so far. */
+    public long floodedBytes() {
+        return flooded.get();
     }
 
     public long endlessEventsSent() {
@@ -313,24 +312,22 @@ public final class ScriptedBackend implements AutoCloseable {
             ctx.executor().schedule(() -> writeEndless(endless), endless.gap().toNanos(), TimeUnit.NANOSECONDS);
         }
 
-        /**
-         * Writes numbered events of a fixed size while the connection is writable; when it is not, waits for the
-         * peer to read (that wait is the backpressure the test wants to see).
-         */
+        /** Writes numbered events of a fixed size while the connection is writable, else waits for the peer. */
         private void writeFlood(Script.Flood flood, long sent, long number) {
             long written = sent;
             long n = number;
             while (written < flood.totalBytes() && ctx.channel().isActive()) {
                 if (!ctx.channel().isWritable()) {
-                    sawBackpressure.set(true);
                     final long resumeAt = written;
                     final long resumeNumber = n;
-                    ctx.flush();
+                    // Listen first: the flush may drain the socket and fire the writability change at once.
                     onWritable = () -> writeFlood(flood, resumeAt, resumeNumber);
+                    ctx.flush();
                     return;
                 }
                 ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(floodEvent(n++, flood.eventSize()))));
                 written += flood.eventSize();
+                flooded.addAndGet(flood.eventSize());
             }
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
