@@ -59,11 +59,13 @@ public final class ConfigLoader {
             throw new ConfigException(source + ": not valid YAML (" + e.getMessage() + ")");
         }
         final ConfigNode root = new ConfigNode("", tree, env).allowOnly("server", "usage", "providers");
+        final SluiceConfig.Server server = server(root.child("server"));
+        final SluiceConfig.Usage usage = usage(root.child("usage"));
         final List<SluiceConfig.Provider> providers = providers(root, dir);
         if (providers.isEmpty()) {
             throw new ConfigException("providers: at least one provider is required");
         }
-        return new SluiceConfig(server(root.child("server")), usage(root.child("usage")), providers);
+        return new SluiceConfig(server, usage, providers);
     }
 
     private static SluiceConfig.Server server(ConfigNode node) {

@@ -1,0 +1,122 @@
+package io.sluice.gateway.config;
+
+import io.sluice.providers.ProviderType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigLoaderTest {
+    private static final String MINIMAL = "providers:\n  - { id: d, type: demo, models: { demo: demo-1 } }\n";
+
+    private static SluiceConfig parse(String yaml, Map<String, String> env) {
+        return ConfigLoader.parse(yaml, "test.yaml", new EnvResolver(env::get), null);
+    }
+
+    @Test
+    void defaultsFillWhatTheFileLeavesOut() {
+        final SluiceConfig config = parse(MINIMAL, Map.of());
+        assertEquals("127.0.0.1", config.server().host());
+        assertEquals(8080, config.server().port());
+        assertEquals("auto", config.server().transport());
+        assertEquals("pooled", config.server().allocator());
+        assertEquals(100L << 20, config.server().maxRequestBytes());
+        final SluiceConfig.Provider demo = config.providers().get(0);
+        assertEquals(ProviderType.DEMO, demo.type());
+        assertEquals(Duration.ofMillis(20), demo.demo().tokenDelay());
+        assertEquals(Duration.ofSeconds(4), demo.pool().idleTimeout());
+        assertTrue(demo.includeUsage());
+    }
+
+    @Test
+    void environmentReferencesAndDefaultsAreExpanded() {
+        final String yaml = """
+                server: { port: "${PORT:-9000}", host: "${HOST}", max_request_bytes: 2MiB }
+                providers:
+                  - id: v
+                    type: vllm
+                    api_key: ${KEY:-}
+                    endpoints: [ "http://${BACKEND}:8000", "https://gpu.example/api/v1" ]
+                    models: { llama: meta/llama }
+                    timeouts: { connect: 250ms, first_byte: 2m }
+                """;
+        final SluiceConfig config = parse(yaml, Map.of("HOST", "0.0.0.0", "BACKEND", "10.0.0.7", "KEY", ""));
+        assertEquals(9000, config.server().port());
+        assertEquals("0.0.0.0", config.server().host());
+        assertEquals(2L << 20, config.server().maxRequestBytes());
+        final SluiceConfig.Provider vllm = config.providers().get(0);
+        assertNull(vllm.apiKey(), "an empty key means no key");
+        assertEquals(List.of(URI.create("http://10.0.0.7:8000"), URI.create("https://gpu.example/api/v1")),
+                vllm.endpoints());
+        assertEquals(Duration.ofMillis(250), vllm.timeouts().connect());
+        assertEquals(Duration.ofMinutes(2), vllm.timeouts().firstByte());
+    }
+
+    @Test
+    void aDotEnvBesideTheFileFillsWhatTheEnvironmentLacks(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(".env"), "# secrets\nexport OPENAI_API_KEY='sk-from-dotenv'\nPORT=7000\n");
+        final Path file = dir.resolve("sluice.yaml");
+        Files.writeString(file, """
+                server: { port: "${PORT}" }
+                providers:
+                  - { id: o, type: openai, api_key: "${OPENAI_API_KEY}", models: { gpt: gpt-4o } }
+                """);
+        final SluiceConfig config = ConfigLoader.load(file, Map.of("PORT", "7100"));
+        assertEquals(7100, config.server().port(), "the environment wins over .env");
+        assertEquals("sk-from-dotenv", config.providers().get(0).apiKey());
+        assertEquals(List.of(URI.create("https://api.openai.com/v1")), config.providers().get(0).endpoints());
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @CsvSource(delimiter = '|', value = {
+            "server: { prot: 80 }|server.prot: unknown field",
+            "server: { port: 99999 }|server.port: 99999 is outside 0..65535",
+            "server: { port: eighty }|server.port: 'eighty' is not a whole number",
+            "server: { idle_timeout: 10 }|server.idle_timeout: '10' is not a duration",
+            "server: { transport: kqueue }|server.transport: 'kqueue' is not one of auto, epoll, nio",
+            "server: { max_request_bytes: lots }|server.max_request_bytes: 'lots' is not a size",
+            "providers: []|providers: at least one provider is required",
+            "providers: [ { id: a, type: magic, models: { m: m } } ]|providers[0].type: unknown provider type 'magic'",
+            "providers: [ { id: a, type: vllm, models: { m: m } } ]|providers[0].endpoints: a vllm provider needs",
+            "providers: [ { id: a, type: vllm, endpoints: [ 'ftp://x' ], models: { m: m } } ]|providers[0].endpoints[0]:",
+            "providers: [ { id: a, type: openai } ]|providers[0].models: name at least one model",
+            "providers: [ { type: openai, models: { m: m } } ]|providers[0].id: required",
+            "providers: [ { id: a, type: openai, api_key: '${NOPE}', models: { m: m } } ]"
+                    + "|providers[0].api_key: environment variable NOPE is not set",
+            "providers: [ { id: a, type: openai, models: { m: m } }, { id: b, type: openai, models: { m: x } } ]"
+                    + "|providers[1].models.m: already served by provider 'a'",
+            "providers: [ { id: a, type: openai, models: { m: m } }, { id: a, type: demo, models: { n: n } } ]"
+                    + "|providers[1].id: 'a' is used by another provider",
+            "providers: [ { id: a, type: openai, models: { m: m }, demo: { reply: x } } ]"
+                    + "|providers[0].demo: only a provider of type demo",
+            "providers: [ { id: a, type: openai, models: { m: m }, timeouts: { total: 0s } } ]"
+                    + "|providers[0].timeouts.total: must be more than zero",
+            "'server: [ unclosed'|test.yaml:1: not valid YAML"})
+    void everyMistakeIsOneLineNamingTheField(String yaml, String message) {
+        final ConfigException e = assertThrows(ConfigException.class, () -> parse(yaml, Map.of()));
+        assertTrue(e.getMessage().startsWith(message), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void theShippedConfigRunsOfflineWithTheDemoModel() {
+        final Path shipped = Path.of(System.getProperty("sluice.project.dir"), "conf", "sluice.yaml");
+        final SluiceConfig config = ConfigLoader.load(shipped, Map.of());
+        assertEquals(1, config.providers().size());
+        assertEquals(ProviderType.DEMO, config.providers().get(0).type());
+        assertEquals(Map.of("demo", "demo-1"), config.providers().get(0).models());
+    }
+}

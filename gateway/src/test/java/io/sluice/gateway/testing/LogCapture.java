@@ -1,0 +1,52 @@
+package io.sluice.gateway.testing;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/** Keeps every log event of one logger (and its children) while open, from any thread. */
+public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+    private final Logger logger;
+    private final BlockingQueue<ILoggingEvent> events = new LinkedBlockingQueue<>();
+
+    public LogCapture(String loggerName) {
+        this.logger = (Logger) LoggerFactory.getLogger(loggerName);
+        setName("capture-" + loggerName);
+        start();
+        logger.addAppender(this);
+    }
+
+    @Override
+    protected void append(ILoggingEvent event) {
+        events.add(event);
+    }
+
+    /** The next message, waiting up to 10 s. */
+    public String next() throws InterruptedException {
+        final ILoggingEvent event = events.poll(10, TimeUnit.SECONDS);
+        assertNotNull(event, "nothing was logged on " + logger.getName());
+        return event.getFormattedMessage();
+    }
+
+    /** Every message so far. */
+    public List<String> all() {
+        final List<String> messages = new ArrayList<>();
+        events.forEach(event -> messages.add(event.getFormattedMessage()));
+        return messages;
+    }
+
+    @Override
+    public void close() {
+        logger.detachAppender(this);
+        stop();
+    }
+}
