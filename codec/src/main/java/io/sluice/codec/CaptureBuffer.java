@@ -72,8 +72,4 @@ public final class CaptureBuffer {
     public boolean isEmpty() {
         return length == 0;
     }
-
-    public boolean overflowed() {
-        return overflowed;
-    }
 }

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
@@ -241,7 +242,7 @@ public final class ProxyExchange implements UpstreamListener, ClientSink, Exchan
             ReferenceCountUtil.release(message);
             return;
         }
-        if (message instanceof HttpResponse head && head.decoderResult().isFailure()) {
+        if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
             ReferenceCountUtil.release(message);
             upstreamBroke(ErrorKind.UPSTREAM_FAILED, "The backend sent a malformed response.");
             return;

@@ -2,7 +2,6 @@ package io.sluice.gateway.routing;
 
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
-import io.sluice.providers.ProviderType;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,7 +15,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Provider {
     private final String id;
-    private final ProviderType type;
     private final List<UpstreamEndpoint> endpoints;
     private final String authorization;
     private final SluiceConfig.Timeouts timeouts;
@@ -27,7 +25,6 @@ public final class Provider {
 
     public Provider(SluiceConfig.Provider config, List<UpstreamEndpoint> endpoints) {
         this.id = config.id();
-        this.type = config.type();
         this.endpoints = List.copyOf(endpoints);
         this.authorization = config.apiKey() == null ? null : "Bearer " + config.apiKey();
         this.timeouts = config.timeouts();
@@ -40,17 +37,9 @@ public final class Provider {
         return id;
     }
 
-    public ProviderType type() {
-        return type;
-    }
-
     /** The endpoints in turn. */
     public UpstreamEndpoint nextEndpoint() {
         return endpoints.get(Math.floorMod(next.getAndIncrement(), endpoints.size()));
-    }
-
-    public List<UpstreamEndpoint> endpoints() {
-        return endpoints;
     }
 
     /** The {@code Authorization} value for the backend, or null when the provider has no key. */

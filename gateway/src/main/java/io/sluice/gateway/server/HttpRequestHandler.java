@@ -237,9 +237,13 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         ctx.fireChannelInactive();
     }
 
+    /**
+     * An idle connection is closed unless a response is on its way: a keep-alive connection between requests,
+     * and a client that stalls in the middle of sending its request, alike.
+     */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && exchange == null && local == null) {
+        if (evt instanceof IdleStateEvent && !busy()) {
             ctx.close();
         }
         ReferenceCountUtil.release(evt);

@@ -53,10 +53,6 @@ public final class EndpointPool {
         this.idleNanos = config.idleTimeout().toNanos();
     }
 
-    public UpstreamEndpoint endpoint() {
-        return endpoint;
-    }
-
     /** A connection: an idle one, a new one, or the next one released, in that order of preference. */
     public Future<Lease> acquire() {
         Idle entry;

@@ -44,11 +44,6 @@ public final class UsageReporter implements AutoCloseable {
         }
     }
 
-    /** How many records were dropped because the queue was full. */
-    public long dropped() {
-        return dropped.get();
-    }
-
     private void run() {
         final List<UsageRecord> batch = new ArrayList<>(BATCH);
         while (!closing || !queue.isEmpty()) {

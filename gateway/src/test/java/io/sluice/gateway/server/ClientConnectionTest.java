@@ -98,6 +98,15 @@ class ClientConnectionTest {
     }
 
     @Test
+    void aClientThatStallsMidRequestIsClosed() throws Exception {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{\"model\"");
+            assertEquals("", client.readToClose(), "closed without an answer after the idle timeout");
+        }
+        assertEquals(0, backend.requestCount());
+    }
+
+    @Test
     void aStreamIsNotCutByTheIdleTimeoutOfItsClientConnection() throws Exception {
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
                 .body(EVENT, 100, Duration.ZERO).pause(Duration.ofMillis(700)).body(EVENT).end().build());

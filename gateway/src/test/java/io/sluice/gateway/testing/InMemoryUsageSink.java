@@ -26,10 +26,6 @@ public final class InMemoryUsageSink implements UsageSink {
         return record;
     }
 
-    public int size() {
-        return records.size();
-    }
-
     public void clear() {
         records.clear();
     }

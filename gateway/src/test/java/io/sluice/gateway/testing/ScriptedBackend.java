@@ -56,9 +56,7 @@ public final class ScriptedBackend implements AutoCloseable {
     private final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
     private final BlockingQueue<Long> closes = new LinkedBlockingQueue<>();
     private final AtomicInteger connections = new AtomicInteger();
-    private final AtomicInteger open = new AtomicInteger();
     private final AtomicLong flooded = new AtomicLong();
-    private final AtomicLong endlessEvents = new AtomicLong();
 
     private ScriptedBackend(SslContext sslContext) throws InterruptedException {
         this.tls = sslContext != null;
@@ -134,17 +132,9 @@ public final class ScriptedBackend implements AutoCloseable {
         return connections.get();
     }
 
-    public int openConnections() {
-        return open.get();
-    }
-
     /** How many bytes floods have handed to their connections so far. */
     public long floodedBytes() {
         return flooded.get();
-    }
-
-    public long endlessEventsSent() {
-        return endlessEvents.get();
     }
 
     @Override
@@ -170,13 +160,11 @@ public final class ScriptedBackend implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             this.ctx = ctx;
-            open.incrementAndGet();
             ctx.fireChannelActive();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            open.decrementAndGet();
             closes.add(System.nanoTime());
             ctx.fireChannelInactive();
         }
@@ -308,7 +296,6 @@ public final class ScriptedBackend implements AutoCloseable {
                 return;
             }
             ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(endless.event())));
-            endlessEvents.incrementAndGet();
             ctx.executor().schedule(() -> writeEndless(endless), endless.gap().toNanos(), TimeUnit.NANOSECONDS);
         }
 
