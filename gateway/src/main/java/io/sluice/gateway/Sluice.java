@@ -5,6 +5,12 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http2.Http2SecurityUtil;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
@@ -47,15 +53,17 @@ public final class Sluice implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel server;
+    private final ChannelGroup connections;
     private final DemoServer demo;
     private final UpstreamPools pools;
     private final UsageReporter usage;
     private final DnsAddressResolverGroup resolver;
 
-    private Sluice(EventLoopGroup group, Channel server, DemoServer demo, UpstreamPools pools, UsageReporter usage,
-                   DnsAddressResolverGroup resolver) {
+    private Sluice(EventLoopGroup group, Channel server, ChannelGroup connections, DemoServer demo,
+                   UpstreamPools pools, UsageReporter usage, DnsAddressResolverGroup resolver) {
         this.group = group;
         this.server = server;
+        this.connections = connections;
         this.demo = demo;
         this.pools = pools;
         this.usage = usage;
@@ -93,6 +101,8 @@ public final class Sluice implements AutoCloseable {
             final Router router = new Router(providers);
             final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
             final ProxyServices services = new ProxyServices(router, pools, usage, serverConfig.maxRequestBytes());
+            final ChannelGroup connections = new DefaultChannelGroup("sluice-clients", group.next());
+            final SslContext serverTls = serverConfig.tls() == null ? null : serverTls(serverConfig.tls());
             final Channel server = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannelType())
@@ -100,12 +110,12 @@ public final class Sluice implements AutoCloseable {
                     .option(ChannelOption.ALLOCATOR, allocator)
                     .childOption(ChannelOption.ALLOCATOR, allocator)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new HttpServerInitializer(services, serverConfig))
+                    .childHandler(new HttpServerInitializer(services, serverConfig, serverTls, connections))
                     .bind(serverConfig.host(), serverConfig.port()).sync().channel();
-            final Sluice sluice = new Sluice(group, server, demo, pools, usage, resolver);
-            LOG.info("Sluice {} listening on http://{}:{} ({}, {} allocator); models: {}", Version.current(),
-                    serverConfig.host(), sluice.address().getPort(), transport.name(), serverConfig.allocator(),
-                    String.join(", ", router.publicModels()));
+            final Sluice sluice = new Sluice(group, server, connections, demo, pools, usage, resolver);
+            LOG.info("Sluice {} listening on {}://{}:{} ({}, {} allocator); models: {}", Version.current(),
+                    serverTls == null ? "http" : "https", serverConfig.host(), sluice.address().getPort(),
+                    transport.name(), serverConfig.allocator(), String.join(", ", router.publicModels()));
             return sluice;
         } catch (RuntimeException | InterruptedException e) {
             if (demo != null) {
@@ -115,6 +125,21 @@ public final class Sluice implements AutoCloseable {
             resolver.close();
             usage.close();
             throw e;
+        }
+    }
+
+    /** TLS for the listening socket, offering h2 and http/1.1 by ALPN. */
+    private static SslContext serverTls(SluiceConfig.ServerTls tls) {
+        try {
+            return SslContextBuilder.forServer(tls.cert().toFile(), tls.key().toFile())
+                    .ciphers(Http2SecurityUtil.CIPHERS, SupportedCipherSuiteFilter.INSTANCE)
+                    .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                            ApplicationProtocolNames.HTTP_2, ApplicationProtocolNames.HTTP_1_1))
+                    .build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new ConfigException("server.tls: " + e.getMessage());
         }
     }
 
@@ -164,6 +189,8 @@ public final class Sluice implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         server.close().sync();
+        // Closing an HTTP/2 connection sends GOAWAY; HTTP/1.1 connections simply close.
+        connections.close().await(5, TimeUnit.SECONDS);
         pools.closeIdle();
         if (demo != null) {
             demo.close();

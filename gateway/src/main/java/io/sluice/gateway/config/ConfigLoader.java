@@ -59,7 +59,7 @@ public final class ConfigLoader {
             throw new ConfigException(source + ": not valid YAML (" + e.getMessage() + ")");
         }
         final ConfigNode root = new ConfigNode("", tree, env).allowOnly("server", "usage", "providers");
-        final SluiceConfig.Server server = server(root.child("server"));
+        final SluiceConfig.Server server = server(root.child("server"), dir);
         final SluiceConfig.Usage usage = usage(root.child("usage"));
         final List<SluiceConfig.Provider> providers = providers(root, dir);
         if (providers.isEmpty()) {
@@ -68,9 +68,9 @@ public final class ConfigLoader {
         return new SluiceConfig(server, usage, providers);
     }
 
-    private static SluiceConfig.Server server(ConfigNode node) {
+    private static SluiceConfig.Server server(ConfigNode node, Path dir) {
         node.allowOnly("host", "port", "threads", "transport", "allocator", "max_request_bytes", "max_header_bytes",
-                "idle_timeout");
+                "idle_timeout", "tls", "http2", "websocket");
         final long maxRequest = node.bytes("max_request_bytes", 100L << 20);
         if (maxRequest < 1 || maxRequest > Integer.MAX_VALUE) {
             throw new ConfigException(node.field("max_request_bytes") + ": must be between 1 byte and 2GiB");
@@ -87,7 +87,43 @@ public final class ConfigLoader {
                 node.choice("allocator", "pooled", "pooled", "adaptive", "unpooled"),
                 maxRequest,
                 (int) maxHeader,
-                positive(node, "idle_timeout", Duration.ofSeconds(60)));
+                positive(node, "idle_timeout", Duration.ofSeconds(60)),
+                node.has("tls") ? serverTls(node.child("tls"), dir) : null,
+                http2(node.child("http2")),
+                websocket(node.child("websocket")));
+    }
+
+    private static SluiceConfig.ServerTls serverTls(ConfigNode node, Path dir) {
+        node.allowOnly("cert", "key");
+        return new SluiceConfig.ServerTls(readableFile(node, "cert", dir), readableFile(node, "key", dir));
+    }
+
+    private static SluiceConfig.Http2 http2(ConfigNode node) {
+        node.allowOnly("max_concurrent_streams", "initial_window");
+        final long window = node.bytes("initial_window", 1 << 20);
+        if (window < 65_535 || window > Integer.MAX_VALUE) {
+            throw new ConfigException(node.field("initial_window") + ": must be between 65535 bytes and 2GiB");
+        }
+        return new SluiceConfig.Http2(node.integer("max_concurrent_streams", 256, 1, 1_000_000), (int) window);
+    }
+
+    private static SluiceConfig.WebSocket websocket(ConfigNode node) {
+        node.allowOnly("max_message_bytes", "ping_interval", "ping_timeout");
+        final long max = node.bytes("max_message_bytes", 100L << 20);
+        if (max < 1024 || max > Integer.MAX_VALUE) {
+            throw new ConfigException(node.field("max_message_bytes") + ": must be between 1KiB and 2GiB");
+        }
+        return new SluiceConfig.WebSocket((int) max, positive(node, "ping_interval", Duration.ofSeconds(30)),
+                positive(node, "ping_timeout", Duration.ofSeconds(10)));
+    }
+
+    private static Path readableFile(ConfigNode node, String key, Path dir) {
+        final String name = node.requiredString(key);
+        final Path file = dir == null ? Path.of(name) : dir.resolve(name);
+        if (!Files.isReadable(file)) {
+            throw new ConfigException(node.field(key) + ": cannot read " + file);
+        }
+        return file;
     }
 
     private static SluiceConfig.Usage usage(ConfigNode node) {
@@ -198,15 +234,7 @@ public final class ConfigLoader {
 
     private static SluiceConfig.Tls tls(ConfigNode node, Path dir) {
         node.allowOnly("verify", "ca");
-        final String ca = node.string("ca", null);
-        Path caFile = null;
-        if (ca != null) {
-            caFile = dir == null ? Path.of(ca) : dir.resolve(ca);
-            if (!Files.isReadable(caFile)) {
-                throw new ConfigException(node.field("ca") + ": cannot read " + caFile);
-            }
-        }
-        return new SluiceConfig.Tls(node.bool("verify", true), caFile);
+        return new SluiceConfig.Tls(node.bool("verify", true), node.has("ca") ? readableFile(node, "ca", dir) : null);
     }
 
     private static SluiceConfig.Demo demo(ConfigNode node) {

@@ -14,9 +14,26 @@ import java.util.Map;
  */
 public record SluiceConfig(Server server, Usage usage, List<Provider> providers) {
 
-    /** The listening side. */
+    /**
+     * The listening side.
+     *
+     * @param tls the certificate and key to serve TLS with (ALPN offers h2 and http/1.1), or null for cleartext
+     */
     public record Server(String host, int port, int threads, String transport, String allocator,
-                         long maxRequestBytes, int maxHeaderBytes, Duration idleTimeout) {
+                         long maxRequestBytes, int maxHeaderBytes, Duration idleTimeout, ServerTls tls,
+                         Http2 http2, WebSocket websocket) {
+    }
+
+    /** A PEM certificate chain and its PKCS#8 PEM private key. */
+    public record ServerTls(Path cert, Path key) {
+    }
+
+    /** HTTP/2 limits: streams open at once per connection, and the receive window each stream starts with. */
+    public record Http2(int maxConcurrentStreams, int initialWindowBytes) {
+    }
+
+    /** The WebSocket API: the largest message, and how often the server pings and how long it waits for a pong. */
+    public record WebSocket(int maxMessageBytes, Duration pingInterval, Duration pingTimeout) {
     }
 
     /** Where usage records go: a bounded queue, then the sinks. */

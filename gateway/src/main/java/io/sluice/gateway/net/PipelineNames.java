@@ -4,10 +4,24 @@ package io.sluice.gateway.net;
  * The names of every handler Sluice installs. The pipelines, in order:
  *
  * <pre>
- * client connection (HTTP/1.1)
- *   http-server-codec   StrictRequestDecoder + HttpResponseEncoder
+ * client connection, before its protocol is known
+ *   tls                 SslHandler, when the server has a certificate
+ *   protocol            AlpnHandler (TLS) or H2cPrefaceSniffer (cleartext): builds one of the two below
+ *
+ * client connection, HTTP/1.1
+ *   http-server-codec   Http1ServerCodec: StrictRequestDecoder + HttpResponseEncoder
+ *   h2c-upgrade         HttpServerUpgradeHandler (cleartext only): Upgrade: h2c turns the connection into HTTP/2
  *   idle                IdleStateHandler: closes idle keep-alive connections
  *   request-handler     HttpRequestHandler, which runs a ProxyExchange per proxied request
+ *
+ * client connection, HTTP/2
+ *   h2-codec            Http2FrameCodec: settings, flow control, rapid-reset limits, GOAWAY
+ *   h2-multiplex        Http2MultiplexHandler: a child channel per stream
+ *   idle                Http2ConnectionIdle: closes an idle connection with no open stream
+ *
+ * HTTP/2 stream (child channel)
+ *   h2-stream-codec     Http2StreamFrameToHttpObjectCodec: frames to the HTTP objects HTTP/1.1 produces
+ *   request-handler     HttpRequestHandler
  *
  * upstream connection (pooled per event loop, auto-read off)
  *   tls                 SslHandler, for https backends only
@@ -20,6 +34,11 @@ package io.sluice.gateway.net;
  */
 public final class PipelineNames {
     public static final String TLS = "tls";
+    public static final String PROTOCOL = "protocol";
+    public static final String H2C_UPGRADE = "h2c-upgrade";
+    public static final String H2_CODEC = "h2-codec";
+    public static final String H2_MULTIPLEX = "h2-multiplex";
+    public static final String H2_STREAM_CODEC = "h2-stream-codec";
     public static final String HTTP_SERVER_CODEC = "http-server-codec";
     public static final String IDLE = "idle";
     public static final String REQUEST_HANDLER = "request-handler";

@@ -1,11 +1,23 @@
 package io.sluice.gateway.server;
 
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AsciiString;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.net.PipelineNames;
 import io.sluice.gateway.proxy.ProxyServices;
@@ -13,34 +25,107 @@ import io.sluice.gateway.proxy.ProxyServices;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds the pipeline of a client connection (see {@link PipelineNames}): the HTTP/1.1 codec with Sluice's
- * limits, the idle timer for keep-alive connections, and the request handler. There is no aggregator: bodies
- * stream through in pieces.
+ * Builds the pipeline of each client connection (see {@link PipelineNames}) once its protocol is known: with TLS
+ * by ALPN (h2 or http/1.1), in cleartext by the first bytes (the HTTP/2 preface means h2c by prior knowledge,
+ * anything else HTTP/1.1, which may still upgrade to h2c). Every HTTP/2 stream gets a child pipeline that turns
+ * frames into the same HTTP objects HTTP/1.1 produces, so one request handler serves both. There is no
+ * aggregator on any request path: bodies stream through in pieces (only an {@code Upgrade: h2c} request is
+ * gathered, as the upgrade requires, within the body limit).
  */
 public final class HttpServerInitializer extends ChannelInitializer<SocketChannel> {
     private static final int MAX_INITIAL_LINE = 8192;
     /** Large body pieces mean few components when a body is gathered. */
     private static final int MAX_CHUNK = 64 * 1024;
+    private static final int MAX_RESETS = 200;
+    private static final int RESET_WINDOW_SECONDS = 30;
+    private static final long GRACEFUL_SHUTDOWN_MILLIS = 5_000;
+    private static final AsciiString H2C = AsciiString.cached(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME.toString());
 
     private final ProxyServices services;
     private final SluiceConfig.Server config;
+    private final SslContext tls;
+    private final ChannelGroup connections;
+    private final StreamInitializer streams = new StreamInitializer();
 
-    public HttpServerInitializer(ProxyServices services, SluiceConfig.Server config) {
+    /**
+     * @param tls         the server TLS context with ALPN, or null for cleartext
+     * @param connections where every client connection is kept, so shutdown can close them (GOAWAY on h2)
+     */
+    public HttpServerInitializer(ProxyServices services, SluiceConfig.Server config, SslContext tls,
+                                 ChannelGroup connections) {
         this.services = services;
         this.config = config;
+        this.tls = tls;
+        this.connections = connections;
     }
 
     @Override
     protected void initChannel(SocketChannel ch) {
-        final HttpDecoderConfig decoding = new HttpDecoderConfig()
+        connections.add(ch);
+        if (tls != null) {
+            ch.pipeline().addLast(PipelineNames.TLS, tls.newHandler(ch.alloc()))
+                    .addLast(PipelineNames.PROTOCOL, new AlpnHandler(this));
+        } else {
+            ch.pipeline().addLast(PipelineNames.PROTOCOL, new H2cPrefaceSniffer(this));
+        }
+    }
+
+    /** HTTP/1.1, with the h2c upgrade in cleartext. */
+    void configureHttp1(ChannelPipeline pipeline, boolean upgradable) {
+        final Http1ServerCodec codec = new Http1ServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(MAX_INITIAL_LINE)
                 .setMaxHeaderSize(config.maxHeaderBytes())
-                .setMaxChunkSize(MAX_CHUNK);
-        ch.pipeline()
-                .addLast(PipelineNames.HTTP_SERVER_CODEC,
-                        new CombinedChannelDuplexHandler<>(new StrictRequestDecoder(decoding), new HttpResponseEncoder()))
-                .addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0, config.idleTimeout().toNanos(),
-                        TimeUnit.NANOSECONDS))
-                .addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services));
+                .setMaxChunkSize(MAX_CHUNK));
+        pipeline.addLast(PipelineNames.HTTP_SERVER_CODEC, codec);
+        if (upgradable) {
+            pipeline.addLast(PipelineNames.H2C_UPGRADE, new HttpServerUpgradeHandler(codec,
+                    protocol -> AsciiString.contentEquals(H2C, protocol) ? h2cUpgrade() : null,
+                    (int) config.maxRequestBytes()) {
+                @Override
+                protected boolean shouldHandleUpgradeRequest(HttpRequest request) {
+                    // Only an h2c upgrade is gathered; a WebSocket handshake passes on as it came.
+                    return AsciiString.containsIgnoreCase(request.headers().get("upgrade", ""), H2C);
+                }
+            });
+        }
+        pipeline.addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0, config.idleTimeout().toNanos(),
+                TimeUnit.NANOSECONDS));
+        pipeline.addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services));
+    }
+
+    /** HTTP/2: the frame codec, a child pipeline per stream, and the connection's idle timer. */
+    void configureHttp2(ChannelPipeline pipeline) {
+        final Http2FrameCodec codec = http2Codec();
+        pipeline.addLast(PipelineNames.H2_CODEC, codec)
+                .addLast(PipelineNames.H2_MULTIPLEX, new Http2MultiplexHandler(streams))
+                .addLast(PipelineNames.IDLE, new Http2ConnectionIdle(config.idleTimeout(), codec));
+    }
+
+    /** The same HTTP/2 handlers, installed by an {@code Upgrade: h2c}; the upgrade request becomes stream 1. */
+    private Http2ServerUpgradeCodec h2cUpgrade() {
+        final Http2FrameCodec codec = http2Codec();
+        return new Http2ServerUpgradeCodec(codec, new Http2MultiplexHandler(streams, streams),
+                new Http2ConnectionIdle(config.idleTimeout(), codec));
+    }
+
+    private Http2FrameCodec http2Codec() {
+        return Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxConcurrentStreams(config.http2().maxConcurrentStreams())
+                        .initialWindowSize(config.http2().initialWindowBytes())
+                        .maxHeaderListSize(config.maxHeaderBytes()))
+                // Rapid-reset protection (CVE-2023-44487): a client resetting streams faster than this is cut off.
+                .decoderEnforceMaxRstFramesPerWindow(MAX_RESETS, RESET_WINDOW_SECONDS)
+                .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
+                .build();
+    }
+
+    /** The pipeline of one HTTP/2 stream: frames to HTTP objects, then the request handler. */
+    private final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
+        @Override
+        protected void initChannel(Http2StreamChannel ch) {
+            ch.pipeline().addLast(PipelineNames.H2_STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true))
+                    .addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services));
+        }
     }
 }

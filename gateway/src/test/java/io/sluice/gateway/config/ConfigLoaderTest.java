@@ -104,6 +104,9 @@ class ConfigLoaderTest {
                     + "|providers[0].demo: only a provider of type demo",
             "providers: [ { id: a, type: openai, models: { m: m }, timeouts: { total: 0s } } ]"
                     + "|providers[0].timeouts.total: must be more than zero",
+            "server: { tls: { cert: /no/such.pem, key: /no/such-key.pem } }|server.tls.cert: cannot read /no/such.pem",
+            "server: { http2: { initial_window: 1KiB } }|server.http2.initial_window: must be between 65535 bytes",
+            "server: { websocket: { ping_interval: soon } }|server.websocket.ping_interval: 'soon' is not a duration",
             "'server: [ unclosed'|test.yaml:1: not valid YAML"})
     void everyMistakeIsOneLineNamingTheField(String yaml, String message) {
         final ConfigException e = assertThrows(ConfigException.class, () -> parse(yaml, Map.of()));

@@ -4,13 +4,16 @@ import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.RawHttp;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
-import io.sluice.gateway.testing.TestGateway;
+import io.sluice.gateway.testing.Protocol;
+import io.sluice.gateway.testing.ProtocolGateways;
+import io.sluice.gateway.testing.TestCertificates;
 import io.sluice.gateway.usage.UsageRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
@@ -34,7 +37,7 @@ class ErrorsTest {
     private static final String STREAM = "{\"model\":\"m\",\"stream\":true}";
 
     private static ScriptedBackend backend;
-    private static TestGateway gateway;
+    private static ProtocolGateways gateways;
 
     @BeforeAll
     static void start() throws Exception {
@@ -43,12 +46,13 @@ class ErrorsTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             deadPort = socket.getLocalPort();
         }
-        gateway = TestGateway.start("""
+        final String config = """
                 server:
                   host: 127.0.0.1
                   port: 0
                   threads: 2
                   max_request_bytes: 1KiB
+                %3$s
                 usage:
                   log: false
                 providers:
@@ -66,25 +70,34 @@ class ErrorsTest {
                     endpoints: [ "%1$s" ]
                     models: { tiny-model: tiny-model }
                     pool: { max_connections: 1, max_waiters: 0 }
-                """.formatted(backend.url(), deadPort));
+                """;
+        gateways = ProtocolGateways.forConfig(config.formatted(backend.url(), deadPort, ""),
+                config.formatted(backend.url(), deadPort, TestCertificates.serverTlsYaml()));
     }
 
     @BeforeEach
     void forgetEarlierTests() {
         backend.reset();
-        gateway.usage().clear();
+        gateways.clearUsage();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        gateway.close();
+        gateways.close();
         backend.close();
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"{\"model\":", "[\"model\"]", "{\"model\":\"m\"} trailing", "", "{\"model\":\"m\",}"})
     void malformedJsonIs400AndNeverForwarded(String body) throws Exception {
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), body);
+        for (Protocol protocol : Protocol.values()) {
+            malformedJsonIs400(protocol, body);
+        }
+    }
+
+    private void malformedJsonIs400(Protocol protocol, String body) throws Exception {
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                body);
         assertEquals(400, response.statusCode());
         assertTrue(Http.text(response).startsWith("{\"error\":{\"message\":\"The request body "), Http.text(response));
         assertTrue(Http.text(response).endsWith("\"type\":\"invalid_request_error\",\"param\":null,"
@@ -92,36 +105,38 @@ class ErrorsTest {
         assertEquals(0, backend.requestCount());
     }
 
-    @Test
-    void aMissingModelIs400AndAnUnknownOne404() throws Exception {
-        final HttpResponse<byte[]> missing = Http.post(gateway.uri("/v1/chat/completions"), "{\"stream\":true}");
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aMissingModelIs400AndAnUnknownOne404(Protocol protocol) throws Exception {
+        final HttpResponse<byte[]> missing = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), "{\"stream\":true}");
         assertEquals(400, missing.statusCode());
         assertEquals("{\"error\":{\"message\":\"You must provide a model parameter.\",\"type\":\"invalid_request_error\","
                 + "\"param\":null,\"code\":\"missing_model\"}}", Http.text(missing));
-        final HttpResponse<byte[]> unknown = Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"gpt-9\"}");
+        final HttpResponse<byte[]> unknown = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), "{\"model\":\"gpt-9\"}");
         assertEquals(404, unknown.statusCode());
         assertEquals("{\"error\":{\"message\":\"The model `gpt-9` does not exist or you do not have access to it.\","
                 + "\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"model_not_found\"}}", Http.text(unknown));
         assertEquals(0, backend.requestCount());
     }
 
-    @Test
-    void unknownPathsAre404AndWrongMethods405() throws Exception {
-        final HttpResponse<String> notFound = Http.get(gateway.uri("/v1/nothing"));
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void unknownPathsAre404AndWrongMethods405(Protocol protocol) throws Exception {
+        final HttpResponse<String> notFound = Http.get(protocol, gateways.uri(protocol, "/v1/nothing"));
         assertEquals(404, notFound.statusCode());
         assertEquals("{\"error\":{\"message\":\"Invalid URL (GET /v1/nothing).\",\"type\":\"invalid_request_error\","
                 + "\"param\":null,\"code\":\"not_found\"}}", notFound.body());
-        final HttpResponse<String> wrongMethod = Http.get(gateway.uri("/v1/chat/completions"));
+        final HttpResponse<String> wrongMethod = Http.get(protocol, gateways.uri(protocol, "/v1/chat/completions"));
         assertEquals(405, wrongMethod.statusCode());
         assertEquals("POST", wrongMethod.headers().firstValue("allow").orElseThrow());
-        final HttpResponse<byte[]> postModels = Http.post(gateway.uri("/v1/models"), "{}");
+        final HttpResponse<byte[]> postModels = Http.post(protocol, gateways.uri(protocol, "/v1/models"), "{}");
         assertEquals(405, postModels.statusCode());
         assertEquals("application/json", postModels.headers().firstValue("content-type").orElseThrow());
     }
 
     @Test
     void aDeclaredLengthOverTheLimitIs413BeforeTheBodyIsRead() throws Exception {
-        try (RawHttp client = new RawHttp(gateway.port())) {
+        try (RawHttp client = new RawHttp(gateways.port(Protocol.HTTP_1_1))) {
             client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
                     + "content-length: 5000\r\n\r\n{\"model\":\"m\"");
             final String response = client.readToClose();
@@ -134,7 +149,7 @@ class ErrorsTest {
 
     @Test
     void aChunkedBodyIsCountedAsItArrivesAnd413EndsItEarly() throws Exception {
-        try (RawHttp client = new RawHttp(gateway.port())) {
+        try (RawHttp client = new RawHttp(gateways.port(Protocol.HTTP_1_1))) {
             client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n");
             final String piece = "{\"model\":\"m\",\"messages\":\"" + "x".repeat(600);
             client.send(Integer.toHexString(piece.length()) + "\r\n" + piece + "\r\n");
@@ -147,7 +162,7 @@ class ErrorsTest {
 
     @Test
     void bothFramingsInOneRequestAre400AndTheConnectionCloses() throws Exception {
-        try (RawHttp client = new RawHttp(gateway.port())) {
+        try (RawHttp client = new RawHttp(gateways.port(Protocol.HTTP_1_1))) {
             client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 15\r\n"
                     + "transfer-encoding: chunked\r\n\r\nf\r\n{\"model\":\"m\"}\r\n0\r\n\r\n"
                     + "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 13\r\n\r\n{\"model\":\"m\"}");
@@ -161,97 +176,107 @@ class ErrorsTest {
 
     @Test
     void oversizedHeadersAre431() throws Exception {
-        try (RawHttp client = new RawHttp(gateway.port())) {
+        try (RawHttp client = new RawHttp(gateways.port(Protocol.HTTP_1_1))) {
             client.send("GET /health HTTP/1.1\r\nhost: x\r\nx-big: " + "y".repeat(20_000) + "\r\n\r\n");
             assertTrue(client.readToClose().startsWith("HTTP/1.1 431 "));
         }
     }
 
-    @Test
-    void aRefusedConnectionIs502() throws Exception {
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"),
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aRefusedConnectionIs502(Protocol protocol) throws Exception {
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
                 "{\"model\":\"dead-model\"}");
         assertEquals(502, response.statusCode());
         assertTrue(Http.text(response).contains("\"code\":\"upstream_unavailable\""), Http.text(response));
-        final UsageRecord record = gateway.usage().take();
+        final UsageRecord record = gateways.usage(protocol).take();
         assertEquals(502, record.status());
         assertEquals("dead", record.provider());
     }
 
-    @Test
-    void aResetBeforeTheFirstByteIs502() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aResetBeforeTheFirstByteIs502(Protocol protocol) throws Exception {
         backend.enqueue(Script.builder().reset().build());
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), STREAM);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(502, response.statusCode());
         assertTrue(Http.text(response).contains("\"code\":\"upstream_failed\""), Http.text(response));
     }
 
-    @Test
-    void aMalformedResponseIs502() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aMalformedResponseIs502(Protocol protocol) throws Exception {
         backend.enqueue(Script.builder().raw("NOT HTTP AT ALL\r\n\r\n").close().build());
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), STREAM);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(502, response.statusCode());
     }
 
-    @Test
-    void aSilentBackendIs504() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aSilentBackendIs504(Protocol protocol) throws Exception {
         backend.enqueue(Script.builder().stall().build());
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), STREAM);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(504, response.statusCode());
         assertEquals("{\"error\":{\"message\":\"The backend did not start answering within 300ms.\","
                 + "\"type\":\"timeout_error\",\"param\":null,\"code\":\"upstream_timeout\"}}", Http.text(response));
-        assertEquals(504, gateway.usage().take().status());
+        assertEquals(504, gateways.usage(protocol).take().status());
     }
 
-    @Test
-    void aStreamThatGoesSilentEndsWithAnErrorEventAndNoDone() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aStreamThatGoesSilentEndsWithAnErrorEventAndNoDone(Protocol protocol) throws Exception {
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
                 .body(EVENT + EVENT, 7, Duration.ZERO).stall().build());
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), STREAM);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(200, response.statusCode());
         assertEquals(EVENT + EVENT + "data: {\"error\":{\"message\":\"The backend sent nothing for 300ms.\","
                 + "\"type\":\"timeout_error\",\"param\":null,\"code\":\"upstream_timeout\"}}\n\n", Http.text(response));
-        assertEquals(504, gateway.usage().take().status());
+        assertEquals(504, gateways.usage(protocol).take().status());
     }
 
-    @Test
-    void aStreamCutMidEventDropsTheHalfEventAndEndsWithAnErrorEvent() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aStreamCutMidEventDropsTheHalfEventAndEndsWithAnErrorEvent(Protocol protocol) throws Exception {
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
                 .body(EVENT + EVENT.substring(0, 20), 9, Duration.ZERO).pause(Duration.ofMillis(50)).close().build());
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), STREAM);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(EVENT + "data: {\"error\":{\"message\":\"The backend closed the connection before the response "
                 + "was complete.\",\"type\":\"upstream_error\",\"param\":null,\"code\":\"upstream_failed\"}}\n\n",
                 Http.text(response));
         assertFalse(Http.text(response).contains("[DONE]"));
-        assertEquals(502, gateway.usage().take().status());
+        assertEquals(502, gateways.usage(protocol).take().status());
     }
 
-    @Test
-    void aStreamOverItsTotalTimeEndsWithAnErrorEvent() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aStreamOverItsTotalTimeEndsWithAnErrorEvent(Protocol protocol) throws Exception {
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
                 .endless(EVENT, Duration.ofMillis(50)).build());
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), STREAM);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         final String text = Http.text(response);
         assertTrue(text.startsWith(EVENT), text);
         assertTrue(text.endsWith("data: {\"error\":{\"message\":\"The request took longer than its limit of 2s.\","
                 + "\"type\":\"timeout_error\",\"param\":null,\"code\":\"upstream_timeout\"}}\n\n"), text);
     }
 
-    @Test
-    void aJsonBodyCutShortNeverLooksComplete() {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aJsonBodyCutShortNeverLooksComplete(Protocol protocol) {
         backend.enqueue(Script.builder().fixedHead(200, 100, "content-type", "application/json")
                 .body("{\"id\":\"x\",").pause(Duration.ofMillis(50)).close().build());
-        assertThrows(IOException.class, () -> Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}"));
+        assertThrows(IOException.class, () -> Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), "{\"model\":\"m\"}"));
     }
 
-    @Test
-    void aFullPoolWithNoRoomToWaitIs503() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aFullPoolWithNoRoomToWaitIs503(Protocol protocol) throws Exception {
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream").body(EVENT).stall().build());
-        final CompletableFuture<HttpResponse<InputStream>> first = Http.client().sendAsync(
-                Http.postRequest(gateway.uri("/v1/chat/completions"), "{\"model\":\"tiny-model\",\"stream\":true}"),
+        final CompletableFuture<HttpResponse<InputStream>> first = protocol.client().sendAsync(
+                Http.postRequest(gateways.uri(protocol, "/v1/chat/completions"),
+                        "{\"model\":\"tiny-model\",\"stream\":true}"),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, first.get().statusCode());
-        final HttpResponse<byte[]> second = Http.post(gateway.uri("/v1/chat/completions"),
+        final HttpResponse<byte[]> second = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
                 "{\"model\":\"tiny-model\"}");
         assertEquals(503, second.statusCode());
         assertTrue(Http.text(second).contains("\"code\":\"upstream_busy\""), Http.text(second));

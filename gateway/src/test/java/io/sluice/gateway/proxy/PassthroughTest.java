@@ -5,16 +5,17 @@ import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.RecordedRequest;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
-import io.sluice.gateway.testing.TestGateway;
+import io.sluice.gateway.testing.Protocol;
+import io.sluice.gateway.testing.ProtocolGateways;
 import io.sluice.gateway.usage.UsageRecord;
 import io.sluice.testkit.WireSamples;
 import io.sluice.testkit.WireUsage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.net.http.HttpResponse;
@@ -35,23 +36,23 @@ class PassthroughTest {
                     + "\"stream_options\":{\"include_usage\":true}}";
 
     private static ScriptedBackend backend;
-    private static TestGateway gateway;
+    private static ProtocolGateways gateways;
 
     @BeforeAll
     static void start() throws Exception {
         backend = ScriptedBackend.start();
-        gateway = TestGateway.forBackend(backend.url(), "");
+        gateways = ProtocolGateways.forBackend(backend.url(), "");
     }
 
     @BeforeEach
     void forgetEarlierTests() {
         backend.reset();
-        gateway.usage().clear();
+        gateways.clearUsage();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        gateway.close();
+        gateways.close();
         backend.close();
     }
 
@@ -62,21 +63,22 @@ class PassthroughTest {
                 "anthropic_stream_thinking_text.txt", "anthropic_stream_basic_sdkfixture.txt",
                 "anthropic_stream_tool_use.txt"));
         return samples.stream().sorted().flatMap(sample -> Stream.of(1, 7, 100, Integer.MAX_VALUE)
-                .map(piece -> Arguments.of(sample, piece)));
+                .flatMap(piece -> Stream.of(Protocol.values()).map(protocol -> Arguments.of(sample, piece, protocol))));
     }
 
-    @ParameterizedTest(name = "{0} in pieces of {1}")
+    @ParameterizedTest(name = "{0} in pieces of {1} over {2}")
     @MethodSource("eventStreams")
-    void eventStreamsPassByteForByteAndTheirUsageIsRead(String sample, int pieceSize) throws Exception {
+    void eventStreamsPassByteForByteAndTheirUsageIsRead(String sample, int pieceSize, Protocol protocol)
+            throws Exception {
         final byte[] bytes = WireSamples.bytes(sample);
         backend.enqueue(Script.sse(bytes, pieceSize));
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), STREAM_REQUEST);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM_REQUEST);
         assertEquals(200, response.statusCode());
         assertArrayEquals(bytes, response.body(), sample);
         assertEquals("text/event-stream", response.headers().firstValue("content-type").orElseThrow());
         assertEquals("no", response.headers().firstValue("x-accel-buffering").orElseThrow());
         backend.takeRequest();
-        final UsageRecord record = gateway.usage().take();
+        final UsageRecord record = gateways.usage(protocol).take();
         if (!sample.startsWith("anthropic")) {
             // Anthropic splits usage between message_start and message_delta: its own dialect reads it.
             assertUsage(WireUsage.STREAMS.get(sample), record, true);
@@ -85,47 +87,50 @@ class PassthroughTest {
 
     static Stream<Arguments> jsonBodies() {
         return WireUsage.BODIES.keySet().stream().sorted().flatMap(sample -> Stream.of(3, Integer.MAX_VALUE)
-                .map(piece -> Arguments.of(sample, piece)));
+                .flatMap(piece -> Stream.of(Protocol.values()).map(protocol -> Arguments.of(sample, piece, protocol))));
     }
 
-    @ParameterizedTest(name = "{0} in pieces of {1}")
+    @ParameterizedTest(name = "{0} in pieces of {1} over {2}")
     @MethodSource("jsonBodies")
-    void jsonBodiesPassByteForByteWithTheirLengthAndUsage(String sample, int pieceSize) throws Exception {
+    void jsonBodiesPassByteForByteWithTheirLengthAndUsage(String sample, int pieceSize, Protocol protocol)
+            throws Exception {
         final byte[] bytes = WireSamples.bytes(sample);
         backend.enqueue(Script.builder().fixedHead(200, bytes.length, "content-type", "application/json")
                 .body(bytes, pieceSize, Duration.ZERO).end().build());
         final String path = sample.contains("embeddings") ? "/v1/embeddings" : "/v1/chat/completions";
-        final HttpResponse<byte[]> response = Http.post(gateway.uri(path), "{\"model\":\"m\",\"input\":\"x\"}");
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, path), "{\"model\":\"m\",\"input\":\"x\"}");
         assertEquals(200, response.statusCode());
         assertArrayEquals(bytes, response.body(), sample);
         assertEquals(Long.toString(bytes.length), response.headers().firstValue("content-length").orElseThrow());
         assertEquals(path, backend.takeRequest().uri());
-        assertUsage(WireUsage.BODIES.get(sample), gateway.usage().take(), false);
+        assertUsage(WireUsage.BODIES.get(sample), gateways.usage(protocol).take(), false);
     }
 
-    @Test
-    void backendErrorsPassWithTheirStatusBodyAndHeaders() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void backendErrorsPassWithTheirStatusBodyAndHeaders(Protocol protocol) throws Exception {
         final byte[] body = WireSamples.bytes("openai_error_429_rate_limit.json");
         backend.enqueue(Script.builder().fixedHead(429, body.length, "content-type", "application/json",
                 "x-ratelimit-remaining-requests", "0", "retry-after", "20").body(body, 50, Duration.ZERO)
                 .end().build());
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), STREAM_REQUEST);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM_REQUEST);
         assertEquals(429, response.statusCode());
         assertArrayEquals(body, response.body());
         assertEquals("0", response.headers().firstValue("x-ratelimit-remaining-requests").orElseThrow());
         assertEquals("20", response.headers().firstValue("retry-after").orElseThrow());
         backend.takeRequest();
-        final UsageRecord record = gateway.usage().take();
+        final UsageRecord record = gateways.usage(protocol).take();
         assertEquals(429, record.status());
         assertEquals("none", record.usageSource());
     }
 
-    @Test
-    void hopByHopHeadersStopAtTheGatewayBothWays() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void hopByHopHeadersStopAtTheGatewayBothWays(Protocol protocol) throws Exception {
         backend.enqueue(Script.builder().fixedHead(200, 2, "content-type", "application/json",
                 "connection", "keep-alive, x-hop", "keep-alive", "timeout=5", "x-hop", "1", "x-end", "2",
                 "x-request-id", "req_backend_1").body("{}").end().build());
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"),
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
                 "{\"model\":\"m\"}", "x-request-id", "client-id-7", "te", "trailers", "x-client", "3");
         assertEquals(200, response.statusCode());
         assertFalse(response.headers().firstValue("keep-alive").isPresent());
@@ -140,7 +145,7 @@ class PassthroughTest {
         assertFalse(upstream.headers().contains("te"));
         assertEquals("identity", upstream.headers().get("accept-encoding"));
         assertTrue(upstream.headers().get("host").startsWith("127.0.0.1:"));
-        assertEquals("client-id-7", gateway.usage().take().requestId());
+        assertEquals("client-id-7", gateways.usage(protocol).take().requestId());
     }
 
     static void assertUsage(Usage expected, UsageRecord record, boolean stream) {

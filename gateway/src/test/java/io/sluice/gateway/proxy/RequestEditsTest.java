@@ -3,15 +3,16 @@ package io.sluice.gateway.proxy;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
-import io.sluice.gateway.testing.TestGateway;
+import io.sluice.gateway.testing.Protocol;
+import io.sluice.gateway.testing.ProtocolGateways;
 import io.sluice.gateway.usage.UsageRecord;
 import io.sluice.testkit.WireSamples;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -34,23 +35,23 @@ class RequestEditsTest {
             + "\"accepted_prediction_tokens\":0,\"rejected_prediction_tokens\":0}},\"obfuscation\":\"t9\"}\n\n";
 
     private static ScriptedBackend backend;
-    private static TestGateway gateway;
+    private static ProtocolGateways gateways;
 
     @BeforeAll
     static void start() throws Exception {
         backend = ScriptedBackend.start();
-        gateway = TestGateway.forBackend(backend.url(), "");
+        gateways = ProtocolGateways.forBackend(backend.url(), "");
     }
 
     @BeforeEach
     void forgetEarlierTests() {
         backend.reset();
-        gateway.usage().clear();
+        gateways.clearUsage();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        gateway.close();
+        gateways.close();
         backend.close();
     }
 
@@ -65,64 +66,76 @@ class RequestEditsTest {
             "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":false}}"
                     + "|{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}"})
     void usageIsAskedForAndItsChunkHiddenWhenTheClientDidNotAsk(String sent, String forwarded) throws Exception {
+        for (Protocol protocol : Protocol.values()) {
+            usageIsAskedForAndItsChunkHidden(protocol, sent, forwarded);
+        }
+    }
+
+    private void usageIsAskedForAndItsChunkHidden(Protocol protocol, String sent, String forwarded)
+            throws Exception {
         final byte[] sample = WireSamples.bytes(SAMPLE);
         backend.enqueue(Script.sse(sample, 64));
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), sent);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                sent);
 
         assertEquals(forwarded, backend.takeRequest().bodyText());
         final String expected = new String(sample, StandardCharsets.UTF_8).replace(USAGE_CHUNK, "");
         assertEquals(expected.length() + USAGE_CHUNK.length(), sample.length, "the usage chunk is in the sample");
         assertEquals(expected, Http.text(response));
-        final UsageRecord record = gateway.usage().take();
+        final UsageRecord record = gateways.usage(protocol).take();
         assertEquals("upstream", record.usageSource());
         assertEquals(112, record.totalTokens());
         assertEquals(100, record.reasoningTokens());
     }
 
-    @Test
-    void aClientThatAskedForUsageGetsEveryByte() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aClientThatAskedForUsageGetsEveryByte(Protocol protocol) throws Exception {
         final byte[] sample = WireSamples.bytes(SAMPLE);
         backend.enqueue(Script.sse(sample, 5));
         final String sent = "{\"model\":\"m\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), sent);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), sent);
         assertEquals(sent, backend.takeRequest().bodyText());
         assertArrayEquals(sample, response.body());
-        assertEquals(112, gateway.usage().take().totalTokens());
+        assertEquals(112, gateways.usage(protocol).take().totalTokens());
     }
 
-    @Test
-    void theModelIsRenamedAndEveryOtherByteIsAsSent() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void theModelIsRenamedAndEveryOtherByteIsAsSent(Protocol protocol) throws Exception {
         backend.enqueue(Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")));
         final String sent = "{ \"messages\": [ {\"role\": \"user\", \"content\": \"caf\u00e9 \\\"model\\\": \\u2603\"} ],\n"
                 + "\t\"model\" : \"fast\",  \"temperature\": 0.5e0, \"n\":1 }";
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), sent);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), sent);
         assertEquals(200, response.statusCode());
         assertEquals(sent.replace("\"fast\"", "\"meta/llama-3\""), backend.takeRequest().bodyText());
-        final UsageRecord record = gateway.usage().take();
+        final UsageRecord record = gateways.usage(protocol).take();
         assertEquals("fast", record.model());
         assertEquals("meta/llama-3", record.backendModel());
         assertEquals(222, record.totalTokens());
     }
 
-    @Test
-    void aRenamedStreamGetsBothEdits() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aRenamedStreamGetsBothEdits(Protocol protocol) throws Exception {
         backend.enqueue(Script.sse(WireSamples.bytes(SAMPLE), 1000));
-        Http.post(gateway.uri("/v1/completions"), "{\"prompt\":\"x\",\"model\":\"fast\",\"stream\":true}");
+        Http.post(protocol, gateways.uri(protocol, "/v1/completions"), "{\"prompt\":\"x\",\"model\":\"fast\",\"stream\":true}");
         assertEquals("{\"stream_options\":{\"include_usage\":true},\"prompt\":\"x\",\"model\":\"meta/llama-3\","
                 + "\"stream\":true}", backend.takeRequest().bodyText());
-        assertEquals(112, gateway.usage().take().totalTokens());
+        assertEquals(112, gateways.usage(protocol).take().totalTokens());
     }
 
-    @Test
-    void theResponsesApiIsNeverGivenStreamOptions() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void theResponsesApiIsNeverGivenStreamOptions(Protocol protocol) throws Exception {
         final String stream = "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":"
                 + "{\"usage\":{\"input_tokens\":5,\"output_tokens\":7,\"total_tokens\":12}}}\n\n";
         backend.enqueue(Script.sse(stream.getBytes(StandardCharsets.UTF_8), 10));
         final String sent = "{\"model\":\"m\",\"input\":\"hi\",\"stream\":true}";
-        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/responses"), sent);
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/responses"), sent);
         assertEquals(sent, backend.takeRequest().bodyText());
         assertEquals(stream, Http.text(response));
-        final UsageRecord record = gateway.usage().take();
+        final UsageRecord record = gateways.usage(protocol).take();
         assertEquals(12, record.totalTokens());
         assertTrue(record.stream());
     }

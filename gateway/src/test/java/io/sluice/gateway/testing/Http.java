@@ -8,23 +8,31 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
-/** The JDK's HTTP client, pinned to HTTP/1.1, for tests that need a real client and the decoded body. */
-public final class Http {
-    private static final HttpClient CLIENT = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5))
-            .build();
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
+/**
+ * The JDK's HTTP client for tests that need a real client and the decoded body: HTTP/1.1 unless a
+ * {@link Protocol} is given, and then every response is checked to have used that protocol.
+ */
+public final class Http {
     private Http() {
     }
 
     public static HttpClient client() {
-        return CLIENT;
+        return Protocol.HTTP_1_1.client();
     }
 
     public static HttpResponse<byte[]> post(URI uri, String json, String... headers)
             throws IOException, InterruptedException {
-        return CLIENT.send(postRequest(uri, json, headers), HttpResponse.BodyHandlers.ofByteArray());
+        return post(Protocol.HTTP_1_1, uri, json, headers);
+    }
+
+    public static HttpResponse<byte[]> post(Protocol protocol, URI uri, String json, String... headers)
+            throws IOException, InterruptedException {
+        final HttpResponse<byte[]> response = protocol.client().send(postRequest(uri, json, headers),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(protocol.version(), response.version(), "the exchange used " + protocol);
+        return response;
     }
 
     public static HttpRequest postRequest(URI uri, String json, String... headers) {
@@ -39,8 +47,14 @@ public final class Http {
     }
 
     public static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-        return CLIENT.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return get(Protocol.HTTP_1_1, uri);
+    }
+
+    public static HttpResponse<String> get(Protocol protocol, URI uri) throws IOException, InterruptedException {
+        final HttpResponse<String> response = protocol.client().send(HttpRequest.newBuilder(uri)
+                .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(protocol.version(), response.version(), "the exchange used " + protocol);
+        return response;
     }
 
     public static String text(HttpResponse<byte[]> response) {

@@ -16,10 +16,12 @@ import java.util.List;
 public final class TestGateway implements AutoCloseable {
     private final Sluice sluice;
     private final InMemoryUsageSink usage = new InMemoryUsageSink();
+    private final boolean tls;
 
     private TestGateway(String yaml, Path dir) throws InterruptedException {
         final SluiceConfig config = ConfigLoader.parse(yaml, "test config", new EnvResolver(name -> null), dir);
         this.sluice = Sluice.start(config, List.of(usage));
+        this.tls = config.server().tls() != null;
     }
 
     public static TestGateway start(String yaml) throws InterruptedException {
@@ -38,6 +40,12 @@ public final class TestGateway implements AutoCloseable {
      */
     public static TestGateway forBackend(URI backend, String providerExtra) throws InterruptedException {
         return start(config(backend, providerExtra, ""));
+    }
+
+    /** The same gateway, listening as {@code protocol} needs: with TLS for h2, in cleartext otherwise. */
+    public static TestGateway forBackend(URI backend, String providerExtra, Protocol protocol)
+            throws InterruptedException {
+        return start(config(backend, providerExtra, protocol.tls() ? TestCertificates.serverTlsYaml() : ""));
     }
 
     public static String config(URI backend, String providerExtra, String serverExtra) {
@@ -61,7 +69,7 @@ public final class TestGateway implements AutoCloseable {
     }
 
     public URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port() + path);
+        return URI.create((tls ? "https" : "http") + "://127.0.0.1:" + port() + path);
     }
 
     public int port() {

@@ -1,0 +1,29 @@
+package io.sluice.gateway.server;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Closes an HTTP/2 connection (with GOAWAY, through the frame codec) that has been idle for the idle timeout and
+ * has no stream open; a stream waiting on a slow backend keeps it open.
+ */
+final class Http2ConnectionIdle extends IdleStateHandler {
+    private final Http2FrameCodec codec;
+
+    Http2ConnectionIdle(Duration timeout, Http2FrameCodec codec) {
+        super(0, 0, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        this.codec = codec;
+    }
+
+    @Override
+    protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+        if (codec.connection().numActiveStreams() == 0) {
+            ctx.close();
+        }
+    }
+}
