@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -43,11 +42,11 @@ final class ProxyHeaders {
      *
      * @param authorization the provider's {@code Authorization} value, or null
      */
-    static FullHttpRequest upstreamRequest(HttpRequest client, String path, UpstreamEndpoint target,
+    static FullHttpRequest upstreamRequest(HttpHeaders client, String path, UpstreamEndpoint target,
                                            String authorization, String requestId, ByteBuf body) {
         final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, body);
         final HttpHeaders headers = request.headers();
-        HopByHop.copyEndToEnd(client.headers(), headers, NOT_SENT_UPSTREAM);
+        HopByHop.copyEndToEnd(client, headers, NOT_SENT_UPSTREAM);
         headers.set(HttpHeaderNames.HOST, target.hostHeader())
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
                 .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY)

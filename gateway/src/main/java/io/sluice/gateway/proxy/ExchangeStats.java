@@ -1,0 +1,105 @@
+package io.sluice.gateway.proxy;
+
+import io.sluice.codec.usage.Usage;
+import io.sluice.gateway.http.AccessLog;
+import io.sluice.gateway.routing.ModelRoute;
+import io.sluice.gateway.usage.UsageRecord;
+import io.sluice.gateway.usage.UsageReporter;
+
+import java.time.Instant;
+
+/**
+ * How one request went and what it cost, gathered as it runs, and reported once at its end: a usage record for a
+ * routed request, and an access line for every one. Used on one event loop.
+ */
+public final class ExchangeStats {
+    private final String requestId;
+    private final String method;
+    private final String path;
+    private final long startNanos;
+    private final Instant startTime = Instant.now();
+    private String model;
+    private ModelRoute route;
+    private UpstreamCall call;
+    private boolean stream;
+    private int status;
+    private long firstBodyNanos = -1;
+    private long bytesIn;
+    private long bytesOut;
+    private boolean reported;
+
+    public ExchangeStats(String requestId, String method, String path, long startNanos) {
+        this.requestId = requestId;
+        this.method = method;
+        this.path = path;
+        this.startNanos = startNanos;
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** The model the client asked for, routed or not. */
+    public void model(String model) {
+        this.model = model;
+    }
+
+    public void routed(ModelRoute route, boolean stream) {
+        this.route = route;
+        this.stream = stream;
+    }
+
+    public void call(UpstreamCall call) {
+        this.call = call;
+    }
+
+    public void status(int status) {
+        this.status = status;
+    }
+
+    public void bytesIn(long bytes) {
+        bytesIn += bytes;
+    }
+
+    /** Response body relayed to the client; the first of it marks the time to first token. */
+    public void bodyOut(long bytes) {
+        if (firstBodyNanos < 0) {
+            firstBodyNanos = System.nanoTime();
+        }
+        bytesOut += bytes;
+    }
+
+    /** Bytes Sluice answered with itself, such as an error body. */
+    public void bytesOut(long bytes) {
+        bytesOut += bytes;
+    }
+
+    /** Reports the request, once. */
+    public void report(UsageReporter reporter, Usage usage) {
+        if (reported) {
+            return;
+        }
+        reported = true;
+        final long now = System.nanoTime();
+        final long headNanos = call == null ? -1 : call.headNanos();
+        if (route != null) {
+            reporter.report(new UsageRecord(requestId, null, null, route.publicModel(), route.backendModel(),
+                    route.provider().id(), call == null || call.target() == null ? null : call.target().url(), path,
+                    stream, status, usage == null ? 0 : usage.promptTokens(),
+                    usage == null ? 0 : usage.completionTokens(), usage == null ? 0 : usage.totalTokens(),
+                    usage == null ? 0 : usage.cachedTokens(), usage == null ? 0 : usage.reasoningTokens(),
+                    usage == null ? "none" : "upstream", firstBodyNanos < 0 ? -1 : millis(firstBodyNanos - startNanos),
+                    millis(now - startNanos), startTime));
+        }
+        AccessLog.log(requestId, method, path, model, route == null ? null : route.provider().id(), status,
+                headNanos < 0 ? -1 : headNanos - startNanos, now - startNanos, bytesIn, bytesOut, usage);
+    }
+
+    private static double millis(long nanos) {
+        return Math.round(nanos / 1_000.0) / 1_000.0;
+    }
+}
