@@ -81,7 +81,7 @@ public final class UsageReader {
     }
 
     /** Reads the fields of a usage object; the parser is on its START_OBJECT and ends on its END_OBJECT. */
-    private static Usage readUsageObject(JsonParser parser) throws IOException {
+    public static Usage readUsageObject(JsonParser parser) throws IOException {
         long prompt = 0;
         long completion = 0;
         long total = -1;

@@ -9,7 +9,8 @@ package io.sluice.gateway.net;
  *   protocol            AlpnHandler (TLS) or H2cPrefaceSniffer (cleartext): builds one of the two below
  *
  * client connection, HTTP/1.1
- *   http-server-codec   Http1ServerCodec: StrictRequestDecoder + HttpResponseEncoder
+ *   http-decoder        StrictRequestDecoder: Netty's, refusing two framings in one request
+ *   http-encoder        HttpResponseEncoder
  *   h2c-upgrade         HttpServerUpgradeHandler (cleartext only): Upgrade: h2c turns the connection into HTTP/2
  *   idle                IdleStateHandler: closes idle keep-alive connections
  *   request-handler     HttpRequestHandler, which runs a ProxyExchange per proxied request
@@ -39,7 +40,8 @@ public final class PipelineNames {
     public static final String H2_CODEC = "h2-codec";
     public static final String H2_MULTIPLEX = "h2-multiplex";
     public static final String H2_STREAM_CODEC = "h2-stream-codec";
-    public static final String HTTP_SERVER_CODEC = "http-server-codec";
+    public static final String HTTP_DECODER = "http-decoder";
+    public static final String HTTP_ENCODER = "http-encoder";
     public static final String IDLE = "idle";
     public static final String REQUEST_HANDLER = "request-handler";
     public static final String HTTP_CLIENT_CODEC = "http-client-codec";

@@ -6,6 +6,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2FrameCodec;
@@ -72,13 +73,13 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
 
     /** HTTP/1.1, with the h2c upgrade in cleartext. */
     void configureHttp1(ChannelPipeline pipeline, boolean upgradable) {
-        final Http1ServerCodec codec = new Http1ServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(MAX_INITIAL_LINE)
-                .setMaxHeaderSize(config.maxHeaderBytes())
-                .setMaxChunkSize(MAX_CHUNK));
-        pipeline.addLast(PipelineNames.HTTP_SERVER_CODEC, codec);
+        pipeline.addLast(PipelineNames.HTTP_DECODER, new StrictRequestDecoder(new HttpDecoderConfig()
+                        .setMaxInitialLineLength(MAX_INITIAL_LINE)
+                        .setMaxHeaderSize(config.maxHeaderBytes())
+                        .setMaxChunkSize(MAX_CHUNK)))
+                .addLast(PipelineNames.HTTP_ENCODER, new HttpResponseEncoder());
         if (upgradable) {
-            pipeline.addLast(PipelineNames.H2C_UPGRADE, new HttpServerUpgradeHandler(codec,
+            pipeline.addLast(PipelineNames.H2C_UPGRADE, new HttpServerUpgradeHandler(new Http1Handlers(),
                     protocol -> AsciiString.contentEquals(H2C, protocol) ? h2cUpgrade() : null,
                     (int) config.maxRequestBytes()) {
                 @Override
