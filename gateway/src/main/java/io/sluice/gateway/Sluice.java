@@ -100,7 +100,8 @@ public final class Sluice implements AutoCloseable {
             }
             final Router router = new Router(providers);
             final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
-            final ProxyServices services = new ProxyServices(router, pools, usage, serverConfig.maxRequestBytes());
+            final ProxyServices services = new ProxyServices(router, pools, usage, serverConfig.maxRequestBytes(),
+                    serverConfig.websocket());
             final ChannelGroup connections = new DefaultChannelGroup("sluice-clients", group.next());
             final SslContext serverTls = serverConfig.tls() == null ? null : serverTls(serverConfig.tls());
             final Channel server = new ServerBootstrap()

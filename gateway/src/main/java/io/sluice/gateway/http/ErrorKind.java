@@ -3,8 +3,8 @@ package io.sluice.gateway.http;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
- * The errors Sluice itself answers with, each with its HTTP status and the {@code type} and {@code code} of the
- * OpenAI error format.
+ * The errors Sluice itself answers with, each with its HTTP status, the {@code type} and {@code code} of the
+ * OpenAI error format, and the uniform code of the WebSocket and uniform APIs (DESIGN.md §3).
  */
 public enum ErrorKind {
     INVALID_JSON(HttpResponseStatus.BAD_REQUEST, "invalid_request_error", "invalid_json"),
@@ -13,6 +13,7 @@ public enum ErrorKind {
     MODEL_NOT_FOUND(HttpResponseStatus.NOT_FOUND, "invalid_request_error", "model_not_found"),
     NOT_FOUND(HttpResponseStatus.NOT_FOUND, "invalid_request_error", "not_found"),
     METHOD_NOT_ALLOWED(HttpResponseStatus.METHOD_NOT_ALLOWED, "invalid_request_error", "method_not_allowed"),
+    UPGRADE_REQUIRED(HttpResponseStatus.UPGRADE_REQUIRED, "invalid_request_error", "upgrade_required"),
     REQUEST_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "invalid_request_error", "request_too_large"),
     URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "invalid_request_error", "uri_too_long"),
     HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "invalid_request_error",
@@ -30,6 +31,25 @@ public enum ErrorKind {
         this.status = status;
         this.type = type;
         this.code = code;
+    }
+
+    /** The uniform code of a failure with this HTTP status, whoever reported it (Sluice or a backend). */
+    public static String uniformCode(int status) {
+        return switch (status) {
+            case 400, 405, 422, 426 -> "INVALID_REQUEST";
+            case 401 -> "UNAUTHORIZED";
+            case 403 -> "FORBIDDEN";
+            case 404 -> "NOT_FOUND";
+            case 413 -> "PAYLOAD_TOO_LARGE";
+            case 429 -> "RATE_LIMIT";
+            case 503 -> "UNAVAILABLE";
+            case 504 -> "TIMEOUT";
+            default -> status >= 400 && status < 500 ? "INVALID_REQUEST" : "PROVIDER_ERROR";
+        };
+    }
+
+    public String uniformCode() {
+        return uniformCode(status.code());
     }
 
     public HttpResponseStatus status() {

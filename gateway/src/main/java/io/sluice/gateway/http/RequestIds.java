@@ -37,7 +37,7 @@ public final class RequestIds {
     }
 
     /** 128 random bits as 32 hex digits. */
-    static String generate() {
+    public static String generate() {
         final ThreadLocalRandom random = ThreadLocalRandom.current();
         final char[] out = new char[32];
         long bits = random.nextLong();

@@ -20,6 +20,11 @@ package io.sluice.gateway.net;
  *   h2-multiplex        Http2MultiplexHandler: a child channel per stream
  *   idle                Http2ConnectionIdle: closes an idle connection with no open stream
  *
+ * client connection, WebSocket (after GET /ws on HTTP/1.1)
+ *   wsdecoder/wsencoder WebSocket frame codec, installed by Netty's handshaker in place of the HTTP codec
+ *   ws-aggregator       WebSocketFrameAggregator: whole messages, up to max_message_bytes
+ *   ws-session          WebSocketSession: the LLM API's messages, a WsRequest per request
+ *
  * HTTP/2 stream (child channel)
  *   h2-stream-codec     Http2StreamFrameToHttpObjectCodec: frames to the HTTP objects HTTP/1.1 produces
  *   request-handler     HttpRequestHandler
@@ -44,6 +49,8 @@ public final class PipelineNames {
     public static final String HTTP_ENCODER = "http-encoder";
     public static final String IDLE = "idle";
     public static final String REQUEST_HANDLER = "request-handler";
+    public static final String WS_AGGREGATOR = "ws-aggregator";
+    public static final String WS_SESSION = "ws-session";
     public static final String HTTP_CLIENT_CODEC = "http-client-codec";
     public static final String UPSTREAM_HANDLER = "upstream-handler";
 

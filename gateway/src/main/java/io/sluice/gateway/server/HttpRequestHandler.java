@@ -27,6 +27,7 @@ import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.proxy.ExchangeOwner;
 import io.sluice.gateway.proxy.ProxyExchange;
 import io.sluice.gateway.proxy.ProxyServices;
+import io.sluice.gateway.ws.WebSocketUpgrade;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +51,10 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private static final long LINGER_SECONDS = 2;
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
 
-    /** A request answered from memory once its body (usually none) has been read. */
+    /**
+     * A request answered once its body (usually none) has been read: from memory, or (when {@code response} is
+     * null) by upgrading the connection to a WebSocket.
+     */
     private record LocalReply(HttpRequest request, String requestId, long startNanos, FullHttpResponse response) {
     }
 
@@ -121,6 +125,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
                     Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(HEALTHY), requestId, keepAlive));
             case MODELS -> local = new LocalReply(request, requestId, start, Responses.json(HttpResponseStatus.OK,
                     Unpooled.wrappedBuffer(services.router().modelList()), requestId, keepAlive));
+            case WEBSOCKET -> local = new LocalReply(request, requestId, start, null);
             case METHOD_NOT_ALLOWED -> {
                 final FullHttpResponse response = Responses.error(ctx.alloc(), ErrorKind.METHOD_NOT_ALLOWED,
                         request.method() + " is not allowed on " + path + "; use " + match.allow() + ".",
@@ -150,6 +155,10 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private void replyLocally() {
         final LocalReply reply = local;
         local = null;
+        if (reply.response() == null) {
+            upgradeToWebSocket(reply);
+            return;
+        }
         final FullHttpResponse response = reply.response();
         final boolean keepAlive = HttpUtil.isKeepAlive(reply.request());
         if (reply.request().method().equals(HttpMethod.HEAD)) {
@@ -161,6 +170,16 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         AccessLog.log(reply.requestId(), reply.request().method().name(), Uris.path(reply.request().uri()), null, null,
                 status, -1, System.nanoTime() - reply.startNanos(), 0, bytes, null);
         exchangeDone(write, keepAlive);
+    }
+
+    private void upgradeToWebSocket(LocalReply reply) {
+        final WebSocketUpgrade.Result result = WebSocketUpgrade.upgrade(ctx, reply.request(), reply.requestId(),
+                services);
+        AccessLog.log(reply.requestId(), reply.request().method().name(), Uris.path(reply.request().uri()), null,
+                null, result.status(), -1, System.nanoTime() - reply.startNanos(), 0, 0, null);
+        if (!result.upgraded()) {
+            exchangeDone(result.write(), HttpUtil.isKeepAlive(reply.request()));
+        }
     }
 
     private void refuseMalformed(HttpRequest request, String requestId, long start) {
@@ -227,10 +246,10 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         releasePipelined();
-        if (local != null) {
+        if (local != null && local.response() != null) {
             local.response().release();
-            local = null;
         }
+        local = null;
         if (exchange != null) {
             exchange.onClientClosed();
         }

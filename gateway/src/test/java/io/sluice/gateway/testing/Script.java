@@ -37,7 +37,8 @@ public final class Script {
     record Endless(byte[] event, Duration gap) implements Step {
     }
 
-    record Flood(long totalBytes, int eventSize) implements Step {
+    /** Numbered events of a fixed size; as OpenAI chat chunks when {@code chat}, else plain data lines. */
+    record Flood(long totalBytes, int eventSize, boolean chat) implements Step {
     }
 
     record Raw(byte[] bytes) implements Step {
@@ -137,7 +138,13 @@ public final class Script {
 
         /** Sends {@code totalBytes} of events of {@code eventSize} bytes as fast as the connection takes them. */
         public Builder flood(long totalBytes, int eventSize) {
-            steps.add(new Flood(totalBytes, eventSize));
+            steps.add(new Flood(totalBytes, eventSize, false));
+            return this;
+        }
+
+        /** As {@link #flood}, each event an OpenAI chat chunk whose content is the padded event number. */
+        public Builder floodChat(long totalBytes, int eventSize) {
+            steps.add(new Flood(totalBytes, eventSize, true));
             return this;
         }
 

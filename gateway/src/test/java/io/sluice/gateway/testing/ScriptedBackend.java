@@ -312,12 +312,21 @@ public final class ScriptedBackend implements AutoCloseable {
                     ctx.flush();
                     return;
                 }
-                ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(floodEvent(n++, flood.eventSize()))));
+                final byte[] event = flood.chat() ? chatFloodEvent(n++, flood.eventSize())
+                        : floodEvent(n++, flood.eventSize());
+                ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(event)));
                 written += flood.eventSize();
                 flooded.addAndGet(flood.eventSize());
             }
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
+    }
+
+    /** A chat chunk of {@code size} bytes whose content is the 12-digit number {@code n} padded with dots. */
+    public static byte[] chatFloodEvent(long n, int size) {
+        final String head = String.format("data: {\"choices\":[{\"delta\":{\"content\":\"%012d", n);
+        final String tail = "\"}}]}\n\n";
+        return (head + ".".repeat(size - head.length() - tail.length()) + tail).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Flood event {@code n}: {@code data: } and its 12-digit number, padded with dots to {@code size} bytes. */

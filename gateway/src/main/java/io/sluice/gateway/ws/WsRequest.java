@@ -1,0 +1,304 @@
+package io.sluice.gateway.ws;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.sluice.codec.CaptureBuffer;
+import io.sluice.codec.sse.SseData;
+import io.sluice.codec.sse.SseEventFramer;
+import io.sluice.codec.usage.Usage;
+import io.sluice.gateway.http.ErrorKind;
+import io.sluice.gateway.http.RequestIds;
+import io.sluice.gateway.proxy.ExchangeStats;
+import io.sluice.gateway.proxy.ProxyServices;
+import io.sluice.gateway.proxy.UpstreamCall;
+import io.sluice.gateway.routing.ModelRoute;
+import io.sluice.proto.Ack;
+import io.sluice.proto.Error;
+import io.sluice.proto.LLMRequest;
+import io.sluice.proto.LLMResponse;
+import io.sluice.proto.StreamChunk;
+import io.sluice.proto.ToolCallDelta;
+import io.sluice.proto.WebSocketMessage;
+import io.sluice.providers.StreamDelta;
+import io.sluice.providers.openai.OpenAiChatRequests;
+import io.sluice.providers.openai.OpenAiStreamDecoder;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One {@link LLMRequest} on a socket: it is acknowledged, sent as an OpenAI chat stream through an
+ * {@link UpstreamCall}, and the stream is translated event by event into {@link StreamChunk}s (or gathered into
+ * one {@link LLMResponse} for {@code stream: false}) as it arrives; nothing waits for the whole stream.
+ *
+ * <p>Like an HTTP exchange it reads the backend only while the socket can take more, and is metered and logged
+ * the same way (path {@code /ws}). Thread: the socket's event loop. Buffers: each response piece is read and
+ * released here; only the text of a partial event is kept between pieces.
+ */
+final class WsRequest implements UpstreamCall.Receiver {
+    private static final int MAX_EVENT_BYTES = 4 * 1024 * 1024;
+    private static final int MAX_ERROR_MESSAGE = 1000;
+    private static final int STATUS_CANCELLED = 499;
+
+    private final WebSocketSession session;
+    private final ProxyServices services;
+    private final LLMRequest request;
+    private final String id;
+    private final ExchangeStats stats;
+    private UpstreamCall call;
+    private int status;
+    private boolean eventStream;
+    private final SseEventFramer framer = new SseEventFramer();
+    /** The text of a partial event, or the whole body when the backend did not answer with a stream. */
+    private final CaptureBuffer pending = new CaptureBuffer(256, MAX_EVENT_BYTES);
+    private final CaptureBuffer data = new CaptureBuffer(256, MAX_EVENT_BYTES);
+    private final StringBuilder content = new StringBuilder();
+    private final StringBuilder reasoning = new StringBuilder();
+    private final Map<Integer, ToolCallDelta.Builder> toolCalls = new TreeMap<>();
+    private String finishReason = "";
+    private Usage usage;
+    private boolean paused;
+    private boolean done;
+
+    WsRequest(WebSocketSession session, ProxyServices services, LLMRequest request) {
+        this.session = session;
+        this.services = services;
+        this.request = request;
+        this.id = request.getRequestId();
+        this.stats = new ExchangeStats(RequestIds.generate(), "WS", "/ws", System.nanoTime());
+    }
+
+    /** Checks the request, answers with its Ack, and starts it when accepted; false when it was refused. */
+    boolean start() {
+        stats.model(request.getModel());
+        if (request.getModel().isEmpty()) {
+            return refuse("INVALID_REQUEST", "model is required");
+        }
+        final ModelRoute route = services.router().route(request.getModel());
+        if (route == null) {
+            return refuse("NOT_FOUND", "The model `" + request.getModel()
+                    + "` does not exist or you do not have access to it.");
+        }
+        if (!OpenAiChatRequests.hasInput(request)) {
+            return refuse("INVALID_REQUEST", "the request has no user_prompt and no messages");
+        }
+        final byte[] body;
+        try {
+            body = OpenAiChatRequests.body(request, route.backendModel());
+        } catch (IllegalArgumentException e) {
+            return refuse("INVALID_REQUEST", e.getMessage());
+        }
+        stats.routed(route, request.getStream());
+        session.send(WebSocketMessage.newBuilder()
+                .setAck(Ack.newBuilder().setRequestId(id).setAccepted(true)).build(), true);
+        final HttpHeaders headers = new DefaultHttpHeaders()
+                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        call = new UpstreamCall(session.eventLoop(), services, route.provider(), "/chat/completions", headers,
+                Unpooled.wrappedBuffer(body), stats.requestId(), stats.startNanos(), this);
+        stats.call(call);
+        call.start();
+        return true;
+    }
+
+    private boolean refuse(String code, String message) {
+        session.send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(id).setAccepted(false)
+                .setErrorCode(code).setErrorMessage(message)).build(), true);
+        return false;
+    }
+
+    @Override
+    public void onHead(HttpResponse head) {
+        status = head.status().code();
+        stats.status(status);
+        eventStream = status == 200 && head.headers()
+                .get(HttpHeaderNames.CONTENT_TYPE, "").startsWith(HttpHeaderValues.TEXT_EVENT_STREAM.toString());
+    }
+
+    @Override
+    public void onContent(ByteBuf piece, boolean last) {
+        try {
+            if (eventStream) {
+                translate(piece);
+            } else {
+                pending.append(piece, piece.readerIndex(), piece.readableBytes());
+            }
+        } finally {
+            piece.release();
+        }
+        if (!done && last) {
+            finish();
+        }
+    }
+
+    /** Decodes every event that completes in this piece; a partial one is kept for the next. */
+    private void translate(ByteBuf piece) {
+        int start = piece.readerIndex();
+        int end;
+        while (!done && (end = framer.nextEventEnd(piece, start, piece.writerIndex())) >= 0) {
+            if (pending.isEmpty()) {
+                onEvent(piece, start, end);
+            } else {
+                pending.append(piece, start, end - start);
+                final ByteBuf whole = Unpooled.wrappedBuffer(pending.array(), 0, pending.length());
+                try {
+                    onEvent(whole, 0, whole.writerIndex());
+                } finally {
+                    whole.release();
+                    pending.reset();
+                }
+            }
+            start = end;
+        }
+        if (start < piece.writerIndex()) {
+            pending.append(piece, start, piece.writerIndex() - start);
+        }
+    }
+
+    private void onEvent(ByteBuf buf, int from, int to) {
+        if (SseData.copyData(buf, from, to, data)) {
+            apply(OpenAiStreamDecoder.decode(data.array(), data.length()));
+        }
+    }
+
+    private void apply(StreamDelta delta) {
+        if (delta == null) {
+            return;
+        }
+        if (delta.usage() != null) {
+            usage = delta.usage();
+        }
+        if (delta.error() != null) {
+            call.cancel();
+            fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), delta.error(), ErrorKind.UPSTREAM_FAILED.status().code());
+            return;
+        }
+        if (delta.finishReason() != null) {
+            finishReason = delta.finishReason();
+        }
+        if (!delta.hasOutput()) {
+            return;
+        }
+        if (request.getStream()) {
+            final StreamChunk.Builder chunk = StreamChunk.newBuilder().setRequestId(id)
+                    .setContent(delta.content()).setReasoning(delta.reasoning());
+            for (StreamDelta.ToolCallPiece piece : delta.toolCalls()) {
+                chunk.addToolCalls(toolCall(piece));
+            }
+            stats.bodyOut(session.send(WebSocketMessage.newBuilder().setChunk(chunk).build(), false));
+        } else {
+            content.append(delta.content());
+            reasoning.append(delta.reasoning());
+            for (StreamDelta.ToolCallPiece piece : delta.toolCalls()) {
+                final ToolCallDelta.Builder call = toolCalls.computeIfAbsent(piece.index(),
+                        i -> ToolCallDelta.newBuilder().setIndex(i));
+                call.setId(call.getId() + piece.id()).setName(call.getName() + piece.name())
+                        .setArguments(call.getArguments() + piece.arguments());
+            }
+        }
+    }
+
+    private static ToolCallDelta toolCall(StreamDelta.ToolCallPiece piece) {
+        return ToolCallDelta.newBuilder().setIndex(piece.index()).setId(piece.id()).setName(piece.name())
+                .setArguments(piece.arguments()).build();
+    }
+
+    /** The response ended: the final LLMResponse, or the backend's error. */
+    private void finish() {
+        if (!eventStream) {
+            final StreamDelta whole = OpenAiStreamDecoder.decode(pending.array(), pending.length());
+            if (status != 200 || whole == null || whole.error() != null) {
+                final int failed = status == 200 ? ErrorKind.UPSTREAM_FAILED.status().code() : status;
+                fail(ErrorKind.uniformCode(failed), backendError(whole), failed);
+                return;
+            }
+            apply(whole);
+        }
+        final LLMResponse.Builder response = LLMResponse.newBuilder().setRequestId(id).setTraceId(stats.requestId())
+                .setFinishReason(finishReason).setContent(content.toString()).setReasoning(reasoning.toString());
+        toolCalls.values().forEach(response::addToolCalls);
+        end(response, 200);
+    }
+
+    /** The backend's own error message, or the start of its body. */
+    private String backendError(StreamDelta whole) {
+        if (whole != null && whole.error() != null) {
+            return whole.error();
+        }
+        final String text = new String(pending.array(), 0, Math.min(pending.length(), MAX_ERROR_MESSAGE),
+                StandardCharsets.UTF_8);
+        return text.isBlank() ? "the backend answered with status " + status : text;
+    }
+
+    @Override
+    public void onReadComplete() {
+        session.flush();
+        if (session.writable()) {
+            call.read();
+        } else {
+            paused = true;
+        }
+    }
+
+    /** The socket can take more again. */
+    void resume() {
+        if (paused && !done && session.writable()) {
+            paused = false;
+            call.read();
+        }
+    }
+
+    @Override
+    public void onFailure(ErrorKind kind, String message) {
+        fail(kind.uniformCode(), message, kind.status().code());
+    }
+
+    /** The client sent Cancel: stop the backend and end with what was generated so far. */
+    void cancel() {
+        if (done) {
+            return;
+        }
+        call.cancel();
+        end(LLMResponse.newBuilder().setRequestId(id).setTraceId(stats.requestId()).setFinishReason("cancelled")
+                .setContent(request.getStream() ? "" : content.toString()), STATUS_CANCELLED);
+    }
+
+    /** The socket closed: stop the backend, record what was used, send nothing. */
+    void socketClosed() {
+        if (!done && call != null) {
+            call.cancel();
+            done = true;
+            stats.status(STATUS_CANCELLED);
+            stats.report(services.usage(), usage);
+        }
+    }
+
+    private void end(LLMResponse.Builder response, int status) {
+        if (usage != null) {
+            response.setPromptTokens((int) usage.promptTokens()).setCompletionTokens((int) usage.completionTokens())
+                    .setTotalTokens((int) usage.totalTokens()).setCachedTokens((int) usage.cachedTokens())
+                    .setReasoningTokens((int) usage.reasoningTokens());
+        }
+        stats.status(status);
+        stats.bodyOut(session.send(WebSocketMessage.newBuilder().setResponse(response).build(), true));
+        close();
+    }
+
+    private void fail(String code, String message, int status) {
+        stats.status(status);
+        stats.bytesOut(session.send(WebSocketMessage.newBuilder().setError(Error.newBuilder().setRequestId(id)
+                .setCode(code).setMessage(message).setTraceId(stats.requestId())).build(), true));
+        close();
+    }
+
+    private void close() {
+        done = true;
+        stats.report(services.usage(), usage);
+        session.requestDone(id);
+    }
+}
