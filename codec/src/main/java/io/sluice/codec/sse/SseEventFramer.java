@@ -13,6 +13,10 @@ import io.netty.util.ByteProcessor;
  * <p>The framer reads with absolute indexes and never moves a reader index, so the same buffer can be forwarded
  * untouched. It keeps three flags of state between pieces and allocates nothing. One framer per stream; not
  * thread-safe.
+ *
+ * <p>Most streams end lines with LF only: the framer jumps from LF to LF with {@link ByteBuf#indexOf}, which
+ * compares a word at a time, and checks each line for a CR the same way; a line with a CR goes through the
+ * byte-by-byte state machine, which knows every line ending. Each byte is looked at no more than twice.
  */
 public final class SseEventFramer implements ByteProcessor {
     private boolean atLineStart = true;
@@ -30,12 +34,38 @@ public final class SseEventFramer implements ByteProcessor {
         if (from >= to) {
             return -1;
         }
+        return afterCr || blankCrSeen ? nextEventEndExact(buf, from, to) : nextEventEndFast(buf, from, to);
+    }
+
+    /** The byte-by-byte state machine, for lines that hold a CR. */
+    private int nextEventEndExact(ByteBuf buf, int from, int to) {
         endsBeforeStop = false;
         final int stop = buf.forEachByte(from, to - from, this);
         if (stop < 0) {
             return -1;
         }
         return endsBeforeStop ? stop : stop + 1;
+    }
+
+    /** Line by line from LF to LF; the first line with a CR is handed to the state machine. */
+    private int nextEventEndFast(ByteBuf buf, int from, int to) {
+        int i = from;
+        while (i < to) {
+            if (atLineStart && buf.getByte(i) == '\n') {
+                return i + 1;
+            }
+            final int lf = buf.indexOf(i, to, (byte) '\n');
+            if (buf.indexOf(i, lf < 0 ? to : lf, (byte) '\r') >= 0) {
+                return nextEventEndExact(buf, i, to);
+            }
+            if (lf < 0) {
+                atLineStart = false;
+                return -1;
+            }
+            atLineStart = true;
+            i = lf + 1;
+        }
+        return -1;
     }
 
     @Override

@@ -4,17 +4,17 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
-import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Copies the end-to-end headers of a message: everything but the hop-by-hop headers of RFC 9110 §7.6.1, the
- * headers the {@code Connection} header names, and those the caller sets itself.
+ * headers the {@code Connection} header names, and those the caller sets itself. Names are matched ignoring case
+ * without building lower-case copies, since this runs twice per request.
  */
 public final class HopByHop {
-    private static final Set<AsciiString> HOP_BY_HOP = Set.of(
+    private static final List<AsciiString> HOP_BY_HOP = List.of(
             HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION,
             HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
             HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE);
@@ -22,28 +22,44 @@ public final class HopByHop {
     private HopByHop() {
     }
 
-    /** Adds to {@code to} every end-to-end header of {@code from} not named (in lower case) in {@code skip}. */
-    public static void copyEndToEnd(HttpHeaders from, HttpHeaders to, Set<AsciiString> skip) {
-        final Set<AsciiString> listed = connectionListed(from);
+    /** Adds to {@code to} every end-to-end header of {@code from} not named in {@code skip}. */
+    public static void copyEndToEnd(HttpHeaders from, HttpHeaders to, List<AsciiString> skip) {
+        final String connection = from.get(HttpHeaderNames.CONNECTION);
         final Iterator<Map.Entry<CharSequence, CharSequence>> headers = from.iteratorCharSequence();
         while (headers.hasNext()) {
             final Map.Entry<CharSequence, CharSequence> header = headers.next();
-            final AsciiString name = AsciiString.of(header.getKey()).toLowerCase();
-            if (!HOP_BY_HOP.contains(name) && !skip.contains(name) && !listed.contains(name)) {
+            final CharSequence name = header.getKey();
+            if (!contains(HOP_BY_HOP, name) && !contains(skip, name)
+                    && (connection == null || !listedIn(connection, name))) {
                 to.add(name, header.getValue());
             }
         }
     }
 
-    private static Set<AsciiString> connectionListed(HttpHeaders headers) {
-        final Set<AsciiString> names = new HashSet<>();
-        for (String value : headers.getAll(HttpHeaderNames.CONNECTION)) {
-            for (String token : value.split(",")) {
-                if (!token.isBlank()) {
-                    names.add(AsciiString.of(token.strip()).toLowerCase());
-                }
+    private static boolean contains(List<AsciiString> names, CharSequence name) {
+        for (int i = 0; i < names.size(); i++) {
+            final AsciiString candidate = names.get(i);
+            if (candidate.length() == name.length() && candidate.contentEqualsIgnoreCase(name)) {
+                return true;
             }
         }
-        return names;
+        return false;
+    }
+
+    /** Whether {@code name} is one of the comma-separated tokens of a Connection header value. */
+    private static boolean listedIn(String connection, CharSequence name) {
+        int start = 0;
+        while (start < connection.length()) {
+            int end = connection.indexOf(',', start);
+            if (end < 0) {
+                end = connection.length();
+            }
+            final String token = connection.substring(start, end).strip();
+            if (token.length() == name.length() && AsciiString.contentEqualsIgnoreCase(token, name)) {
+                return true;
+            }
+            start = end + 1;
+        }
+        return false;
     }
 }

@@ -39,14 +39,16 @@ final class ExchangeTimer implements Runnable {
         this.totalDeadline = startNanos + timeouts.total().toNanos();
         this.firstByteNanos = timeouts.firstByte().toNanos();
         this.idleNanos = timeouts.idle().toNanos();
-        scheduleAt(totalDeadline);
     }
 
-    /** The request was sent: the wait for the response head begins. */
+    /**
+     * The request was sent: the wait for the response head begins. The first task is scheduled only now (at the
+     * earlier of the first-byte and total deadlines), so a request costs one scheduled task, not one per limit.
+     */
     void requestSent() {
         awaitingHead = true;
         waitingSince = System.nanoTime();
-        scheduleAt(waitingSince + firstByteNanos);
+        scheduleAt(Math.min(waitingSince + firstByteNanos, totalDeadline));
     }
 
     /** The response head arrived: from now on silence between pieces counts. */
@@ -54,6 +56,7 @@ final class ExchangeTimer implements Runnable {
         awaitingHead = false;
         streaming = true;
         lastActivity = System.nanoTime();
+        // Usually a no-op: the pending task is due sooner unless the idle limit is the shorter one.
         scheduleAt(lastActivity + idleNanos);
     }
 

@@ -2,6 +2,7 @@ package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -16,7 +17,7 @@ import io.sluice.gateway.http.HopByHop;
 import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
-import java.util.Set;
+import java.util.List;
 
 /**
  * The headers of both legs of an exchange. Upstream: the client's end-to-end headers, minus its credentials (the
@@ -28,11 +29,15 @@ final class ProxyHeaders {
     private static final AsciiString X_ACCEL_BUFFERING = AsciiString.cached("x-accel-buffering");
     private static final AsciiString REQUEST_ID = AsciiString.cached(RequestIds.HEADER);
 
-    private static final Set<AsciiString> NOT_SENT_UPSTREAM = Set.of(
+    /** Copies of headers Netty already validated on the way in need no second check. */
+    private static final DefaultHttpHeadersFactory UNCHECKED = DefaultHttpHeadersFactory.headersFactory()
+            .withValidation(false);
+
+    private static final List<AsciiString> NOT_SENT_UPSTREAM = List.of(
             HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT,
             HttpHeaderNames.AUTHORIZATION, AsciiString.cached("x-api-key"), AsciiString.cached("api-key"),
             HttpHeaderNames.ACCEPT_ENCODING, REQUEST_ID);
-    private static final Set<AsciiString> NOT_SENT_DOWNSTREAM = Set.of(HttpHeaderNames.CONTENT_LENGTH, REQUEST_ID);
+    private static final List<AsciiString> NOT_SENT_DOWNSTREAM = List.of(HttpHeaderNames.CONTENT_LENGTH, REQUEST_ID);
 
     private ProxyHeaders() {
     }
@@ -44,7 +49,8 @@ final class ProxyHeaders {
      */
     static FullHttpRequest upstreamRequest(HttpHeaders client, String path, UpstreamEndpoint target,
                                            String authorization, String requestId, ByteBuf body) {
-        final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, body);
+        final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, body,
+                UNCHECKED, UNCHECKED);
         final HttpHeaders headers = request.headers();
         HopByHop.copyEndToEnd(client, headers, NOT_SENT_UPSTREAM);
         headers.set(HttpHeaderNames.HOST, target.hostHeader())
@@ -66,7 +72,7 @@ final class ProxyHeaders {
      */
     static HttpResponse clientResponse(HttpResponse upstream, String requestId, boolean eventStream,
                                        boolean keepAlive, HttpVersion clientVersion) {
-        final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, upstream.status());
+        final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, upstream.status(), UNCHECKED);
         final HttpHeaders headers = response.headers();
         HopByHop.copyEndToEnd(upstream.headers(), headers, NOT_SENT_DOWNSTREAM);
         final String upstreamId = upstream.headers().get(REQUEST_ID);

@@ -1,0 +1,201 @@
+package io.sluice.bench;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.sluice.codec.sse.SseEventFramer;
+import io.sluice.gateway.net.Transport;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A streaming load generator: keeps N streams open against one URL for a while, each connection asking for a
+ * new stream as soon as the last one ended, and reports the time to the first event (TTFT) and the gap between
+ * events, at p50 and p99, with the number of streams done and failed. Samples of the first
+ * {@value #WARMUP_SECONDS} seconds (JIT compilation, connection set-up) are left out.
+ *
+ * <p>{@code java -cp bench/target/benchmarks.jar io.sluice.bench.StreamLoad URL STREAMS SECONDS [hold]}: with
+ * {@code hold} the streams are opened once and held open until the time is up (for memory per idle stream).
+ * The last line printed is machine-readable: {@code RESULT streams=... ttft_p50_us=... ...}.
+ */
+public final class StreamLoad {
+    private static final byte[] BODY = ("{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+            + "\"content\":\"Hello\"}]}").getBytes(StandardCharsets.US_ASCII);
+
+    private static final int WARMUP_SECONDS = 3;
+
+    private final URI uri;
+    private final boolean hold;
+    private final long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS);
+    private final long deadline;
+    private final Samples ttft = new Samples();
+    private final Samples gaps = new Samples();
+    private final AtomicLong done = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+
+    private StreamLoad(URI uri, boolean hold, long deadline) {
+        this.uri = uri;
+        this.hold = hold;
+        this.deadline = deadline;
+    }
+
+    public static void main(String[] args) throws Exception {
+        final URI uri = URI.create(args[0]);
+        final int streams = Integer.parseInt(args[1]);
+        final int seconds = Integer.parseInt(args[2]);
+        final boolean hold = args.length > 3 && args[3].equals("hold");
+        final StreamLoad load = new StreamLoad(uri, hold, System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
+        final Transport transport = Transport.choose("auto");
+        final EventLoopGroup group = transport.newEventLoopGroup(1);
+        final CountDownLatch closed = new CountDownLatch(streams);
+        final Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.socketChannelType())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpClientCodec(), load.new Stream());
+                        ch.closeFuture().addListener(f -> closed.countDown());
+                    }
+                });
+        for (int i = 0; i < streams; i++) {
+            bootstrap.connect(uri.getHost(), uri.getPort()).addListener(f -> {
+                if (!f.isSuccess()) {
+                    load.failed.incrementAndGet();
+                    closed.countDown();
+                }
+            });
+        }
+        closed.await(seconds + 120L, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        System.out.println(load.summary(streams));
+    }
+
+    private String summary(int streams) {
+        return String.format(Locale.ROOT, "RESULT connections=%d streams_done=%d failed=%d ttft_p50_us=%d "
+                        + "ttft_p99_us=%d gap_p50_us=%d gap_p99_us=%d", streams, done.get(), failed.get(),
+                ttft.percentile(50), ttft.percentile(99), gaps.percentile(50), gaps.percentile(99));
+    }
+
+    /** One connection: one stream at a time, the next as soon as the last ends, until the deadline. */
+    private final class Stream extends ChannelInboundHandlerAdapter {
+        private final SseEventFramer framer = new SseEventFramer();
+        private long sentAt;
+        private long lastEvent;
+        private int status;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            send(ctx.channel());
+        }
+
+        private void send(Channel channel) {
+            final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
+                    uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()),
+                    Unpooled.wrappedBuffer(BODY));
+            request.headers().set(HttpHeaderNames.HOST, uri.getHost())
+                    .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                    .setInt(HttpHeaderNames.CONTENT_LENGTH, BODY.length);
+            sentAt = System.nanoTime();
+            lastEvent = 0;
+            channel.writeAndFlush(request);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                final long now = System.nanoTime();
+                if (msg instanceof HttpResponse response) {
+                    status = response.status().code();
+                }
+                if (msg instanceof HttpContent content) {
+                    countEvents(content.content(), now);
+                    if (content instanceof LastHttpContent) {
+                        if (status == 200) {
+                            done.incrementAndGet();
+                        } else {
+                            failed.incrementAndGet();
+                        }
+                        if (!hold && now < deadline) {
+                            send(ctx.channel());
+                        } else {
+                            ctx.close();
+                        }
+                    }
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+        }
+
+        private void countEvents(ByteBuf content, long now) {
+            int from = content.readerIndex();
+            int end;
+            while ((end = framer.nextEventEnd(content, from, content.writerIndex())) >= 0) {
+                if (now < measureFrom) {
+                    lastEvent = now;
+                } else if (lastEvent == 0) {
+                    ttft.add((now - sentAt) / 1000);
+                } else {
+                    gaps.add((now - lastEvent) / 1000);
+                }
+                lastEvent = now;
+                from = end;
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            failed.incrementAndGet();
+            ctx.close();
+        }
+    }
+
+    /** Microsecond samples, kept whole and sorted once for percentiles. Used on one event loop. */
+    private static final class Samples {
+        private long[] values = new long[1024];
+        private int size;
+
+        void add(long value) {
+            if (size == values.length) {
+                values = Arrays.copyOf(values, size * 2);
+            }
+            values[size++] = value;
+        }
+
+        long percentile(int p) {
+            if (size == 0) {
+                return -1;
+            }
+            final long[] sorted = Arrays.copyOf(values, size);
+            Arrays.sort(sorted);
+            return sorted[Math.min(size - 1, (int) Math.ceil(p / 100.0 * size) - 1)];
+        }
+    }
+}
