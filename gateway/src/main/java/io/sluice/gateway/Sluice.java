@@ -20,7 +20,9 @@ import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.demo.DemoServer;
 import io.sluice.gateway.net.Allocators;
+import io.sluice.gateway.net.Draining;
 import io.sluice.gateway.net.Transport;
+import io.sluice.gateway.proxy.ActiveRequests;
 import io.sluice.gateway.proxy.ProxyServices;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.routing.Router;
@@ -58,9 +60,12 @@ public final class Sluice implements AutoCloseable {
     private final UpstreamPools pools;
     private final UsageReporter usage;
     private final DnsAddressResolverGroup resolver;
+    private final ActiveRequests active;
+    private final Duration shutdownTimeout;
 
     private Sluice(EventLoopGroup group, Channel server, ChannelGroup connections, DemoServer demo,
-                   UpstreamPools pools, UsageReporter usage, DnsAddressResolverGroup resolver) {
+                   UpstreamPools pools, UsageReporter usage, DnsAddressResolverGroup resolver, ActiveRequests active,
+                   Duration shutdownTimeout) {
         this.group = group;
         this.server = server;
         this.connections = connections;
@@ -68,6 +73,8 @@ public final class Sluice implements AutoCloseable {
         this.pools = pools;
         this.usage = usage;
         this.resolver = resolver;
+        this.active = active;
+        this.shutdownTimeout = shutdownTimeout;
     }
 
     /**
@@ -100,8 +107,9 @@ public final class Sluice implements AutoCloseable {
             }
             final Router router = new Router(providers);
             final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
+            final ActiveRequests active = new ActiveRequests();
             final ProxyServices services = new ProxyServices(router, pools, usage, serverConfig.maxRequestBytes(),
-                    serverConfig.websocket());
+                    serverConfig.websocket(), active);
             final ChannelGroup connections = new DefaultChannelGroup("sluice-clients", group.next());
             final SslContext serverTls = serverConfig.tls() == null ? null : serverTls(serverConfig.tls());
             final Channel server = new ServerBootstrap()
@@ -113,7 +121,8 @@ public final class Sluice implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new HttpServerInitializer(services, serverConfig, serverTls, connections))
                     .bind(serverConfig.host(), serverConfig.port()).sync().channel();
-            final Sluice sluice = new Sluice(group, server, connections, demo, pools, usage, resolver);
+            final Sluice sluice = new Sluice(group, server, connections, demo, pools, usage, resolver, active,
+                    serverConfig.shutdownTimeout());
             LOG.info("Sluice {} listening on {}://{}:{} ({}, {} allocator); models: {}", Version.current(),
                     serverTls == null ? "http" : "https", serverConfig.host(), sluice.address().getPort(),
                     transport.name(), serverConfig.allocator(), String.join(", ", router.publicModels()));
@@ -178,6 +187,13 @@ public final class Sluice implements AutoCloseable {
         return interval.compareTo(MIN_SWEEP) < 0 ? MIN_SWEEP : interval;
     }
 
+    /** Waits, off the event loops, until no request is in flight or the deadline passes. */
+    private void awaitIdle(long deadline) throws InterruptedException {
+        while (active.size() > 0 && System.nanoTime() - deadline < 0) {
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+    }
+
     public InetSocketAddress address() {
         return (InetSocketAddress) server.localAddress();
     }
@@ -187,10 +203,29 @@ public final class Sluice implements AutoCloseable {
         server.closeFuture().sync();
     }
 
+    /**
+     * Stops gracefully: stops accepting, lets the requests in flight finish for up to {@code shutdown_timeout}
+     * (idle HTTP/1.1 connections close at once, HTTP/2 connections get GOAWAY, WebSockets take no new requests),
+     * then ends what still runs with a terminal error in its own format, and stops.
+     */
     @Override
     public void close() throws InterruptedException {
+        close(shutdownTimeout);
+    }
+
+    /** As {@link #close()}, with {@code drain} in place of the configured shutdown timeout. */
+    public void close(Duration drain) throws InterruptedException {
         server.close().sync();
-        // Closing an HTTP/2 connection sends GOAWAY; HTTP/1.1 connections simply close.
+        for (Channel connection : connections) {
+            connection.eventLoop().execute(() -> connection.pipeline().fireUserEventTriggered(Draining.INSTANCE));
+        }
+        final long deadline = System.nanoTime() + drain.toNanos();
+        awaitIdle(deadline);
+        if (active.size() > 0) {
+            LOG.info("ending {} requests still running after the shutdown timeout", active.size());
+            active.endAll();
+            awaitIdle(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
+        }
         connections.close().await(5, TimeUnit.SECONDS);
         pools.closeIdle();
         if (demo != null) {

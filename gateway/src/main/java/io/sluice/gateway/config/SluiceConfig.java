@@ -17,11 +17,12 @@ public record SluiceConfig(Server server, Usage usage, List<Provider> providers)
     /**
      * The listening side.
      *
-     * @param tls the certificate and key to serve TLS with (ALPN offers h2 and http/1.1), or null for cleartext
+     * @param shutdownTimeout how long requests in flight may run on after SIGTERM before they are ended
+     * @param tls             the certificate and key to serve TLS with (ALPN offers h2 and http/1.1), or null
      */
     public record Server(String host, int port, int threads, String transport, String allocator,
-                         long maxRequestBytes, int maxHeaderBytes, Duration idleTimeout, ServerTls tls,
-                         Http2 http2, WebSocket websocket) {
+                         long maxRequestBytes, int maxHeaderBytes, Duration idleTimeout, Duration shutdownTimeout,
+                         ServerTls tls, Http2 http2, WebSocket websocket) {
     }
 
     /** A PEM certificate chain and its PKCS#8 PEM private key. */

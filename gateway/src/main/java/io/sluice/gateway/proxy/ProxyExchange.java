@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -40,7 +41,7 @@ import io.sluice.providers.openai.RequestPlan;
  * Buffers: request pieces are owned by {@link RequestBody} until the spliced body goes to the call; response
  * pieces pass through the relay to the client pipeline, which releases them once written.
  */
-public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink {
+public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, ActiveRequests.Request {
     private enum State { RECEIVING, CALLING, STREAMING, DONE }
 
     private static final int STATUS_CLIENT_CLOSED = 499;
@@ -86,7 +87,31 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink {
         if (HttpUtil.is100ContinueExpected(request)) {
             client.writeAndFlush(Responses.continueResponse());
         }
+        services.active().add(this);
         return true;
+    }
+
+    /** The gateway is draining: this response is the connection's last. */
+    public void closeAfterResponse() {
+        keepAlive = false;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return client.channel().eventLoop();
+    }
+
+    /** The shutdown deadline passed: end with a terminal error (a status, or an error event mid-stream). */
+    @Override
+    public void endForShutdown() {
+        if (state == State.DONE) {
+            return;
+        }
+        if (call != null) {
+            call.cancel();
+        }
+        keepAlive = false;
+        onFailure(ErrorKind.SHUTTING_DOWN, "The gateway is shutting down.");
     }
 
     /** Whether the whole request has arrived (later pieces on the connection belong to the next request). */
@@ -255,6 +280,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink {
 
     private void finishWith(ChannelFuture lastWrite) {
         state = State.DONE;
+        services.active().remove(this);
         if (body != null) {
             body.release();
             body = null;

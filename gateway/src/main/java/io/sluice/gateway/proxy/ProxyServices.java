@@ -6,9 +6,9 @@ import io.sluice.gateway.upstream.UpstreamPools;
 import io.sluice.gateway.usage.UsageReporter;
 
 /**
- * What every exchange shares: the routes, the upstream pools, the usage queue, the request size limit and the
- * WebSocket settings.
+ * What every exchange shares: the routes, the upstream pools, the usage queue, the request size limit, the
+ * WebSocket settings, and the requests in flight (for a graceful shutdown).
  */
 public record ProxyServices(Router router, UpstreamPools pools, UsageReporter usage, long maxRequestBytes,
-                            SluiceConfig.WebSocket websocket) {
+                            SluiceConfig.WebSocket websocket, ActiveRequests active) {
 }

@@ -4,13 +4,15 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.sluice.gateway.net.Draining;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Closes an HTTP/2 connection (with GOAWAY, through the frame codec) that has been idle for the idle timeout and
- * has no stream open; a stream waiting on a slow backend keeps it open.
+ * has no stream open; a stream waiting on a slow backend keeps it open. When the gateway drains it closes at
+ * once: the codec sends GOAWAY and lets open streams finish within its graceful shutdown time.
  */
 final class Http2ConnectionIdle extends IdleStateHandler {
     private final Http2FrameCodec codec;
@@ -18,6 +20,15 @@ final class Http2ConnectionIdle extends IdleStateHandler {
     Http2ConnectionIdle(Duration timeout, Http2FrameCodec codec) {
         super(0, 0, timeout.toNanos(), TimeUnit.NANOSECONDS);
         this.codec = codec;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof Draining) {
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

@@ -24,6 +24,7 @@ import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.Uris;
+import io.sluice.gateway.net.Draining;
 import io.sluice.gateway.proxy.ExchangeOwner;
 import io.sluice.gateway.proxy.ProxyExchange;
 import io.sluice.gateway.proxy.ProxyServices;
@@ -65,6 +66,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private LocalReply local;
     private boolean requestEnded;
     private boolean closing;
+    private boolean draining;
 
     HttpRequestHandler(ProxyServices services) {
         this.services = services;
@@ -198,7 +200,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     @Override
     public void exchangeDone(ChannelFuture lastWrite, boolean keepAlive) {
         exchange = null;
-        if (!keepAlive) {
+        if (!keepAlive || draining) {
             close(lastWrite);
             return;
         }
@@ -258,12 +260,20 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
 
     /**
      * An idle connection is closed unless a response is on its way: a keep-alive connection between requests,
-     * and a client that stalls in the middle of sending its request, alike.
+     * and a client that stalls in the middle of sending its request, alike. When the gateway drains, an idle
+     * connection closes now and a busy one after its response.
      */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent && !busy()) {
             ctx.close();
+        } else if (evt instanceof Draining) {
+            draining = true;
+            if (exchange == null && local == null) {
+                ctx.close();
+            } else if (exchange != null) {
+                exchange.closeAfterResponse();
+            }
         }
         ReferenceCountUtil.release(evt);
     }

@@ -39,7 +39,6 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     private static final int MAX_CHUNK = 64 * 1024;
     private static final int MAX_RESETS = 200;
     private static final int RESET_WINDOW_SECONDS = 30;
-    private static final long GRACEFUL_SHUTDOWN_MILLIS = 5_000;
     private static final AsciiString H2C = AsciiString.cached(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME.toString());
 
     private final ProxyServices services;
@@ -117,7 +116,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
                         .maxHeaderListSize(config.maxHeaderBytes()))
                 // Rapid-reset protection (CVE-2023-44487): a client resetting streams faster than this is cut off.
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RESETS, RESET_WINDOW_SECONDS)
-                .gracefulShutdownTimeoutMillis(GRACEFUL_SHUTDOWN_MILLIS)
+                .gracefulShutdownTimeoutMillis(config.shutdownTimeout().toMillis())
                 .build();
     }
 

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.gateway.net.Draining;
 import io.sluice.gateway.proxy.ProxyServices;
 import io.sluice.proto.Ack;
 import io.sluice.proto.Error;
@@ -49,6 +50,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> pinger;
     private ScheduledFuture<?> pongDeadline;
+    private boolean draining;
 
     WebSocketSession(ProxyServices services, WsFormat format) {
         this.services = services;
@@ -121,6 +123,11 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
 
     private void onRequest(LLMRequest request) {
         final String id = request.getRequestId();
+        if (draining) {
+            send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(id).setAccepted(false)
+                    .setErrorCode("UNAVAILABLE").setErrorMessage("The gateway is shutting down.")).build(), true);
+            return;
+        }
         if (id.isEmpty() || active.containsKey(id)) {
             send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(id).setAccepted(false)
                     .setErrorCode("INVALID_REQUEST").setErrorMessage(id.isEmpty() ? "request_id is required"
@@ -170,6 +177,21 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
 
     void requestDone(String requestId) {
         active.remove(requestId);
+        if (draining && active.isEmpty()) {
+            close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "the gateway is shutting down");
+        }
+    }
+
+    /** When the gateway drains, requests already running finish; the socket closes (1001) after the last. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Draining) {
+            draining = true;
+            if (active.isEmpty()) {
+                close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "the gateway is shutting down");
+            }
+        }
+        ReferenceCountUtil.release(evt);
     }
 
     @Override

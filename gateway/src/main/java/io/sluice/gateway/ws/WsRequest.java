@@ -2,6 +2,7 @@ package io.sluice.gateway.ws;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -13,6 +14,7 @@ import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.codec.usage.Usage;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.RequestIds;
+import io.sluice.gateway.proxy.ActiveRequests;
 import io.sluice.gateway.proxy.ExchangeStats;
 import io.sluice.gateway.proxy.ProxyServices;
 import io.sluice.gateway.proxy.UpstreamCall;
@@ -41,7 +43,7 @@ import java.util.TreeMap;
  * the same way (path {@code /ws}). Thread: the socket's event loop. Buffers: each response piece is read and
  * released here; only the text of a partial event is kept between pieces.
  */
-final class WsRequest implements UpstreamCall.Receiver {
+final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     private static final int MAX_EVENT_BYTES = 4 * 1024 * 1024;
     private static final int MAX_ERROR_MESSAGE = 1000;
     private static final int STATUS_CANCELLED = 499;
@@ -102,8 +104,23 @@ final class WsRequest implements UpstreamCall.Receiver {
         call = new UpstreamCall(session.eventLoop(), services, route.provider(), "/chat/completions", headers,
                 Unpooled.wrappedBuffer(body), stats.requestId(), stats.startNanos(), this);
         stats.call(call);
+        services.active().add(this);
         call.start();
         return true;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return session.eventLoop();
+    }
+
+    @Override
+    public void endForShutdown() {
+        if (!done) {
+            call.cancel();
+            fail(ErrorKind.SHUTTING_DOWN.uniformCode(), "The gateway is shutting down.",
+                    ErrorKind.SHUTTING_DOWN.status().code());
+        }
     }
 
     private boolean refuse(String code, String message) {
@@ -273,6 +290,7 @@ final class WsRequest implements UpstreamCall.Receiver {
         if (!done && call != null) {
             call.cancel();
             done = true;
+            services.active().remove(this);
             stats.status(STATUS_CANCELLED);
             stats.report(services.usage(), usage);
         }
@@ -298,6 +316,7 @@ final class WsRequest implements UpstreamCall.Receiver {
 
     private void close() {
         done = true;
+        services.active().remove(this);
         stats.report(services.usage(), usage);
         session.requestDone(id);
     }

@@ -7,6 +7,7 @@ import io.sluice.gateway.config.SluiceConfig;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -80,8 +81,14 @@ public final class TestGateway implements AutoCloseable {
         return usage;
     }
 
+    /** Stops the gateway, letting requests still running finish for a moment only (tests leave some stalled). */
     @Override
     public void close() throws InterruptedException {
+        sluice.close(Duration.ofMillis(200));
+    }
+
+    /** Stops the gateway as SIGTERM does, with the configured shutdown timeout. */
+    public void shutDown() throws InterruptedException {
         sluice.close();
     }
 }
