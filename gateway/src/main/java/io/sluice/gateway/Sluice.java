@@ -19,6 +19,7 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.demo.DemoServer;
+import io.sluice.gateway.metrics.GatewayMetrics;
 import io.sluice.gateway.net.Allocators;
 import io.sluice.gateway.net.Draining;
 import io.sluice.gateway.net.Transport;
@@ -61,11 +62,12 @@ public final class Sluice implements AutoCloseable {
     private final UsageReporter usage;
     private final DnsAddressResolverGroup resolver;
     private final ActiveRequests active;
+    private final GatewayMetrics metrics;
     private final Duration shutdownTimeout;
 
     private Sluice(EventLoopGroup group, Channel server, ChannelGroup connections, DemoServer demo,
                    UpstreamPools pools, UsageReporter usage, DnsAddressResolverGroup resolver, ActiveRequests active,
-                   Duration shutdownTimeout) {
+                   GatewayMetrics metrics, Duration shutdownTimeout) {
         this.group = group;
         this.server = server;
         this.connections = connections;
@@ -74,6 +76,7 @@ public final class Sluice implements AutoCloseable {
         this.usage = usage;
         this.resolver = resolver;
         this.active = active;
+        this.metrics = metrics;
         this.shutdownTimeout = shutdownTimeout;
     }
 
@@ -91,6 +94,9 @@ public final class Sluice implements AutoCloseable {
             allSinks.add(new LoggingUsageSink());
         }
         final EventLoopGroup group = transport.newEventLoopGroup(serverConfig.threads());
+        final ActiveRequests active = new ActiveRequests();
+        final GatewayMetrics metrics = new GatewayMetrics(active);
+        allSinks.add(metrics);
         final UsageReporter usage = new UsageReporter(config.usage().queue(), allSinks);
         final DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelType())
@@ -107,9 +113,8 @@ public final class Sluice implements AutoCloseable {
             }
             final Router router = new Router(providers);
             final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
-            final ActiveRequests active = new ActiveRequests();
             final ProxyServices services = new ProxyServices(router, pools, usage, serverConfig.maxRequestBytes(),
-                    serverConfig.websocket(), active);
+                    serverConfig.websocket(), active, metrics);
             final ChannelGroup connections = new DefaultChannelGroup("sluice-clients", group.next());
             final SslContext serverTls = serverConfig.tls() == null ? null : serverTls(serverConfig.tls());
             final Channel server = new ServerBootstrap()
@@ -122,7 +127,7 @@ public final class Sluice implements AutoCloseable {
                     .childHandler(new HttpServerInitializer(services, serverConfig, serverTls, connections))
                     .bind(serverConfig.host(), serverConfig.port()).sync().channel();
             final Sluice sluice = new Sluice(group, server, connections, demo, pools, usage, resolver, active,
-                    serverConfig.shutdownTimeout());
+                    metrics, serverConfig.shutdownTimeout());
             LOG.info("Sluice {} listening on {}://{}:{} ({}, {} allocator); models: {}", Version.current(),
                     serverTls == null ? "http" : "https", serverConfig.host(), sluice.address().getPort(),
                     transport.name(), serverConfig.allocator(), String.join(", ", router.publicModels()));
@@ -134,6 +139,7 @@ public final class Sluice implements AutoCloseable {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             resolver.close();
             usage.close();
+            metrics.close();
             throw e;
         }
     }
@@ -234,5 +240,6 @@ public final class Sluice implements AutoCloseable {
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
         resolver.close();
         usage.close();
+        metrics.close();
     }
 }

@@ -1,14 +1,15 @@
 package io.sluice.gateway.proxy;
 
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.metrics.GatewayMetrics;
 import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.upstream.UpstreamPools;
 import io.sluice.gateway.usage.UsageReporter;
 
 /**
  * What every exchange shares: the routes, the upstream pools, the usage queue, the request size limit, the
- * WebSocket settings, and the requests in flight (for a graceful shutdown).
+ * WebSocket settings, the requests in flight (for a graceful shutdown) and the metrics.
  */
 public record ProxyServices(Router router, UpstreamPools pools, UsageReporter usage, long maxRequestBytes,
-                            SluiceConfig.WebSocket websocket, ActiveRequests active) {
+                            SluiceConfig.WebSocket websocket, ActiveRequests active, GatewayMetrics metrics) {
 }

@@ -1,5 +1,6 @@
 package io.sluice.gateway.server;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -51,12 +52,14 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private static final Logger LOG = LoggerFactory.getLogger(HttpRequestHandler.class);
     private static final long LINGER_SECONDS = 2;
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     /**
-     * A request answered once its body (usually none) has been read: from memory, or (when {@code response} is
-     * null) by upgrading the connection to a WebSocket.
+     * A request answered once its body (usually none) has been read: from memory ({@code response}), or by
+     * rendering the metrics or upgrading to a WebSocket (no {@code response} then).
      */
-    private record LocalReply(HttpRequest request, String requestId, long startNanos, FullHttpResponse response) {
+    private record LocalReply(RequestRoutes.Kind kind, HttpRequest request, String requestId, long startNanos,
+                              FullHttpResponse response) {
     }
 
     private final ProxyServices services;
@@ -67,6 +70,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private boolean requestEnded;
     private boolean closing;
     private boolean draining;
+    /** A metrics scrape is being rendered off the event loop: requests behind it wait. */
+    private boolean scraping;
 
     HttpRequestHandler(ProxyServices services) {
         this.services = services;
@@ -91,7 +96,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
 
     /** Whether the current request has fully arrived but its response is not done. */
     private boolean busy() {
-        return exchange != null && exchange.requestComplete();
+        return exchange != null && exchange.requestComplete() || scraping;
     }
 
     private void dispatch(Object msg) {
@@ -123,19 +128,20 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
                     exchange = null;
                 }
             }
-            case HEALTH -> local = new LocalReply(request, requestId, start,
+            case HEALTH -> local = new LocalReply(match.kind(), request, requestId, start,
                     Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(HEALTHY), requestId, keepAlive));
-            case MODELS -> local = new LocalReply(request, requestId, start, Responses.json(HttpResponseStatus.OK,
-                    Unpooled.wrappedBuffer(services.router().modelList()), requestId, keepAlive));
-            case WEBSOCKET -> local = new LocalReply(request, requestId, start, null);
+            case MODELS -> local = new LocalReply(match.kind(), request, requestId, start, Responses.json(
+                    HttpResponseStatus.OK, Unpooled.wrappedBuffer(services.router().modelList()), requestId,
+                    keepAlive));
+            case METRICS, WEBSOCKET -> local = new LocalReply(match.kind(), request, requestId, start, null);
             case METHOD_NOT_ALLOWED -> {
                 final FullHttpResponse response = Responses.error(ctx.alloc(), ErrorKind.METHOD_NOT_ALLOWED,
                         request.method() + " is not allowed on " + path + "; use " + match.allow() + ".",
                         requestId, keepAlive);
                 response.headers().set(HttpHeaderNames.ALLOW, match.allow().name());
-                local = new LocalReply(request, requestId, start, response);
+                local = new LocalReply(match.kind(), request, requestId, start, response);
             }
-            case NOT_FOUND -> local = new LocalReply(request, requestId, start, Responses.error(ctx.alloc(),
+            case NOT_FOUND -> local = new LocalReply(match.kind(), request, requestId, start, Responses.error(ctx.alloc(),
                     ErrorKind.NOT_FOUND, "Invalid URL (" + request.method() + " " + path + ").", requestId,
                     keepAlive));
         }
@@ -157,11 +163,32 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private void replyLocally() {
         final LocalReply reply = local;
         local = null;
-        if (reply.response() == null) {
+        if (reply.kind() == RequestRoutes.Kind.WEBSOCKET) {
             upgradeToWebSocket(reply);
             return;
         }
-        final FullHttpResponse response = reply.response();
+        if (reply.kind() == RequestRoutes.Kind.METRICS) {
+            scraping = true;
+            services.metrics().scrape().whenComplete((text, failure) -> ctx.executor().execute(() -> {
+                scraping = false;
+                final HttpResponseStatus status = failure == null ? HttpResponseStatus.OK
+                        : HttpResponseStatus.INTERNAL_SERVER_ERROR;
+                final ByteBuf body = Unpooled.copiedBuffer(failure == null ? text : "", StandardCharsets.UTF_8);
+                final FullHttpResponse response = Responses.json(status, body, reply.requestId(),
+                        HttpUtil.isKeepAlive(reply.request()));
+                response.headers().set(HttpHeaderNames.CONTENT_TYPE, PROMETHEUS_TEXT);
+                send(reply, response);
+            }));
+            return;
+        }
+        send(reply, reply.response());
+    }
+
+    private void send(LocalReply reply, FullHttpResponse response) {
+        if (closing) {
+            response.release();
+            return;
+        }
         final boolean keepAlive = HttpUtil.isKeepAlive(reply.request());
         if (reply.request().method().equals(HttpMethod.HEAD)) {
             response.content().clear();

@@ -1,0 +1,108 @@
+package io.sluice.gateway.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.sluice.gateway.proxy.ActiveRequests;
+import io.sluice.gateway.usage.UsageRecord;
+import io.sluice.gateway.usage.UsageSink;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The Prometheus metrics of DESIGN.md §3, through Micrometer. They are computed from the usage records, on the
+ * usage reporter's thread, so the event loops pay nothing for them; only the gauge of requests in flight reads
+ * live state. Rendering a scrape runs on a thread of its own.
+ *
+ * <ul>
+ *   <li>{@code llm_proxy_requests_total{endpoint,model,provider,status}}</li>
+ *   <li>{@code llm_proxy_request_duration_seconds{endpoint,model,provider}} (histogram)</li>
+ *   <li>{@code llm_proxy_active_requests}</li>
+ *   <li>{@code llm_proxy_tokens_total{model,provider,type}}, type prompt, completion, cached or reasoning</li>
+ *   <li>{@code llm_proxy_ttft_seconds{model,provider}} (histogram, streams)</li>
+ *   <li>{@code llm_proxy_tokens_per_second{model,provider}} (completion tokens after the first, streams)</li>
+ * </ul>
+ */
+public final class GatewayMetrics implements UsageSink, AutoCloseable {
+    private static final Duration MIN_LATENCY = Duration.ofMillis(1);
+    private static final Duration MAX_LATENCY = Duration.ofMinutes(10);
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final ExecutorService scraper = Executors.newSingleThreadExecutor(
+            new DefaultThreadFactory("sluice-metrics", true));
+
+    public GatewayMetrics(ActiveRequests active) {
+        Gauge.builder("llm.proxy.active.requests", active, ActiveRequests::size)
+                .description("Requests in flight: HTTP exchanges and WebSocket requests")
+                .register(registry);
+    }
+
+    @Override
+    public void accept(List<UsageRecord> batch) {
+        for (UsageRecord r : batch) {
+            record(r);
+        }
+    }
+
+    private void record(UsageRecord r) {
+        final String model = r.model();
+        final String provider = r.provider();
+        Counter.builder("llm.proxy.requests").description("Requests, by outcome")
+                .tags("endpoint", r.endpoint(), "model", model, "provider", provider,
+                        "status", Integer.toString(r.status()))
+                .register(registry).increment();
+        Timer.builder("llm.proxy.request.duration").description("From the request to the end of its response")
+                .tags("endpoint", r.endpoint(), "model", model, "provider", provider)
+                .publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY)
+                .register(registry).record(millis(r.durationMs()));
+        tokens(model, provider, "prompt", r.promptTokens());
+        tokens(model, provider, "completion", r.completionTokens());
+        tokens(model, provider, "cached", r.cachedTokens());
+        tokens(model, provider, "reasoning", r.reasoningTokens());
+        if (!r.stream() || r.ttftMs() < 0) {
+            return;
+        }
+        Timer.builder("llm.proxy.ttft").description("From a stream's request to its first body byte")
+                .tags("model", model, "provider", provider)
+                .publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY)
+                .register(registry).record(millis(r.ttftMs()));
+        final double generating = (r.durationMs() - r.ttftMs()) / 1000.0;
+        if (r.completionTokens() > 1 && generating > 0) {
+            DistributionSummary.builder("llm.proxy.tokens.per.second")
+                    .description("Completion tokens per second of a stream after its first token")
+                    .tags("model", model, "provider", provider)
+                    .register(registry).record((r.completionTokens() - 1) / generating);
+        }
+    }
+
+    private void tokens(String model, String provider, String type, long count) {
+        if (count > 0) {
+            Counter.builder("llm.proxy.tokens").description("Tokens, as the backends reported them")
+                    .tags("model", model, "provider", provider, "type", type)
+                    .register(registry).increment(count);
+        }
+    }
+
+    private static Duration millis(double ms) {
+        return Duration.ofNanos((long) (ms * 1_000_000));
+    }
+
+    /** The Prometheus text format, rendered off the event loops. */
+    public CompletableFuture<String> scrape() {
+        return CompletableFuture.supplyAsync(registry::scrape, scraper);
+    }
+
+    @Override
+    public void close() {
+        scraper.shutdown();
+        registry.close();
+    }
+}

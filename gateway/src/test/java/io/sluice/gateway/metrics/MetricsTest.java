@@ -1,0 +1,77 @@
+package io.sluice.gateway.metrics;
+
+import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.Script;
+import io.sluice.gateway.testing.ScriptedBackend;
+import io.sluice.gateway.testing.TestGateway;
+import io.sluice.testkit.WireSamples;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** GET /metrics in the Prometheus text format, with the names of DESIGN.md §3. */
+class MetricsTest {
+
+    @Test
+    void requestsTokensAndTimingsAreExported() throws Exception {
+        try (ScriptedBackend backend = ScriptedBackend.start();
+             TestGateway gateway = TestGateway.forBackend(backend.url(), "")) {
+            backend.enqueue(Script.sse(WireSamples.bytes("openai_chat_stream_usage.txt"), 100),
+                    Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")),
+                    Script.json(429, WireSamples.bytes("openai_error_429_rate_limit.json")));
+            Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\",\"stream\":true}");
+            Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"fast\"}");
+            Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}");
+            for (int i = 0; i < 3; i++) {
+                gateway.usage().take();
+            }
+            final String metrics = awaitMetrics(gateway, "llm_proxy_requests_total{endpoint=\"/v1/chat/completions\","
+                    + "model=\"m\",provider=\"mock\",status=\"429\"} 1.0");
+            assertTrue(metrics.contains("llm_proxy_requests_total{endpoint=\"/v1/chat/completions\",model=\"m\","
+                    + "provider=\"mock\",status=\"200\"} 1.0"), metrics);
+            assertTrue(metrics.contains("llm_proxy_requests_total{endpoint=\"/v1/chat/completions\",model=\"fast\","
+                    + "provider=\"mock\",status=\"200\"} 1.0"), metrics);
+            assertTrue(metrics.contains("llm_proxy_tokens_total{model=\"m\",provider=\"mock\",type=\"completion\"} 100.0"),
+                    metrics);
+            assertTrue(metrics.contains("llm_proxy_tokens_total{model=\"m\",provider=\"mock\",type=\"reasoning\"} 100.0"),
+                    metrics);
+            assertTrue(metrics.contains("llm_proxy_tokens_total{model=\"fast\",provider=\"mock\",type=\"prompt\"} 209.0"),
+                    metrics);
+            assertTrue(metrics.contains("llm_proxy_ttft_seconds_count{model=\"m\",provider=\"mock\"} 1"), metrics);
+            assertTrue(metrics.contains("llm_proxy_request_duration_seconds_bucket{endpoint=\"/v1/chat/completions\","),
+                    metrics);
+            assertTrue(metrics.contains("llm_proxy_active_requests 0.0"), metrics);
+        }
+    }
+
+    @Test
+    void requestsInFlightAreCounted() throws Exception {
+        try (ScriptedBackend backend = ScriptedBackend.start();
+             TestGateway gateway = TestGateway.forBackend(backend.url(), "")) {
+            backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
+                    .endless("data: {}\n\n", Duration.ofMillis(50)).build());
+            Http.client().sendAsync(Http.postRequest(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}"),
+                    HttpResponse.BodyHandlers.discarding());
+            backend.takeRequest();
+            awaitMetrics(gateway, "llm_proxy_active_requests 1.0");
+        }
+    }
+
+    private static String awaitMetrics(TestGateway gateway, String line) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String metrics = "";
+        while (System.nanoTime() < deadline && !metrics.contains(line)) {
+            final HttpResponse<String> response = Http.get(gateway.uri("/metrics"));
+            assertEquals(200, response.statusCode());
+            assertEquals("text/plain; version=0.0.4; charset=utf-8",
+                    response.headers().firstValue("content-type").orElseThrow());
+            metrics = response.body();
+        }
+        assertTrue(metrics.contains(line), metrics);
+        return metrics;
+    }
+}
