@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures Sluice against direct access to the mock model server and against nginx, on this machine, in one
-# run, and writes the table of ratios to bench/RESULTS.md.
+# run, and writes the tables of ratios to bench/RESULTS.md.
 #
 #   bench/run.sh                 # DURATION=10 seconds per load; PROXY_CPU=1 and LOAD_CPU=0 by default
 #
@@ -61,13 +61,14 @@ wait_for() {  # port
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-# Milliseconds from launching Sluice to its first answered request, the median of five starts.
+# Milliseconds from launching Sluice to its first answered request, the median of five starts; extra JVM
+# options (such as a class data sharing archive) come as arguments.
 measure_startup() {
   local times=()
   for _ in 1 2 3 4 5; do
     local start
     start=$(date +%s%N)
-    taskset -c "$PROXY_CPU" java "${JAVA_OPTS[@]}" -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml \
+    taskset -c "$PROXY_CPU" java "${JAVA_OPTS[@]}" "$@" -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml \
       >/dev/null 2>&1 &
     local pid=$!
     until curl -s -o /dev/null "http://127.0.0.1:$SLUICE/health"; do sleep 0.005; done
@@ -92,21 +93,37 @@ run_streams() {  # url streams
 }
 
 run_h2load() {  # url
-  taskset -c "$LOAD_CPU" h2load -n 20000 -c 16 -m 8 -d bench/stream-body.json -H 'content-type: application/json' \
-    "$1" | awk '/^finished in/ {gsub(",", "", $4); print $4} /requests:.*succeeded/ {print}' | head -1
+  taskset -c "$LOAD_CPU" h2load -D "$DURATION" --warm-up-time=2 -c 16 -m 8 -d bench/stream-body.json \
+    -H 'content-type: application/json' "$1" | awk '/^finished in/ {gsub(",", "", $4); print $4}' | head -1
 }
 
-# Resident memory added per open, idle stream (KiB): IDLE_STREAMS streams held open through the proxy.
-idle_memory() {  # port pid
+# Memory in KiB a process holds: nginx's resident set; for the JVM, the live heap after a full collection
+# plus native memory outside the heap (NMT's "Other": Netty's direct buffers), since a JVM's resident set does
+# not shrink or grow with what it holds.
+held_kib() {  # pid jvm(0|1)
+  if [ "$2" = 0 ]; then
+    rss_kib "$1"
+    return
+  fi
+  jcmd "$1" GC.run >/dev/null
+  local heap other
+  heap=$(jcmd "$1" GC.heap_info | grep -oE 'used [0-9]+K' | grep -oE '[0-9]+' | awk '{s += $1} END {print s}')
+  other=$(jcmd "$1" VM.native_memory summary | grep -E '^-\s+Other' | grep -oE 'committed=[0-9]+KB' \
+    | grep -oE '[0-9]+')
+  echo $(( heap + other ))
+}
+
+# Memory added per open, idle stream (KiB): IDLE_STREAMS streams held open through the proxy.
+idle_memory() {  # port pid jvm(0|1)
   local before after
-  before=$(rss_kib "$2")
+  before=$(held_kib "$2" "$3")
   taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" io.sluice.bench.StreamLoad "http://127.0.0.1:$1$IDLE_PATH" \
-    "$IDLE_STREAMS" 20 hold >/dev/null &
+    "$IDLE_STREAMS" 30 hold >/dev/null &
   local load=$!
-  sleep 12
-  after=$(rss_kib "$2")
+  sleep 15
+  after=$(held_kib "$2" "$3")
   kill "$load"; wait "$load" 2>/dev/null || true
-  echo $(( (after - before) / IDLE_STREAMS ))
+  awk -v a="$after" -v b="$before" -v n="$IDLE_STREAMS" 'BEGIN { printf "%.1f", (a - b) / n }'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
@@ -120,6 +137,13 @@ fi
 
 log "start-up"
 STARTUP_MS=$(measure_startup)
+java "${JAVA_OPTS[@]}" -XX:ArchiveClassesAtExit="$WORK/sluice.jsa" -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml \
+  >/dev/null 2>&1 &
+CDS_PID=$!
+wait_for "$SLUICE"
+curl -s -o /dev/null "http://127.0.0.1:$SLUICE/v1/chat/completions" -d '{"model":"m"}' || true
+kill "$CDS_PID"; wait "$CDS_PID" 2>/dev/null || true
+STARTUP_CDS_MS=$(measure_startup -XX:SharedArchiveFile="$WORK/sluice.jsa")
 
 log "starting the mock server, Sluice and nginx"
 taskset -c "$LOAD_CPU" java -Xms256m -Xmx256m -cp "$BENCH_JAR" io.sluice.bench.MockModelServer "$MOCK" 1 \
@@ -138,10 +162,14 @@ NGINX_WORKER=$(pgrep -P "$(cat /tmp/sluice-bench-nginx.pid)" | head -1)
 
 declare -A URL=([direct]="http://127.0.0.1:$MOCK" [nginx]="http://127.0.0.1:$NGINX" [sluice]="http://127.0.0.1:$SLUICE")
 
-log "warming up"
+log "warming up every path of every target (the JIT shares the proxy's single core)"
 for target in direct nginx sluice; do
-  DURATION=5 run_wrk "${URL[$target]}$STREAM_PATH" 1 >/dev/null
+  DURATION=8 run_wrk "${URL[$target]}$STREAM_PATH" 1 >/dev/null
+  DURATION=8 run_wrk "${URL[$target]}$JSON_PATH" 0 >/dev/null
+  DURATION=8 run_streams "${URL[$target]}$PACED_PATH" 200 >/dev/null
 done
+DURATION=8 run_h2load "http://127.0.0.1:$NGINX_H2$STREAM_PATH" >/dev/null
+DURATION=8 run_h2load "http://127.0.0.1:$SLUICE$STREAM_PATH" >/dev/null
 
 declare -A RESULT
 for shape in stream json; do
@@ -162,8 +190,13 @@ log "h2load"
 RESULT[h2_nginx]=$(run_h2load "http://127.0.0.1:$NGINX_H2$STREAM_PATH")
 RESULT[h2_sluice]=$(run_h2load "http://127.0.0.1:$SLUICE$STREAM_PATH")
 log "memory per idle stream"
-RESULT[mem_nginx]=$(idle_memory "$NGINX" "$NGINX_WORKER")
-RESULT[mem_sluice]=$(idle_memory "$SLUICE" "$SLUICE_PID")
+RESULT[mem_nginx]=$(idle_memory "$NGINX" "$NGINX_WORKER" 0)
+SLUICE_PORT=9201 taskset -c "$PROXY_CPU" java "${JAVA_OPTS[@]}" -XX:NativeMemoryTracking=summary -jar "$SLUICE_JAR" \
+  --config bench/sluice-bench.yaml >"$WORK/sluice-nmt.log" 2>&1 &
+NMT_PID=$!
+PIDS+=("$NMT_PID")
+wait_for 9201
+RESULT[mem_sluice]=$(idle_memory 9201 "$NMT_PID" 1)
 
 field() { echo "${RESULT[$1]}" | awk -v i="$2" '{print $i}'; }
 
@@ -228,10 +261,17 @@ field() { echo "${RESULT[$1]}" | awk -v i="$2" '{print $i}'; }
   echo
   echo "| measure | nginx | Sluice |"
   echo "|---|---|---|"
-  echo "| resident memory per open idle stream ($IDLE_STREAMS streams) | ${RESULT[mem_nginx]} KiB | ${RESULT[mem_sluice]} KiB |"
-  echo "| start-up to the first answered request (median of 5) | - | ${STARTUP_MS} ms |"
+  echo "| memory per open idle stream ($IDLE_STREAMS streams; KiB: nginx resident set, Sluice live heap + direct) |" \
+    "${RESULT[mem_nginx]} | ${RESULT[mem_sluice]} |"
+  echo "| start-up to the first answered request, one CPU (median of 5) | - | ${STARTUP_MS} ms |"
+  echo "| the same with an AppCDS archive (-XX:SharedArchiveFile) | - | ${STARTUP_CDS_MS} ms |"
 } > "$WORK/results.md"
 
+# The hand-written analysis below the tables (from "## What limits Sluice" on) survives a new run; read it
+# again against the new figures.
 cat "$WORK/results.md"
-cp "$WORK/results.md" bench/RESULTS.md.new
-log "wrote bench/RESULTS.md.new; bench/RESULTS.md keeps it with the analysis"
+if [ -f bench/RESULTS.md ] && grep -q '^## What limits Sluice' bench/RESULTS.md; then
+  { echo; sed -n '/^## What limits Sluice/,$p' bench/RESULTS.md; } >>"$WORK/results.md"
+fi
+cp "$WORK/results.md" bench/RESULTS.md
+log "wrote bench/RESULTS.md"
