@@ -39,8 +39,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A fast OpenAI-compatible model server for load tests: {@code POST /v1/chat/completions} answers an event stream
- * when the body asks for one (one chunk per token, each flushed on its own as vLLM does, with the usage chunk
- * when {@code include_usage} is asked) and a JSON completion otherwise. The query string shapes the answer:
+ * when the body asks for one (one HTTP chunk per token, with the usage chunk when {@code include_usage} is
+ * asked) and a JSON completion otherwise. A paced stream flushes each token on its own, as vLLM does; an unpaced
+ * one is flushed once, so that the mock, which shares a core with the load generator, is not what limits a
+ * throughput run. The query string shapes the answer:
  * {@code tokens} (chunks, default 32), {@code size} (content bytes per chunk, default 160) and {@code delay_ms}
  * (pause between chunks, default 0).
  *
@@ -176,12 +178,14 @@ public final class MockModelServer {
                     return;
                 }
                 left--;
-                ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)));
                 if (delayMs > 0) {
+                    ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)));
                     ctx.executor().schedule(this::next, delayMs, TimeUnit.MILLISECONDS);
                     return;
                 }
+                ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(chunk)));
                 if (!ctx.channel().isWritable()) {
+                    ctx.flush();
                     ctx.executor().execute(this::next);
                     return;
                 }

@@ -36,8 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A streaming load generator: keeps N streams open against one URL for a while, each connection asking for a
  * new stream as soon as the last one ended, and reports the time to the first event (TTFT) and the gap between
- * events, at p50 and p99, with the number of streams done and failed. Samples of the first
- * {@value #WARMUP_SECONDS} seconds (JIT compilation, connection set-up) are left out.
+ * events, at p50 and p99, with the number of streams done and failed. Streams sent in the first
+ * {@value #WARMUP_SECONDS} seconds (JIT compilation, the burst of connection set-up) are not measured.
  *
  * <p>{@code java -cp bench/target/benchmarks.jar io.sluice.bench.StreamLoad URL STREAMS SECONDS [hold]}: with
  * {@code hold} the streams are opened once and held open until the time is up (for memory per idle stream).
@@ -158,7 +158,8 @@ public final class StreamLoad {
             int from = content.readerIndex();
             int end;
             while ((end = framer.nextEventEnd(content, from, content.writerIndex())) >= 0) {
-                if (now < measureFrom) {
+                if (sentAt < measureFrom) {
+                    // Sent during the warm-up: neither its TTFT nor its gaps are measured.
                     lastEvent = now;
                 } else if (lastEvent == 0) {
                     ttft.add((now - sentAt) / 1000);
