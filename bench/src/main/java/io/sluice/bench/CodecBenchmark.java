@@ -1,13 +1,28 @@
 package io.sluice.bench;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufOutputStream;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.sluice.codec.json.Json;
+import io.sluice.codec.json.JsonSplice;
 import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.codec.json.RequestFields;
 import io.sluice.codec.json.RequestScanner;
 import io.sluice.codec.sse.SseEventFramer;
+import io.sluice.codec.proto.ProtoJson;
+import io.sluice.codec.usage.EventUsage;
 import io.sluice.codec.usage.StreamUsageTee;
 import io.sluice.codec.usage.Usage;
+import io.sluice.codec.usage.UsageReader;
+import io.sluice.proto.StreamChunk;
+import io.sluice.proto.WebSocketMessage;
+import io.sluice.providers.StreamDelta;
+import io.sluice.providers.openai.OpenAiEndpoint;
+import io.sluice.providers.openai.OpenAiRequestEdits;
+import io.sluice.providers.openai.OpenAiStreamDecoder;
+import io.sluice.providers.openai.RequestPlan;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,13 +35,16 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The per-byte work of the data path: finding event boundaries in a 7 KB stream, the usage tee over the same
- * stream, and the scan of a request body for its routing fields. Run with
- * {@code java -jar bench/target/benchmarks.jar -prof gc} to see time and bytes allocated per operation.
+ * stream, reading usage out of the final chunk, the scan and splice of a request body, and the translation of
+ * one OpenAI chunk into a WebSocket message. Run with {@code java -jar bench/target/benchmarks.jar -prof gc} to
+ * see time and bytes allocated per operation.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -35,18 +53,24 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class CodecBenchmark {
-    private static final String CHUNK = "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
-            + "\"created\":1755137921,\"model\":\"llama-3-8b\",\"choices\":[{\"index\":0,\"delta\":{\"content\":"
-            + "\" token\"},\"finish_reason\":null}]}\n\n";
+    /** A content chunk shaped like OpenAI's today (../shared/wire/openai_chat_stream_usage.txt). */
+    private static final String CHUNK = "data: {\"id\":\"chatcmpl-C4Hq5a6K3RaPMymUv70btQNYv6SvY\","
+            + "\"object\":\"chat.completion.chunk\",\"created\":1755137921,\"model\":\"gpt-5-nano-2025-08-07\","
+            + "\"service_tier\":\"default\",\"system_fingerprint\":null,\"choices\":[{\"index\":0,\"delta\":"
+            + "{\"content\":\" usually\"},\"finish_reason\":null}],\"usage\":null,\"obfuscation\":\"WuQNX\"}\n\n";
+    private static final byte[] BACKEND_MODEL = Json.quotedUtf8("meta-llama/Meta-Llama-3-8B-Instruct");
     private static final String USAGE = "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
             + "\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":40,\"total_tokens\":52}}\n\n";
+
+    private static final byte[] USAGE_DATA = USAGE.substring(6, USAGE.length() - 2).getBytes(StandardCharsets.UTF_8);
+    private static final byte[] CHUNK_DATA = CHUNK.substring(6, CHUNK.length() - 2).getBytes(StandardCharsets.UTF_8);
 
     private ByteBuf stream;
     private ByteBuf request;
 
     @Setup
     public void setUp() {
-        stream = Unpooled.directBuffer().writeBytes((CHUNK.repeat(40) + USAGE + "data: [DONE]\n\n")
+        stream = Unpooled.directBuffer().writeBytes((CHUNK.repeat(24) + USAGE + "data: [DONE]\n\n")
                 .getBytes(StandardCharsets.UTF_8));
         request = Unpooled.directBuffer().writeBytes(("{\"messages\":[{\"role\":\"system\",\"content\":\""
                 + "You are helpful. ".repeat(200) + "\"},{\"role\":\"user\",\"content\":\"Hello\"}],"
@@ -88,5 +112,36 @@ public class CodecBenchmark {
     @Benchmark
     public RequestFields requestScan() throws MalformedRequestException {
         return RequestScanner.scan(request);
+    }
+
+    /** What the gateway does to a request body: scan, plan the rename and usage edits, splice. */
+    @Benchmark
+    public int requestScanAndSplice() throws MalformedRequestException {
+        final RequestPlan plan = OpenAiRequestEdits.plan(RequestScanner.scan(request), OpenAiEndpoint.CHAT_COMPLETIONS,
+                BACKEND_MODEL, true);
+        final ByteBuf spliced = JsonSplice.apply(PooledByteBufAllocator.DEFAULT, request, plan.edits());
+        final int length = spliced.readableBytes();
+        spliced.release();
+        return length;
+    }
+
+    @Benchmark
+    public EventUsage usageFromFinalChunk() {
+        return UsageReader.readEvent(USAGE_DATA, USAGE_DATA.length);
+    }
+
+    /** One OpenAI chat chunk to the WebSocket API's StreamChunk, encoded as JSON. */
+    @Benchmark
+    public int translateChunkToWebSocketJson() throws IOException {
+        final StreamDelta delta = OpenAiStreamDecoder.decode(CHUNK_DATA, CHUNK_DATA.length);
+        final WebSocketMessage message = WebSocketMessage.newBuilder().setChunk(StreamChunk.newBuilder()
+                .setRequestId("r1").setContent(delta.content())).build();
+        final ByteBuf out = PooledByteBufAllocator.DEFAULT.buffer(256);
+        try (JsonGenerator g = Json.FACTORY.createGenerator((OutputStream) new ByteBufOutputStream(out))) {
+            ProtoJson.write(message, g);
+        }
+        final int length = out.readableBytes();
+        out.release();
+        return length;
     }
 }
