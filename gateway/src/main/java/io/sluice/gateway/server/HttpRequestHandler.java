@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.gateway.http.AccessLog;
 import io.sluice.gateway.http.ErrorKind;
@@ -26,6 +27,7 @@ import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.net.Draining;
+import io.sluice.gateway.net.PipelineNames;
 import io.sluice.gateway.proxy.ExchangeOwner;
 import io.sluice.gateway.proxy.ProxyExchange;
 import io.sluice.gateway.proxy.ProxyServices;
@@ -231,11 +233,19 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             close(lastWrite);
             return;
         }
+        restartIdleTimer();
         while (!pipelined.isEmpty() && !busy() && !closing) {
             dispatch(pipelined.poll());
         }
         if (pipelined.isEmpty() && !closing) {
             ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    /** The idle timer counts reads only; a connection is idle from the end of its last response, not before. */
+    private void restartIdleTimer() {
+        if (ctx.pipeline().get(PipelineNames.IDLE) instanceof IdleStateHandler idle) {
+            idle.resetReadTimeout();
         }
     }
 

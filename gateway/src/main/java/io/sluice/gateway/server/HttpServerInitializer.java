@@ -88,7 +88,9 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
                 }
             });
         }
-        pipeline.addLast(PipelineNames.IDLE, new IdleStateHandler(0, 0, config.idleTimeout().toNanos(),
+        // Reads only: an all-idle timer puts a promise and a listener on every write. The request handler restarts
+        // the timer when a response ends, and never closes a connection whose response is on its way.
+        pipeline.addLast(PipelineNames.IDLE, new IdleStateHandler(config.idleTimeout().toNanos(), 0, 0,
                 TimeUnit.NANOSECONDS));
         pipeline.addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services));
     }

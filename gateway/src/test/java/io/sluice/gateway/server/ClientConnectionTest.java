@@ -116,4 +116,24 @@ class ClientConnectionTest {
             assertEquals(EVENT + EVENT, new String(response.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
+
+    /**
+     * The idle timer counts reads only, so it must restart when a response ends: a stream that outlasted the
+     * timeout must not leave a keep-alive connection that closes the moment it goes quiet. The times are chosen
+     * so that a timer check falls between the end of the stream (~550 ms) and the next request (~150 ms later).
+     */
+    @Test
+    void idleTimeCountsFromTheEndOfTheLastResponse() throws Exception {
+        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
+                .body(EVENT, 100, Duration.ZERO).pause(Duration.ofMillis(550)).body(EVENT).end().build());
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send(post("{\"model\":\"m\",\"stream\":true}", ""));
+            assertEquals(EVENT + EVENT, new String(new ChunkedReader(client.input()).readAllBytes(),
+                    StandardCharsets.UTF_8));
+            Thread.sleep(150); // a client thinking between requests, well within the 300 ms idle timeout
+            client.send("GET /health HTTP/1.1\r\nhost: x\r\n\r\n");
+            final String second = client.readToClose();
+            assertTrue(second.startsWith("HTTP/1.1 200 OK") && second.endsWith("{\"status\":\"ok\"}"), second);
+        }
+    }
 }

@@ -131,4 +131,26 @@ class Http2Test {
             }
         }
     }
+
+    /**
+     * An idle connection is closed with GOAWAY, and idle time counts from the end of its last stream: a stream
+     * that outlasted the timeout (the client sent nothing meanwhile) is not followed by a GOAWAY before the
+     * timeout has passed again. (Stream frames never reach the idle timer; the end of a stream restarts it.)
+     */
+    @Test
+    void anIdleConnectionIsClosedAnIdleTimeoutAfterItsLastStream() throws Exception {
+        gateway.close();
+        gateway = TestGateway.start(TestGateway.config(backend.url(), "", "  idle_timeout: 300ms\n"));
+        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
+                .body(EVENT, 100, Duration.ZERO).pause(Duration.ofMillis(700)).body(EVENT).end().build());
+        try (H2FrameClient client = H2FrameClient.connect(gateway.port())) {
+            final H2FrameClient.Stream stream = client.post("/v1/chat/completions", STREAM, true);
+            stream.awaitEnd();
+            final long endedAt = System.nanoTime();
+            assertEquals(EVENT + EVENT, stream.text());
+            assertEquals(Http2Error.NO_ERROR.code(), client.awaitGoAway().errorCode());
+            final long quietMillis = (System.nanoTime() - endedAt) / 1_000_000;
+            assertTrue(quietMillis >= 250, "GOAWAY came " + quietMillis + " ms after the last stream ended");
+        }
+    }
 }
