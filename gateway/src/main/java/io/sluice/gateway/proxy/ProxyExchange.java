@@ -59,6 +59,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private RequestPlan plan;
     private UpstreamCall call;
     private ResponseRelay relay;
+    private ReadBatch batch;
     private boolean paused;
 
     public ProxyExchange(ChannelHandlerContext client, ExchangeOwner owner, ProxyServices services,
@@ -185,6 +186,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         stats.status(head.status().code());
         final String contentType = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         final boolean eventStream = hasMediaType(contentType, HttpHeaderValues.TEXT_EVENT_STREAM);
+        batch = new ReadBatch(client.alloc());
         relay = eventStream
                 ? new SseRelay(this, plan.dropUsageOnlyEvents())
                 : new BodyRelay(this, hasMediaType(contentType, HttpHeaderValues.APPLICATION_JSON));
@@ -199,6 +201,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         relay.onContent(content);
         if (last) {
             relay.onEnd();
+            writeBatch();
             finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
         }
     }
@@ -206,7 +209,14 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     @Override
     public void write(ByteBuf bytes) {
         stats.bodyOut(bytes.readableBytes());
-        client.write(new DefaultHttpContent(bytes), client.voidPromise());
+        batch.add(bytes);
+    }
+
+    private void writeBatch() {
+        final ByteBuf bytes = batch.take();
+        if (bytes != null) {
+            client.write(new DefaultHttpContent(bytes), client.voidPromise());
+        }
     }
 
     @Override
@@ -216,6 +226,9 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     @Override
     public void onReadComplete() {
+        if (batch != null) {
+            writeBatch();
+        }
         client.flush();
         if (client.channel().isWritable()) {
             call.read();
@@ -243,11 +256,13 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         stats.status(kind.status().code());
         if (relay.canEndWithErrorEvent()) {
             write(OpenAiErrors.streamEvent(client.alloc(), kind, message));
+            writeBatch();
             finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
         } else {
             // A plain body cannot carry an error once it has started: end the connection so the client sees a
             // truncated response, never one that looks complete.
             keepAlive = false;
+            writeBatch();
             client.flush();
             client.close();
             finishWith(null);
@@ -272,6 +287,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         }
         if (relay != null) {
             relay.discard();
+            batch.release();
         }
         stats.status(STATUS_CLIENT_CLOSED);
         keepAlive = false;
