@@ -12,7 +12,9 @@ import io.sluice.gateway.usage.UsageRecord;
 import io.sluice.gateway.usage.UsageSink;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,6 +38,8 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
     private static final Duration MAX_LATENCY = Duration.ofMinutes(10);
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    /** Only the usage reporter's thread touches it. */
+    private final Map<SeriesKey, SeriesMeters> series = new HashMap<>();
     private final ExecutorService scraper = Executors.newSingleThreadExecutor(
             new DefaultThreadFactory("sluice-metrics", true));
 
@@ -48,46 +52,89 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
     @Override
     public void accept(List<UsageRecord> batch) {
         for (UsageRecord r : batch) {
-            record(r);
+            series.computeIfAbsent(new SeriesKey(r.endpoint(), r.model(), r.provider()), SeriesMeters::new).record(r);
         }
     }
 
-    private void record(UsageRecord r) {
-        final String model = r.model();
-        final String provider = r.provider();
-        Counter.builder("llm.proxy.requests").description("Requests, by outcome")
-                .tags("endpoint", r.endpoint(), "model", model, "provider", provider,
-                        "status", Integer.toString(r.status()))
-                .register(registry).increment();
-        Timer.builder("llm.proxy.request.duration").description("From the request to the end of its response")
-                .tags("endpoint", r.endpoint(), "model", model, "provider", provider)
-                .publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY)
-                .register(registry).record(millis(r.durationMs()));
-        tokens(model, provider, "prompt", r.promptTokens());
-        tokens(model, provider, "completion", r.completionTokens());
-        tokens(model, provider, "cached", r.cachedTokens());
-        tokens(model, provider, "reasoning", r.reasoningTokens());
-        if (!r.stream() || r.ttftMs() < 0) {
-            return;
+    private record SeriesKey(String endpoint, String model, String provider) {
+    }
+
+    /**
+     * The meters of one endpoint, model and provider, found in the registry once: looking a meter up by its tags
+     * costs more than recording to it, and the usage thread shares its core with the event loops.
+     */
+    private final class SeriesMeters {
+        private final SeriesKey key;
+        private final Map<Integer, Counter> requestsByStatus = new HashMap<>();
+        private final Timer duration;
+        private final Counter prompt;
+        private final Counter completion;
+        private final Counter cached;
+        private final Counter reasoning;
+        private Timer ttft; // these two once the series has a stream: a histogram nobody fills is noise
+        private DistributionSummary tokensPerSecond;
+
+        SeriesMeters(SeriesKey key) {
+            this.key = key;
+            duration = Timer.builder("llm.proxy.request.duration")
+                    .description("From the request to the end of its response")
+                    .tags("endpoint", key.endpoint(), "model", key.model(), "provider", key.provider())
+                    .publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY)
+                    .register(registry);
+            prompt = tokens("prompt");
+            completion = tokens("completion");
+            cached = tokens("cached");
+            reasoning = tokens("reasoning");
         }
-        Timer.builder("llm.proxy.ttft").description("From a stream's request to its first body byte")
-                .tags("model", model, "provider", provider)
-                .publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY)
-                .register(registry).record(millis(r.ttftMs()));
-        final double generating = (r.durationMs() - r.ttftMs()) / 1000.0;
-        if (r.completionTokens() > 1 && generating > 0) {
-            DistributionSummary.builder("llm.proxy.tokens.per.second")
+
+        private void registerStreamMeters() {
+            ttft = Timer.builder("llm.proxy.ttft").description("From a stream's request to its first body byte")
+                    .tags("model", key.model(), "provider", key.provider())
+                    .publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY)
+                    .register(registry);
+            tokensPerSecond = DistributionSummary.builder("llm.proxy.tokens.per.second")
                     .description("Completion tokens per second of a stream after its first token")
-                    .tags("model", model, "provider", provider)
-                    .register(registry).record((r.completionTokens() - 1) / generating);
+                    .tags("model", key.model(), "provider", key.provider())
+                    .register(registry);
+        }
+
+        private Counter tokens(String type) {
+            return Counter.builder("llm.proxy.tokens").description("Tokens, as the backends reported them")
+                    .tags("model", key.model(), "provider", key.provider(), "type", type)
+                    .register(registry);
+        }
+
+        private Counter requests(int status) {
+            return Counter.builder("llm.proxy.requests").description("Requests, by outcome")
+                    .tags("endpoint", key.endpoint(), "model", key.model(), "provider", key.provider(),
+                            "status", Integer.toString(status))
+                    .register(registry);
+        }
+
+        void record(UsageRecord r) {
+            requestsByStatus.computeIfAbsent(r.status(), this::requests).increment();
+            duration.record(millis(r.durationMs()));
+            add(prompt, r.promptTokens());
+            add(completion, r.completionTokens());
+            add(cached, r.cachedTokens());
+            add(reasoning, r.reasoningTokens());
+            if (!r.stream() || r.ttftMs() < 0) {
+                return;
+            }
+            if (ttft == null) {
+                registerStreamMeters();
+            }
+            ttft.record(millis(r.ttftMs()));
+            final double generating = (r.durationMs() - r.ttftMs()) / 1000.0;
+            if (r.completionTokens() > 1 && generating > 0) {
+                tokensPerSecond.record((r.completionTokens() - 1) / generating);
+            }
         }
     }
 
-    private void tokens(String model, String provider, String type, long count) {
+    private static void add(Counter counter, long count) {
         if (count > 0) {
-            Counter.builder("llm.proxy.tokens").description("Tokens, as the backends reported them")
-                    .tags("model", model, "provider", provider, "type", type)
-                    .register(registry).increment(count);
+            counter.increment(count);
         }
     }
 

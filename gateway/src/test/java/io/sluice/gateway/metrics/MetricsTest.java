@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** GET /metrics in the Prometheus text format, with the names of DESIGN.md §3. */
@@ -22,26 +23,31 @@ class MetricsTest {
              TestGateway gateway = TestGateway.forBackend(backend.url(), "")) {
             backend.enqueue(Script.sse(WireSamples.bytes("openai_chat_stream_usage.txt"), 100),
                     Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")),
+                    Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")),
                     Script.json(429, WireSamples.bytes("openai_error_429_rate_limit.json")));
             Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\",\"stream\":true}");
             Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"fast\"}");
+            Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"fast\"}");
             Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}");
-            for (int i = 0; i < 3; i++) {
+            for (int i = 0; i < 4; i++) {
                 gateway.usage().take();
             }
-            final String metrics = awaitMetrics(gateway, "llm_proxy_requests_total{endpoint=\"/v1/chat/completions\","
-                    + "model=\"m\",provider=\"mock\",status=\"429\"} 1.0");
-            assertTrue(metrics.contains("llm_proxy_requests_total{endpoint=\"/v1/chat/completions\",model=\"m\","
-                    + "provider=\"mock\",status=\"200\"} 1.0"), metrics);
-            assertTrue(metrics.contains("llm_proxy_requests_total{endpoint=\"/v1/chat/completions\",model=\"fast\","
-                    + "provider=\"mock\",status=\"200\"} 1.0"), metrics);
-            assertTrue(metrics.contains("llm_proxy_tokens_total{model=\"m\",provider=\"mock\",type=\"completion\"} 100.0"),
-                    metrics);
-            assertTrue(metrics.contains("llm_proxy_tokens_total{model=\"m\",provider=\"mock\",type=\"reasoning\"} 100.0"),
-                    metrics);
-            assertTrue(metrics.contains("llm_proxy_tokens_total{model=\"fast\",provider=\"mock\",type=\"prompt\"} 209.0"),
-                    metrics);
-            assertTrue(metrics.contains("llm_proxy_ttft_seconds_count{model=\"m\",provider=\"mock\"} 1"), metrics);
+            // A scrape reads one meter after another while the usage thread records, so wait for all of them.
+            final String metrics = awaitMetrics(gateway,
+                    "llm_proxy_requests_total{endpoint=\"/v1/chat/completions\",model=\"m\",provider=\"mock\","
+                            + "status=\"429\"} 1.0",
+                    "llm_proxy_requests_total{endpoint=\"/v1/chat/completions\",model=\"m\",provider=\"mock\","
+                            + "status=\"200\"} 1.0",
+                    "llm_proxy_requests_total{endpoint=\"/v1/chat/completions\",model=\"fast\",provider=\"mock\","
+                            + "status=\"200\"} 2.0",
+                    "llm_proxy_tokens_total{model=\"m\",provider=\"mock\",type=\"completion\"} 100.0",
+                    "llm_proxy_tokens_total{model=\"m\",provider=\"mock\",type=\"reasoning\"} 100.0",
+                    "llm_proxy_tokens_total{model=\"fast\",provider=\"mock\",type=\"prompt\"} 418.0",
+                    "llm_proxy_ttft_seconds_count{model=\"m\",provider=\"mock\"} 1");
+            assertTrue(metrics.contains("llm_proxy_tokens_total{model=\"fast\",provider=\"mock\",type=\"cached\"} 0.0"),
+                    "a series' token counters start at zero: " + metrics);
+            assertFalse(metrics.contains("llm_proxy_ttft_seconds_count{model=\"fast\""),
+                    "no time to first token for a model that had no stream: " + metrics);
             assertTrue(metrics.contains("llm_proxy_request_duration_seconds_bucket{endpoint=\"/v1/chat/completions\","),
                     metrics);
             assertTrue(metrics.contains("llm_proxy_active_requests 0.0"), metrics);
@@ -61,17 +67,28 @@ class MetricsTest {
         }
     }
 
-    private static String awaitMetrics(TestGateway gateway, String line) throws Exception {
+    private static String awaitMetrics(TestGateway gateway, String... lines) throws Exception {
         final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         String metrics = "";
-        while (System.nanoTime() < deadline && !metrics.contains(line)) {
+        while (System.nanoTime() < deadline && !containsAll(metrics, lines)) {
             final HttpResponse<String> response = Http.get(gateway.uri("/metrics"));
             assertEquals(200, response.statusCode());
             assertEquals("text/plain; version=0.0.4; charset=utf-8",
                     response.headers().firstValue("content-type").orElseThrow());
             metrics = response.body();
         }
-        assertTrue(metrics.contains(line), metrics);
+        for (String line : lines) {
+            assertTrue(metrics.contains(line), line + " is missing from\n" + metrics);
+        }
         return metrics;
+    }
+
+    private static boolean containsAll(String metrics, String[] lines) {
+        for (String line : lines) {
+            if (!metrics.contains(line)) {
+                return false;
+            }
+        }
+        return true;
     }
 }
