@@ -27,7 +27,6 @@ import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.net.Draining;
-import io.sluice.gateway.net.PipelineNames;
 import io.sluice.gateway.proxy.ExchangeOwner;
 import io.sluice.gateway.proxy.ProxyExchange;
 import io.sluice.gateway.proxy.ProxyServices;
@@ -65,6 +64,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     }
 
     private final ProxyServices services;
+    /** The connection's idle timer; null on an HTTP/2 stream, whose connection restarts its own. */
+    private final IdleStateHandler idleTimer;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private ProxyExchange exchange;
@@ -75,8 +76,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     /** A metrics scrape is being rendered off the event loop: requests behind it wait. */
     private boolean scraping;
 
-    HttpRequestHandler(ProxyServices services) {
+    HttpRequestHandler(ProxyServices services, IdleStateHandler idleTimer) {
         this.services = services;
+        this.idleTimer = idleTimer;
     }
 
     @Override
@@ -233,19 +235,15 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             close(lastWrite);
             return;
         }
-        restartIdleTimer();
+        if (idleTimer != null) {
+            // The timer counts reads only: a connection is idle from the end of its last response, not before.
+            idleTimer.resetReadTimeout();
+        }
         while (!pipelined.isEmpty() && !busy() && !closing) {
             dispatch(pipelined.poll());
         }
         if (pipelined.isEmpty() && !closing) {
             ctx.channel().config().setAutoRead(true);
-        }
-    }
-
-    /** The idle timer counts reads only; a connection is idle from the end of its last response, not before. */
-    private void restartIdleTimer() {
-        if (ctx.pipeline().get(PipelineNames.IDLE) instanceof IdleStateHandler idle) {
-            idle.resetReadTimeout();
         }
     }
 
