@@ -52,6 +52,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private final HttpRequest request;
     private final OpenAiEndpoint endpoint;
     private final ExchangeStats stats;
+    /** What the current backend read relayed, written to the client when the read completes. */
+    private final ReadBatch batch;
     private boolean keepAlive;
 
     private State state = State.RECEIVING;
@@ -59,7 +61,6 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private RequestPlan plan;
     private UpstreamCall call;
     private ResponseRelay relay;
-    private ReadBatch batch;
     private boolean paused;
 
     public ProxyExchange(ChannelHandlerContext client, ExchangeOwner owner, ProxyServices services,
@@ -70,6 +71,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         this.request = request;
         this.endpoint = endpoint;
         this.stats = new ExchangeStats(requestId, request.method().name(), Uris.path(request.uri()), startNanos);
+        this.batch = new ReadBatch(client.alloc());
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.body = new RequestBody(client.alloc(), services.maxRequestBytes());
     }
@@ -186,7 +188,6 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         stats.status(head.status().code());
         final String contentType = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         final boolean eventStream = hasMediaType(contentType, HttpHeaderValues.TEXT_EVENT_STREAM);
-        batch = new ReadBatch(client.alloc());
         relay = eventStream
                 ? new SseRelay(this, plan.dropUsageOnlyEvents())
                 : new BodyRelay(this, hasMediaType(contentType, HttpHeaderValues.APPLICATION_JSON));
@@ -226,9 +227,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     @Override
     public void onReadComplete() {
-        if (batch != null) {
-            writeBatch();
-        }
+        writeBatch();
         client.flush();
         if (client.channel().isWritable()) {
             call.read();
@@ -287,8 +286,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         }
         if (relay != null) {
             relay.discard();
-            batch.release();
         }
+        batch.release();
         stats.status(STATUS_CLIENT_CLOSED);
         keepAlive = false;
         finishWith(null);
