@@ -9,6 +9,7 @@ import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.gateway.config.SluiceConfig;
 
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +30,12 @@ public final class EndpointPool {
 
     private record Waiter(Promise<Lease> promise, ScheduledFuture<?> timeout) {
     }
+
+    /**
+     * How often a connection that closed before it connected is tried again. Nothing of a request has been written
+     * then, so a new socket is always safe; the count only bounds a transport that keeps doing it.
+     */
+    private static final int RECONNECTS = 2;
 
     private final UpstreamEndpoint endpoint;
     private final EventLoop loop;
@@ -62,7 +69,7 @@ public final class EndpointPool {
             }
         }
         if (budget.tryTake()) {
-            return connect(loop.newPromise());
+            return connect(loop.newPromise(), 0);
         }
         if (waiters.size() >= maxWaiters) {
             return loop.newFailedFuture(new PoolExhaustedException("all " + budget.max() + " connections to "
@@ -87,7 +94,7 @@ public final class EndpointPool {
 
     /** A fresh connection, never an idle one: the retry after a reused connection turned out stale. */
     public Future<Lease> acquireNew() {
-        return budget.tryTake() ? connect(loop.newPromise()) : acquire();
+        return budget.tryTake() ? connect(loop.newPromise(), 0) : acquire();
     }
 
     boolean hasWaiters() {
@@ -100,7 +107,7 @@ public final class EndpointPool {
             if (!waiters.isEmpty() && budget.tryTake()) {
                 final Waiter next = waiters.pollFirst();
                 waiting = waiters.size();
-                connect(next.promise());
+                connect(next.promise(), 0);
             }
         });
     }
@@ -138,8 +145,15 @@ public final class EndpointPool {
         }
     }
 
-    /** Connects on a slot already taken from the budget; the slot is given back when the channel closes. */
-    private Future<Lease> connect(Promise<Lease> promise) {
+    /**
+     * Connects on a slot already taken from the budget; the slot is given back when the channel closes.
+     *
+     * <p>A socket can be closed before it ever connects: with epoll, events that one {@code epoll_wait} reported
+     * for a connection closed earlier in the same batch are handed to whichever new socket got its file descriptor
+     * number, and the read they trigger on the unconnected socket fails and closes it. That is not the backend's
+     * doing and nothing reached it, so the pool connects again instead of failing the request.
+     */
+    private Future<Lease> connect(Promise<Lease> promise, int attempt) {
         final ChannelFuture connect = bootstrap.connect(endpoint.address());
         final Channel channel = connect.channel();
         channel.closeFuture().addListener(f -> onClosed(channel));
@@ -148,6 +162,9 @@ public final class EndpointPool {
                 if (!promise.trySuccess(new Lease(channel, false, this))) {
                     release(channel, true);
                 }
+            } else if (f.cause() instanceof ClosedChannelException && attempt < RECONNECTS && !promise.isDone()
+                    && budget.tryTake()) {
+                connect(promise, attempt + 1);
             } else {
                 promise.tryFailure(f.cause());
             }
