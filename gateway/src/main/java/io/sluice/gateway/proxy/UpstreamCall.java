@@ -25,8 +25,9 @@ import java.io.IOException;
 
 /**
  * One request to a backend and its response, whoever asked: it leases a pooled connection of its event loop,
- * sends the request, enforces the timeouts, retries once when a reused keep-alive connection turns out stale, and
- * hands the response to its {@link Receiver} piece by piece.
+ * sends the request, enforces the timeouts, retries once on a fresh connection when a reused keep-alive connection
+ * fails before the request could leave it (never after: the backend may have read it), and hands the response to
+ * its {@link Receiver} piece by piece.
  *
  * <p>Reading is the receiver's to drive: after each read from the backend the call stops until the receiver
  * calls {@link #read()}, which it does only while its own client can take more. That is how backpressure reaches
@@ -69,6 +70,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private Future<Lease> pendingLease;
     private Lease lease;
     private boolean retried;
+    /** Whether the request left on the current connection: from then on the backend may be processing it. */
+    private boolean requestWritten;
     private boolean upstreamKeepAlive;
     private long headNanos = -1;
 
@@ -156,16 +159,24 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         lease = future.getNow();
         lease.attach(this);
         state = State.WAITING;
+        requestWritten = false;
         final Lease sentOn = lease;
         lease.channel().writeAndFlush(ProxyHeaders.upstreamRequest(clientHeaders, target.pathFor(apiPath), target,
                         provider.authorization(), requestId, body.retainedDuplicate()))
                 .addListener(f -> {
-                    if (!f.isSuccess() && lease == sentOn) {
+                    if (lease != sentOn) {
+                        return;
+                    }
+                    if (f.isSuccess()) {
+                        requestWritten = true;
+                    } else {
                         onUpstreamClosed(f.cause());
                     }
                 });
-        lease.channel().read();
-        timer.requestSent();
+        if (lease == sentOn) {
+            lease.channel().read();
+            timer.requestSent();
+        }
     }
 
     @Override
@@ -221,8 +232,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     @Override
     public void onUpstreamClosed(Throwable cause) {
-        if (state == State.WAITING && lease.reused() && !retried && (cause == null || cause instanceof IOException)) {
-            // A keep-alive connection the backend had already closed: the request never reached it.
+        if (state == State.WAITING && lease.reused() && !retried && !requestWritten) {
+            // A keep-alive connection that failed under the request's first write: the request never left, so
+            // the backend cannot have processed it. Once the write went out, the backend may have read it and be
+            // generating; sending it again would run and bill the model twice, so that is a failure instead.
             retried = true;
             closeLease();
             state = State.CONNECTING;
@@ -230,7 +243,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             return;
         }
         broke(ErrorKind.UPSTREAM_FAILED, cause == null
-                ? "The backend closed the connection before the response was complete."
+                ? (state == State.WAITING ? "The backend closed the connection without answering."
+                        : "The backend closed the connection before the response was complete.")
                 : "The backend connection failed: " + describe(cause));
     }
 
