@@ -138,6 +138,15 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         }
     }
 
+    /** The body's chunked framing broke while it arrived: a 400 saying why, and the connection closes. */
+    public void refuseMalformedBody(String reason) {
+        if (state != State.RECEIVING) {
+            return;
+        }
+        keepAlive = false;
+        respondError(ErrorKind.BAD_REQUEST, reason);
+    }
+
     private void refuseTooLarge() {
         keepAlive = false;
         respondError(ErrorKind.REQUEST_TOO_LARGE,

@@ -7,7 +7,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -15,14 +14,14 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.gateway.http.AccessLog;
 import io.sluice.gateway.http.ErrorKind;
+import io.sluice.gateway.http.MalformedRequests;
 import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.Uris;
@@ -36,6 +35,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,6 +66,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private final ProxyServices services;
     /** The connection's idle timer; null on an HTTP/2 stream, whose connection restarts its own. */
     private final IdleStateHandler idleTimer;
+    private final boolean http1;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private ProxyExchange exchange;
@@ -76,9 +77,14 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     /** A metrics scrape is being rendered off the event loop: requests behind it wait. */
     private boolean scraping;
 
+    /**
+     * @param idleTimer the connection's idle timer on HTTP/1.1, whose requests are also checked for a single Host;
+     *                  null on an HTTP/2 stream (its connection has its own timer, and :authority stands for Host)
+     */
     HttpRequestHandler(ProxyServices services, IdleStateHandler idleTimer) {
         this.services = services;
         this.idleTimer = idleTimer;
+        this.http1 = idleTimer != null;
     }
 
     @Override
@@ -107,7 +113,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         if (msg instanceof HttpRequest request) {
             onRequest(request);
         }
-        if (msg instanceof HttpContent content) {
+        if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
+            refuseMalformedBody(content);
+        } else if (msg instanceof HttpContent content) {
             onContent(content);
         } else if (!(msg instanceof HttpRequest)) {
             ReferenceCountUtil.release(msg);
@@ -119,7 +127,13 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         final String requestId = RequestIds.of(request.headers());
         requestEnded = false;
         if (request.decoderResult().isFailure()) {
-            refuseMalformed(request, requestId, start);
+            refuse(request, requestId, start, MalformedRequests.headKind(request.decoderResult().cause()),
+                    MalformedRequests.headReason(request.decoderResult().cause()));
+            return;
+        }
+        final String badHost = http1 ? hostProblem(request) : null;
+        if (badHost != null) {
+            refuse(request, requestId, start, ErrorKind.BAD_REQUEST, badHost);
             return;
         }
         final String path = Uris.path(request.uri());
@@ -215,17 +229,46 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         }
     }
 
-    private void refuseMalformed(HttpRequest request, String requestId, long start) {
-        final Throwable cause = request.decoderResult().cause();
-        final ErrorKind kind = cause instanceof TooLongHttpLineException ? ErrorKind.URI_TOO_LONG
-                : cause instanceof TooLongHttpHeaderException ? ErrorKind.HEADERS_TOO_LARGE
-                : cause instanceof TooLongFrameException ? ErrorKind.REQUEST_TOO_LARGE
-                : ErrorKind.BAD_REQUEST;
-        final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind,
-                "The request is malformed: " + cause.getMessage(), requestId, false));
+    /** RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host; an HTTP/1.0 one at most one. */
+    private static String hostProblem(HttpRequest request) {
+        final Iterator<String> hosts = request.headers().valueStringIterator(HttpHeaderNames.HOST);
+        if (!hosts.hasNext()) {
+            return request.protocolVersion().equals(HttpVersion.HTTP_1_1)
+                    ? "The request has no Host header; HTTP/1.1 requires one." : null;
+        }
+        hosts.next();
+        return hosts.hasNext() ? "The request has more than one Host header." : null;
+    }
+
+    /** Answers a request refused before it was routed, then closes: its framing can no longer be trusted. */
+    private void refuse(HttpRequest request, String requestId, long start, ErrorKind kind, String reason) {
+        final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind, reason, requestId, false));
         AccessLog.log(requestId, request.method().name(), "-", null, null, kind.status().code(), -1,
                 System.nanoTime() - start, 0, 0, null);
         exchangeDone(write, false);
+    }
+
+    /**
+     * A chunked body whose framing broke: the decoder discards the rest of the connection's input, so the request is
+     * answered with a 400 that says what was wrong, and the connection closes instead of hanging the next request.
+     */
+    private void refuseMalformedBody(HttpContent content) {
+        final String reason = MalformedRequests.bodyReason(content.decoderResult().cause());
+        content.release();
+        if (exchange != null && !exchange.requestComplete()) {
+            exchange.refuseMalformedBody(reason);
+            return;
+        }
+        if (local != null) {
+            final LocalReply reply = local;
+            local = null;
+            if (reply.response() != null) {
+                reply.response().release();
+            }
+            refuse(reply.request(), reply.requestId(), reply.startNanos(), ErrorKind.BAD_REQUEST, reason);
+            return;
+        }
+        close(null);
     }
 
     @Override

@@ -160,28 +160,6 @@ class ErrorsTest {
         assertEquals(0, backend.requestCount());
     }
 
-    @Test
-    void bothFramingsInOneRequestAre400AndTheConnectionCloses() throws Exception {
-        try (RawHttp client = new RawHttp(gateways.port(Protocol.HTTP_1_1))) {
-            client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 15\r\n"
-                    + "transfer-encoding: chunked\r\n\r\nf\r\n{\"model\":\"m\"}\r\n0\r\n\r\n"
-                    + "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 13\r\n\r\n{\"model\":\"m\"}");
-            final String response = client.readToClose();
-            assertTrue(response.startsWith("HTTP/1.1 400 Bad Request\r\n"), response);
-            assertTrue(response.contains("Transfer-Encoding and Content-Length"), response);
-            assertEquals(1, response.split("HTTP/1.1 ").length - 1, "exactly one response: " + response);
-        }
-        assertEquals(0, backend.requestCount());
-    }
-
-    @Test
-    void oversizedHeadersAre431() throws Exception {
-        try (RawHttp client = new RawHttp(gateways.port(Protocol.HTTP_1_1))) {
-            client.send("GET /health HTTP/1.1\r\nhost: x\r\nx-big: " + "y".repeat(20_000) + "\r\n\r\n");
-            assertTrue(client.readToClose().startsWith("HTTP/1.1 431 "));
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void aRefusedConnectionIs502(Protocol protocol) throws Exception {

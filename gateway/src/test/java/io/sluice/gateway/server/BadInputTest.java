@@ -1,0 +1,168 @@
+package io.sluice.gateway.server;
+
+import io.sluice.gateway.testing.RawHttp;
+import io.sluice.gateway.testing.Script;
+import io.sluice.gateway.testing.ScriptedBackend;
+import io.sluice.gateway.testing.TestGateway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Hostile HTTP/1.1 input, byte by byte on a raw socket: each case gets its status and an OpenAI-format reason that
+ * quotes none of the request's bytes, nothing of it reaches the backend, and the connection ends up where it should
+ * (closed when the framing can no longer be trusted, open and usable otherwise).
+ */
+class BadInputTest {
+    private static final String BODY = "{\"model\":\"m\"}";
+    private static final String GOOD = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json"
+            + "\r\ncontent-length: " + BODY.length() + "\r\n\r\n" + BODY;
+
+    private static ScriptedBackend backend;
+    private static TestGateway gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        backend = ScriptedBackend.start();
+        gateway = TestGateway.start(TestGateway.config(backend.url(), "", "  max_request_bytes: 64KiB\n"));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateway.close();
+        backend.close();
+    }
+
+    @BeforeEach
+    void forget() {
+        backend.reset();
+        backend.respondAlways(Script.json(200, "{\"ok\":true}"));
+    }
+
+    /** Sends {@code request} and reads until the gateway closes; fails if it keeps the connection open. */
+    private static String refusedAndClosed(String request) throws IOException {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            return client.send(request).readToClose();
+        }
+    }
+
+    private static void assertRefused(String response, int status, String reasonPart) {
+        assertTrue(response.startsWith("HTTP/1.1 " + status + " "), response);
+        assertTrue(response.contains("connection: close\r\n"), response);
+        assertTrue(response.contains(reasonPart), response);
+        assertEquals(1, response.split("(^|\r\n)HTTP/1\\.1 \\d{3} ", -1).length - 1, "exactly one response: " + response);
+        assertEquals(0, backend.requestCount(), "nothing reached the backend");
+    }
+
+    private static String chunked(String chunkLines) {
+        return "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                + "transfer-encoding: chunked\r\n\r\n" + chunkLines;
+    }
+
+    @ParameterizedTest(name = "chunk line {0}")
+    @ValueSource(strings = {"5zz", "0x", "extension", "bare LF"})
+    void aMalformedChunkSizeIs400WithItsReasonAndTheConnectionCloses(String kind) throws Exception {
+        final String body = switch (kind) {
+            case "extension" -> "d;" + "e".repeat(20_000) + "\r\n" + BODY + "\r\n0\r\n\r\n";
+            case "bare LF" -> "d\n" + BODY + "\r\n0\r\n\r\n";
+            default -> kind + "\r\n" + BODY + "\r\n0\r\n\r\n";
+        };
+        // A second request follows on the same connection: it must not be read as part of the broken one, nor
+        // hang; the connection closes after the one answer.
+        final String response = refusedAndClosed(chunked(body) + GOOD);
+        assertRefused(response, 400, kind.equals("5zz") || kind.equals("0x") ? "chunk size is not a valid hexadecimal"
+                : "chunk-size line");
+        assertFalse(response.contains("zz"), "the reason quotes no request bytes: " + response);
+    }
+
+    @Test
+    void chunkDataNotEndingInCrlfIs400() throws Exception {
+        assertRefused(refusedAndClosed(chunked("3\r\n" + BODY + "\r\n0\r\n\r\n")), 400, "not followed by CRLF");
+    }
+
+    @Test
+    void anHttp11RequestWithoutHostIs400() throws Exception {
+        assertRefused(refusedAndClosed("POST /v1/chat/completions HTTP/1.1\r\ncontent-length: 13\r\n\r\n" + BODY),
+                400, "no Host header");
+    }
+
+    @Test
+    void twoHostHeadersAre400() throws Exception {
+        assertRefused(refusedAndClosed("POST /v1/chat/completions HTTP/1.1\r\nhost: a\r\nhost: b\r\n"
+                + "content-length: 13\r\n\r\n" + BODY), 400, "more than one Host");
+    }
+
+    @Test
+    void anHttp10RequestMayOmitHost() throws Exception {
+        final String response = refusedAndClosed("POST /v1/chat/completions HTTP/1.0\r\ncontent-length: 13\r\n\r\n"
+                + BODY);
+        assertTrue(response.startsWith("HTTP/1.1 200 "), response);
+        assertEquals(1, backend.requestCount());
+    }
+
+    @ParameterizedTest(name = "version {0}")
+    @ValueSource(strings = {"HTTP/2.0", "HTTP/1.2", "HTTP/0.9"})
+    void aRequestLineWithAnotherVersionIs400(String version) throws Exception {
+        assertRefused(refusedAndClosed("POST /v1/chat/completions " + version + "\r\nhost: x\r\ncontent-length: 13"
+                + "\r\n\r\n" + BODY), 400, "must end in HTTP/1.1 or HTTP/1.0");
+    }
+
+    @Test
+    void bothFramingsAre400() throws Exception {
+        assertRefused(refusedAndClosed("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 17\r\n"
+                + "transfer-encoding: chunked\r\n\r\nd\r\n" + BODY + "\r\n0\r\n\r\n" + GOOD), 400,
+                "both Transfer-Encoding and Content-Length");
+    }
+
+    @Test
+    void twoDifferentContentLengthsAre400() throws Exception {
+        assertRefused(refusedAndClosed("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 13\r\n"
+                + "content-length: 14\r\n\r\n" + BODY + GOOD), 400, "not valid HTTP/1.1");
+    }
+
+    @Test
+    void anObsoleteLineFoldReachesTheBackendAsOneSpace() throws Exception {
+        // RFC 9112 §5.2 lets a server replace obs-fold with SP instead of refusing it; no CR or LF may pass on.
+        final String response = refusedAndClosed("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nx-a: b\r\n c\r\n"
+                + "connection: close\r\ncontent-length: 13\r\n\r\n" + BODY);
+        assertTrue(response.startsWith("HTTP/1.1 200 "), response);
+        assertEquals("b c", backend.takeRequest().headers().get("x-a"));
+    }
+
+    @ParameterizedTest(name = "control character {0}")
+    @ValueSource(ints = {0, 1, 0x7f})
+    void aControlCharacterInAHeaderIs400AndIsNotEchoed(int control) throws Exception {
+        final String response = refusedAndClosed("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n"
+                + "authorization: Bearer sk-secret" + (char) control + "x\r\ncontent-length: 13\r\n\r\n" + BODY);
+        assertRefused(response, 400, "not valid HTTP/1.1");
+        assertFalse(response.contains("sk-secret"), response);
+    }
+
+    @Test
+    void anOversizedRequestLineIs414() throws Exception {
+        assertRefused(refusedAndClosed("GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nhost: x\r\n\r\n"), 414,
+                "request line is too long");
+    }
+
+    @Test
+    void oversizedHeadersAre431() throws Exception {
+        assertRefused(refusedAndClosed("GET /health HTTP/1.1\r\nhost: x\r\nx-big: " + "y".repeat(20_000)
+                + "\r\n\r\n"), 431, "headers are too large");
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413WhileItStreams() throws Exception {
+        final String piece = "{\"model\":\"m\",\"messages\":\"" + "x".repeat(30_000);
+        final String chunk = Integer.toHexString(piece.length()) + "\r\n" + piece + "\r\n";
+        assertRefused(refusedAndClosed(chunked(chunk + chunk + chunk)), 413, "larger than the limit");
+    }
+}
