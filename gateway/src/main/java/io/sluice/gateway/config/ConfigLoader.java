@@ -70,7 +70,7 @@ public final class ConfigLoader {
 
     private static SluiceConfig.Server server(ConfigNode node, Path dir) {
         node.allowOnly("host", "port", "threads", "transport", "allocator", "max_request_bytes", "max_header_bytes",
-                "idle_timeout", "shutdown_timeout", "tls", "http2", "websocket");
+                "idle_timeout", "request_timeout", "min_body_rate", "shutdown_timeout", "tls", "http2", "websocket");
         final long maxRequest = node.bytes("max_request_bytes", 100L << 20);
         if (maxRequest < 1 || maxRequest > Integer.MAX_VALUE) {
             throw new ConfigException(node.field("max_request_bytes") + ": must be between 1 byte and 2GiB");
@@ -88,6 +88,8 @@ public final class ConfigLoader {
                 maxRequest,
                 (int) maxHeader,
                 positive(node, "idle_timeout", Duration.ofSeconds(60)),
+                positive(node, "request_timeout", Duration.ofSeconds(60)),
+                node.bytes("min_body_rate", 1024),
                 positive(node, "shutdown_timeout", Duration.ofSeconds(30)),
                 node.has("tls") ? serverTls(node.child("tls"), dir) : null,
                 http2(node.child("http2")),

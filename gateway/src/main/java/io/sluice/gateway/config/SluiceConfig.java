@@ -17,11 +17,14 @@ public record SluiceConfig(Server server, Usage usage, List<Provider> providers)
     /**
      * The listening side.
      *
+     * @param requestTimeout  how long a client may take to send a request's head and body, from its first bytes
+     * @param minBodyRate     the slowest a request body may arrive, in bytes per second (0: no minimum)
      * @param shutdownTimeout how long requests in flight may run on after SIGTERM before they are ended
      * @param tls             the certificate and key to serve TLS with (ALPN offers h2 and http/1.1), or null
      */
     public record Server(String host, int port, int threads, String transport, String allocator,
-                         long maxRequestBytes, int maxHeaderBytes, Duration idleTimeout, Duration shutdownTimeout,
+                         long maxRequestBytes, int maxHeaderBytes, Duration idleTimeout, Duration requestTimeout,
+                         long minBodyRate, Duration shutdownTimeout,
                          ServerTls tls, Http2 http2, WebSocket websocket) {
     }
 

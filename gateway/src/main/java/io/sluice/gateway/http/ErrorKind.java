@@ -14,6 +14,7 @@ public enum ErrorKind {
     NOT_FOUND(HttpResponseStatus.NOT_FOUND, "invalid_request_error", "not_found"),
     METHOD_NOT_ALLOWED(HttpResponseStatus.METHOD_NOT_ALLOWED, "invalid_request_error", "method_not_allowed"),
     UPGRADE_REQUIRED(HttpResponseStatus.UPGRADE_REQUIRED, "invalid_request_error", "upgrade_required"),
+    REQUEST_TIMEOUT(HttpResponseStatus.REQUEST_TIMEOUT, "invalid_request_error", "request_timeout"),
     REQUEST_TOO_LARGE(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "invalid_request_error", "request_too_large"),
     URI_TOO_LONG(HttpResponseStatus.REQUEST_URI_TOO_LONG, "invalid_request_error", "uri_too_long"),
     HEADERS_TOO_LARGE(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "invalid_request_error",
@@ -41,6 +42,7 @@ public enum ErrorKind {
             case 401 -> "UNAUTHORIZED";
             case 403 -> "FORBIDDEN";
             case 404 -> "NOT_FOUND";
+            case 408 -> "TIMEOUT";
             case 413 -> "PAYLOAD_TOO_LARGE";
             case 429 -> "RATE_LIMIT";
             case 503 -> "UNAVAILABLE";

@@ -138,13 +138,16 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         }
     }
 
-    /** The body's chunked framing broke while it arrived: a 400 saying why, and the connection closes. */
-    public void refuseMalformedBody(String reason) {
+    /**
+     * The request will not arrive whole (its chunked framing broke, or the client is too slow to send it): an error
+     * saying why, and the connection closes.
+     */
+    public void refuseRequest(ErrorKind kind, String reason) {
         if (state != State.RECEIVING) {
             return;
         }
         keepAlive = false;
-        respondError(ErrorKind.BAD_REQUEST, reason);
+        respondError(kind, reason);
     }
 
     private void refuseTooLarge() {

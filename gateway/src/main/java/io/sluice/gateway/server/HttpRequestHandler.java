@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.http.AccessLog;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.MalformedRequests;
@@ -49,7 +50,8 @@ import java.util.concurrent.TimeUnit;
  * request) it answers, half-closes, and discards input for a moment, so the client reads the answer instead of a
  * reset.
  */
-final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements ExchangeOwner {
+final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements ExchangeOwner,
+        RequestDeadline.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(HttpRequestHandler.class);
     private static final long LINGER_SECONDS = 2;
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
@@ -64,6 +66,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     }
 
     private final ProxyServices services;
+    private final SluiceConfig.Server config;
     /** The connection's idle timer; null on an HTTP/2 stream, whose connection restarts its own. */
     private final IdleStateHandler idleTimer;
     private final boolean http1;
@@ -72,6 +75,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private ProxyExchange exchange;
     private LocalReply local;
     private boolean requestEnded;
+    /** A request's head is in and its body is still arriving. */
+    private boolean receiving;
+    /** Whether the current socket read gave the handler anything: a read that gave nothing holds a partial head. */
+    private boolean readDispatched;
+    private RequestDeadline deadline;
     private boolean closing;
     private boolean draining;
     /** A metrics scrape is being rendered off the event loop: requests behind it wait. */
@@ -81,8 +89,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
      * @param idleTimer the connection's idle timer on HTTP/1.1, whose requests are also checked for a single Host;
      *                  null on an HTTP/2 stream (its connection has its own timer, and :authority stands for Host)
      */
-    HttpRequestHandler(ProxyServices services, IdleStateHandler idleTimer) {
+    HttpRequestHandler(ProxyServices services, SluiceConfig.Server config, IdleStateHandler idleTimer) {
         this.services = services;
+        this.config = config;
         this.idleTimer = idleTimer;
         this.http1 = idleTimer != null;
     }
@@ -90,10 +99,18 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.deadline = new RequestDeadline(ctx.executor(), this, config.requestTimeout().toNanos(),
+                config.minBodyRate());
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        deadline.disarm();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        readDispatched = true;
         if (closing) {
             ReferenceCountUtil.release(msg);
         } else if (busy() || !pipelined.isEmpty()) {
@@ -136,6 +153,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             refuse(request, requestId, start, ErrorKind.BAD_REQUEST, badHost);
             return;
         }
+        receiving = true;
+        deadline.headArrived();
         final String path = Uris.path(request.uri());
         final RequestRoutes.Match match = RequestRoutes.match(request.method(), path);
         final boolean keepAlive = HttpUtil.isKeepAlive(request);
@@ -168,6 +187,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private void onContent(HttpContent content) {
         final boolean last = content instanceof LastHttpContent;
         requestEnded |= last;
+        deadline.bodyBytes(content.content().readableBytes());
+        if (last) {
+            receiving = false;
+            deadline.disarm();
+        }
         if (exchange != null && !exchange.requestComplete()) {
             exchange.onRequestContent(content);
             return;
@@ -242,6 +266,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
 
     /** Answers a request refused before it was routed, then closes: its framing can no longer be trusted. */
     private void refuse(HttpRequest request, String requestId, long start, ErrorKind kind, String reason) {
+        receiving = false;
+        deadline.disarm();
         final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind, reason, requestId, false));
         AccessLog.log(requestId, request.method().name(), "-", null, null, kind.status().code(), -1,
                 System.nanoTime() - start, 0, 0, null);
@@ -255,8 +281,15 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private void refuseMalformedBody(HttpContent content) {
         final String reason = MalformedRequests.bodyReason(content.decoderResult().cause());
         content.release();
+        refuseIncomplete(ErrorKind.BAD_REQUEST, reason);
+    }
+
+    /** The request being received will not be completed: answer it (or, with no head yet, the connection) and close. */
+    private void refuseIncomplete(ErrorKind kind, String reason) {
+        receiving = false;
+        deadline.disarm();
         if (exchange != null && !exchange.requestComplete()) {
-            exchange.refuseMalformedBody(reason);
+            exchange.refuseRequest(kind, reason);
             return;
         }
         if (local != null) {
@@ -265,10 +298,38 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             if (reply.response() != null) {
                 reply.response().release();
             }
-            refuse(reply.request(), reply.requestId(), reply.startNanos(), ErrorKind.BAD_REQUEST, reason);
+            refuse(reply.request(), reply.requestId(), reply.startNanos(), kind, reason);
             return;
         }
-        close(null);
+        final String requestId = RequestIds.generate();
+        requestEnded = false;
+        final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind, reason, requestId, false));
+        AccessLog.log(requestId, "-", "-", null, null, kind.status().code(), -1, 0, 0, 0, null);
+        close(write);
+    }
+
+    /**
+     * Arms the request deadline when a read ends with a request incomplete: its body still arriving, or (HTTP/1.1,
+     * between requests) bytes read that made no message yet, which is a head still arriving.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!closing && !deadline.armed()) {
+            if (receiving) {
+                deadline.arm(true);
+            } else if (http1 && !readDispatched && exchange == null && local == null && !scraping) {
+                deadline.arm(false);
+            }
+        }
+        readDispatched = false;
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void onRequestTimeout(String reason) {
+        if (!closing) {
+            refuseIncomplete(ErrorKind.REQUEST_TIMEOUT, reason);
+        }
     }
 
     @Override
@@ -325,6 +386,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
+        deadline.disarm();
         releasePipelined();
         if (local != null && local.response() != null) {
             local.response().release();

@@ -92,7 +92,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         // the timer when a response ends, and never closes a connection whose response is on its way.
         final IdleStateHandler idle = new IdleStateHandler(config.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS);
         pipeline.addLast(PipelineNames.IDLE, idle);
-        pipeline.addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, idle));
+        pipeline.addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, config, idle));
     }
 
     /** HTTP/2: the frame codec, a child pipeline per stream, and the connection's idle timer. */
@@ -127,7 +127,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         @Override
         protected void initChannel(Http2StreamChannel ch) {
             ch.pipeline().addLast(PipelineNames.H2_STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true))
-                    .addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, null));
+                    .addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, config, null));
         }
     }
 }

@@ -29,9 +29,10 @@ class ConcurrentStreamsTest {
         final byte[] sample = WireSamples.bytes("openai_chat_stream_usage.txt");
         try (ScriptedBackend backend = ScriptedBackend.start();
              TestGateway gateway = TestGateway.forBackend(backend.url(), "")) {
-            // Pieces with pauses keep every stream open long enough that all of them overlap.
+            // Every stream starts and then waits until all of them have reached the backend, so they overlap
+            // however slowly the client opens its connections; pauses between pieces keep the relay interleaved.
             backend.respondAlways(Script.builder().head(200, "content-type", "text/event-stream")
-                    .body(sample, 120, Duration.ofMillis(300)).end().build());
+                    .awaitRequests(STREAMS).body(sample, 120, Duration.ofMillis(20)).end().build());
             final List<CompletableFuture<HttpResponse<byte[]>>> responses = new ArrayList<>();
             for (int i = 0; i < STREAMS; i++) {
                 responses.add(Http.client().sendAsync(Http.postRequest(gateway.uri("/v1/chat/completions"),

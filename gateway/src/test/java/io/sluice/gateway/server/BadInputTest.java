@@ -33,7 +33,8 @@ class BadInputTest {
     @BeforeAll
     static void start() throws Exception {
         backend = ScriptedBackend.start();
-        gateway = TestGateway.start(TestGateway.config(backend.url(), "", "  max_request_bytes: 64KiB\n"));
+        gateway = TestGateway.start(TestGateway.config(backend.url(), "", "  max_request_bytes: 64KiB\n"
+                + "  request_timeout: 1s\n  min_body_rate: 1KiB\n"));
     }
 
     @AfterAll
@@ -157,6 +158,52 @@ class BadInputTest {
     void oversizedHeadersAre431() throws Exception {
         assertRefused(refusedAndClosed("GET /health HTTP/1.1\r\nhost: x\r\nx-big: " + "y".repeat(20_000)
                 + "\r\n\r\n"), 431, "headers are too large");
+    }
+
+    @Test
+    void aHeadTrickledByteByByteIs408WithinTheRequestTimeout() throws Exception {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n");
+            final String response = trickle(client, "x-slow: " + "y".repeat(40), 100);
+            assertRefused(response, 408, "did not arrive within 1s");
+        }
+    }
+
+    @Test
+    void aBodyTrickledSlowerThanTheMinimumRateIs408() throws Exception {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                    + "content-length: 200\r\n\r\n");
+            final String response = trickle(client, "{\"model\":\"m\",\"x\":\"" + "y".repeat(180), 100);
+            assertRefused(response, 408, "more slowly than 1024 bytes per second");
+            assertTrue(response.contains("\"code\":\"request_timeout\""), response);
+        }
+    }
+
+    @Test
+    void aBodyInSeveralQuickPiecesIsServed() throws Exception {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nconnection: close\r\n"
+                    + "content-length: 13\r\n\r\n{\"model\"");
+            Thread.sleep(50);
+            client.send(":\"m\"}");
+            assertTrue(client.readToClose().startsWith("HTTP/1.1 200 "));
+        }
+    }
+
+    /**
+     * Sends {@code text} a byte every {@code gapMillis} until the gateway answers, then reads the answer to the close.
+     */
+    private static String trickle(RawHttp client, String text, long gapMillis) throws Exception {
+        for (int i = 0; i < text.length() && client.input().available() == 0; i++) {
+            try {
+                client.send(text.substring(i, i + 1));
+            } catch (IOException closed) {
+                break;
+            }
+            Thread.sleep(gapMillis);
+        }
+        return client.readToClose();
     }
 
     @Test

@@ -10,7 +10,7 @@ import java.util.List;
  * end, or fail in one of the ways real backends fail).
  */
 public final class Script {
-    sealed interface Step permits Head, Body, End, Close, Reset, Stall, Pause, Endless, Flood, Raw {
+    sealed interface Step permits Head, Body, End, Close, Reset, Stall, Pause, AwaitRequests, Endless, Flood, Raw {
     }
 
     record Head(int status, List<String> headers, boolean chunked) implements Step {
@@ -32,6 +32,9 @@ public final class Script {
     }
 
     record Pause(Duration duration) implements Step {
+    }
+
+    record AwaitRequests(int count) implements Step {
     }
 
     record Endless(byte[] event, Duration gap) implements Step {
@@ -127,6 +130,12 @@ public final class Script {
 
         public Builder pause(Duration duration) {
             steps.add(new Pause(duration));
+            return this;
+        }
+
+        /** Goes on only once the backend has received {@code count} requests in all (on any connection). */
+        public Builder awaitRequests(int count) {
+            steps.add(new AwaitRequests(count));
             return this;
         }
 

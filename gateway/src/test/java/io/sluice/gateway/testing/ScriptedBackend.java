@@ -56,6 +56,7 @@ public final class ScriptedBackend implements AutoCloseable {
     private final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
     private final BlockingQueue<Long> closes = new LinkedBlockingQueue<>();
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger received = new AtomicInteger();
     private final AtomicLong flooded = new AtomicLong();
 
     private ScriptedBackend(SslContext sslContext) throws InterruptedException {
@@ -118,6 +119,7 @@ public final class ScriptedBackend implements AutoCloseable {
     /** Forgets what earlier tests left: recorded requests, close times and queued scripts. */
     public void reset() {
         requests.clear();
+        received.set(0);
         closes.clear();
         queued.clear();
         fallback = Script.json(200, "{}");
@@ -182,6 +184,7 @@ public final class ScriptedBackend implements AutoCloseable {
                     buf.getBytes(buf.readerIndex(), bytes);
                     body.writeBytes(bytes);
                     if (content instanceof LastHttpContent) {
+                        received.incrementAndGet();
                         requests.add(new RecordedRequest(request.method().name(), request.uri(),
                                 request.headers().copy(), body.toByteArray(), id));
                         final Script next = queued.poll();
@@ -258,6 +261,10 @@ public final class ScriptedBackend implements AutoCloseable {
                 ctx.executor().schedule(this::runSteps, pause.duration().toNanos(), TimeUnit.NANOSECONDS);
                 return false;
             }
+            if (current instanceof Script.AwaitRequests await) {
+                awaitRequests(await.count());
+                return false;
+            }
             if (current instanceof Script.Endless endless) {
                 writeEndless(endless);
                 return false;
@@ -288,6 +295,14 @@ public final class ScriptedBackend implements AutoCloseable {
                     return;
                 }
                 start = end;
+            }
+        }
+
+        private void awaitRequests(int count) {
+            if (received.get() >= count) {
+                runSteps();
+            } else if (ctx.channel().isActive()) {
+                ctx.executor().schedule(() -> awaitRequests(count), 10, TimeUnit.MILLISECONDS);
             }
         }
 
