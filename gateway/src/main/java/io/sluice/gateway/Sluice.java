@@ -25,6 +25,8 @@ import io.sluice.gateway.net.Draining;
 import io.sluice.gateway.net.Transport;
 import io.sluice.gateway.proxy.ActiveRequests;
 import io.sluice.gateway.proxy.ProxyServices;
+import io.sluice.gateway.proxy.RelayedHeaders;
+import io.sluice.gateway.proxy.TrustedProxies;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.server.HttpServerInitializer;
@@ -114,7 +116,9 @@ public final class Sluice implements AutoCloseable {
             final Router router = new Router(providers);
             final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
             final ProxyServices services = new ProxyServices(router, pools, usage, serverConfig.maxRequestBytes(),
-                    serverConfig.websocket(), active, metrics);
+                    serverConfig.websocket(), active, metrics,
+                    new TrustedProxies(serverConfig.trustedProxies(), serverConfig.tls() != null),
+                    new RelayedHeaders(serverConfig.responseHeaders()));
             final ChannelGroup connections = new DefaultChannelGroup("sluice-clients", group.next());
             final SslContext serverTls = serverConfig.tls() == null ? null : serverTls(serverConfig.tls());
             final Channel server = new ServerBootstrap()

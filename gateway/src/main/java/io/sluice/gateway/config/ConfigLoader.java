@@ -1,5 +1,6 @@
 package io.sluice.gateway.config;
 
+import io.sluice.gateway.proxy.TrustedProxies;
 import io.sluice.providers.ProviderType;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -28,6 +29,7 @@ import java.util.regex.Pattern;
  * one-line message names the field, so start-up can stop with it.
  */
 public final class ConfigLoader {
+    private static final Pattern HEADER_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*\\*?");
     private static final Pattern PROVIDER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final String DEFAULT_DEMO_REPLY = "Hello! This is the Sluice demo model streaming through the "
             + "gateway. Point a provider in conf/sluice.yaml at a real model server to get real answers.";
@@ -70,7 +72,8 @@ public final class ConfigLoader {
 
     private static SluiceConfig.Server server(ConfigNode node, Path dir) {
         node.allowOnly("host", "port", "threads", "transport", "allocator", "max_request_bytes", "max_header_bytes",
-                "idle_timeout", "request_timeout", "min_body_rate", "shutdown_timeout", "tls", "http2", "websocket");
+                "idle_timeout", "request_timeout", "min_body_rate", "shutdown_timeout", "tls", "http2", "websocket", "trusted_proxies",
+                "response_headers");
         final long maxRequest = node.bytes("max_request_bytes", 100L << 20);
         if (maxRequest < 1 || maxRequest > Integer.MAX_VALUE) {
             throw new ConfigException(node.field("max_request_bytes") + ": must be between 1 byte and 2GiB");
@@ -93,7 +96,32 @@ public final class ConfigLoader {
                 positive(node, "shutdown_timeout", Duration.ofSeconds(30)),
                 node.has("tls") ? serverTls(node.child("tls"), dir) : null,
                 http2(node.child("http2")),
-                websocket(node.child("websocket")));
+                websocket(node.child("websocket")),
+                trustedProxies(node),
+                responseHeaders(node));
+    }
+
+    private static List<String> trustedProxies(ConfigNode node) {
+        final List<String> ranges = node.strings("trusted_proxies");
+        for (int i = 0; i < ranges.size(); i++) {
+            try {
+                TrustedProxies.rule(ranges.get(i).strip());
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(node.field("trusted_proxies") + "[" + i + "]: " + e.getMessage());
+            }
+        }
+        return ranges.stream().map(String::strip).toList();
+    }
+
+    private static List<String> responseHeaders(ConfigNode node) {
+        final List<String> names = node.strings("response_headers");
+        for (int i = 0; i < names.size(); i++) {
+            if (!HEADER_PATTERN.matcher(names.get(i)).matches()) {
+                throw new ConfigException(node.field("response_headers") + "[" + i + "]: '" + names.get(i)
+                        + "' is not a header name (letters, digits and -, optionally ending in *)");
+            }
+        }
+        return names;
     }
 
     private static SluiceConfig.ServerTls serverTls(ConfigNode node, Path dir) {

@@ -21,11 +21,14 @@ public record SluiceConfig(Server server, Usage usage, List<Provider> providers)
      * @param minBodyRate     the slowest a request body may arrive, in bytes per second (0: no minimum)
      * @param shutdownTimeout how long requests in flight may run on after SIGTERM before they are ended
      * @param tls             the certificate and key to serve TLS with (ALPN offers h2 and http/1.1), or null
+     * @param trustedProxies  addresses and CIDR ranges whose X-Forwarded-For and Forwarded headers are believed
+     * @param responseHeaders backend response headers relayed besides the built-in allow-list ({@code prefix*} too)
      */
     public record Server(String host, int port, int threads, String transport, String allocator,
                          long maxRequestBytes, int maxHeaderBytes, Duration idleTimeout, Duration requestTimeout,
                          long minBodyRate, Duration shutdownTimeout,
-                         ServerTls tls, Http2 http2, WebSocket websocket) {
+                         ServerTls tls, Http2 http2, WebSocket websocket, List<String> trustedProxies,
+                         List<String> responseHeaders) {
     }
 
     /** A PEM certificate chain and its PKCS#8 PEM private key. */

@@ -7,10 +7,11 @@ import io.netty.util.AsciiString;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Copies the end-to-end headers of a message: everything but the hop-by-hop headers of RFC 9110 §7.6.1, the
- * headers the {@code Connection} header names, and those the caller sets itself. Names are matched ignoring case
+ * headers the {@code Connection} header names, and those the caller rejects. Names are matched ignoring case
  * without building lower-case copies, since this runs twice per request.
  */
 public final class HopByHop {
@@ -22,24 +23,49 @@ public final class HopByHop {
     private HopByHop() {
     }
 
-    /** Adds to {@code to} every end-to-end header of {@code from} not named in {@code skip}. */
-    public static void copyEndToEnd(HttpHeaders from, HttpHeaders to, List<AsciiString> skip) {
+    /** Adds to {@code to} every end-to-end header of {@code from} whose name {@code skip} does not reject. */
+    public static void copyEndToEnd(HttpHeaders from, HttpHeaders to, Predicate<CharSequence> skip) {
         final String connection = from.get(HttpHeaderNames.CONNECTION);
         final Iterator<Map.Entry<CharSequence, CharSequence>> headers = from.iteratorCharSequence();
         while (headers.hasNext()) {
             final Map.Entry<CharSequence, CharSequence> header = headers.next();
             final CharSequence name = header.getKey();
-            if (!contains(HOP_BY_HOP, name) && !contains(skip, name)
+            if (!isOneOf(HOP_BY_HOP, name) && !skip.test(name)
                     && (connection == null || !listedIn(connection, name))) {
                 to.add(name, header.getValue());
             }
         }
     }
 
-    private static boolean contains(List<AsciiString> names, CharSequence name) {
+    /** Whether {@code name} is one of {@code names}, ignoring case. */
+    public static boolean isOneOf(List<AsciiString> names, CharSequence name) {
         for (int i = 0; i < names.size(); i++) {
             final AsciiString candidate = names.get(i);
             if (candidate.length() == name.length() && candidate.contentEqualsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code name} starts with one of {@code prefixes}, ignoring case. */
+    public static boolean startsWithAny(List<AsciiString> prefixes, CharSequence name) {
+        for (int i = 0; i < prefixes.size(); i++) {
+            final AsciiString prefix = prefixes.get(i);
+            if (name.length() >= prefix.length() && AsciiString.regionMatches(name, true, 0, prefix, 0,
+                    prefix.length())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code name} ends with one of {@code suffixes}, ignoring case. */
+    public static boolean endsWithAny(List<AsciiString> suffixes, CharSequence name) {
+        for (int i = 0; i < suffixes.size(); i++) {
+            final AsciiString suffix = suffixes.get(i);
+            if (name.length() >= suffix.length() && AsciiString.regionMatches(name, true,
+                    name.length() - suffix.length(), suffix, 0, suffix.length())) {
                 return true;
             }
         }

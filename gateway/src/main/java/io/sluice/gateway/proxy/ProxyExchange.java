@@ -188,8 +188,9 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             original.release();
         }
         call = new UpstreamCall(client.channel().eventLoop(), services, route.provider(),
-                endpoint.path() + Uris.query(request.uri()), request.headers(), upstreamBody, stats.requestId(),
-                stats.startNanos(), this);
+                endpoint.path() + Uris.query(request.uri()), request.headers(),
+                services.trustedProxies().origin(request.headers(), client.channel().remoteAddress()), upstreamBody,
+                stats.requestId(), stats.startNanos(), this);
         stats.call(call);
         call.start();
     }
@@ -205,7 +206,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
                 : new BodyRelay(this, hasMediaType(contentType, HttpHeaderValues.APPLICATION_JSON));
         final boolean framed = !eventStream && HttpUtil.getContentLength(head, -1L) >= 0;
         keepAlive &= framed || request.protocolVersion().isKeepAliveDefault();
-        client.write(ProxyHeaders.clientResponse(head, stats.requestId(), eventStream, keepAlive,
+        client.write(ProxyHeaders.clientResponse(head, services.relayedHeaders(), stats.requestId(), eventStream, keepAlive,
                 request.protocolVersion()));
     }
 

@@ -18,11 +18,12 @@ import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
- * The headers of both legs of an exchange. Upstream: the client's end-to-end headers, minus its credentials (the
- * provider's key replaces them; a gateway key must never reach a backend), with {@code identity} encoding so the
- * tee can read usage. Downstream: the backend's end-to-end headers with Sluice's framing and request id.
+ * The headers of both legs of an exchange. Upstream: the client's end-to-end headers, minus every credential and
+ * forwarding header, with the client's real origin and {@code identity} encoding so the tee can read usage.
+ * Downstream: the backend headers {@link RelayedHeaders} allows, with Sluice's framing and request id.
  */
 final class ProxyHeaders {
     private static final AsciiString UPSTREAM_REQUEST_ID = AsciiString.cached("x-upstream-request-id");
@@ -33,11 +34,28 @@ final class ProxyHeaders {
     private static final DefaultHttpHeadersFactory UNCHECKED = DefaultHttpHeadersFactory.headersFactory()
             .withValidation(false);
 
+    /**
+     * Client headers never sent upstream: those Sluice sets itself, every credential of any dialect (the provider's
+     * key replaces them; a gateway key must never reach a backend) and the forwarding headers, which Sluice writes
+     * from the real peer.
+     */
     private static final List<AsciiString> NOT_SENT_UPSTREAM = List.of(
             HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT,
-            HttpHeaderNames.AUTHORIZATION, AsciiString.cached("x-api-key"), AsciiString.cached("api-key"),
-            HttpHeaderNames.ACCEPT_ENCODING, REQUEST_ID);
-    private static final List<AsciiString> NOT_SENT_DOWNSTREAM = List.of(HttpHeaderNames.CONTENT_LENGTH, REQUEST_ID);
+            HttpHeaderNames.ACCEPT_ENCODING, REQUEST_ID,
+            HttpHeaderNames.AUTHORIZATION, HttpHeaderNames.COOKIE, AsciiString.cached("x-internal-auth"),
+            AsciiString.cached("x-auth-token"), AsciiString.cached("ocp-apim-subscription-key"),
+            AsciiString.cached("x-amz-security-token"),
+            TrustedProxies.FORWARDED, AsciiString.cached("x-real-ip"));
+    /** {@code x-api-key}, {@code api-key}, {@code x-goog-api-key}, {@code anthropic-api-key} and their kind. */
+    private static final List<AsciiString> CREDENTIAL_SUFFIXES = List.of(AsciiString.cached("api-key"),
+            AsciiString.cached("apikey"));
+    /** Forwarding headers, and Netty's internal {@code x-http2-*} headers of a request that arrived over HTTP/2. */
+    private static final List<AsciiString> NOT_SENT_UPSTREAM_PREFIXES = List.of(AsciiString.cached("x-forwarded-"),
+            AsciiString.cached("x-http2-"));
+    private static final Predicate<CharSequence> SKIPPED_UPSTREAM = name -> HopByHop.isOneOf(NOT_SENT_UPSTREAM, name)
+            || HopByHop.startsWithAny(NOT_SENT_UPSTREAM_PREFIXES, name)
+            || HopByHop.endsWithAny(CREDENTIAL_SUFFIXES, name);
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
 
     private ProxyHeaders() {
     }
@@ -47,13 +65,17 @@ final class ProxyHeaders {
      *
      * @param authorization the provider's {@code Authorization} value, or null
      */
-    static FullHttpRequest upstreamRequest(HttpHeaders client, String path, UpstreamEndpoint target,
-                                           String authorization, String requestId, ByteBuf body) {
+    static FullHttpRequest upstreamRequest(HttpHeaders client, ClientOrigin origin, String path,
+                                           UpstreamEndpoint target, String authorization, String requestId,
+                                           ByteBuf body) {
         final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, body,
                 UNCHECKED, UNCHECKED);
         final HttpHeaders headers = request.headers();
-        HopByHop.copyEndToEnd(client, headers, NOT_SENT_UPSTREAM);
-        headers.set(HttpHeaderNames.HOST, target.hostHeader())
+        HopByHop.copyEndToEnd(client, headers, SKIPPED_UPSTREAM);
+        headers.set(TrustedProxies.X_FORWARDED_FOR, origin.forwardedFor())
+                .set(TrustedProxies.FORWARDED, origin.forwarded())
+                .set(X_FORWARDED_PROTO, origin.proto())
+                .set(HttpHeaderNames.HOST, target.hostHeader())
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
                 .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY)
                 .set(REQUEST_ID, requestId);
@@ -70,11 +92,11 @@ final class ProxyHeaders {
      * The response head for the client. An event stream is always sent chunked (or, to HTTP/1.0, until close), so
      * that Sluice can leave out an event or end it with an error event; other bodies keep the backend's length.
      */
-    static HttpResponse clientResponse(HttpResponse upstream, String requestId, boolean eventStream,
-                                       boolean keepAlive, HttpVersion clientVersion) {
+    static HttpResponse clientResponse(HttpResponse upstream, RelayedHeaders relayed, String requestId,
+                                       boolean eventStream, boolean keepAlive, HttpVersion clientVersion) {
         final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, upstream.status(), UNCHECKED);
         final HttpHeaders headers = response.headers();
-        HopByHop.copyEndToEnd(upstream.headers(), headers, NOT_SENT_DOWNSTREAM);
+        HopByHop.copyEndToEnd(upstream.headers(), headers, name -> !relayed.relays(name));
         final String upstreamId = upstream.headers().get(REQUEST_ID);
         if (upstreamId != null && !upstreamId.equals(requestId)) {
             headers.set(UPSTREAM_REQUEST_ID, upstreamId);

@@ -61,6 +61,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private final Provider provider;
     private final String apiPath;
     private final HttpHeaders clientHeaders;
+    private final ClientOrigin origin;
     private final String requestId;
     private final Receiver receiver;
     private final ExchangeTimer timer;
@@ -78,17 +79,19 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     /**
      * @param apiPath       the path below the API base, with the client's query ({@code /chat/completions?...})
      * @param clientHeaders the client's headers, whose end-to-end ones are forwarded (credentials never are)
+     * @param origin        who the backend is told sent the request
      * @param body          the request body, taken over
      * @param startNanos    when the request arrived, for the total timeout
      */
     public UpstreamCall(EventLoop loop, ProxyServices services, Provider provider, String apiPath,
-                        HttpHeaders clientHeaders, ByteBuf body, String requestId, long startNanos,
-                        Receiver receiver) {
+                        HttpHeaders clientHeaders, ClientOrigin origin, ByteBuf body, String requestId,
+                        long startNanos, Receiver receiver) {
         this.loop = loop;
         this.services = services;
         this.provider = provider;
         this.apiPath = apiPath;
         this.clientHeaders = clientHeaders;
+        this.origin = origin;
         this.body = body;
         this.requestId = requestId;
         this.receiver = receiver;
@@ -161,7 +164,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         state = State.WAITING;
         requestWritten = false;
         final Lease sentOn = lease;
-        lease.channel().writeAndFlush(ProxyHeaders.upstreamRequest(clientHeaders, target.pathFor(apiPath), target,
+        lease.channel().writeAndFlush(ProxyHeaders.upstreamRequest(clientHeaders, origin, target.pathFor(apiPath), target,
                         provider.authorization(), requestId, body.retainedDuplicate()))
                 .addListener(f -> {
                     if (lease != sentOn) {

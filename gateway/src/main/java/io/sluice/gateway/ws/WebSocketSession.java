@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.gateway.net.Draining;
+import io.sluice.gateway.proxy.ClientOrigin;
 import io.sluice.gateway.proxy.ProxyServices;
 import io.sluice.proto.Ack;
 import io.sluice.proto.Error;
@@ -46,15 +47,18 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
 
     private final ProxyServices services;
     private final WsFormat format;
+    private final ClientOrigin origin;
     private final Map<String, WsRequest> active = new HashMap<>();
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> pinger;
     private ScheduledFuture<?> pongDeadline;
     private boolean draining;
 
-    WebSocketSession(ProxyServices services, WsFormat format) {
+    /** @param origin who opened the socket, as its requests tell the backend */
+    WebSocketSession(ProxyServices services, WsFormat format, ClientOrigin origin) {
         this.services = services;
         this.format = format;
+        this.origin = origin;
     }
 
     @Override
@@ -169,6 +173,10 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
 
     boolean writable() {
         return ctx.channel().isWritable();
+    }
+
+    ClientOrigin origin() {
+        return origin;
     }
 
     EventLoop eventLoop() {

@@ -74,7 +74,8 @@ public final class WebSocketUpgrade {
         pipeline.addAfter(PipelineNames.REQUEST_HANDLER, PipelineNames.WS_AGGREGATOR,
                 new WebSocketFrameAggregator(maxMessage));
         pipeline.addAfter(PipelineNames.WS_AGGREGATOR, PipelineNames.WS_SESSION,
-                new WebSocketSession(services, format));
+                new WebSocketSession(services, format,
+                        services.trustedProxies().origin(request.headers(), ctx.channel().remoteAddress())));
         pipeline.remove(PipelineNames.REQUEST_HANDLER);
         return new Result(handshake, true, 101);
     }

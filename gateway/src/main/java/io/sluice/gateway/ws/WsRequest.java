@@ -102,7 +102,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         final HttpHeaders headers = new DefaultHttpHeaders()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         call = new UpstreamCall(session.eventLoop(), services, route.provider(), "/chat/completions", headers,
-                Unpooled.wrappedBuffer(body), stats.requestId(), stats.startNanos(), this);
+                session.origin(), Unpooled.wrappedBuffer(body), stats.requestId(), stats.startNanos(), this);
         stats.call(call);
         services.active().add(this);
         call.start();

@@ -128,14 +128,14 @@ class PassthroughTest {
     @EnumSource(Protocol.class)
     void hopByHopHeadersStopAtTheGatewayBothWays(Protocol protocol) throws Exception {
         backend.enqueue(Script.builder().fixedHead(200, 2, "content-type", "application/json",
-                "connection", "keep-alive, x-hop", "keep-alive", "timeout=5", "x-hop", "1", "x-end", "2",
+                "connection", "keep-alive, x-hop", "keep-alive", "timeout=5", "x-hop", "1", "x-ratelimit-limit-requests", "2",
                 "x-request-id", "req_backend_1").body("{}").end().build());
         final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
                 "{\"model\":\"m\"}", "x-request-id", "client-id-7", "te", "trailers", "x-client", "3");
         assertEquals(200, response.statusCode());
         assertFalse(response.headers().firstValue("keep-alive").isPresent());
         assertFalse(response.headers().firstValue("x-hop").isPresent());
-        assertEquals("2", response.headers().firstValue("x-end").orElseThrow());
+        assertEquals("2", response.headers().firstValue("x-ratelimit-limit-requests").orElseThrow());
         assertEquals("client-id-7", response.headers().firstValue("x-request-id").orElseThrow());
         assertEquals("req_backend_1", response.headers().firstValue("x-upstream-request-id").orElseThrow());
 

@@ -1,0 +1,9 @@
+package io.sluice.gateway.proxy;
+
+/**
+ * Who sent a request, as the backend is told it: the values of {@code X-Forwarded-For}, {@code Forwarded} and
+ * {@code X-Forwarded-Proto}. Made by {@link TrustedProxies} from the client's socket, so a client cannot claim an
+ * address it does not have.
+ */
+public record ClientOrigin(String forwardedFor, String forwarded, String proto) {
+}

@@ -1,0 +1,88 @@
+package io.sluice.gateway.proxy;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.ipfilter.IpFilterRuleType;
+import io.netty.handler.ipfilter.IpSubnetFilterRule;
+import io.netty.util.AsciiString;
+import io.netty.util.NetUtil;
+
+import java.net.Inet6Address;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The proxies in front of Sluice ({@code server.trusted_proxies}, addresses or CIDR ranges) whose forwarding
+ * headers are believed. A request from one of them keeps the chain it carries, with the proxy's address appended;
+ * from anyone else, the client's own {@code X-Forwarded-For} and {@code Forwarded} are replaced by its socket's
+ * address, as nginx's realip and Envoy's {@code xff_num_trusted_hops} do.
+ *
+ * <p>Immutable and thread-safe: made once from the config, read by every event loop.
+ */
+public final class TrustedProxies {
+    static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+
+    private final List<IpSubnetFilterRule> rules;
+    private final String proto;
+
+    /**
+     * @param ranges checked addresses or CIDR ranges ({@code 10.0.0.0/8}, {@code ::1})
+     * @param tls    whether clients reach Sluice over TLS, for {@code X-Forwarded-Proto}
+     */
+    public TrustedProxies(List<String> ranges, boolean tls) {
+        final List<IpSubnetFilterRule> parsed = new ArrayList<>();
+        for (String range : ranges) {
+            parsed.add(rule(range));
+        }
+        this.rules = List.copyOf(parsed);
+        this.proto = tls ? "https" : "http";
+    }
+
+    /**
+     * The rule for one range; throws {@link IllegalArgumentException} for text that is not an address or CIDR range
+     * (addresses only: no name is ever looked up).
+     */
+    public static IpSubnetFilterRule rule(String range) {
+        final int slash = range.indexOf('/');
+        final String address = slash < 0 ? range : range.substring(0, slash);
+        if (!NetUtil.isValidIpV4Address(address) && !NetUtil.isValidIpV6Address(address)) {
+            throw new IllegalArgumentException("'" + range + "' is not an IP address or CIDR range");
+        }
+        final int bits = address.indexOf(':') >= 0 ? 128 : 32;
+        final int prefix;
+        try {
+            prefix = slash < 0 ? bits : Integer.parseInt(range.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + range + "' has no valid prefix length");
+        }
+        if (prefix < 0 || prefix > bits) {
+            throw new IllegalArgumentException("'" + range + "' has a prefix length outside 0-" + bits);
+        }
+        return new IpSubnetFilterRule(address, prefix, IpFilterRuleType.ACCEPT);
+    }
+
+    /** The origin to tell the backend of a request with {@code headers} that arrived from {@code peer}. */
+    public ClientOrigin origin(HttpHeaders headers, SocketAddress peer) {
+        final String address = peer instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : "unknown";
+        final String forwardedNode = peer instanceof InetSocketAddress inet && inet.getAddress() instanceof Inet6Address
+                ? "for=\"[" + address + "]\"" : "for=" + address;
+        final boolean trusted = peer instanceof InetSocketAddress inet && trusts(inet);
+        final String chain = trusted ? headers.get(X_FORWARDED_FOR) : null;
+        final String forwarded = trusted ? headers.get(FORWARDED) : null;
+        return new ClientOrigin(chain == null || chain.isBlank() ? address : chain + ", " + address,
+                (forwarded == null || forwarded.isBlank() ? "" : forwarded + ", ") + forwardedNode + ";proto=" + proto,
+                proto);
+    }
+
+    private boolean trusts(InetSocketAddress peer) {
+        for (IpSubnetFilterRule rule : rules) {
+            if (rule.matches(peer)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

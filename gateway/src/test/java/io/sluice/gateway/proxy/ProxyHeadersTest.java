@@ -1,0 +1,111 @@
+package io.sluice.gateway.proxy;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.Protocol;
+import io.sluice.gateway.testing.ProtocolGateways;
+import io.sluice.gateway.testing.Script;
+import io.sluice.gateway.testing.ScriptedBackend;
+import io.sluice.gateway.testing.TestCertificates;
+import io.sluice.gateway.testing.TestGateway;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.http.HttpResponse;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What crosses the gateway in headers, on every protocol: no credential of any dialect, no proxy metadata a client
+ * made up and no internal header goes upstream; the backend learns the real peer; and only the allow-listed
+ * response headers come back.
+ */
+class ProxyHeadersTest {
+    private static final String BODY = "{\"model\":\"m\"}";
+    private static final String[] CLIENT_SECRETS = {
+        "authorization", "Bearer sk-gateway", "x-api-key", "sk-a", "api-key", "sk-b", "x-goog-api-key", "sk-c",
+        "anthropic-api-key", "sk-d", "x-internal-auth", "sk-e", "cookie", "session=sk-f",
+        "x-forwarded-for", "6.6.6.6", "forwarded", "for=6.6.6.6", "x-real-ip", "6.6.6.6",
+        "x-forwarded-host", "evil.example", "x-custom", "kept"};
+
+    private static ScriptedBackend backend;
+    private static ProtocolGateways gateways;
+
+    @BeforeAll
+    static void start() throws Exception {
+        backend = ScriptedBackend.start();
+        final String extra = "  response_headers: [ x-custom-* ]\n";
+        gateways = ProtocolGateways.forConfig(TestGateway.config(backend.url(), "", extra),
+                TestGateway.config(backend.url(), "", extra + TestCertificates.serverTlsYaml()));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateways.close();
+        backend.close();
+    }
+
+    @BeforeEach
+    void forget() {
+        backend.reset();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void noCredentialNoMadeUpOriginAndNoInternalHeaderReachesTheBackend(Protocol protocol) throws Exception {
+        assertEquals(200, Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), BODY, CLIENT_SECRETS)
+                .statusCode());
+        final HttpHeaders upstream = backend.takeRequest().headers();
+        for (Map.Entry<String, String> header : upstream) {
+            assertFalse(header.getValue().contains("sk-"), "a client credential went upstream: " + header);
+            assertFalse(header.getValue().contains("6.6.6.6") || header.getValue().contains("evil"),
+                    "a client's own forwarding header went upstream: " + header);
+            assertFalse(header.getKey().toLowerCase().startsWith("x-http2-"), "an internal header: " + header);
+        }
+        assertEquals("127.0.0.1", upstream.get("x-forwarded-for"));
+        final String proto = protocol.tls() ? "https" : "http";
+        assertEquals("for=127.0.0.1;proto=" + proto, upstream.get("forwarded"));
+        assertEquals(proto, upstream.get("x-forwarded-proto"));
+        assertEquals("kept", upstream.get("x-custom"), "other end-to-end headers pass");
+    }
+
+    @Test
+    void aTrustedProxysChainIsKeptAndExtended() throws Exception {
+        try (TestGateway trusting = TestGateway.start(TestGateway.config(backend.url(), "",
+                "  trusted_proxies: [ 127.0.0.0/8 ]\n"))) {
+            Http.post(trusting.uri("/v1/chat/completions"), BODY, "x-forwarded-for", "203.0.113.7",
+                    "forwarded", "for=203.0.113.7");
+            final HttpHeaders upstream = backend.takeRequest().headers();
+            assertEquals("203.0.113.7, 127.0.0.1", upstream.get("x-forwarded-for"));
+            assertEquals("for=203.0.113.7, for=127.0.0.1;proto=http", upstream.get("forwarded"));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void onlyAllowListedResponseHeadersReachTheClient(Protocol protocol) throws Exception {
+        backend.enqueue(Script.builder().fixedHead(200, 2, "content-type", "application/json",
+                "set-cookie", "backend-session=1", "server", "internal-vllm/0.6", "x-backend-host", "gpu-17.internal",
+                "x-ratelimit-remaining-tokens", "999", "retry-after", "3", "openai-processing-ms", "12",
+                "x-request-id", "backend-id", "x-custom-trace", "t1").body("{}").end().build());
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                BODY);
+        final java.net.http.HttpHeaders headers = response.headers();
+        assertFalse(headers.firstValue("set-cookie").isPresent());
+        assertFalse(headers.firstValue("server").isPresent());
+        assertFalse(headers.firstValue("x-backend-host").isPresent());
+        assertEquals("999", headers.firstValue("x-ratelimit-remaining-tokens").orElseThrow());
+        assertEquals("3", headers.firstValue("retry-after").orElseThrow());
+        assertEquals("12", headers.firstValue("openai-processing-ms").orElseThrow());
+        assertEquals("t1", headers.firstValue("x-custom-trace").orElseThrow(), "configured prefix");
+        assertEquals("backend-id", headers.firstValue("x-upstream-request-id").orElseThrow());
+        assertTrue(headers.firstValue("x-request-id").isPresent());
+    }
+}
