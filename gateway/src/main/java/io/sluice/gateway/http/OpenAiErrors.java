@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufOutputStream;
 import io.sluice.codec.json.Json;
+import io.sluice.providers.ProviderError;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -36,15 +37,27 @@ public final class OpenAiErrors {
         return buf;
     }
 
+    /** A backend's error as an OpenAI error body; a missing type is {@code upstream_error}. */
+    public static ByteBuf body(ByteBufAllocator alloc, ProviderError error) {
+        final ByteBuf buf = alloc.buffer(128 + error.message().length());
+        write(buf, error.message(), error.type() == null ? "upstream_error" : error.type(), error.param(),
+                error.code());
+        return buf;
+    }
+
     private static void write(ByteBuf buf, ErrorKind kind, String message) {
+        write(buf, message, kind.type(), null, kind.code());
+    }
+
+    private static void write(ByteBuf buf, String message, String type, String param, String code) {
         final OutputStream out = new ByteBufOutputStream(buf);
         try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             g.writeObjectFieldStart("error");
             g.writeStringField("message", message);
-            g.writeStringField("type", kind.type());
-            g.writeNullField("param");
-            g.writeStringField("code", kind.code());
+            g.writeStringField("type", type);
+            g.writeStringField("param", param);
+            g.writeStringField("code", code);
             g.writeEndObject();
             g.writeEndObject();
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -24,6 +25,8 @@ import io.sluice.gateway.http.OpenAiErrors;
 import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.routing.ModelRoute;
+import io.sluice.gateway.routing.Provider;
+import io.sluice.providers.ProviderError;
 import io.sluice.providers.openai.OpenAiEndpoint;
 import io.sluice.providers.openai.OpenAiRequestEdits;
 import io.sluice.providers.openai.RequestPlan;
@@ -60,7 +63,10 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private RequestBody body;
     private RequestPlan plan;
     private UpstreamCall call;
+    private Provider provider;
     private ResponseRelay relay;
+    /** A backend error response, held until its body is in and rendered anew; null otherwise. */
+    private HttpResponse errorHead;
     private boolean paused;
 
     public ProxyExchange(ChannelHandlerContext client, ExchangeOwner owner, ProxyServices services,
@@ -187,6 +193,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             upstreamBody = JsonSplice.apply(client.alloc(), original, plan.edits());
             original.release();
         }
+        provider = route.provider();
         call = new UpstreamCall(client.channel().eventLoop(), services, route.provider(),
                 endpoint.path() + Uris.query(request.uri()), request.headers(),
                 services.trustedProxies().origin(request.headers(), client.channel().remoteAddress()), upstreamBody,
@@ -199,6 +206,11 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     public void onHead(HttpResponse head) {
         state = State.STREAMING;
         stats.status(head.status().code());
+        if (head.status().code() >= 400) {
+            errorHead = head;
+            relay = new ErrorBodyRelay();
+            return;
+        }
         final String contentType = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         final boolean eventStream = hasMediaType(contentType, HttpHeaderValues.TEXT_EVENT_STREAM);
         relay = eventStream
@@ -213,7 +225,9 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     @Override
     public void onContent(ByteBuf content, boolean last) {
         relay.onContent(content);
-        if (last) {
+        if (last && errorHead != null) {
+            respondUpstreamError((ErrorBodyRelay) relay);
+        } else if (last) {
             relay.onEnd();
             writeBatch();
             finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
@@ -257,10 +271,32 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         }
     }
 
+    /**
+     * The backend's error response ended: the client gets the backend's status and relayed headers with the error
+     * rendered in the OpenAI format, bounded and with the provider's key masked.
+     */
+    private void respondUpstreamError(ErrorBodyRelay error) {
+        final ProviderError parsed = UpstreamErrors.read(error.bytes(), error.length(), errorHead.status().code(),
+                provider);
+        final ByteBuf body = OpenAiErrors.body(client.alloc(), parsed);
+        stats.bytesOut(body.readableBytes());
+        final HttpResponse head = ProxyHeaders.clientResponse(errorHead, services.relayedHeaders(), stats.requestId(),
+                false, keepAlive, request.protocolVersion());
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .remove(HttpHeaderNames.CONTENT_ENCODING)
+                .remove(HttpHeaderNames.TRANSFER_ENCODING)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        client.write(head);
+        finishWith(client.writeAndFlush(new DefaultLastHttpContent(body)));
+    }
+
     /** The backend failed or was too slow: answer with an error status, or end the stream with an error event. */
     @Override
     public void onFailure(ErrorKind kind, String message) {
-        if (state != State.STREAMING) {
+        if (state != State.STREAMING || errorHead != null) {
+            if (relay != null) {
+                relay.discard();
+            }
             respondError(kind, message);
             return;
         }

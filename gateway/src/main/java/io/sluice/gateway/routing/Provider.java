@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Provider {
     private final String id;
     private final List<UpstreamEndpoint> endpoints;
+    private final String apiKey;
     private final String authorization;
     private final SluiceConfig.Timeouts timeouts;
     private final SluiceConfig.Pool pool;
@@ -26,7 +27,8 @@ public final class Provider {
     public Provider(SluiceConfig.Provider config, List<UpstreamEndpoint> endpoints) {
         this.id = config.id();
         this.endpoints = List.copyOf(endpoints);
-        this.authorization = config.apiKey() == null ? null : "Bearer " + config.apiKey();
+        this.apiKey = config.apiKey();
+        this.authorization = apiKey == null ? null : "Bearer " + apiKey;
         this.timeouts = config.timeouts();
         this.pool = config.pool();
         this.includeUsage = config.includeUsage();
@@ -45,6 +47,11 @@ public final class Provider {
     /** The {@code Authorization} value for the backend, or null when the provider has no key. */
     public String authorization() {
         return authorization;
+    }
+
+    /** {@code text} with every occurrence of the provider's key replaced, for anything a client or a log sees. */
+    public String mask(String text) {
+        return apiKey == null || !text.contains(apiKey) ? text : text.replace(apiKey, "[redacted]");
     }
 
     public SluiceConfig.Timeouts timeouts() {

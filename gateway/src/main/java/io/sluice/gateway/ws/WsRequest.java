@@ -18,6 +18,8 @@ import io.sluice.gateway.proxy.ActiveRequests;
 import io.sluice.gateway.proxy.ExchangeStats;
 import io.sluice.gateway.proxy.ProxyServices;
 import io.sluice.gateway.proxy.UpstreamCall;
+import io.sluice.gateway.proxy.UpstreamErrors;
+import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.routing.ModelRoute;
 import io.sluice.proto.Ack;
 import io.sluice.proto.Error;
@@ -30,7 +32,6 @@ import io.sluice.providers.StreamDelta;
 import io.sluice.providers.openai.OpenAiChatRequests;
 import io.sluice.providers.openai.OpenAiStreamDecoder;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -45,7 +46,6 @@ import java.util.TreeMap;
  */
 final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     private static final int MAX_EVENT_BYTES = 4 * 1024 * 1024;
-    private static final int MAX_ERROR_MESSAGE = 1000;
     private static final int STATUS_CANCELLED = 499;
 
     private final WebSocketSession session;
@@ -54,6 +54,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     private final String id;
     private final ExchangeStats stats;
     private UpstreamCall call;
+    private Provider provider;
     private int status;
     private boolean eventStream;
     private final SseEventFramer framer = new SseEventFramer();
@@ -101,6 +102,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
                 .setAck(Ack.newBuilder().setRequestId(id).setAccepted(true)).build(), true);
         final HttpHeaders headers = new DefaultHttpHeaders()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        provider = route.provider();
         call = new UpstreamCall(session.eventLoop(), services, route.provider(), "/chat/completions", headers,
                 session.origin(), Unpooled.wrappedBuffer(body), stats.requestId(), stats.startNanos(), this);
         stats.call(call);
@@ -192,7 +194,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         }
         if (delta.error() != null) {
             call.cancel();
-            fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), delta.error(), ErrorKind.UPSTREAM_FAILED.status().code());
+            fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), provider.mask(delta.error()),
+                    ErrorKind.UPSTREAM_FAILED.status().code());
             return;
         }
         if (delta.finishReason() != null) {
@@ -231,7 +234,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
             final StreamDelta whole = OpenAiStreamDecoder.decode(pending.array(), pending.length());
             if (status != 200 || whole == null || whole.error() != null) {
                 final int failed = status == 200 ? ErrorKind.UPSTREAM_FAILED.status().code() : status;
-                fail(ErrorKind.uniformCode(failed), backendError(whole), failed);
+                fail(ErrorKind.uniformCode(failed), backendError(), failed);
                 return;
             }
             apply(whole);
@@ -242,14 +245,9 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         end(response, 200);
     }
 
-    /** The backend's own error message, or the start of its body. */
-    private String backendError(StreamDelta whole) {
-        if (whole != null && whole.error() != null) {
-            return whole.error();
-        }
-        final String text = new String(pending.array(), 0, Math.min(pending.length(), MAX_ERROR_MESSAGE),
-                StandardCharsets.UTF_8);
-        return text.isBlank() ? "the backend answered with status " + status : text;
+    /** The backend's own error message, bounded and with the provider's key masked. */
+    private String backendError() {
+        return UpstreamErrors.read(pending.array(), pending.length(), status, provider).message();
     }
 
     @Override
