@@ -49,8 +49,19 @@ public final class ConfigLoader {
         return parse(text, file.toString(), EnvResolver.forConfigDir(dir, environment), dir);
     }
 
-    /** Parses config text; {@code source} names it in errors and {@code dir} resolves relative file paths. */
+    /**
+     * Parses config text; {@code source} names it in errors and {@code dir} resolves relative file paths. An error
+     * message shows a value that came from the environment as its {@code ${VAR}} reference, never the value.
+     */
     public static SluiceConfig parse(String text, String source, EnvResolver env, Path dir) {
+        try {
+            return parseTree(text, source, env, dir);
+        } catch (ConfigException e) {
+            throw new ConfigException(env.redact(e.getMessage()));
+        }
+    }
+
+    private static SluiceConfig parseTree(String text, String source, EnvResolver env, Path dir) {
         final Object tree;
         try {
             tree = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
@@ -202,9 +213,19 @@ public final class ConfigLoader {
         if (type != ProviderType.DEMO && node.has("demo")) {
             throw new ConfigException(node.field("demo") + ": only a provider of type demo takes demo settings");
         }
-        return new SluiceConfig.Provider(id, type, blankToNull(node.string("api_key", null)), endpoints(node, type),
+        return new SluiceConfig.Provider(id, type, apiKey(node), endpoints(node, type),
                 models, timeouts(node.child("timeouts")), pool(node.child("pool")), tls(node.child("tls"), dir),
                 node.bool("include_usage", true), type == ProviderType.DEMO ? demo(node.child("demo")) : null);
+    }
+
+    /** The key goes into a header: one with CR, LF or another control character in it would inject headers. */
+    private static String apiKey(ConfigNode node) {
+        final String key = blankToNull(node.string("api_key", null));
+        if (key != null && !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+            throw new ConfigException(node.field("api_key") + ": must be printable ASCII with no spaces or line breaks "
+                    + "(it is sent in the Authorization header); check the variable it comes from");
+        }
+        return key;
     }
 
     private static List<URI> endpoints(ConfigNode node, ProviderType type) {
@@ -240,8 +261,13 @@ public final class ConfigLoader {
         if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
             throw new ConfigException(field + ": '" + text + "' must be an http:// or https:// URL with a host");
         }
-        if (uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
-            throw new ConfigException(field + ": '" + text + "' must not have a query, fragment or user info");
+        if (uri.getRawUserInfo() != null) {
+            // The user info may be a password: name the host only.
+            throw new ConfigException(field + ": the URL for " + uri.getHost() + " must not carry user info; "
+                    + "put a key in api_key");
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new ConfigException(field + ": '" + text + "' must not have a query or fragment");
         }
         return uri;
     }

@@ -21,7 +21,12 @@ import java.util.regex.Pattern;
 public final class EnvResolver {
     private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?}");
 
+    /** Values shorter than this are not redacted: they are not secrets, and would mangle the message. */
+    private static final int MIN_REDACTED = 4;
+
     private final Function<String, String> lookup;
+    /** Every value a reference expanded to, with the reference, so error messages can show the one for the other. */
+    private final Map<String, String> expanded = new HashMap<>();
 
     public EnvResolver(Function<String, String> lookup) {
         this.lookup = lookup;
@@ -54,10 +59,25 @@ public final class EnvResolver {
                 throw new ConfigException(field + ": environment variable " + name
                         + " is not set (write ${" + name + ":-default} to give a default)");
             }
+            if (value.length() >= MIN_REDACTED) {
+                expanded.putIfAbsent(value, "${" + name + "}");
+            }
             matcher.appendReplacement(out, Matcher.quoteReplacement(value));
         } while (matcher.find());
         matcher.appendTail(out);
         return out.toString();
+    }
+
+    /**
+     * {@code message} with every value a reference expanded to written as the reference again: a config error must
+     * never print a secret that came from the environment, wherever in the message it ended up.
+     */
+    public String redact(String message) {
+        String out = message;
+        for (Map.Entry<String, String> value : expanded.entrySet()) {
+            out = out.replace(value.getKey(), value.getValue());
+        }
+        return out;
     }
 
     /**

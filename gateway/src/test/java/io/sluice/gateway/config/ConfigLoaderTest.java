@@ -122,4 +122,33 @@ class ConfigLoaderTest {
         assertEquals(ProviderType.DEMO, config.providers().get(0).type());
         assertEquals(Map.of("demo", "demo-1"), config.providers().get(0).models());
     }
+
+    @Test
+    void anApiKeyThatWouldInjectAHeaderIsRefusedWithoutPrintingIt() {
+        final String yaml = "providers:\n  - { id: v, type: vllm, endpoints: [ \"http://h:1\" ], models: { m: m }, "
+                + "api_key: \"${KEY}\" }\n";
+        for (String key : List.of("sk-abc\r\nX-Injected: yes", "sk-abc\nx", "sk abc", "sk-\u00e9")) {
+            final ConfigException e = assertThrows(ConfigException.class, () -> parse(yaml, Map.of("KEY", key)));
+            assertTrue(e.getMessage().startsWith("providers[0].api_key: must be printable ASCII"), e.getMessage());
+            assertFalse(e.getMessage().contains("sk-abc") || e.getMessage().contains("sk abc"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aConfigErrorNeverPrintsAValueFromTheEnvironment() {
+        final String urlYaml = "providers:\n  - { id: v, type: vllm, endpoints: [ \"${URL}\" ], models: { m: m } }\n";
+        final ConfigException userInfo = assertThrows(ConfigException.class,
+                () -> parse(urlYaml, Map.of("URL", "http://admin:hunter2-secret@10.0.0.1:8000")));
+        assertFalse(userInfo.getMessage().contains("hunter2"), userInfo.getMessage());
+        assertTrue(userInfo.getMessage().contains("must not carry user info"), userInfo.getMessage());
+
+        final ConfigException badUrl = assertThrows(ConfigException.class,
+                () -> parse(urlYaml, Map.of("URL", "ftp://token-abcdef@files")));
+        assertEquals("providers[0].endpoints[0]: '${URL}' must be an http:// or https:// URL with a host",
+                badUrl.getMessage());
+
+        final ConfigException port = assertThrows(ConfigException.class, () -> parse(
+                "server: { port: \"${PORT}\" }\n" + MINIMAL, Map.of("PORT", "secret-port")));
+        assertEquals("server.port: '${PORT}' is not a whole number", port.getMessage());
+    }
 }
