@@ -3,6 +3,8 @@ package io.sluice.codec.json;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 
@@ -27,9 +29,9 @@ public final class RequestScanner {
         try (JsonParser parser = Json.FACTORY.createParser(in)) {
             return scan(parser);
         } catch (JsonProcessingException e) {
-            throw new MalformedRequestException("The request body is not valid JSON: " + e.getOriginalMessage());
+            throw new MalformedRequestException("The request body is not valid JSON: " + whatIsWrong(e) + ".");
         } catch (IOException e) {
-            throw new MalformedRequestException("The request body could not be read: " + e.getMessage());
+            throw new MalformedRequestException("The request body could not be read.");
         }
     }
 
@@ -55,7 +57,7 @@ public final class RequestScanner {
                 case "model" -> {
                     requireOnce(modelValue, name);
                     if (token != JsonToken.VALUE_STRING) {
-                        throw new MalformedRequestException("The field 'model' must be a string.");
+                        throw wrongType(name, "a string", token);
                     }
                     final int start = tokenStart(parser);
                     model = parser.getText();
@@ -63,8 +65,10 @@ public final class RequestScanner {
                 }
                 case "stream" -> {
                     requireOnce(stream, name);
+                    if (!token.isBoolean() && token != JsonToken.VALUE_NULL) {
+                        throw wrongType(name, "a boolean", token);
+                    }
                     stream = token == JsonToken.VALUE_TRUE;
-                    parser.skipChildren();
                 }
                 case "stream_options" -> {
                     requireOnce(streamOptions, name);
@@ -77,14 +81,19 @@ public final class RequestScanner {
                             final JsonToken valueToken = parser.nextToken();
                             if (isIncludeUsage) {
                                 requireOnce(includeUsage, "stream_options.include_usage");
+                                if (!valueToken.isBoolean() && valueToken != JsonToken.VALUE_NULL) {
+                                    throw wrongType("stream_options.include_usage", "a boolean", valueToken);
+                                }
                                 includeUsage = valueOf(parser, valueToken);
                             } else {
                                 parser.skipChildren();
                             }
                         }
                         streamOptions = new JsonValue(token, start, position(parser));
-                    } else {
+                    } else if (token == JsonToken.VALUE_NULL) {
                         streamOptions = valueOf(parser, token);
+                    } else {
+                        throw wrongType(name, "an object", token);
                     }
                 }
                 default -> parser.skipChildren();
@@ -110,8 +119,48 @@ public final class RequestScanner {
 
     private static void requireOnce(Object seen, String name) throws MalformedRequestException {
         if (seen != null) {
-            throw new MalformedRequestException("The field '" + name + "' appears more than once.");
+            throw new MalformedRequestException("The field '" + name + "' appears more than once.", MalformedRequestException.Fault.DUPLICATE, name);
         }
+    }
+
+    /** As OpenAI words it: {@code Invalid type for 'stream': expected a boolean, but got a string instead.} */
+    private static MalformedRequestException wrongType(String name, String expected, JsonToken got) {
+        return new MalformedRequestException("Invalid type for '" + name + "': expected " + expected + ", but got "
+                + typeName(got) + " instead.", MalformedRequestException.Fault.TYPE, name);
+    }
+
+    private static String typeName(JsonToken token) {
+        return switch (token) {
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            case START_ARRAY -> "an array";
+            default -> "an object";
+        };
+    }
+
+    /**
+     * What is wrong, where: Jackson's own messages name its internals and quote the bytes they choked on, which may
+     * be a secret, so only the kind of fault and its line and column are told.
+     */
+    private static String whatIsWrong(JsonProcessingException e) {
+        final String where = e.getLocation() == null ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+        if (e instanceof JsonEOFException) {
+            return "it ends before its JSON is complete";
+        }
+        if (e instanceof StreamConstraintsException) {
+            return "it nests deeper than 512 levels or holds a number too long to read";
+        }
+        final String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        if (original.contains("UTF-8") || original.contains("UTF8")) {
+            return "it is not valid UTF-8" + where;
+        }
+        if (original.startsWith("Duplicate field")) {
+            return "a field appears twice" + where;
+        }
+        return "unexpected character" + where;
     }
 
     private static int tokenStart(JsonParser parser) {

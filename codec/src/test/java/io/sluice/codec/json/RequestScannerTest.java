@@ -8,6 +8,7 @@ import io.sluice.testkit.Splits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -54,8 +55,8 @@ class RequestScannerTest {
         assertEquals("{ }", text(empty, fields.streamOptions()));
         assertTrue(fields.streamOptionsEmpty());
         assertNull(fields.includeUsage());
-        final String number = "{\"stream_options\":{\"include_usage\":12},\"model\":\"m\"}";
-        assertEquals("12", text(number, scan(number).includeUsage()));
+        final String off = "{\"stream_options\":{\"include_usage\":false},\"model\":\"m\"}";
+        assertEquals("false", text(off, scan(off).includeUsage()));
     }
 
     @Test
@@ -99,7 +100,50 @@ class RequestScannerTest {
     @Test
     void rejectsNestingDeepEnoughToHurt() {
         final String body = "{\"model\":\"a\",\"x\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
-        assertThrows(MalformedRequestException.class, () -> scan(body));
+        final MalformedRequestException e = assertThrows(MalformedRequestException.class, () -> scan(body));
+        assertEquals("The request body is not valid JSON: it nests deeper than 512 levels or holds a number too long "
+                + "to read.", e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "{\"model\":\"a\",\"stream\":\"true\"}|stream|Invalid type for 'stream': expected a boolean, but got a string instead.",
+        "{\"model\":\"a\",\"stream\":1}|stream|Invalid type for 'stream': expected a boolean, but got a number instead.",
+        "{\"model\":[\"a\"]}|model|Invalid type for 'model': expected a string, but got an array instead.",
+        "{\"model\":\"a\",\"stream_options\":true}|stream_options|Invalid type for 'stream_options': expected an object, but got a boolean instead.",
+        "{\"model\":\"a\",\"stream_options\":{\"include_usage\":\"yes\"}}|stream_options.include_usage|Invalid type for 'stream_options.include_usage': expected a boolean, but got a string instead."})
+    void aRoutedFieldOfTheWrongTypeIsRefusedNamingIt(String body, String param, String message) {
+        final MalformedRequestException e = assertThrows(MalformedRequestException.class, () -> scan(body));
+        assertEquals(MalformedRequestException.Fault.TYPE, e.fault());
+        assertEquals(param, e.param());
+        assertEquals(message, e.getMessage());
+    }
+
+    @Test
+    void nullMeansTheDefault() throws Exception {
+        final RequestFields fields = scan("{\"model\":\"a\",\"stream\":null,\"stream_options\":null}");
+        assertFalse(fields.stream());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"model\":\"a\",\"x\":sk-secret-token}", "{\"model\":\"a\",\"x\":\"\u0000sk-secret\"}",
+            "{\"model\":\"a\",\"x\":\"sk-secret\\q\"}"})
+    void aSyntaxErrorSaysWhereButQuotesNothing(String body) {
+        final MalformedRequestException e = assertThrows(MalformedRequestException.class, () -> scan(body));
+        assertTrue(e.getMessage().startsWith("The request body is not valid JSON: unexpected character at line 1, "
+                + "column "), e.getMessage());
+        assertFalse(e.getMessage().contains("sk-") || e.getMessage().contains("Jackson")
+                || e.getMessage().contains("Source"), e.getMessage());
+    }
+
+    @Test
+    void invalidUtf8IsNamedAsSuch() {
+        final byte[] bytes = {'{', '"', 'm', 'o', 'd', 'e', 'l', '"', ':', '"', (byte) 0xc3, (byte) 0x28, '"', '}'};
+        final ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+        final MalformedRequestException e = assertThrows(MalformedRequestException.class,
+                () -> RequestScanner.scan(buf));
+        assertTrue(e.getMessage().startsWith("The request body is not valid JSON: it is not valid UTF-8"),
+                e.getMessage());
     }
 
     static RequestFields scan(String body) throws MalformedRequestException {

@@ -8,6 +8,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
  */
 public enum ErrorKind {
     INVALID_JSON(HttpResponseStatus.BAD_REQUEST, "invalid_request_error", "invalid_json"),
+    INVALID_TYPE(HttpResponseStatus.BAD_REQUEST, "invalid_request_error", "invalid_type"),
+    DUPLICATE_FIELD(HttpResponseStatus.BAD_REQUEST, "invalid_request_error", "duplicate_field"),
     MISSING_MODEL(HttpResponseStatus.BAD_REQUEST, "invalid_request_error", "missing_model"),
     BAD_REQUEST(HttpResponseStatus.BAD_REQUEST, "invalid_request_error", "bad_request"),
     MODEL_NOT_FOUND(HttpResponseStatus.NOT_FOUND, "invalid_request_error", "model_not_found"),

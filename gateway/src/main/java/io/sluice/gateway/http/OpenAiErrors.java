@@ -23,8 +23,13 @@ public final class OpenAiErrors {
     }
 
     public static ByteBuf body(ByteBufAllocator alloc, ErrorKind kind, String message) {
+        return body(alloc, kind, message, null);
+    }
+
+    /** @param param the request field the error is about, or null */
+    public static ByteBuf body(ByteBufAllocator alloc, ErrorKind kind, String message, String param) {
         final ByteBuf buf = alloc.buffer(128 + message.length());
-        write(buf, kind, message);
+        write(buf, message, kind.type(), param, kind.code());
         return buf;
     }
 

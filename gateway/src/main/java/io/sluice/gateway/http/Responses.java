@@ -35,6 +35,12 @@ public final class Responses {
 
     public static FullHttpResponse error(ByteBufAllocator alloc, ErrorKind kind, String message, String requestId,
                                          boolean keepAlive) {
-        return json(kind.status(), OpenAiErrors.body(alloc, kind, message), requestId, keepAlive);
+        return error(alloc, kind, message, null, requestId, keepAlive);
+    }
+
+    /** @param param the request field the error is about, or null */
+    public static FullHttpResponse error(ByteBufAllocator alloc, ErrorKind kind, String message, String param,
+                                         String requestId, boolean keepAlive) {
+        return json(kind.status(), OpenAiErrors.body(alloc, kind, message, param), requestId, keepAlive);
     }
 }

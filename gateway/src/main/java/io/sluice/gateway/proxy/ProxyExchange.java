@@ -26,6 +26,7 @@ import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.routing.ModelRoute;
 import io.sluice.gateway.routing.Provider;
+import io.sluice.gateway.routing.Router;
 import io.sluice.providers.ProviderError;
 import io.sluice.providers.openai.OpenAiEndpoint;
 import io.sluice.providers.openai.OpenAiRequestEdits;
@@ -168,7 +169,11 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         try {
             fields = RequestScanner.scan(body.content());
         } catch (MalformedRequestException e) {
-            respondError(ErrorKind.INVALID_JSON, e.getMessage());
+            respondError(switch (e.fault()) {
+                case SYNTAX -> ErrorKind.INVALID_JSON;
+                case TYPE -> ErrorKind.INVALID_TYPE;
+                case DUPLICATE -> ErrorKind.DUPLICATE_FIELD;
+            }, e.getMessage(), e.param());
             return;
         }
         stats.model(fields.model());
@@ -178,8 +183,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         }
         final ModelRoute route = services.router().route(fields.model());
         if (route == null) {
-            respondError(ErrorKind.MODEL_NOT_FOUND, "The model `" + fields.model()
-                    + "` does not exist or you do not have access to it.");
+            respondError(ErrorKind.MODEL_NOT_FOUND, Router.notFound(fields.model()));
             return;
         }
         stats.routed(route, fields.stream());
@@ -318,8 +322,12 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     }
 
     private void respondError(ErrorKind kind, String message) {
+        respondError(kind, message, null);
+    }
+
+    private void respondError(ErrorKind kind, String message, String param) {
         stats.status(kind.status().code());
-        final FullHttpResponse response = Responses.error(client.alloc(), kind, message, stats.requestId(),
+        final FullHttpResponse response = Responses.error(client.alloc(), kind, message, param, stats.requestId(),
                 keepAlive);
         stats.bytesOut(response.content().readableBytes());
         finishWith(client.writeAndFlush(response));

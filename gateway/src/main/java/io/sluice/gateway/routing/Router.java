@@ -28,6 +28,15 @@ public final class Router {
         this.modelList = renderModelList(Instant.now().getEpochSecond());
     }
 
+    /** The longest part of a model name an error repeats: a client may send a megabyte of it. */
+    private static final int MAX_ECHOED_MODEL = 256;
+
+    /** What a client that asked for an unknown model is told, with the name cut to a sane length. */
+    public static String notFound(String model) {
+        final String shown = model.length() <= MAX_ECHOED_MODEL ? model : model.substring(0, MAX_ECHOED_MODEL) + "…";
+        return "The model `" + shown + "` does not exist or you do not have access to it.";
+    }
+
     /** The route for a public model name, or null when no provider serves it. */
     public ModelRoute route(String model) {
         return routes.get(model);

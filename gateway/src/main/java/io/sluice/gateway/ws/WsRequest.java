@@ -20,6 +20,7 @@ import io.sluice.gateway.proxy.ProxyServices;
 import io.sluice.gateway.proxy.UpstreamCall;
 import io.sluice.gateway.proxy.UpstreamErrors;
 import io.sluice.gateway.routing.Provider;
+import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.routing.ModelRoute;
 import io.sluice.proto.Ack;
 import io.sluice.proto.Error;
@@ -85,8 +86,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         }
         final ModelRoute route = services.router().route(request.getModel());
         if (route == null) {
-            return refuse("NOT_FOUND", "The model `" + request.getModel()
-                    + "` does not exist or you do not have access to it.");
+            return refuse("NOT_FOUND", Router.notFound(request.getModel()));
         }
         if (!OpenAiChatRequests.hasInput(request)) {
             return refuse("INVALID_REQUEST", "the request has no user_prompt and no messages");

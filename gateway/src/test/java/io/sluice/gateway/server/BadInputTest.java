@@ -12,6 +12,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -211,5 +214,80 @@ class BadInputTest {
         final String piece = "{\"model\":\"m\",\"messages\":\"" + "x".repeat(30_000);
         final String chunk = Integer.toHexString(piece.length()) + "\r\n" + piece + "\r\n";
         assertRefused(refusedAndClosed(chunked(chunk + chunk + chunk)), 413, "larger than the limit");
+    }
+
+    /** One request and its answer (with a Content-Length) on an open connection. */
+    private static String exchange(RawHttp client, String request) throws IOException {
+        final String head = client.send(request).readUntil("\r\n\r\n", 1);
+        final Matcher length = Pattern.compile("content-length: (\\d+)")
+                .matcher(head);
+        assertTrue(length.find(), head);
+        final byte[] body = client.input().readNBytes(Integer.parseInt(length.group(1)));
+        return head + new String(body, StandardCharsets.UTF_8);
+    }
+
+    private static String post(String json) {
+        return "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: "
+                + json.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + json;
+    }
+
+    /** A JSON error is the request's fault, not the connection's: it stays open and serves the next request. */
+    private static String refusedKeepingTheConnection(String json) throws IOException {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            final String response = exchange(client, post(json));
+            assertTrue(exchange(client, GOOD).startsWith("HTTP/1.1 200 "), "the connection is still usable");
+            assertEquals(1, backend.requestCount(), "only the good request reached the backend");
+            return response;
+        }
+    }
+
+    @ParameterizedTest(name = "stream = {0}")
+    @ValueSource(strings = {"\"true\"", "1", "{}"})
+    void aStreamFlagOfTheWrongTypeIs400NamingTheField(String value) throws Exception {
+        final String response = refusedKeepingTheConnection("{\"model\":\"m\",\"stream\":" + value + "}");
+        assertTrue(response.startsWith("HTTP/1.1 400 "), response);
+        assertTrue(response.contains("\"message\":\"Invalid type for 'stream': expected a boolean"), response);
+        assertTrue(response.endsWith("\"param\":\"stream\",\"code\":\"invalid_type\"}}"), response);
+    }
+
+    @Test
+    void aHugeModelNameIsNotEchoedWhole() throws Exception {
+        final String response = refusedKeepingTheConnection("{\"model\":\"" + "m".repeat(60_000) + "\"}");
+        assertTrue(response.startsWith("HTTP/1.1 404 "), response);
+        assertTrue(response.length() < 1000, "the error repeats at most a few hundred characters of the name");
+        assertTrue(response.contains("m".repeat(256) + "…`"), response);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"deep", "duplicate", "utf8", "garbage"})
+    void malformedJsonIs400InTheRequestsOwnTerms(String kind) throws Exception {
+        final String json = switch (kind) {
+            case "deep" -> "{\"model\":\"m\",\"x\":" + "[".repeat(5000) + "]".repeat(5000) + "}";
+            case "duplicate" -> "{\"model\":\"m\",\"model\":\"other\"}";
+            case "utf8" -> "{\"model\":\"m\",\"x\":\"\u00ff\"}";
+            default -> "{\"model\":\"m\",\"x\":sk-live-abc}";
+        };
+        final String response = kind.equals("utf8") ? refusedWithRawBytes(json) : refusedKeepingTheConnection(json);
+        assertTrue(response.startsWith("HTTP/1.1 400 "), response);
+        assertFalse(response.contains("Source") || response.contains("jackson") || response.contains("sk-live"),
+                response);
+        assertTrue(response.contains(switch (kind) {
+            case "deep" -> "nests deeper than 512 levels";
+            case "duplicate" -> "'model' appears more than once";
+            case "utf8" -> "not valid UTF-8";
+            default -> "unexpected character at line 1, column";
+        }), response);
+    }
+
+    /** As {@link #refusedKeepingTheConnection}, with the body sent as ISO-8859-1 bytes: invalid UTF-8 on the wire. */
+    private static String refusedWithRawBytes(String json) throws IOException {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            final byte[] body = json.getBytes(StandardCharsets.ISO_8859_1);
+            client.send(("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: " + body.length
+                    + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            client.send(body);
+            final String head = client.readUntil("\r\n\r\n", 1);
+            return head + client.readUntil("}}", 1);
+        }
     }
 }

@@ -53,9 +53,7 @@ public final class OpenAiRequestEdits {
             edits.add(Edit.replace(options, STREAM_OPTIONS_VALUE));
             return true;
         }
-        if (options.kind() != JsonToken.START_OBJECT) {
-            return false;
-        }
+        // The scanner let through only an object or null.
         final JsonValue includeUsage = fields.includeUsage();
         if (includeUsage == null) {
             edits.add(fields.streamOptionsEmpty()
