@@ -39,6 +39,12 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     private static final int MAX_CHUNK = 64 * 1024;
     private static final int MAX_RESETS = 200;
     private static final int RESET_WINDOW_SECONDS = 30;
+    /**
+     * How much longer than {@code shutdown_timeout} the HTTP/2 codec lets streams run after GOAWAY: at the timeout
+     * the gateway itself ends the streams still running with a terminal error event, and the codec must not cut them
+     * with RST_STREAM before that event is out.
+     */
+    private static final long GRACE_AFTER_SHUTDOWN_MILLIS = 3_000;
     private static final AsciiString H2C = AsciiString.cached(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME.toString());
 
     private final ProxyServices services;
@@ -118,7 +124,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
                         .maxHeaderListSize(config.maxHeaderBytes()))
                 // Rapid-reset protection (CVE-2023-44487): a client resetting streams faster than this is cut off.
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RESETS, RESET_WINDOW_SECONDS)
-                .gracefulShutdownTimeoutMillis(config.shutdownTimeout().toMillis())
+                .gracefulShutdownTimeoutMillis(config.shutdownTimeout().toMillis() + GRACE_AFTER_SHUTDOWN_MILLIS)
                 .build();
     }
 

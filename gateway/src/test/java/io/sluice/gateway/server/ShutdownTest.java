@@ -1,5 +1,6 @@
 package io.sluice.gateway.server;
 
+import io.sluice.gateway.testing.H2FrameClient;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.RawHttp;
 import io.sluice.gateway.testing.Script;
@@ -31,6 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * finish within {@code shutdown_timeout}, and those still running at its end closed with a terminal error event.
  */
 class ShutdownTest {
+    private static final String SHUTTING_DOWN_EVENT = "data: {\"error\":{\"message\":\"The gateway is shutting "
+            + "down.\",\"type\":\"server_error\",\"param\":null,\"code\":\"shutting_down\"}}\n\n";
     private static final String EVENT = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n";
     private static final String STREAM = "{\"model\":\"m\",\"stream\":true}";
 
@@ -85,8 +88,24 @@ class ShutdownTest {
         shutDownInBackground().get(15, TimeUnit.SECONDS);
         final String text = Http.text(response.get(10, TimeUnit.SECONDS));
         assertTrue(text.startsWith(EVENT), text);
-        assertTrue(text.endsWith("data: {\"error\":{\"message\":\"The gateway is shutting down.\",\"type\":\"server_error\","
-                + "\"param\":null,\"code\":\"shutting_down\"}}\n\n"), text);
+        assertTrue(text.endsWith(SHUTTING_DOWN_EVENT), text);
+        assertEquals(503, gateway.usage().take().status());
+    }
+
+    /** Seen frame by frame (the JDK client gives up on any GOAWAY): END_STREAM after the error event, no reset. */
+    @Test
+    void anHttp2StreamStillRunningAtTheDeadlineEndsWithAnErrorEventNotAReset() throws Exception {
+        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
+                .endless(EVENT, Duration.ofMillis(50)).build());
+        try (H2FrameClient client = H2FrameClient.connect(gateway.port())) {
+            final H2FrameClient.Stream stream = client.post("/v1/chat/completions", STREAM, true);
+            backend.takeRequest();
+            shutDownInBackground().get(15, TimeUnit.SECONDS);
+            stream.awaitEnd();
+            assertFalse(stream.wasReset(), "the stream was cut with RST_STREAM");
+            assertTrue(stream.text().startsWith(EVENT), stream.text());
+            assertTrue(stream.text().endsWith(SHUTTING_DOWN_EVENT), stream.text());
+        }
         assertEquals(503, gateway.usage().take().status());
     }
 
