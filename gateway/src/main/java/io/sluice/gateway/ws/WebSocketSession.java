@@ -4,7 +4,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
@@ -44,6 +46,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebSocketSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketSession.class);
+    private static final long LINGER_SECONDS = 2;
 
     private final ProxyServices services;
     private final WsFormat format;
@@ -53,6 +56,8 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> pinger;
     private ScheduledFuture<?> pongDeadline;
     private boolean draining;
+    /** The peer broke the protocol and was told so: what it still sends is discarded until the socket closes. */
+    private boolean violated;
 
     /** @param origin who opened the socket, as its requests tell the backend */
     WebSocketSession(ProxyServices services, WsFormat format, ClientOrigin origin) {
@@ -80,6 +85,9 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
+            if (violated) {
+                return;
+            }
             if (msg instanceof PingWebSocketFrame ping) {
                 ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()));
             } else if (msg instanceof PongWebSocketFrame) {
@@ -221,15 +229,41 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
+    /**
+     * A frame the decoder refused (too large, or breaking the protocol) or a message too large to gather: the close
+     * code says which ({@code 1009}, {@code 1002}...), then the socket lingers, discarding input, so the peer reads
+     * the close instead of a reset caused by the rest of its frame still arriving.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof TooLongFrameException) {
-            close(WebSocketCloseStatus.MESSAGE_TOO_BIG, "the message is larger than "
-                    + services.websocket().maxMessageBytes() + " bytes");
+        if (cause instanceof CorruptedWebSocketFrameException corrupt && !violated) {
+            violated = true;
+            closeLingering(corrupt.closeStatus(), corrupt.closeStatus().equals(WebSocketCloseStatus.MESSAGE_TOO_BIG)
+                    ? tooBig() : corrupt.getMessage());
+        } else if (cause instanceof TooLongFrameException && !violated) {
+            violated = true;
+            closeLingering(WebSocketCloseStatus.MESSAGE_TOO_BIG, tooBig());
+        } else if (violated) {
+            LOG.debug("websocket {} sent more after a violation: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             LOG.debug("websocket {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
             ctx.close();
         }
+    }
+
+    private String tooBig() {
+        return "the message is larger than " + services.websocket().maxMessageBytes() + " bytes";
+    }
+
+    private void closeLingering(WebSocketCloseStatus status, String reason) {
+        ctx.writeAndFlush(new CloseWebSocketFrame(status, reason)).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess() && f.channel() instanceof DuplexChannel duplex) {
+                duplex.shutdownOutput();
+                ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
+            } else {
+                ctx.close();
+            }
+        });
     }
 
     private void close(WebSocketCloseStatus status, String reason) {

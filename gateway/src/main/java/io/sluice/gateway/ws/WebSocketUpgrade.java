@@ -57,7 +57,9 @@ public final class WebSocketUpgrade {
         final int maxMessage = services.websocket().maxMessageBytes();
         final WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
                 "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + "/ws", null,
-                WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(maxMessage).allowExtensions(false).build())
+                WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(maxMessage).allowExtensions(false)
+                        // The session closes a violating socket itself, reading out what is still in flight first.
+                        .closeOnProtocolViolation(false).build())
                 .newHandshaker(request);
         if (handshaker == null) {
             return new Result(WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel()),

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.IOException;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -285,6 +287,43 @@ class WebSocketTest {
             client.send(WebSocketMessage.newBuilder().setRequest(LLMRequest.newBuilder().setRequestId("big")
                     .setModel("demo").setUserPrompt("x".repeat(80_000))).build());
             assertEquals(1009, client.awaitClose().code());
+        }
+    }
+
+    /**
+     * Raw frames, as a hostile client sends them: one frame far over the limit, still arriving when the gateway
+     * refuses it, and a header declaring 2^62 bytes. Each gets a close frame with 1009 and then a clean end of the
+     * stream, never a reset.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"a 4 MiB frame", "a 2^62-byte header"})
+    void aFrameOverTheLimitGetsClose1009NotAReset(String kind) throws Exception {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("GET /ws?format=json HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: upgrade\r\n"
+                    + "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n");
+            assertTrue(client.readUntil("\r\n\r\n", 1).startsWith("HTTP/1.1 101 "));
+            final long length = kind.startsWith("a 4") ? 4L << 20 : 1L << 62;
+            final ByteArrayOutputStream frame = new ByteArrayOutputStream();
+            frame.write(0x81);
+            frame.write(0x80 | 127);
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                frame.write((int) (length >>> shift) & 0xff);
+            }
+            frame.write(new byte[] {1, 2, 3, 4});
+            client.send(frame.toByteArray());
+            final byte[] payload = new byte[64 * 1024];
+            try {
+                for (int i = 0; i < 64 && client.input().available() == 0; i++) {
+                    client.send(payload);
+                }
+            } catch (IOException stopped) {
+                // The gateway stopped reading once it had answered: what matters is what it sent.
+            }
+            final byte[] close = client.input().readNBytes(4);
+            assertEquals(0x88, close[0] & 0xff, "a close frame");
+            assertEquals(1009, ((close[2] & 0xff) << 8) | (close[3] & 0xff));
+            client.input().readNBytes((close[1] & 0x7f) - 2);
+            assertEquals(-1, client.input().read(), "then the end of the stream, not a reset");
         }
     }
 
