@@ -1,8 +1,10 @@
 package io.sluice.gateway.server;
 
+import io.sluice.gateway.testing.LogCapture;
 import io.sluice.gateway.testing.RawHttp;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
+import io.sluice.gateway.testing.TestCertificates;
 import io.sluice.gateway.testing.TestGateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -289,5 +291,27 @@ class BadInputTest {
             final String head = client.readUntil("\r\n\r\n", 1);
             return head + client.readUntil("}}", 1);
         }
+    }
+
+    @Test
+    void plainHttpSentToTheTlsPortIsClosedAndNoneOfItsBytesAreLogged() throws Exception {
+        try (TestGateway tls = TestGateway.start(TestGateway.config(backend.url(), "",
+                TestCertificates.serverTlsYaml()));
+             LogCapture log = new LogCapture(org.slf4j.Logger.ROOT_LOGGER_NAME);
+             RawHttp client = new RawHttp(tls.port())) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nauthorization: Bearer sk-live-SECRET\r\n"
+                    + "content-length: 13\r\n\r\n" + BODY);
+            client.readToClose();
+            // The socket may close before the failure is logged: give a log line a moment to appear.
+            final long until = System.nanoTime() + 1_000_000_000L;
+            while (log.allWithExceptions().isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            for (String line : log.allWithExceptions()) {
+                assertFalse(line.contains("sk-live") || line.contains("504f5354") || line.contains("POST /v1"),
+                        "a log line holds the request: " + line);
+            }
+        }
+        assertEquals(0, backend.requestCount());
     }
 }

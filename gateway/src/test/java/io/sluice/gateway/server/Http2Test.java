@@ -2,6 +2,7 @@ package io.sluice.gateway.server;
 
 import io.netty.handler.codec.http2.Http2Error;
 import io.sluice.gateway.testing.H2FrameClient;
+import io.sluice.gateway.testing.LogCapture;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
 import io.sluice.gateway.testing.TestGateway;
@@ -151,6 +152,25 @@ class Http2Test {
             assertEquals(Http2Error.NO_ERROR.code(), client.awaitGoAway().errorCode());
             final long quietMillis = (System.nanoTime() - endedAt) / 1_000_000;
             assertTrue(quietMillis >= 250, "GOAWAY came " + quietMillis + " ms after the last stream ended");
+        }
+    }
+
+    @Test
+    void dataArrivingAfterTheGatewayEndedAStreamIsDroppedWithoutAWarning() throws Exception {
+        gateway.close();
+        gateway = TestGateway.start(TestGateway.config(backend.url(), "", "  max_request_bytes: 1KiB\n"));
+        try (LogCapture netty = new LogCapture("io.netty");
+             H2FrameClient client = H2FrameClient.connect(gateway.port())) {
+            final H2FrameClient.Stream refused = client.post("/v1/chat/completions",
+                    "{\"model\":\"m\",\"x\":\"" + "y".repeat(200_000) + "\"}", true);
+            refused.awaitEnd();
+            assertEquals("413", refused.headers().status().toString());
+            // The connection is still good for the next stream, and nothing was logged above DEBUG.
+            backend.enqueue(Script.json(200, "{}"));
+            final H2FrameClient.Stream next = client.post("/v1/chat/completions", "{\"model\":\"m\"}", true);
+            next.awaitEnd();
+            assertEquals("200", next.headers().status().toString());
+            assertTrue(netty.all().isEmpty(), "Netty logged: " + netty.all());
         }
     }
 }

@@ -2,6 +2,7 @@ package io.sluice.gateway.testing;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.AppenderBase;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,19 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
     public List<String> all() {
         final List<String> messages = new ArrayList<>();
         events.forEach(event -> messages.add(event.getFormattedMessage()));
+        return messages;
+    }
+
+    /** Every message so far with the class and message of each exception attached to it, causes included. */
+    public List<String> allWithExceptions() {
+        final List<String> messages = new ArrayList<>();
+        for (ILoggingEvent event : events) {
+            final StringBuilder text = new StringBuilder(event.getFormattedMessage());
+            for (IThrowableProxy cause = event.getThrowableProxy(); cause != null; cause = cause.getCause()) {
+                text.append(" | ").append(cause.getClassName()).append(": ").append(cause.getMessage());
+            }
+            messages.add(text.toString());
+        }
         return messages;
     }
 
