@@ -76,6 +76,9 @@ public final class Main {
         } catch (ConfigException e) {
             exit(System.err, "config error: " + e.getMessage(), 2);
             return;
+        } catch (StartException e) {
+            exit(System.err, e.getMessage(), 1);
+            return;
         } catch (RuntimeException e) {
             exit(System.err, "cannot start: " + e, 1);
             return;

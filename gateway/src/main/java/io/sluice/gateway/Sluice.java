@@ -3,6 +3,7 @@ package io.sluice.gateway;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
@@ -45,6 +46,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -121,7 +123,7 @@ public final class Sluice implements AutoCloseable {
                     new RelayedHeaders(serverConfig.responseHeaders()));
             final ChannelGroup connections = new DefaultChannelGroup("sluice-clients", group.next());
             final SslContext serverTls = serverConfig.tls() == null ? null : serverTls(serverConfig.tls());
-            final Channel server = new ServerBootstrap()
+            final ChannelFuture bound = new ServerBootstrap()
                     .group(group)
                     .channel(transport.serverChannelType())
                     .option(ChannelOption.SO_BACKLOG, 4096)
@@ -129,12 +131,19 @@ public final class Sluice implements AutoCloseable {
                     .childOption(ChannelOption.ALLOCATOR, allocator)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new HttpServerInitializer(services, serverConfig, serverTls, connections))
-                    .bind(serverConfig.host(), serverConfig.port()).sync().channel();
+                    .bind(serverConfig.host(), serverConfig.port()).awaitUninterruptibly();
+            if (!bound.isSuccess()) {
+                bound.channel().close();
+                throw new StartException("cannot listen on " + serverConfig.host() + ":" + serverConfig.port() + ": "
+                        + bindFailure(bound.cause()) + " (server.host, server.port; SLUICE_HOST, SLUICE_PORT)");
+            }
+            final Channel server = bound.channel();
             final Sluice sluice = new Sluice(group, server, connections, demo, pools, usage, resolver, active,
                     metrics, serverConfig.shutdownTimeout());
-            LOG.info("Sluice {} listening on {}://{}:{} ({}, {} allocator); models: {}", Version.current(),
+            LOG.info("Sluice {} listening on {}://{}:{} ({}, {} allocator; config {}); models: {}", Version.current(),
                     serverTls == null ? "http" : "https", serverConfig.host(), sluice.address().getPort(),
-                    transport.name(), serverConfig.allocator(), String.join(", ", router.publicModels()));
+                    transport.name(), serverConfig.allocator(), config.source(),
+                    String.join(", ", router.publicModels()));
             return sluice;
         } catch (RuntimeException | InterruptedException e) {
             if (demo != null) {
@@ -146,6 +155,21 @@ public final class Sluice implements AutoCloseable {
             metrics.close();
             throw e;
         }
+    }
+
+    /** Why a bind failed, in words: the JDK's and the native transport's messages differ. */
+    private static String bindFailure(Throwable cause) {
+        final String message = String.valueOf(cause.getMessage()).toLowerCase(Locale.ROOT);
+        if (message.contains("address already in use")) {
+            return "address already in use";
+        }
+        if (message.contains("cannot assign requested address")) {
+            return "no such address on this host";
+        }
+        if (message.contains("permission denied")) {
+            return "permission denied (ports below 1024 need privileges)";
+        }
+        return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
     }
 
     /** TLS for the listening socket, offering h2 and http/1.1 by ALPN. */
@@ -225,17 +249,23 @@ public final class Sluice implements AutoCloseable {
 
     /** As {@link #close()}, with {@code drain} in place of the configured shutdown timeout. */
     public void close(Duration drain) throws InterruptedException {
+        final long start = System.nanoTime();
         server.close().sync();
         for (Channel connection : connections) {
             connection.eventLoop().execute(() -> connection.pipeline().fireUserEventTriggered(Draining.INSTANCE));
         }
-        final long deadline = System.nanoTime() + drain.toNanos();
+        final int inFlight = active.size();
+        final long deadline = start + drain.toNanos();
         awaitIdle(deadline);
-        if (active.size() > 0) {
-            LOG.info("ending {} requests still running after the shutdown timeout", active.size());
+        final int ended = active.size();
+        if (ended > 0) {
+            LOG.info("ending {} requests still running after the shutdown timeout", ended);
             active.endAll();
             awaitIdle(System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
         }
+        LOG.info("stopped in {} ms: {} requests were in flight, {} finished, {} ended at the shutdown timeout",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), inFlight, Math.max(0, inFlight - ended),
+                ended);
         connections.close().await(5, TimeUnit.SECONDS);
         pools.closeIdle();
         if (demo != null) {

@@ -8,6 +8,8 @@ import io.sluice.gateway.testing.InMemoryUsageSink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -66,5 +68,28 @@ class MainTest {
             assertTrue(text.endsWith("data: [DONE]\n\n"), text);
             assertTrue(usage.take().completionTokens() > 0);
         }
+    }
+
+    @Test
+    void aPortInUseIsOneLineNamingTheField(@TempDir Path dir) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            final Path config = dir.resolve("taken.yaml");
+            Files.writeString(config, "server: { port: " + taken.getLocalPort() + " }\n"
+                    + "providers: [ { id: d, type: demo, models: { d: d } } ]\n");
+            final GatewayProcess process = GatewayProcess.run(List.of(), "--config", config.toString());
+            assertEquals(1, process.waitFor());
+            assertEquals("sluice: cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": address already in use "
+                    + "(server.host, server.port; SLUICE_HOST, SLUICE_PORT)\n", process.output());
+        }
+    }
+
+    @Test
+    void theStartLineNamesTheConfigAndAStopSaysWhatItDrained(@TempDir Path dir) throws Exception {
+        final GatewayProcess gateway = GatewayProcess.start(dir, "server: { port: %d }\n"
+                + "providers: [ { id: d, type: demo, models: { d: d } } ]\n", List.of());
+        gateway.close();
+        assertTrue(gateway.output().contains("config " + dir.resolve("sluice.yaml") + ")"), gateway.output());
+        assertTrue(gateway.output().contains("stopped in "), gateway.output());
+        assertTrue(gateway.output().contains("0 requests were in flight"), gateway.output());
     }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -78,7 +79,7 @@ public final class ConfigLoader {
         if (providers.isEmpty()) {
             throw new ConfigException("providers: at least one provider is required");
         }
-        return new SluiceConfig(server, usage, providers);
+        return new SluiceConfig(source, server, usage, providers);
     }
 
     private static SluiceConfig.Server server(ConfigNode node, Path dir) {
@@ -204,7 +205,8 @@ public final class ConfigLoader {
         final String typeName = node.requiredString("type").toLowerCase(Locale.ROOT);
         final ProviderType type = ProviderType.fromConfigName(typeName);
         if (type == null) {
-            throw new ConfigException(node.field("type") + ": unknown provider type '" + typeName + "'");
+            throw new ConfigException(node.field("type") + ": unknown provider type '" + typeName + "'; use one of "
+                    + String.join(", ", Arrays.stream(ProviderType.values()).map(ProviderType::configName).toList()));
         }
         final Map<String, String> models = node.stringMap("models");
         if (models.isEmpty()) {

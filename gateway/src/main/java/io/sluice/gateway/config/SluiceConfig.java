@@ -11,8 +11,10 @@ import java.util.Map;
 /**
  * The whole configuration, as read and checked from one YAML file. Immutable; see conf/sluice.yaml for every
  * field with its default.
+ *
+ * @param source where it was read from (a file name), for the start-up line
  */
-public record SluiceConfig(Server server, Usage usage, List<Provider> providers) {
+public record SluiceConfig(String source, Server server, Usage usage, List<Provider> providers) {
 
     /**
      * The listening side.

@@ -151,4 +151,12 @@ class ConfigLoaderTest {
                 "server: { port: \"${PORT}\" }\n" + MINIMAL, Map.of("PORT", "secret-port")));
         assertEquals("server.port: '${PORT}' is not a whole number", port.getMessage());
     }
+
+    @Test
+    void anUnknownProviderTypeListsTheValidOnes() {
+        final ConfigException e = assertThrows(ConfigException.class, () -> parse(
+                "providers: [ { id: x, type: bedrock, models: { m: m } } ]\n", Map.of()));
+        assertEquals("providers[0].type: unknown provider type 'bedrock'; use one of demo, openai, openrouter, vllm, "
+                + "tgi, ollama", e.getMessage());
+    }
 }

@@ -1,15 +1,12 @@
 package io.sluice.gateway.testing;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,30 +17,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 public final class GatewayProcess implements AutoCloseable {
     private final Process process;
-    private final StringBuffer output = new StringBuffer();
-    private final CountDownLatch listening = new CountDownLatch(1);
-    private final CountDownLatch exited = new CountDownLatch(1);
+    /**
+     * Where the process writes its output: a file, not a pipe, because the JDK drains and closes a pipe when the
+     * process exits, and a reader racing with that loses the last lines (those of the shutdown).
+     */
+    private final Path output;
 
     private GatewayProcess(List<String> command) throws IOException {
-        this.process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        final Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    output.append(line).append('\n');
-                    if (line.contains("listening on")) {
-                        listening.countDown();
-                    }
-                }
-            } catch (IOException e) {
-                output.append("[output lost: ").append(e).append("]\n");
-            } finally {
-                exited.countDown();
-            }
-        }, "gateway-process-output");
-        reader.setDaemon(true);
-        reader.start();
+        this.output = Files.createTempFile("sluice-process", ".log");
+        output.toFile().deleteOnExit();
+        this.process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(output.toFile()).start();
     }
 
     /** Runs Main with {@code jvmOptions} and {@code args}; paranoid leak detection is always on. */
@@ -68,7 +52,11 @@ public final class GatewayProcess implements AutoCloseable {
         final Path config = dir.resolve("sluice.yaml");
         Files.writeString(config, yaml.formatted(port));
         final GatewayProcess gateway = run(jvmOptions, "--config", config.toString());
-        assertTrue(gateway.listening.await(30, TimeUnit.SECONDS), "the gateway started:\n" + gateway.output());
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!gateway.output().contains("listening on") && gateway.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(gateway.output().contains("listening on"), "the gateway started:\n" + gateway.output());
         gateway.port = port;
         return gateway;
     }
@@ -86,7 +74,6 @@ public final class GatewayProcess implements AutoCloseable {
     /** Waits for the process to end and returns its exit status. */
     public int waitFor() throws InterruptedException {
         assertTrue(process.waitFor(30, TimeUnit.SECONDS), "the process ended");
-        exited.await(10, TimeUnit.SECONDS);
         return process.exitValue();
     }
 
@@ -105,7 +92,11 @@ public final class GatewayProcess implements AutoCloseable {
     }
 
     public String output() {
-        return output.toString();
+        try {
+            return Files.readString(output, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "[output lost: " + e + "]";
+        }
     }
 
     @Override
@@ -113,7 +104,7 @@ public final class GatewayProcess implements AutoCloseable {
         process.destroy();
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
         }
-        exited.await(10, TimeUnit.SECONDS);
     }
 }
