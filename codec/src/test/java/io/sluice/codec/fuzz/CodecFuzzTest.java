@@ -1,0 +1,195 @@
+package io.sluice.codec.fuzz;
+
+import com.code_intelligence.jazzer.api.FuzzedDataProvider;
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import com.fasterxml.jackson.core.JsonParser;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.sluice.codec.json.Json;
+import io.sluice.codec.json.JsonSplice;
+import io.sluice.codec.json.MalformedRequestException;
+import io.sluice.codec.json.RequestFields;
+import io.sluice.codec.json.RequestScanner;
+import io.sluice.codec.proto.ProtoJson;
+import io.sluice.codec.sse.SseEventFramer;
+import io.sluice.codec.usage.StreamUsageTee;
+import io.sluice.codec.usage.Usage;
+import io.sluice.proto.WebSocketMessage;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Coverage-guided fuzzing (Jazzer) of the byte-level codecs that see client and backend bytes. Each target cuts its
+ * input at points the fuzzer picks, as a network would, and fails on any exception other than the codec's own way
+ * of refusing input, on an answer that depends on where the bytes were cut, and (through the build's paranoid leak
+ * detection) on a leaked buffer.
+ *
+ * <p>In the normal test run each target replays its seeds in {@code CodecFuzzTestInputs/} and fuzzes for a few
+ * seconds in an execution of its own (Jazzer fuzzes one target per JVM); {@code bench/fuzz.sh} fuzzes each for
+ * longer.
+ */
+class CodecFuzzTest {
+    private static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+
+    /** The input, cut at the offsets the fuzzer chose, as pooled buffers the caller must release. */
+    private static List<ByteBuf> pieces(FuzzedDataProvider data) {
+        final int cuts = data.consumeInt(0, 8);
+        final int[] lengths = new int[cuts];
+        for (int i = 0; i < cuts; i++) {
+            lengths[i] = data.consumeInt(0, 256);
+        }
+        final byte[] bytes = data.consumeRemainingAsBytes();
+        final List<ByteBuf> pieces = new ArrayList<>();
+        int at = 0;
+        for (int length : lengths) {
+            final int end = Math.min(bytes.length, at + length);
+            pieces.add(ALLOC.buffer(end - at).writeBytes(bytes, at, end - at));
+            at = end;
+        }
+        pieces.add(ALLOC.buffer(bytes.length - at).writeBytes(bytes, at, bytes.length - at));
+        return pieces;
+    }
+
+    private static byte[] join(List<ByteBuf> pieces) {
+        final ByteBuf all = Unpooled.buffer();
+        pieces.forEach(piece -> all.writeBytes(piece, piece.readerIndex(), piece.readableBytes()));
+        final byte[] bytes = new byte[all.readableBytes()];
+        all.readBytes(bytes);
+        return bytes;
+    }
+
+    /** The request scanner and the splice: a composite of pieces reads as the bytes whole, and edits keep JSON valid. */
+    @FuzzTest(maxDuration = "5s")
+    @DictionaryEntries({"{", "}", "[", "]", ":", ",", "\"model\"", "\"stream\"", "\"stream_options\"",
+        "\"include_usage\"", "true", "false", "null", "\"\\xc3\\xa9\"", "\\\""})
+    void requestScanAndSplice(FuzzedDataProvider data) throws IOException {
+        final List<ByteBuf> pieces = pieces(data);
+        final CompositeByteBuf composite = ALLOC.compositeBuffer(pieces.size());
+        pieces.forEach(piece -> composite.addComponent(true, piece));
+        final ByteBuf whole = Unpooled.wrappedBuffer(join(List.of(composite)));
+        try {
+            final RequestFields fromPieces = scanOrNull(composite);
+            final RequestFields fromWhole = scanOrNull(whole);
+            assertEquals(fromWhole, fromPieces, "the answer depends on where the body was cut");
+            if (fromWhole != null && fromWhole.model() != null) {
+                final ByteBuf spliced = JsonSplice.apply(ALLOC, whole, List.of(JsonSplice.Edit.replace(
+                        fromWhole.modelValue(), Json.quotedUtf8("renamed"))));
+                try {
+                    final RequestFields again = RequestScanner.scan(spliced);
+                    assertEquals("renamed", again.model());
+                } catch (MalformedRequestException e) {
+                    throw new AssertionError("the splice broke a valid body: " + e.getMessage(), e);
+                } finally {
+                    spliced.release();
+                }
+            }
+        } finally {
+            composite.release();
+            whole.release();
+        }
+    }
+
+    private static RequestFields scanOrNull(ByteBuf body) {
+        try {
+            return RequestScanner.scan(body);
+        } catch (MalformedRequestException refused) {
+            return null;
+        }
+    }
+
+    /** The SSE framer and the usage tee: the same events and the same usage however the stream is cut. */
+    @FuzzTest(maxDuration = "5s")
+    @DictionaryEntries({"data: ", "data:", "\\x0a\\x0a", "\\x0d\\x0a\\x0d\\x0a", "\\x0d\\x0d", "\\x0a", "\\x0d", ": ping\\x0a\\x0a", "event: ",
+        "{\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}", "\"choices\":[]",
+        "[DONE]"})
+    void sseFramerAndUsageTee(FuzzedDataProvider data) {
+        final List<ByteBuf> pieces = pieces(data);
+        try {
+            final byte[] bytes = join(pieces);
+            final Outcome whole = frame(List.of(Unpooled.wrappedBuffer(bytes)));
+            final Outcome cut = frame(pieces);
+            assertEquals(whole, cut, "the answer depends on where the stream was cut");
+        } finally {
+            pieces.forEach(ByteBuf::release);
+        }
+    }
+
+    private record Outcome(List<Integer> eventEnds, Usage usage, List<Boolean> dropped) {
+    }
+
+    private static Outcome frame(List<ByteBuf> pieces) {
+        final SseEventFramer framer = new SseEventFramer();
+        final StreamUsageTee tee = new StreamUsageTee(true);
+        final List<Integer> ends = new ArrayList<>();
+        final List<Boolean> dropped = new ArrayList<>();
+        // Events may span pieces: keep the bytes of the event still open, as the relay's tee does.
+        final ByteBuf pending = Unpooled.buffer();
+        int offset = 0;
+        for (ByteBuf piece : pieces) {
+            final int start = pending.writerIndex();
+            pending.writeBytes(piece, piece.readerIndex(), piece.readableBytes());
+            int from = start;
+            int end;
+            while ((end = framer.nextEventEnd(pending, from, pending.writerIndex())) >= 0) {
+                ends.add(offset + end);
+                dropped.add(tee.onEvent(pending, pending.readerIndex(), end));
+                pending.readerIndex(end);
+                from = end;
+            }
+            offset += pending.readerIndex();
+            pending.discardReadBytes();
+        }
+        return new Outcome(ends, tee.usage(), dropped);
+    }
+
+    /** The WebSocket JSON mapping: refuses with the parser's own exceptions, and what it reads writes back the same. */
+    @FuzzTest(maxDuration = "5s")
+    @DictionaryEntries({"{\"request\":{", "\"request_id\"", "\"model\"", "\"messages\":[", "\"role\"",
+        "\"content\"", "\"stream\":true", "\"cancel\":{", "\"tools\"", "\"metadata\":{"})
+    void webSocketJson(FuzzedDataProvider data) throws IOException {
+        final byte[] bytes = data.consumeRemainingAsBytes();
+        final WebSocketMessage.Builder builder = WebSocketMessage.newBuilder();
+        try (JsonParser p = Json.FACTORY.createParser(bytes)) {
+            if (p.nextToken() == null) {
+                return;
+            }
+            ProtoJson.read(p, builder);
+        } catch (IOException refused) {
+            return;
+        }
+        final WebSocketMessage read = builder.build();
+        final StringWriter out = new StringWriter();
+        try (var g = Json.FACTORY.createGenerator(out)) {
+            ProtoJson.write(read, g);
+        }
+        final WebSocketMessage.Builder again = WebSocketMessage.newBuilder();
+        try (JsonParser p = Json.FACTORY.createParser(out.toString())) {
+            p.nextToken();
+            ProtoJson.read(p, again);
+        }
+        assertEquals(read, again.build(), "a message does not survive being written and read back");
+    }
+
+    /** The WebSocket Protobuf frames: refused only with InvalidProtocolBufferException. */
+    @FuzzTest(maxDuration = "5s")
+    void webSocketProtobuf(FuzzedDataProvider data) {
+        final byte[] bytes = data.consumeRemainingAsBytes();
+        try {
+            final WebSocketMessage message = WebSocketMessage.parseFrom(bytes);
+            assertEquals(message, WebSocketMessage.parseFrom(message.toByteArray()));
+        } catch (InvalidProtocolBufferException refused) {
+            Objects.requireNonNull(refused);
+        }
+    }
+}
