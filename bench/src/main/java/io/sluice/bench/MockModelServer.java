@@ -3,6 +3,7 @@ package io.sluice.bench;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -88,6 +89,8 @@ public final class MockModelServer {
 
     private static final class Handler extends ChannelInboundHandlerAdapter {
         private HttpRequest request;
+        /** The body so far: a field may arrive split across pieces, so it is searched once whole. */
+        private CompositeByteBuf body;
         private boolean stream;
         private boolean usage;
 
@@ -96,20 +99,30 @@ public final class MockModelServer {
             try {
                 if (msg instanceof HttpRequest head) {
                     request = head;
-                    stream = false;
-                    usage = false;
+                    body = ctx.alloc().compositeBuffer();
                 }
-                if (msg instanceof HttpContent content) {
-                    final ByteBuf body = content.content();
-                    stream |= ByteBufUtil.indexOf(STREAM, body) >= 0;
-                    usage |= ByteBufUtil.indexOf(INCLUDE_USAGE, body) >= 0;
+                if (msg instanceof HttpContent content && body != null) {
+                    body.addComponent(true, content.content().retain());
                     if (content instanceof LastHttpContent) {
+                        stream = ByteBufUtil.indexOf(STREAM, body) >= 0;
+                        usage = ByteBufUtil.indexOf(INCLUDE_USAGE, body) >= 0;
+                        body.release();
+                        body = null;
                         answer(ctx);
                     }
                 }
             } finally {
                 ReferenceCountUtil.release(msg);
             }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            if (body != null) {
+                body.release();
+                body = null;
+            }
+            ctx.fireChannelInactive();
         }
 
         private void answer(ChannelHandlerContext ctx) {
