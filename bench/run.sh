@@ -3,6 +3,7 @@
 # run, and writes the tables of ratios to bench/RESULTS.md.
 #
 #   bench/run.sh                 # DURATION=10 seconds per load; PROXY_CPU=1 and LOAD_CPU=0 by default
+#   SLUICE_JAR=other/sluice.jar bench/run.sh    # the same with another build of Sluice, for before and after
 #
 # Each proxy gets one worker (Sluice: one event loop; nginx: one worker process) pinned to PROXY_CPU; the mock
 # server and the load generators share LOAD_CPU, the same for every target, so what differs between rows is
@@ -23,7 +24,7 @@ PACED_PATH="/v1/chat/completions?tokens=32&size=160&delay_ms=20"
 IDLE_PATH="/v1/chat/completions?tokens=2&size=16&delay_ms=120000"
 IDLE_STREAMS=2000
 BENCH_JAR=bench/target/benchmarks.jar
-SLUICE_JAR=gateway/target/sluice.jar
+SLUICE_JAR=${SLUICE_JAR:-gateway/target/sluice.jar}   # another build of Sluice to compare
 JAVA_OPTS=(-Xms512m -Xmx512m -Dlogback.configurationFile=bench/logback-bench.xml)
 WORK=$(mktemp -d)
 PIDS=()

@@ -151,14 +151,11 @@ public final class RequestScanner {
             return "it ends before its JSON is complete";
         }
         if (e instanceof StreamConstraintsException) {
-            return "it nests deeper than 512 levels or holds a number too long to read";
+            return "it nests deeper than 512 levels or holds a name or number too long to read";
         }
         final String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
         if (original.contains("UTF-8") || original.contains("UTF8")) {
             return "it is not valid UTF-8" + where;
-        }
-        if (original.startsWith("Duplicate field")) {
-            return "a field appears twice" + where;
         }
         return "unexpected character" + where;
     }

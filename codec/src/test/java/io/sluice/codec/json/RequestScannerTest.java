@@ -101,8 +101,8 @@ class RequestScannerTest {
     void rejectsNestingDeepEnoughToHurt() {
         final String body = "{\"model\":\"a\",\"x\":" + "[".repeat(10_000) + "]".repeat(10_000) + "}";
         final MalformedRequestException e = assertThrows(MalformedRequestException.class, () -> scan(body));
-        assertEquals("The request body is not valid JSON: it nests deeper than 512 levels or holds a number too long "
-                + "to read.", e.getMessage());
+        assertEquals("The request body is not valid JSON: it nests deeper than 512 levels or holds a name or "
+                + "number too long to read.", e.getMessage());
     }
 
     @ParameterizedTest(name = "{0}")

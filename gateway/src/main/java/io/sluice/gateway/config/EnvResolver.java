@@ -5,7 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -74,7 +76,10 @@ public final class EnvResolver {
      */
     public String redact(String message) {
         String out = message;
-        for (Map.Entry<String, String> value : expanded.entrySet()) {
+        // Longest first: a secret that holds another must go whole, not leave its rest behind.
+        final List<Map.Entry<String, String>> values = new ArrayList<>(expanded.entrySet());
+        values.sort((a, b) -> Integer.compare(b.getKey().length(), a.getKey().length()));
+        for (Map.Entry<String, String> value : values) {
             out = out.replace(value.getKey(), value.getValue());
         }
         return out;

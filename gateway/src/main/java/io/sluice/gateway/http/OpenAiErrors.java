@@ -22,10 +22,6 @@ public final class OpenAiErrors {
     private OpenAiErrors() {
     }
 
-    public static ByteBuf body(ByteBufAllocator alloc, ErrorKind kind, String message) {
-        return body(alloc, kind, message, null);
-    }
-
     /** @param param the request field the error is about, or null */
     public static ByteBuf body(ByteBufAllocator alloc, ErrorKind kind, String message, String param) {
         final ByteBuf buf = alloc.buffer(128 + message.length());

@@ -55,7 +55,6 @@ final class ProxyHeaders {
     private static final Predicate<CharSequence> SKIPPED_UPSTREAM = name -> HopByHop.isOneOf(NOT_SENT_UPSTREAM, name)
             || HopByHop.startsWithAny(NOT_SENT_UPSTREAM_PREFIXES, name)
             || HopByHop.endsWithAny(CREDENTIAL_SUFFIXES, name);
-    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
 
     private ProxyHeaders() {
     }
@@ -74,7 +73,7 @@ final class ProxyHeaders {
         HopByHop.copyEndToEnd(client, headers, SKIPPED_UPSTREAM);
         headers.set(TrustedProxies.X_FORWARDED_FOR, origin.forwardedFor())
                 .set(TrustedProxies.FORWARDED, origin.forwarded())
-                .set(X_FORWARDED_PROTO, origin.proto())
+                .set(TrustedProxies.X_FORWARDED_PROTO, origin.proto())
                 .set(HttpHeaderNames.HOST, target.hostHeader())
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
                 .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY)

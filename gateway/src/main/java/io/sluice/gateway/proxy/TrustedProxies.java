@@ -23,6 +23,7 @@ import java.util.List;
 public final class TrustedProxies {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
 
     private final List<IpSubnetFilterRule> rules;
     private final String proto;
@@ -70,11 +71,13 @@ public final class TrustedProxies {
         final String forwardedNode = peer instanceof InetSocketAddress inet && inet.getAddress() instanceof Inet6Address
                 ? "for=\"[" + address + "]\"" : "for=" + address;
         final boolean trusted = peer instanceof InetSocketAddress inet && trusts(inet);
-        final String chain = trusted ? headers.get(X_FORWARDED_FOR) : null;
-        final String forwarded = trusted ? headers.get(FORWARDED) : null;
-        return new ClientOrigin(chain == null || chain.isBlank() ? address : chain + ", " + address,
-                (forwarded == null || forwarded.isBlank() ? "" : forwarded + ", ") + forwardedNode + ";proto=" + proto,
-                proto);
+        final String chain = trusted ? String.join(", ", headers.getAll(X_FORWARDED_FOR)) : "";
+        final String forwarded = trusted ? String.join(", ", headers.getAll(FORWARDED)) : "";
+        // X-Forwarded-Proto names the client's own scheme: a trusted proxy that terminated TLS knows it, Sluice not.
+        final String clientProto = trusted ? headers.get(X_FORWARDED_PROTO) : null;
+        return new ClientOrigin(chain.isBlank() ? address : chain + ", " + address,
+                (forwarded.isBlank() ? "" : forwarded + ", ") + forwardedNode + ";proto=" + proto,
+                clientProto == null || clientProto.isBlank() ? proto : clientProto);
     }
 
     private boolean trusts(InetSocketAddress peer) {

@@ -21,12 +21,18 @@ public final class UpstreamErrors {
     /** The error in the first {@code length} bytes of a backend's error body, answered with {@code status}. */
     public static ProviderError read(byte[] body, int length, int status, Provider provider) {
         final ProviderError parsed = ProviderErrors.parse(body, length);
-        final String message = parsed == null || parsed.message() == null || parsed.message().isBlank()
-                ? "The backend answered with status " + status + "." : parsed.message();
+        final String message = parsed != null && parsed.message() != null && !parsed.message().isBlank()
+                ? parsed.message() : status >= 400 ? "The backend answered with status " + status + "."
+                : "The backend's answer is not one Sluice can read.";
         return new ProviderError(bounded(provider.mask(message), MAX_MESSAGE),
                 parsed == null ? null : field(parsed.type(), provider),
                 parsed == null ? null : field(parsed.code(), provider),
                 parsed == null ? null : field(parsed.param(), provider));
+    }
+
+    /** A backend's error message met elsewhere (an error event mid-stream): bounded, with the key masked. */
+    public static String text(String message, Provider provider) {
+        return bounded(provider.mask(message), MAX_MESSAGE);
     }
 
     private static String field(String value, Provider provider) {

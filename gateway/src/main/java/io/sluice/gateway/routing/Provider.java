@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * client's behalf. Shared by all event loops.
  */
 public final class Provider {
+    private static final int MIN_MASKED = 8;
+
     private final String id;
     private final List<UpstreamEndpoint> endpoints;
     private final String apiKey;
@@ -49,9 +51,14 @@ public final class Provider {
         return authorization;
     }
 
-    /** {@code text} with every occurrence of the provider's key replaced, for anything a client or a log sees. */
+    /**
+     * {@code text} with every occurrence of the provider's key replaced, for anything a client or a log sees. A key
+     * shorter than {@value #MIN_MASKED} characters is a placeholder (vLLM's "EMPTY"), not a secret, and masking it
+     * would garble ordinary words.
+     */
     public String mask(String text) {
-        return apiKey == null || !text.contains(apiKey) ? text : text.replace(apiKey, "[redacted]");
+        return apiKey == null || apiKey.length() < MIN_MASKED || !text.contains(apiKey) ? text
+                : text.replace(apiKey, "[redacted]");
     }
 
     public SluiceConfig.Timeouts timeouts() {

@@ -129,6 +129,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private void dispatch(Object msg) {
         if (msg instanceof HttpRequest request) {
             onRequest(request);
+            if (request.decoderResult().isFailure()) {
+                // A head the decoder refused comes as a full request carrying the same failure: answered once.
+                ReferenceCountUtil.release(msg);
+                return;
+            }
         }
         if (msg instanceof HttpContent content && content.decoderResult().isFailure()) {
             refuseMalformedBody(content);

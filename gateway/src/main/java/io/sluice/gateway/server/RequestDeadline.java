@@ -95,7 +95,8 @@ final class RequestDeadline implements Runnable {
         task = null;
         final long now = System.nanoTime();
         if (now - startedAt >= timeoutNanos) {
-            listener.onRequestTimeout("The request did not arrive within " + Durations.format(Duration.ofNanos(timeoutNanos)) + ".");
+            listener.onRequestTimeout("The request did not arrive within "
+                    + Durations.format(Duration.ofNanos(timeoutNanos)) + ".");
             return;
         }
         if (bodyStarted && minBytesPerSecond > 0 && now - windowStart >= windowNanos) {

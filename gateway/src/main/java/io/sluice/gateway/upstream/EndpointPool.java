@@ -71,11 +71,16 @@ public final class EndpointPool {
         if (budget.tryTake()) {
             return connect(loop.newPromise(), 0);
         }
+        return waitForSlot(loop.newPromise());
+    }
+
+    /** Queues {@code promise} for the next connection slot or released connection, up to the connect timeout. */
+    private Future<Lease> waitForSlot(Promise<Lease> promise) {
         if (waiters.size() >= maxWaiters) {
-            return loop.newFailedFuture(new PoolExhaustedException("all " + budget.max() + " connections to "
-                    + endpoint + " are busy and " + waiters.size() + " requests wait already"));
+            promise.tryFailure(new PoolExhaustedException("all " + budget.max() + " connections to " + endpoint
+                    + " are busy and " + waiters.size() + " requests wait already"));
+            return promise;
         }
-        final Promise<Lease> promise = loop.newPromise();
         final ScheduledFuture<?> timeout = loop.schedule(() -> {
             promise.tryFailure(new PoolExhaustedException("no connection to " + endpoint + " became free in time"));
         }, waitNanos, TimeUnit.NANOSECONDS);
@@ -162,9 +167,18 @@ public final class EndpointPool {
                 if (!promise.trySuccess(new Lease(channel, false, this))) {
                     release(channel, true);
                 }
-            } else if (f.cause() instanceof ClosedChannelException && attempt < RECONNECTS && !promise.isDone()
-                    && budget.tryTake()) {
-                connect(promise, attempt + 1);
+            } else if (f.cause() instanceof ClosedChannelException && attempt < RECONNECTS && !promise.isDone()) {
+                // Later, not now: the dead socket gives its slot back only once its close completes.
+                loop.execute(() -> {
+                    if (promise.isDone()) {
+                        return;
+                    }
+                    if (budget.tryTake()) {
+                        connect(promise, attempt + 1);
+                    } else {
+                        waitForSlot(promise);
+                    }
+                });
             } else {
                 promise.tryFailure(f.cause());
             }

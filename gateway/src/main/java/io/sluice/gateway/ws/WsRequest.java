@@ -194,7 +194,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         }
         if (delta.error() != null) {
             call.cancel();
-            fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), provider.mask(delta.error()),
+            fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), UpstreamErrors.text(delta.error(), provider),
                     ErrorKind.UPSTREAM_FAILED.status().code());
             return;
         }

@@ -81,10 +81,11 @@ class ProxyHeadersTest {
         try (TestGateway trusting = TestGateway.start(TestGateway.config(backend.url(), "",
                 "  trusted_proxies: [ 127.0.0.0/8 ]\n"))) {
             Http.post(trusting.uri("/v1/chat/completions"), BODY, "x-forwarded-for", "203.0.113.7",
-                    "forwarded", "for=203.0.113.7");
+                    "x-forwarded-for", "198.51.100.2", "forwarded", "for=203.0.113.7", "x-forwarded-proto", "https");
             final HttpHeaders upstream = backend.takeRequest().headers();
-            assertEquals("203.0.113.7, 127.0.0.1", upstream.get("x-forwarded-for"));
+            assertEquals("203.0.113.7, 198.51.100.2, 127.0.0.1", upstream.get("x-forwarded-for"));
             assertEquals("for=203.0.113.7, for=127.0.0.1;proto=http", upstream.get("forwarded"));
+            assertEquals("https", upstream.get("x-forwarded-proto"), "the TLS-terminating proxy's word for it");
         }
     }
 

@@ -1,17 +1,31 @@
 package io.sluice.gateway.server;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Settings;
 import io.sluice.gateway.testing.H2FrameClient;
 import io.sluice.gateway.testing.LogCapture;
+import io.sluice.gateway.testing.RawHttp;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
 import io.sluice.gateway.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -171,6 +185,99 @@ class Http2Test {
             next.awaitEnd();
             assertEquals("200", next.headers().status().toString());
             assertTrue(netty.all().isEmpty(), "Netty logged: " + netty.all());
+        }
+    }
+
+    @Test
+    void aCrlfInAPseudoHeaderIsRefusedAndNeverForwarded() throws Exception {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send(frames((writer, ctx) -> {
+                writer.writeHeaders(ctx, 1, new DefaultHttp2Headers(false).method("POST")
+                        .path("/v1/chat/completions\r\nx-injected: yes").scheme("http").authority("x"), 0, false,
+                        ctx.newPromise());
+                writer.writeData(ctx, 1, Unpooled.copiedBuffer("{\"model\":\"m\"}", StandardCharsets.UTF_8), 0,
+                        true, ctx.newPromise());
+            }));
+            assertTrue(framesUntilPingAck(client).contains(3), "the stream was reset");
+        }
+        assertEquals(0, backend.requestCount(), "nothing reached the backend");
+    }
+
+    @Test
+    void aClientResettingStreamsFasterThanTheLimitIsCutOff() throws Exception {
+        backend.respondAlways(Script.builder().stall().build());
+        try (H2FrameClient client = H2FrameClient.connect(gateway.port())) {
+            for (int i = 0; i < 250; i++) {
+                client.post("/v1/chat/completions", STREAM, true).reset();
+            }
+            // CVE-2023-44487: more than 200 resets in 30 s end the connection with ENHANCE_YOUR_CALM.
+            assertEquals(0xb, client.awaitGoAway().errorCode());
+        }
+    }
+
+    /**
+     * Frames no well-behaved client sends, written by hand on a plain socket: HEADERS, RST_STREAM, then DATA on
+     * the stream it reset. The gateway drops the DATA (a stream error), logs nothing above debug, and the
+     * connection stays up.
+     */
+    @Test
+    void dataAfterTheClientResetItsStreamIsDroppedQuietly() throws Exception {
+        try (LogCapture log = new LogCapture(Logger.ROOT_LOGGER_NAME);
+             RawHttp client = new RawHttp(gateway.port())) {
+            client.send(frames((writer, ctx) -> {
+                writer.writeHeaders(ctx, 1, new DefaultHttp2Headers().method("POST").path("/v1/chat/completions")
+                        .scheme("http").authority("x"), 0, false, ctx.newPromise());
+                writer.writeRstStream(ctx, 1, Http2Error.CANCEL.code(), ctx.newPromise());
+                writer.writeData(ctx, 1, Unpooled.copiedBuffer("{\"model\":\"m\"}", StandardCharsets.UTF_8), 0,
+                        true, ctx.newPromise());
+            }));
+            assertFalse(framesUntilPingAck(client).contains(7), "the connection was not ended with GOAWAY");
+            assertTrue(log.allWithExceptions().isEmpty(), "logged: " + log.allWithExceptions());
+        }
+        assertEquals(0, backend.requestCount());
+    }
+
+    /** What a hand-written connection sends after the preface and its SETTINGS. */
+    private interface FrameScript {
+        void write(DefaultHttp2FrameWriter writer, ChannelHandlerContext ctx) throws Exception;
+    }
+
+    /** The preface, SETTINGS, the script's frames and a PING, as bytes. */
+    private static byte[] frames(FrameScript script) throws Exception {
+        final ByteBuf out = Unpooled.buffer().writeBytes(Http2CodecUtil.connectionPrefaceBuf());
+        // The frame writer encodes into whatever context it is given: a scratch channel's, read back as bytes.
+        final EmbeddedChannel scratch = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
+        final ChannelHandlerContext ctx = scratch.pipeline().firstContext();
+        final DefaultHttp2FrameWriter writer = new DefaultHttp2FrameWriter();
+        writer.writeSettings(ctx, new Http2Settings(), ctx.newPromise());
+        script.write(writer, ctx);
+        writer.writePing(ctx, false, 7, ctx.newPromise());
+        ctx.flush();
+        ByteBuf written;
+        while ((written = scratch.readOutbound()) != null) {
+            out.writeBytes(written);
+            written.release();
+        }
+        scratch.finishAndReleaseAll();
+        final byte[] bytes = new byte[out.readableBytes()];
+        out.readBytes(bytes).release();
+        return bytes;
+    }
+
+    /** The types of the frames the server sent, up to the PING ACK that shows the connection still serves. */
+    private static List<Integer> framesUntilPingAck(RawHttp client) throws IOException {
+        final List<Integer> types = new ArrayList<>();
+        final byte[] header = new byte[9];
+        while (true) {
+            if (client.input().readNBytes(header, 0, 9) < 9) {
+                return types;
+            }
+            final int length = ((header[0] & 0xff) << 16) | ((header[1] & 0xff) << 8) | (header[2] & 0xff);
+            client.input().readNBytes(length);
+            types.add((int) header[3]);
+            if (header[3] == 6 && (header[4] & 1) == 1) {
+                return types;
+            }
         }
     }
 }

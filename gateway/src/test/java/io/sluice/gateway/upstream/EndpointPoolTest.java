@@ -59,6 +59,13 @@ class EndpointPoolTest {
     }
 
     @Test
+    void aFullPoolReconnectsOnTheSlotTheClosedSocketGaveBack() throws Exception {
+        final Lease lease = acquire(pool(closingFirst(1), 1));
+        assertTrue(lease.channel().isActive());
+        loop.submit(() -> lease.release(false)).sync();
+    }
+
+    @Test
     void aTransportThatKeepsClosingNewSocketsStillFailsTheRequest() throws Exception {
         final EndpointPool pool = pool(closingFirst(Integer.MAX_VALUE));
         final ExecutionException failure = assertThrows(ExecutionException.class,
@@ -88,11 +95,16 @@ class EndpointPoolTest {
     }
 
     private EndpointPool pool(Bootstrap bootstrap) {
+        return pool(bootstrap, 4);
+    }
+
+    private EndpointPool pool(Bootstrap bootstrap, int maxConnections) {
         final UpstreamEndpoint endpoint = new UpstreamEndpoint(
                 URI.create("http://127.0.0.1:" + backend.getLocalPort() + "/v1"), null);
-        final ConnectionBudget budget = new ConnectionBudget(4);
+        final ConnectionBudget budget = new ConnectionBudget(maxConnections);
         final EndpointPool pool = new EndpointPool(endpoint, loop, bootstrap,
-                new SluiceConfig.Pool(4, 4, Duration.ofSeconds(10)), budget, Duration.ofSeconds(2).toNanos());
+                new SluiceConfig.Pool(maxConnections, 4, Duration.ofSeconds(10)), budget,
+                Duration.ofSeconds(2).toNanos());
         budget.register(pool);
         return pool;
     }

@@ -328,6 +328,23 @@ class WebSocketTest {
     }
 
     @Test
+    void garbageAfterTheHandshakeGetsClose1002AndReachesNoBackend() throws Exception {
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("GET /ws?format=json HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: upgrade\r\n"
+                    + "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n");
+            assertTrue(client.readUntil("\r\n\r\n", 1).startsWith("HTTP/1.1 101 "));
+            // Not a frame at all: an HTTP request, unmasked, as a confused client would send it.
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n\r\n{\"model\":\"demo\"}");
+            final byte[] close = client.input().readNBytes(4);
+            assertEquals(0x88, close[0] & 0xff, "a close frame");
+            assertEquals(1002, ((close[2] & 0xff) << 8) | (close[3] & 0xff));
+            client.input().readNBytes((close[1] & 0x7f) - 2);
+            assertEquals(-1, client.input().read(), "then the end of the stream");
+        }
+        assertEquals(0, backend.requestCount());
+    }
+
+    @Test
     void theServerPingsAndAClientThatAnswersStaysConnected() throws Exception {
         try (WsClient client = WsClient.open(gateway.port(), "json")) {
             while (client.pings() < 3) {
