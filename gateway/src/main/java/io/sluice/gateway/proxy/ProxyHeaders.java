@@ -95,7 +95,7 @@ final class ProxyHeaders {
                                        boolean eventStream, boolean keepAlive, HttpVersion clientVersion) {
         final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, upstream.status(), UNCHECKED);
         final HttpHeaders headers = response.headers();
-        HopByHop.copyEndToEnd(upstream.headers(), headers, name -> !relayed.relays(name));
+        HopByHop.copyEndToEnd(upstream.headers(), headers, relayed.notRelayed());
         final String upstreamId = upstream.headers().get(REQUEST_ID);
         if (upstreamId != null && !upstreamId.equals(requestId)) {
             headers.set(UPSTREAM_REQUEST_ID, upstreamId);

@@ -6,6 +6,7 @@ import io.sluice.gateway.http.HopByHop;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 
 /**
  * Which backend response headers reach the client: an allow-list suited to LLM APIs (the body's type and encoding,
@@ -26,6 +27,8 @@ public final class RelayedHeaders {
 
     private final List<AsciiString> names;
     private final List<AsciiString> prefixes;
+    /** The complement of {@link #relays}, made once for the header copy of every response. */
+    private final Predicate<CharSequence> notRelayed = name -> !relays(name);
 
     /** @param extra more names, and prefixes written as {@code prefix*}, from the config */
     public RelayedHeaders(List<String> extra) {
@@ -43,6 +46,10 @@ public final class RelayedHeaders {
         }
         this.names = List.copyOf(allNames);
         this.prefixes = List.copyOf(allPrefixes);
+    }
+
+    Predicate<CharSequence> notRelayed() {
+        return notRelayed;
     }
 
     /** Whether a backend's response header of this name goes on to the client. */

@@ -6,7 +6,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -27,6 +26,7 @@ import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.net.Draining;
+import io.sluice.gateway.net.LingeringClose;
 import io.sluice.gateway.proxy.ExchangeOwner;
 import io.sluice.gateway.proxy.ProxyExchange;
 import io.sluice.gateway.proxy.ProxyServices;
@@ -37,7 +37,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Iterator;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Serves the requests of one client connection, one at a time: proxied requests through a {@link ProxyExchange},
@@ -53,7 +52,6 @@ import java.util.concurrent.TimeUnit;
 final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements ExchangeOwner,
         RequestDeadline.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(HttpRequestHandler.class);
-    private static final long LINGER_SECONDS = 2;
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -368,16 +366,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             ctx.close();
             return;
         }
-        final boolean lingering = !requestEnded;
-        lastWrite.addListener((ChannelFutureListener) f -> {
-            if (lingering && f.isSuccess() && f.channel() instanceof DuplexChannel duplex) {
-                ctx.channel().config().setAutoRead(true);
-                duplex.shutdownOutput();
-                ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
-            } else {
-                ctx.close();
-            }
-        });
+        if (requestEnded) {
+            lastWrite.addListener(ChannelFutureListener.CLOSE);
+        } else {
+            LingeringClose.after(ctx, lastWrite);
+        }
     }
 
     @Override

@@ -4,7 +4,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -15,6 +14,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.gateway.net.Draining;
+import io.sluice.gateway.net.LingeringClose;
 import io.sluice.gateway.proxy.ClientOrigin;
 import io.sluice.gateway.proxy.ProxyServices;
 import io.sluice.proto.Ack;
@@ -46,7 +46,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebSocketSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketSession.class);
-    private static final long LINGER_SECONDS = 2;
 
     private final ProxyServices services;
     private final WsFormat format;
@@ -256,14 +255,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
     }
 
     private void closeLingering(WebSocketCloseStatus status, String reason) {
-        ctx.writeAndFlush(new CloseWebSocketFrame(status, reason)).addListener((ChannelFutureListener) f -> {
-            if (f.isSuccess() && f.channel() instanceof DuplexChannel duplex) {
-                duplex.shutdownOutput();
-                ctx.executor().schedule(() -> ctx.close(), LINGER_SECONDS, TimeUnit.SECONDS);
-            } else {
-                ctx.close();
-            }
-        });
+        LingeringClose.after(ctx, ctx.writeAndFlush(new CloseWebSocketFrame(status, reason)));
     }
 
     private void close(WebSocketCloseStatus status, String reason) {
