@@ -232,7 +232,7 @@ class Http2Test {
                         true, ctx.newPromise());
             }));
             assertFalse(framesUntilPingAck(client).contains(7), "the connection was not ended with GOAWAY");
-            assertTrue(log.allWithExceptions().isEmpty(), "logged: " + log.allWithExceptions());
+            assertTrue(log.problems().isEmpty(), "logged: " + log.problems());
         }
         assertEquals(0, backend.requestCount());
     }

@@ -1,5 +1,6 @@
 package io.sluice.gateway.testing;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
@@ -48,14 +49,30 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
     /** Every message so far with the class and message of each exception attached to it, causes included. */
     public List<String> allWithExceptions() {
         final List<String> messages = new ArrayList<>();
+        events.forEach(event -> messages.add(withExceptions(event)));
+        return messages;
+    }
+
+    /**
+     * The messages so far that an operator would take for trouble: WARN or worse, or carrying an exception.
+     * An access-log line at INFO is not one, whether or not a race let its request begin.
+     */
+    public List<String> problems() {
+        final List<String> messages = new ArrayList<>();
         for (ILoggingEvent event : events) {
-            final StringBuilder text = new StringBuilder(event.getFormattedMessage());
-            for (IThrowableProxy cause = event.getThrowableProxy(); cause != null; cause = cause.getCause()) {
-                text.append(" | ").append(cause.getClassName()).append(": ").append(cause.getMessage());
+            if (event.getLevel().isGreaterOrEqual(Level.WARN) || event.getThrowableProxy() != null) {
+                messages.add(withExceptions(event));
             }
-            messages.add(text.toString());
         }
         return messages;
+    }
+
+    private static String withExceptions(ILoggingEvent event) {
+        final StringBuilder text = new StringBuilder(event.getFormattedMessage());
+        for (IThrowableProxy cause = event.getThrowableProxy(); cause != null; cause = cause.getCause()) {
+            text.append(" | ").append(cause.getClassName()).append(": ").append(cause.getMessage());
+        }
+        return text.toString();
     }
 
     @Override
