@@ -1,7 +1,10 @@
 package io.sluice.codec.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 
 /** The one jackson-core factory of Sluice: thread-safe, shared, with limits fit for LLM request bodies. */
@@ -28,5 +31,26 @@ public final class Json {
         System.arraycopy(escaped, 0, quoted, 1, escaped.length);
         quoted[quoted.length - 1] = '"';
         return quoted;
+    }
+
+    /**
+     * What is wrong, where: Jackson's own messages name its internals and quote the bytes they choked on, which may
+     * be a secret, so only the kind of fault and its line and column are told: for every front that reads JSON
+     * from a client.
+     */
+    public static String describe(JsonProcessingException e) {
+        final String where = e.getLocation() == null ? ""
+                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+        if (e instanceof JsonEOFException) {
+            return "it ends before its JSON is complete";
+        }
+        if (e instanceof StreamConstraintsException) {
+            return "it nests deeper than 512 levels or holds a name or number too long to read";
+        }
+        final String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
+        if (original.contains("UTF-8") || original.contains("UTF8")) {
+            return "it is not valid UTF-8" + where;
+        }
+        return "unexpected character" + where;
     }
 }

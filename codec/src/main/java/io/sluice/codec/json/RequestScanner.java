@@ -3,8 +3,6 @@ package io.sluice.codec.json;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.core.io.JsonEOFException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufInputStream;
 
@@ -29,7 +27,7 @@ public final class RequestScanner {
         try (JsonParser parser = Json.FACTORY.createParser(in)) {
             return scan(parser);
         } catch (JsonProcessingException e) {
-            throw new MalformedRequestException("The request body is not valid JSON: " + whatIsWrong(e) + ".");
+            throw new MalformedRequestException("The request body is not valid JSON: " + Json.describe(e) + ".");
         } catch (IOException e) {
             throw new MalformedRequestException("The request body could not be read.");
         }
@@ -138,26 +136,6 @@ public final class RequestScanner {
             case START_ARRAY -> "an array";
             default -> "an object";
         };
-    }
-
-    /**
-     * What is wrong, where: Jackson's own messages name its internals and quote the bytes they choked on, which may
-     * be a secret, so only the kind of fault and its line and column are told.
-     */
-    private static String whatIsWrong(JsonProcessingException e) {
-        final String where = e.getLocation() == null ? ""
-                : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
-        if (e instanceof JsonEOFException) {
-            return "it ends before its JSON is complete";
-        }
-        if (e instanceof StreamConstraintsException) {
-            return "it nests deeper than 512 levels or holds a name or number too long to read";
-        }
-        final String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage();
-        if (original.contains("UTF-8") || original.contains("UTF8")) {
-            return "it is not valid UTF-8" + where;
-        }
-        return "unexpected character" + where;
     }
 
     private static int tokenStart(JsonParser parser) {

@@ -2,6 +2,7 @@ package io.sluice.gateway.ws;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.buffer.ByteBuf;
@@ -62,7 +63,10 @@ enum WsFormat {
         }
     }
 
-    /** The message in a data frame of this format; the frame stays the caller's. */
+    /**
+     * The message in a data frame of this format; the frame stays the caller's. A refusal's message is told to the
+     * client as it is, so it never quotes the frame (Jackson's own messages would).
+     */
     WebSocketMessage decode(WebSocketFrame frame) throws IOException {
         final InputStream in = new ByteBufInputStream(frame.content().duplicate());
         if (this == PROTOBUF) {
@@ -74,6 +78,8 @@ enum WsFormat {
             if (p.nextToken() != null) {
                 throw new IOException("the message has content after its JSON object");
             }
+        } catch (JsonProcessingException e) {
+            throw new IOException("the message is not valid JSON: " + Json.describe(e));
         }
         return builder.build();
     }

@@ -261,6 +261,12 @@ class WebSocketTest {
             assertTrue(error.getError().getMessage().contains("max_tokens"), error.toString());
             client.sendText("not json at all");
             assertEquals("", client.next().getError().getRequestId());
+            // A key pasted without quotes: the error says what and where, never the token it choked on.
+            client.sendText("{\"request\":{\"request_id\":\"bad-2\",\"api_key\":sk-live-4f8a2b9c}}");
+            final String unquoted = client.next().getError().getMessage();
+            assertFalse(unquoted.contains("sk-live"), unquoted);
+            assertFalse(unquoted.contains("Source") || unquoted.contains("jackson"), unquoted);
+            assertTrue(unquoted.contains("not valid JSON: unexpected character at line 1, column"), unquoted);
             client.send(request("good", "demo", false));
             assertTrue(client.next().getAck().getAccepted());
             assertEquals(REPLY, client.next().getResponse().getContent());
