@@ -9,7 +9,8 @@
 # requests. Each minute it prints the gateway's resident memory and its native "Other" memory (Netty's direct
 # buffers; the gateway runs with -XX:NativeMemoryTracking=summary). The gateway runs with paranoid leak detection,
 # so every buffer is tracked; at the end it is stopped with SIGTERM and its log is searched for leak reports.
-# Exit status 0 only with no unexplained failure and no leak report.
+# Exit status 0 only with no unexplained failure, memory growth under 1 MiB a minute after warm-up (the first
+# five minutes, or the first third of a shorter run) and no leak report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Netty's direct buffers live; the gateway runs with native memory tracking) and what each kind of request did.
  *
  * <p>Every request knows what it should get: a whole stream ending in {@code [DONE]}, a status it was sent to
- * provoke, or nothing (a client that aborts). Anything else is an unexplained failure and is printed.
+ * provoke, or nothing (a client that aborts). Anything else is an unexplained failure and is printed. The soak
+ * fails on any unexplained failure, and on memory that still grows by more than 1 MiB a minute after warm-up (the
+ * least-squares slope of the per-minute samples, so one collection's swing does not decide it).
  *
  * <p>{@code java -cp benchmarks.jar io.sluice.bench.Soak GATEWAY_PORT GATEWAY_PID MINUTES CONCURRENCY}
  */
@@ -42,6 +44,8 @@ public final class Soak {
     private static final Map<Kind, LongAdder> FAILED = new ConcurrentHashMap<>();
     private static final ConcurrentLinkedQueue<String> FAILURES = new ConcurrentLinkedQueue<>();
     private static final int MAX_SHOWN = 20;
+    /** Memory growth a minute, after warm-up, that fails the soak (issue 8: under 1 MiB a minute). */
+    private static final int GROWTH_LIMIT_KIB = 1024;
 
     private Soak() {
     }
@@ -78,9 +82,13 @@ public final class Soak {
             workers.add(worker);
         }
         System.out.println("minute rss_kib native_other_kib requests_done unexplained_failures");
+        final long[] rss = new long[minutes];
+        final long[] direct = new long[minutes];
         for (int minute = 1; minute <= minutes; minute++) {
             TimeUnit.MINUTES.sleep(1);
-            System.out.printf("%d %d %d %d %d%n", minute, rssKib(pid), nativeOtherKib(pid), total(DONE),
+            rss[minute - 1] = rssKib(pid);
+            direct[minute - 1] = nativeOtherKib(pid);
+            System.out.printf("%d %d %d %d %d%n", minute, rss[minute - 1], direct[minute - 1], total(DONE),
                     total(FAILED));
         }
         for (Thread worker : workers) {
@@ -92,7 +100,37 @@ public final class Soak {
         }
         FAILURES.forEach(failure -> System.out.println("failure: " + failure));
         System.out.println("unexplained failures: " + total(FAILED));
-        System.exit(total(FAILED) == 0 ? 0 : 1);
+        // The heap and the pools fill during the first minutes; growth that goes on after them is a leak.
+        final int warmUp = Math.min(5, minutes / 3);
+        final double rssGrowth = slopePerMinute(rss, warmUp);
+        final double directGrowth = slopePerMinute(direct, warmUp);
+        System.out.printf("growth from minute %d on, KiB a minute: rss %.0f, native_other %.0f (limit %d)%n",
+                warmUp + 1, rssGrowth, directGrowth, GROWTH_LIMIT_KIB);
+        final boolean flat = rssGrowth <= GROWTH_LIMIT_KIB && directGrowth <= GROWTH_LIMIT_KIB;
+        System.exit(total(FAILED) == 0 && flat ? 0 : 1);
+    }
+
+    /** The least-squares slope of the samples from index {@code from} on, per sample (a minute). */
+    private static double slopePerMinute(long[] samples, int from) {
+        final int n = samples.length - from;
+        if (n < 2) {
+            return 0;
+        }
+        double meanX = 0;
+        double meanY = 0;
+        for (int i = from; i < samples.length; i++) {
+            meanX += i;
+            meanY += samples[i];
+        }
+        meanX /= n;
+        meanY /= n;
+        double covariance = 0;
+        double variance = 0;
+        for (int i = from; i < samples.length; i++) {
+            covariance += (i - meanX) * (samples[i] - meanY);
+            variance += (i - meanX) * (i - meanX);
+        }
+        return covariance / variance;
     }
 
     private static void run(Kind kind, int port, HttpClient h1, HttpClient h2) throws Exception {
