@@ -1,39 +1,53 @@
 #!/usr/bin/env bash
-# Measures Sluice against direct access to the mock model server and against nginx, on this machine, in one
-# run, and writes the tables of ratios to bench/RESULTS.md.
+# Measures Sluice against direct access to the model server, nginx and HAProxy, on this machine, in one run, and
+# writes the tables to bench/RESULTS.md (keeping its hand-written analysis, from "## What limits Sluice" on).
 #
-#   bench/run.sh                 # DURATION=10 seconds per load; PROXY_CPU=1 and LOAD_CPU=0 by default
-#   SLUICE_JAR=other/sluice.jar bench/run.sh    # the same with another build of Sluice, for before and after
+#   bench/run.sh                                  # DURATION=10 seconds per load, ROUNDS=3 of each throughput load
+#   SLUICE_JAR=other/sluice.jar bench/run.sh      # the same with another build of Sluice, for before and after
+#   ONLY=throughput bench/run.sh                  # just the wrk and h2load tables (ONLY=streams, ONLY=memory)
 #
-# Each proxy gets one worker (Sluice: one event loop; nginx: one worker process) pinned to PROXY_CPU; the mock
-# server and the load generators share LOAD_CPU, the same for every target, so what differs between rows is
-# only the proxy. nginx, wrk and h2load come from Debian's packages and are installed when missing.
+# The model server is nginx serving pre-rendered answers (bench/backend-conf.sh): events flushed one by one as
+# vLLM sends them, the same events in a few large writes, and a small JSON answer. It shares LOAD_CPU with the
+# load generators; each proxy gets one worker (Sluice one event loop, nginx one worker process, HAProxy one
+# thread) pinned to PROXY_CPU, so what differs between rows is only the proxy. Besides requests per second, each
+# throughput row gives requests per CPU-second: requests served divided by the CPU time (user + system, from
+# /proc) the proxy's processes used during the run, which shows the cost of a request even where the load side
+# saturates first. This machine's speed drifts by a quarter from one 10-second run to the next (nginx alike), so
+# every throughput load runs ROUNDS times, the targets in turn within each round, and the table shows the round
+# with the median requests per CPU-second and the Sluice / nginx ratio of every round. The run warns when direct access is not clearly faster than the fastest proxy: then the table
+# measures the backend, not the proxies. nginx, its echo module, HAProxy, wrk and h2load come from Debian's
+# packages and are installed when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10}
 PROXY_CPU=${PROXY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
-MOCK=9100
+CONNECTIONS=${CONNECTIONS:-32}
+ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-5}   # seconds of each load per target before measuring (the JIT shares the proxy's core)
+ONLY=${ONLY:-all}
+BACKEND=9100       # and 9101 for h2
 SLUICE=9200
-NGINX=9300
-NGINX_H2=9301
-STREAM_PATH="/v1/chat/completions?tokens=32&size=160"
-JSON_PATH="/v1/chat/completions?tokens=1&size=16"
-PACED_PATH="/v1/chat/completions?tokens=32&size=160&delay_ms=20"
-IDLE_PATH="/v1/chat/completions?tokens=2&size=16&delay_ms=120000"
+NGINX=9300         # and 9301 for h2
+HAPROXY=9400       # and 9401 for h2
+CHAT=/v1/chat/completions
 IDLE_STREAMS=2000
 BENCH_JAR=bench/target/benchmarks.jar
-SLUICE_JAR=${SLUICE_JAR:-gateway/target/sluice.jar}   # another build of Sluice to compare
+SLUICE_JAR=${SLUICE_JAR:-gateway/target/sluice.jar}
 JAVA_OPTS=(-Xms512m -Xmx512m -Dlogback.configurationFile=bench/logback-bench.xml)
 WORK=$(mktemp -d)
 PIDS=()
+TARGETS=(direct nginx haproxy sluice)
+PROXIES=(nginx haproxy sluice)
 
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f /tmp/sluice-bench-nginx.pid ] && kill "$(cat /tmp/sluice-bench-nginx.pid)" 2>/dev/null || true
+  for file in /tmp/sluice-bench-nginx.pid /tmp/sluice-bench-haproxy.pid "$WORK/backend.pid"; do
+    kill "$(cat "$file" 2>/dev/null)" 2>/dev/null || true
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -41,6 +55,8 @@ trap cleanup EXIT
 install_tools() {
   local missing=()
   command -v nginx >/dev/null || missing+=(nginx-light)
+  [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || missing+=(libnginx-mod-http-echo)
+  command -v haproxy >/dev/null || missing+=(haproxy)
   command -v wrk >/dev/null || missing+=(wrk)
   command -v h2load >/dev/null || missing+=(nghttp2-client)
   if [ ${#missing[@]} -gt 0 ]; then
@@ -62,6 +78,16 @@ wait_for() {  # port
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
+# CPU time in clock ticks (user + system, all threads) the given processes have used so far.
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat") ))
+  done
+  echo "$total"
+}
+TICKS_PER_SECOND=$(getconf CLK_TCK)
+
 # Milliseconds from launching Sluice to its first answered request, the median of five starts; extra JVM
 # options (such as a class data sharing archive) come as arguments.
 measure_startup() {
@@ -79,11 +105,29 @@ measure_startup() {
   printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
 }
 
-# wrk: requests per second, average and p99 latency (ms) for one URL.
+# Runs a load command and prints its output followed by the CPU-seconds the target's processes used meanwhile.
+with_cpu() {  # target command...
+  local target=$1
+  shift
+  local before after
+  before=$(cpu_ticks ${PROCS[$target]})
+  "$@"
+  after=$(cpu_ticks ${PROCS[$target]})
+  awk -v t=$(( after - before )) -v hz="$TICKS_PER_SECOND" 'BEGIN { printf " %.2f\n", t / hz }'
+}
+
+# wrk: requests per second, average and p99 latency, requests served.
 run_wrk() {  # url stream(0|1)
-  STREAM=$2 taskset -c "$LOAD_CPU" wrk -t1 -c64 -d"${DURATION}s" --latency -s bench/post.lua "$1" \
-    | awk '/Requests\/sec/ {rps=$2} /^    Latency/ {avg=$2} /^ +99%/ {p99=$2}
-           END {print rps, avg, p99}'
+  STREAM=$2 taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/post.lua "$1" \
+    | awk '/Requests\/sec/ {rps=$2} /^    Latency/ {avg=$2} /^ +99%/ {p99=$2} / requests in / {n=$1}
+           /Non-2xx/ {bad=$NF} END {printf "%s %s %s %s %s", rps, avg, p99, n, bad + 0}'
+}
+
+# h2load: requests per second and requests served (cleartext HTTP/2 with prior knowledge).
+run_h2load() {  # url body
+  taskset -c "$LOAD_CPU" h2load -D "$DURATION" --warm-up-time=2 -c 16 -m 8 -d "$2" \
+    -H 'content-type: application/json' "$1" \
+    | awk '/^finished in/ {gsub(",", "", $4); rps=$4} /^requests:/ {n=$8} END {printf "%s %s", rps, n}'
 }
 
 # The streaming load generator: TTFT and token-gap percentiles (us) with N streams open.
@@ -93,19 +137,28 @@ run_streams() {  # url streams
            print v["ttft_p50_us"], v["ttft_p99_us"], v["gap_p50_us"], v["gap_p99_us"], v["streams_done"], v["failed"]}'
 }
 
-run_h2load() {  # url
-  taskset -c "$LOAD_CPU" h2load -D "$DURATION" --warm-up-time=2 -c 16 -m 8 -d bench/stream-body.json \
-    -H 'content-type: application/json' "$1" | awk '/^finished in/ {gsub(",", "", $4); print $4}' | head -1
+# Memory added per open stream (KiB) while IDLE_STREAMS streams are held open through a proxy, client and
+# backend side together: the growth of the resident set of its processes, the same measure for every proxy; and
+# for a JVM (jvm=1) also the growth of what it holds (live heap after a full collection plus NMT's "Other", where
+# Netty's direct buffers are), since a JVM's heap is reserved up front and its resident set shows little of it.
+idle_memory() {  # url jvm(0|1) pids...
+  local url=$1 jvm=$2
+  shift 2
+  local before after held_before=0 held_after=0 load
+  [ "$jvm" = 1 ] && held_before=$(jvm_held_kib "$1")
+  before=$(rss_total "$@")
+  taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" io.sluice.bench.StreamLoad "$url$CHAT?shape=idle" \
+    "$IDLE_STREAMS" 30 hold >/dev/null &
+  load=$!
+  sleep 15
+  after=$(rss_total "$@")
+  [ "$jvm" = 1 ] && held_after=$(jvm_held_kib "$1")
+  kill "$load"; wait "$load" 2>/dev/null || true
+  awk -v a="$after" -v b="$before" -v ha="$held_after" -v hb="$held_before" -v n="$IDLE_STREAMS" \
+    'BEGIN { printf "%.1f %.1f", (a - b) / n, (ha - hb) / n }'
 }
-
-# Memory in KiB a process holds: nginx's resident set; for the JVM, the live heap after a full collection
-# plus native memory outside the heap (NMT's "Other": Netty's direct buffers), since a JVM's resident set does
-# not shrink or grow with what it holds.
-held_kib() {  # pid jvm(0|1)
-  if [ "$2" = 0 ]; then
-    rss_kib "$1"
-    return
-  fi
+rss_total() { local total=0 pid; for pid in "$@"; do total=$(( total + $(rss_kib "$pid") )); done; echo "$total"; }
+jvm_held_kib() {  # pid
   jcmd "$1" GC.run >/dev/null
   local heap other
   heap=$(jcmd "$1" GC.heap_info | grep -oE 'used [0-9]+K' | grep -oE '[0-9]+' | awk '{s += $1} END {print s}')
@@ -114,21 +167,15 @@ held_kib() {  # pid jvm(0|1)
   echo $(( heap + other ))
 }
 
-# Memory added per open, idle stream (KiB): IDLE_STREAMS streams held open through the proxy.
-idle_memory() {  # port pid jvm(0|1)
-  local before after
-  before=$(held_kib "$2" "$3")
-  taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" io.sluice.bench.StreamLoad "http://127.0.0.1:$1$IDLE_PATH" \
-    "$IDLE_STREAMS" 30 hold >/dev/null &
-  local load=$!
-  sleep 15
-  after=$(held_kib "$2" "$3")
-  kill "$load"; wait "$load" 2>/dev/null || true
-  awk -v a="$after" -v b="$before" -v n="$IDLE_STREAMS" 'BEGIN { printf "%.1f", (a - b) / n }'
-}
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "-"; else printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "") print "-"; else printf "%.2f", a / b }'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
+per_cpu() { awk -v n="$1" -v s="$2" 'BEGIN { if (s == 0) print "-"; else printf "%.0f", n / s }'; }
+field() { echo "${RESULT[$1]:-}" | awk -v i="$2" '{print $i}'; }
+or_dash() { echo "${1:--}"; }
+# Where a throughput result holds the requests served and the CPU-seconds: wrk "rps avg p99 n non2xx cpu",
+# h2load "rps n cpu".
+n_field() { [ "$1" = h2 ] && echo 2 || echo 4; }
+cpu_field() { [ "$1" = h2 ] && echo 3 || echo 6; }
 
 install_tools
 if [ ! -f "$BENCH_JAR" ] || [ ! -f "$SLUICE_JAR" ]; then
@@ -136,136 +183,221 @@ if [ ! -f "$BENCH_JAR" ] || [ ! -f "$SLUICE_JAR" ]; then
   mvn -q -DskipTests package
 fi
 
-log "start-up"
-STARTUP_MS=$(measure_startup)
-java "${JAVA_OPTS[@]}" -XX:ArchiveClassesAtExit="$WORK/sluice.jsa" -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml \
-  >/dev/null 2>&1 &
-CDS_PID=$!
-wait_for "$SLUICE"
-curl -s -o /dev/null "http://127.0.0.1:$SLUICE/v1/chat/completions" -d '{"model":"m"}' || true
-kill "$CDS_PID"; wait "$CDS_PID" 2>/dev/null || true
-STARTUP_CDS_MS=$(measure_startup -XX:SharedArchiveFile="$WORK/sluice.jsa")
+STARTUP_MS=-; STARTUP_CDS_MS=-
+if [ "$ONLY" = all ]; then
+  log "start-up"
+  STARTUP_MS=$(measure_startup)
+  java "${JAVA_OPTS[@]}" -XX:ArchiveClassesAtExit="$WORK/sluice.jsa" -jar "$SLUICE_JAR" \
+    --config bench/sluice-bench.yaml >/dev/null 2>&1 &
+  CDS_PID=$!
+  wait_for "$SLUICE"
+  curl -s -o /dev/null "http://127.0.0.1:$SLUICE$CHAT" -d '{"model":"m"}' || true
+  kill "$CDS_PID"; wait "$CDS_PID" 2>/dev/null || true
+  STARTUP_CDS_MS=$(measure_startup -XX:SharedArchiveFile="$WORK/sluice.jsa")
+fi
 
-log "starting the mock server, Sluice and nginx"
-taskset -c "$LOAD_CPU" java -Xms256m -Xmx256m -cp "$BENCH_JAR" io.sluice.bench.MockModelServer "$MOCK" 1 \
-  >"$WORK/mock.log" 2>&1 &
+log "starting the model server, nginx, HAProxy and Sluice"
+bench/backend-conf.sh "$WORK" >"$WORK/backend.conf"
+taskset -c "$LOAD_CPU" nginx -c "$WORK/backend.conf" >"$WORK/backend.log" 2>&1 &
 PIDS+=($!)
+taskset -c "$PROXY_CPU" nginx -c "$PWD/conf/nginx-bench.conf" -e /tmp/sluice-bench-nginx-error.log \
+  >"$WORK/nginx.log" 2>&1 &
+PIDS+=($!)
+taskset -c "$PROXY_CPU" haproxy -db -f conf/haproxy-bench.cfg >"$WORK/haproxy.log" 2>&1 &
+HAPROXY_PID=$!
+PIDS+=("$HAPROXY_PID")
 taskset -c "$PROXY_CPU" java "${JAVA_OPTS[@]}" -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml \
   >"$WORK/sluice.log" 2>&1 &
 SLUICE_PID=$!
 PIDS+=("$SLUICE_PID")
-taskset -c "$PROXY_CPU" nginx -c "$PWD/conf/nginx-bench.conf" -e /tmp/sluice-bench-nginx-error.log \
-  >"$WORK/nginx.log" 2>&1 &
-PIDS+=($!)
+wait_for "$BACKEND"
 wait_for "$SLUICE"
 sleep 1
-NGINX_WORKER=$(pgrep -P "$(cat /tmp/sluice-bench-nginx.pid)" | head -1)
+NGINX_MASTER=$(cat /tmp/sluice-bench-nginx.pid)
+BACKEND_MASTER=$(cat "$WORK/backend.pid")
 
-declare -A URL=([direct]="http://127.0.0.1:$MOCK" [nginx]="http://127.0.0.1:$NGINX" [sluice]="http://127.0.0.1:$SLUICE")
-
-log "warming up every path of every target (the JIT shares the proxy's single core)"
-for target in direct nginx sluice; do
-  DURATION=8 run_wrk "${URL[$target]}$STREAM_PATH" 1 >/dev/null
-  DURATION=8 run_wrk "${URL[$target]}$JSON_PATH" 0 >/dev/null
-  DURATION=8 run_streams "${URL[$target]}$PACED_PATH" 200 >/dev/null
-done
-DURATION=8 run_h2load "http://127.0.0.1:$NGINX_H2$STREAM_PATH" >/dev/null
-DURATION=8 run_h2load "http://127.0.0.1:$SLUICE$STREAM_PATH" >/dev/null
-
+declare -A URL=([direct]="http://127.0.0.1:$BACKEND" [nginx]="http://127.0.0.1:$NGINX"
+  [haproxy]="http://127.0.0.1:$HAPROXY" [sluice]="http://127.0.0.1:$SLUICE")
+declare -A H2=([direct]="http://127.0.0.1:$((BACKEND + 1))" [nginx]="http://127.0.0.1:$((NGINX + 1))"
+  [haproxy]="http://127.0.0.1:$((HAPROXY + 1))" [sluice]="http://127.0.0.1:$SLUICE")
+# The processes whose CPU time and memory count for each target (direct: the model server's).
+declare -A PROCS=([direct]="$BACKEND_MASTER $(pgrep -P "$BACKEND_MASTER" | tr '\n' ' ')"
+  [nginx]="$NGINX_MASTER $(pgrep -P "$NGINX_MASTER" | tr '\n' ' ')" [haproxy]="$HAPROXY_PID" [sluice]="$SLUICE_PID")
+declare -A SHAPE_NAME=([events]="7 KB stream, an event per write" [writes]="7 KB stream, two large writes"
+  [json]="440 B JSON answer")
 declare -A RESULT
-for shape in stream json; do
-  path=$STREAM_PATH; stream=1
-  [ "$shape" = json ] && path=$JSON_PATH && stream=0
-  for target in direct nginx sluice; do
-    log "wrk $shape $target"
-    RESULT[wrk_${shape}_$target]=$(run_wrk "${URL[$target]}$path" "$stream")
-  done
-done
-for n in 100 1000; do
-  for target in direct nginx sluice; do
-    log "$n paced streams $target"
-    RESULT[streams_${n}_$target]=$(run_streams "${URL[$target]}$PACED_PATH" "$n")
-  done
-done
-log "h2load"
-RESULT[h2_nginx]=$(run_h2load "http://127.0.0.1:$NGINX_H2$STREAM_PATH")
-RESULT[h2_sluice]=$(run_h2load "http://127.0.0.1:$SLUICE$STREAM_PATH")
-log "memory per idle stream"
-RESULT[mem_nginx]=$(idle_memory "$NGINX" "$NGINX_WORKER" 0)
-SLUICE_PORT=9201 taskset -c "$PROXY_CPU" java "${JAVA_OPTS[@]}" -XX:NativeMemoryTracking=summary -jar "$SLUICE_JAR" \
-  --config bench/sluice-bench.yaml >"$WORK/sluice-nmt.log" 2>&1 &
-NMT_PID=$!
-PIDS+=("$NMT_PID")
-wait_for 9201
-RESULT[mem_sluice]=$(idle_memory 9201 "$NMT_PID" 1)
+SHAPES=(events writes json)
+body_of() { [ "$1" = json ] && echo bench/json-body.json || echo bench/stream-body.json; }
+stream_of() { [ "$1" = json ] && echo 0 || echo 1; }
 
-field() { echo "${RESULT[$1]}" | awk -v i="$2" '{print $i}'; }
+if [ "$ONLY" = all ] || [ "$ONLY" = throughput ]; then
+  log "warming up every path of every target (the JIT shares the proxy's single core)"
+  for target in "${TARGETS[@]}"; do
+    for shape in "${SHAPES[@]}"; do
+      DURATION=$WARMUP run_wrk "${URL[$target]}$CHAT?shape=$shape" "$(stream_of $shape)" >/dev/null
+      DURATION=$WARMUP run_h2load "${H2[$target]}$CHAT?shape=$shape" "$(body_of $shape)" >/dev/null
+    done
+  done
+  # Rounds, each target in turn within a round, so that a slow spell of the machine falls on every target alike.
+  for round in $(seq "$ROUNDS"); do
+    for shape in "${SHAPES[@]}"; do
+      for target in "${TARGETS[@]}"; do
+        log "round $round: wrk $shape $target"
+        RESULT[wrk_${shape}_${target}_$round]=$(with_cpu "$target" run_wrk "${URL[$target]}$CHAT?shape=$shape" \
+          "$(stream_of $shape)")
+        log "round $round: h2load $shape $target"
+        RESULT[h2_${shape}_${target}_$round]=$(with_cpu "$target" run_h2load "${H2[$target]}$CHAT?shape=$shape" \
+          "$(body_of $shape)")
+      done
+    done
+  done
+  # Each cell shows the round with the median requests per CPU-second.
+  for tool in wrk h2; do
+    for shape in "${SHAPES[@]}"; do
+      for target in "${TARGETS[@]}"; do
+        pick=$(for round in $(seq "$ROUNDS"); do
+                 key="${tool}_${shape}_${target}_$round"
+                 echo "$(per_cpu "$(field "$key" "$(n_field $tool)")" "$(field "$key" "$(cpu_field $tool)")") $round"
+               done | sort -g | awk -v m=$(( (ROUNDS + 1) / 2 )) 'NR == m {print $2}')
+        RESULT[${tool}_${shape}_$target]=${RESULT[${tool}_${shape}_${target}_$pick]}
+      done
+    done
+  done
+fi
+if [ "$ONLY" = all ] || [ "$ONLY" = streams ]; then
+  for target in "${TARGETS[@]}"; do
+    DURATION=$WARMUP run_streams "${URL[$target]}$CHAT?shape=paced" 200 >/dev/null
+  done
+  for n in 100 1000; do
+    for target in "${TARGETS[@]}"; do
+      log "$n paced streams $target"
+      RESULT[streams_${n}_$target]=$(run_streams "${URL[$target]}$CHAT?shape=paced" "$n")
+    done
+  done
+fi
+if [ "$ONLY" = all ] || [ "$ONLY" = memory ]; then
+  log "memory per open stream"
+  RESULT[mem_nginx]=$(idle_memory "${URL[nginx]}" 0 ${PROCS[nginx]})
+  RESULT[mem_haproxy]=$(idle_memory "${URL[haproxy]}" 0 ${PROCS[haproxy]})
+  # A fresh Sluice with native memory tracking, which the throughput runs go without.
+  SLUICE_PORT=9201 taskset -c "$PROXY_CPU" java "${JAVA_OPTS[@]}" -XX:NativeMemoryTracking=summary \
+    -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml >"$WORK/sluice-nmt.log" 2>&1 &
+  NMT_PID=$!
+  PIDS+=("$NMT_PID")
+  wait_for 9201
+  RESULT[mem_sluice]=$(idle_memory "http://127.0.0.1:9201" 1 "$NMT_PID")
+fi
+
+# One throughput table (wrk over HTTP/1.1 or h2load over h2): requests/s and requests per CPU-second.
+throughput_table() {  # wrk|h2
+  local tool=$1 shape target row warned=""
+  echo "| load | direct | nginx | HAProxy | Sluice | nginx req/CPU-s | HAProxy req/CPU-s | Sluice req/CPU-s |" \
+    "Sluice / nginx req/s | Sluice / nginx req/CPU-s | the same, each round |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  local n_field cpu_field
+  n_field=$(n_field "$tool")
+  cpu_field=$(cpu_field "$tool")
+  for shape in "${SHAPES[@]}"; do
+    row="| ${SHAPE_NAME[$shape]} |"
+    for target in "${TARGETS[@]}"; do row="$row $(field "${tool}_${shape}_$target" 1) |"; done
+    declare -A per=()
+    for target in "${PROXIES[@]}"; do
+      per[$target]=$(per_cpu "$(field "${tool}_${shape}_$target" $n_field)" \
+        "$(field "${tool}_${shape}_$target" $cpu_field)")
+      row="$row ${per[$target]} |"
+    done
+    row="$row $(ratio "$(field "${tool}_${shape}_sluice" 1)" "$(field "${tool}_${shape}_nginx" 1)") |"
+    row="$row $(ratio "${per[sluice]}" "${per[nginx]}") |"
+    local rounds="" round
+    for round in $(seq "$ROUNDS"); do
+      rounds="$rounds $(ratio "$(per_cpu "$(field "${tool}_${shape}_sluice_$round" $n_field)" \
+        "$(field "${tool}_${shape}_sluice_$round" $cpu_field)")" \
+        "$(per_cpu "$(field "${tool}_${shape}_nginx_$round" $n_field)" \
+        "$(field "${tool}_${shape}_nginx_$round" $cpu_field)")")"
+    done
+    row="$row$rounds |"
+    echo "$row"
+    local direct fastest
+    direct=$(field "${tool}_${shape}_direct" 1)
+    fastest=$(for target in "${PROXIES[@]}"; do field "${tool}_${shape}_$target" 1; done | sort -g | tail -1)
+    if awk -v d="$direct" -v f="$fastest" 'BEGIN { exit !(d < 1.15 * f) }'; then
+      warned="$warned ${SHAPE_NAME[$shape]} (direct $direct, fastest proxy $fastest);"
+    fi
+  done
+  if [ -n "$warned" ]; then
+    echo
+    echo "**Warning:** direct access is not clearly faster than the fastest proxy for:$warned these rows measure the"
+    echo "model server and the load side, not the proxies."
+    log "WARNING: direct is not clearly the fastest ($tool):$warned"
+  fi
+}
 
 {
   echo "# Sluice benchmark results"
   echo
-  echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/run.sh\` (DURATION=${DURATION}s per load)."
+  echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/run.sh\` (DURATION=${DURATION}s per load, ROUNDS=$ROUNDS," \
+    "ONLY=$ONLY)."
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"
   echo "$(free -g | awk '/Mem/ {print $2}') GiB, Linux $(uname -r), $(java -version 2>&1 | head -1)."
-  echo "Each proxy: one worker pinned to CPU $PROXY_CPU; mock server and load generators on CPU $LOAD_CPU."
-  echo "Sluice: $SLUICE_JAR, $(grep -o 'epoll\|nio' "$WORK/sluice.log" | head -1), pooled allocator, usage tee on"
-  echo "(it adds stream_options.include_usage and strips the usage chunk, as in production); access logs off in"
-  echo "both proxies."
-  echo
-  echo "## Requests per second (wrk, 64 connections)"
-  echo
-  echo "| load | direct | nginx | Sluice | Sluice / nginx | Sluice / direct |"
-  echo "|---|---|---|---|---|---|"
-  for shape in stream json; do
-    name="7 KB event stream"; [ "$shape" = json ] && name="small JSON answer"
-    d=$(field "wrk_${shape}_direct" 1); n=$(field "wrk_${shape}_nginx" 1); s=$(field "wrk_${shape}_sluice" 1)
-    echo "| $name | $d | $n | $s | $(ratio "$s" "$n") | $(ratio "$s" "$d") |"
-  done
-  echo
-  echo "## Latency (wrk, avg / p99)"
-  echo
-  echo "| load | direct | nginx | Sluice |"
-  echo "|---|---|---|---|"
-  for shape in stream json; do
-    name="7 KB event stream"; [ "$shape" = json ] && name="small JSON answer"
-    row="| $name |"
-    for target in direct nginx sluice; do
-      row="$row $(field "wrk_${shape}_$target" 2) / $(field "wrk_${shape}_$target" 3) |"
+  echo "Each proxy: one worker pinned to CPU $PROXY_CPU (nginx $(nginx -v 2>&1 | cut -d/ -f2), HAProxy"
+  echo "$(haproxy -v | head -1 | awk '{print $3}'), Sluice $SLUICE_JAR with ${JAVA_OPTS[*]:0:2},"
+  echo "$(grep -o 'epoll\|nio' "$WORK/sluice.log" | head -1), usage tee on: it adds stream_options.include_usage and strips"
+  echo "the usage chunk, as in production). Model server (nginx with pre-rendered answers, bench/backend-conf.sh)"
+  echo "and load generators on CPU $LOAD_CPU. No access log in any proxy. Requests per CPU-second: requests served"
+  echo "divided by the CPU time of the proxy's processes during the run. Each throughput cell is the round (of"
+  echo "$ROUNDS, targets in turn) with the median requests per CPU-second; the last column gives every round's ratio."
+  if [ "$ONLY" = all ] || [ "$ONLY" = throughput ]; then
+    echo
+    echo "## HTTP/1.1 (wrk, $CONNECTIONS connections): requests per second and per CPU-second"
+    echo
+    throughput_table wrk
+    echo
+    echo "## HTTP/2 (h2load, cleartext, 16 connections x 8 streams): requests per second and per CPU-second"
+    echo
+    throughput_table h2
+    echo
+    echo "## Latency (wrk, avg / p99)"
+    echo
+    echo "| load | direct | nginx | HAProxy | Sluice |"
+    echo "|---|---|---|---|---|"
+    for shape in "${SHAPES[@]}"; do
+      row="| ${SHAPE_NAME[$shape]} |"
+      for target in "${TARGETS[@]}"; do
+        row="$row $(field "wrk_${shape}_$target" 2) / $(field "wrk_${shape}_$target" 3) |"
+      done
+      echo "$row"
     done
-    echo "$row"
-  done
-  echo
-  echo "## Streams (32 tokens, 20 ms apart; microseconds)"
-  echo
-  echo "| streams | target | TTFT p50 | TTFT p99 | gap p50 | gap p99 | added TTFT p99 | added gap p99 | done | failed |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
-  for n in 100 1000; do
-    for target in direct nginx sluice; do
-      key="streams_${n}_$target"
-      added_ttft="-"; added_gap="-"
-      if [ "$target" != direct ]; then
-        added_ttft=$(minus "$(field "$key" 2)" "$(field "streams_${n}_direct" 2)")
-        added_gap=$(minus "$(field "$key" 4)" "$(field "streams_${n}_direct" 4)")
-      fi
-      echo "| $n | $target | $(field "$key" 1) | $(field "$key" 2) | $(field "$key" 3) | $(field "$key" 4) |" \
-        "$added_ttft | $added_gap | $(field "$key" 5) | $(field "$key" 6) |"
+  fi
+  if [ "$ONLY" = all ] || [ "$ONLY" = streams ]; then
+    echo
+    echo "## Paced streams (35 events, 20 ms apart; microseconds)"
+    echo
+    echo "| streams | target | TTFT p50 | TTFT p99 | gap p50 | gap p99 | added TTFT p99 | added gap p99 | done | failed |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    for n in 100 1000; do
+      for target in "${TARGETS[@]}"; do
+        key="streams_${n}_$target"
+        added_ttft="-"; added_gap="-"
+        if [ "$target" != direct ]; then
+          added_ttft=$(minus "$(field "$key" 2)" "$(field "streams_${n}_direct" 2)")
+          added_gap=$(minus "$(field "$key" 4)" "$(field "streams_${n}_direct" 4)")
+        fi
+        echo "| $n | $target | $(field "$key" 1) | $(field "$key" 2) | $(field "$key" 3) | $(field "$key" 4) |" \
+          "$added_ttft | $added_gap | $(field "$key" 5) | $(field "$key" 6) |"
+      done
     done
-  done
-  echo
-  echo "## HTTP/2 (h2load, cleartext, 16 connections x 8 streams, 7 KB event stream)"
-  echo
-  echo "| nginx req/s | Sluice req/s | Sluice / nginx |"
-  echo "|---|---|---|"
-  echo "| ${RESULT[h2_nginx]} | ${RESULT[h2_sluice]} | $(ratio "${RESULT[h2_sluice]}" "${RESULT[h2_nginx]}") |"
+  fi
   echo
   echo "## Memory and start-up"
   echo
-  echo "| measure | nginx | Sluice |"
-  echo "|---|---|---|"
-  echo "| memory per open idle stream ($IDLE_STREAMS streams; KiB: nginx resident set, Sluice live heap + direct) |" \
-    "${RESULT[mem_nginx]} | ${RESULT[mem_sluice]} |"
-  echo "| start-up to the first answered request, one CPU (median of 5) | - | ${STARTUP_MS} ms |"
-  echo "| the same with an AppCDS archive (-XX:SharedArchiveFile) | - | ${STARTUP_CDS_MS} ms |"
+  echo "| measure | nginx | HAProxy | Sluice |"
+  echo "|---|---|---|---|"
+  echo "| resident set added per open stream ($IDLE_STREAMS streams held open, client and backend side; KiB) |" \
+    "$(or_dash "$(field mem_nginx 1)") | $(or_dash "$(field mem_haproxy 1)") | $(or_dash "$(field mem_sluice 1)") |"
+  echo "| the JVM's live heap and direct memory added per open stream (KiB) | - | - |" \
+    "$(or_dash "$(field mem_sluice 2)") |"
+  echo "| start-up to the first answered request, one CPU (median of 5) | - | - | ${STARTUP_MS} ms |"
+  echo "| the same with an AppCDS archive (-XX:SharedArchiveFile) | - | - | ${STARTUP_CDS_MS} ms |"
 } > "$WORK/results.md"
 
 # The hand-written analysis below the tables (from "## What limits Sluice" on) survives a new run; read it
