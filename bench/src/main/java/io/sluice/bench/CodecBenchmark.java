@@ -38,6 +38,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,12 +68,25 @@ public class CodecBenchmark {
     private static final byte[] CHUNK_DATA = CHUNK.substring(6, CHUNK.length() - 2).getBytes(StandardCharsets.UTF_8);
 
     private ByteBuf stream;
+    /** The same stream as the relay sees it from vLLM: one pooled slice of the socket's read buffer per event. */
+    private List<ByteBuf> eventSlices;
     private ByteBuf request;
 
     @Setup
     public void setUp() {
         stream = Unpooled.directBuffer().writeBytes((CHUNK.repeat(24) + USAGE + "data: [DONE]\n\n")
                 .getBytes(StandardCharsets.UTF_8));
+        final ByteBuf read = PooledByteBufAllocator.DEFAULT.directBuffer(stream.readableBytes());
+        read.writeBytes(stream, stream.readerIndex(), stream.readableBytes());
+        eventSlices = new ArrayList<>();
+        final SseEventFramer framer = new SseEventFramer();
+        int from = 0;
+        int end;
+        while ((end = framer.nextEventEnd(read, from, read.writerIndex())) >= 0) {
+            eventSlices.add(read.retainedSlice(from, end - from));
+            from = end;
+        }
+        read.release();
         request = Unpooled.directBuffer().writeBytes(("{\"messages\":[{\"role\":\"system\",\"content\":\""
                 + "You are helpful. ".repeat(200) + "\"},{\"role\":\"user\",\"content\":\"Hello\"}],"
                 + "\"model\":\"llama-3-8b\",\"stream\":true,\"temperature\":0.2}").getBytes(StandardCharsets.UTF_8));
@@ -80,6 +95,7 @@ public class CodecBenchmark {
     @TearDown
     public void tearDown() {
         stream.release();
+        eventSlices.forEach(ByteBuf::release);
         request.release();
     }
 
@@ -105,6 +121,22 @@ public class CodecBenchmark {
         while ((end = framer.nextEventEnd(stream, from, stream.writerIndex())) >= 0) {
             tee.onEvent(stream, from, end);
             from = end;
+        }
+        return tee.usage();
+    }
+
+    /** The framer and the tee as the relay runs them: each event arrives as a pooled slice of its own. */
+    @Benchmark
+    public Usage sseBoundariesWithUsageTeeOnPooledSlices() {
+        final SseEventFramer framer = new SseEventFramer();
+        final StreamUsageTee tee = new StreamUsageTee(true);
+        for (ByteBuf event : eventSlices) {
+            int from = event.readerIndex();
+            int end;
+            while ((end = framer.nextEventEnd(event, from, event.writerIndex())) >= 0) {
+                tee.onEvent(event, from, end);
+                from = end;
+            }
         }
         return tee.usage();
     }
