@@ -10,7 +10,7 @@
 #   events  a 7 KB stream: 32 events of 40 content bytes (a few tokens each), then the finish, usage and [DONE]
 #           events, each written and flushed on its own as an HTTP chunk (vLLM, TGI)
 #   writes  the same events in two large chunks, each written at once (a cloud API behind a buffering front)
-#   json    a 440-byte chat completion with Content-Length
+#   json    a 452-byte chat completion with Content-Length
 #   paced   the events stream with 20 ms between events (time to first token and token gaps)
 #   idle    the first event, then nothing for 120 s (memory per open stream)
 set -euo pipefail

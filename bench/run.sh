@@ -45,7 +45,7 @@ log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for file in /tmp/sluice-bench-nginx.pid /tmp/sluice-bench-haproxy.pid "$WORK/backend.pid"; do
+  for file in /tmp/sluice-bench-nginx.pid "$WORK/backend.pid"; do
     kill "$(cat "$file" 2>/dev/null)" 2>/dev/null || true
   done
   rm -rf "$WORK"
@@ -98,7 +98,12 @@ measure_startup() {
     taskset -c "$PROXY_CPU" java "${JAVA_OPTS[@]}" "$@" -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml \
       >/dev/null 2>&1 &
     local pid=$!
-    until curl -s -o /dev/null "http://127.0.0.1:$SLUICE/health"; do sleep 0.005; done
+    local tries=0
+    until curl -s -o /dev/null "http://127.0.0.1:$SLUICE/health"; do
+      sleep 0.005
+      tries=$(( tries + 1 ))
+      [ "$tries" -lt 2000 ] || { echo "Sluice did not start" >&2; kill "$pid"; return 1; }
+    done
     times+=($(( ($(date +%s%N) - start) / 1000000 )))
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
@@ -125,7 +130,8 @@ run_wrk() {  # url stream(0|1)
 
 # h2load: requests per second and requests served (cleartext HTTP/2 with prior knowledge).
 run_h2load() {  # url body
-  taskset -c "$LOAD_CPU" h2load -D "$DURATION" --warm-up-time=2 -c 16 -m 8 -d "$2" \
+  # No --warm-up-time: every path was warmed before, and the requests counted must span the CPU time measured.
+  taskset -c "$LOAD_CPU" h2load -D "$DURATION" -c 16 -m 8 -d "$2" \
     -H 'content-type: application/json' "$1" \
     | awk '/^finished in/ {gsub(",", "", $4); rps=$4} /^requests:/ {n=$8} END {printf "%s %s", rps, n}'
 }
@@ -153,7 +159,15 @@ idle_memory() {  # url jvm(0|1) pids...
   sleep 15
   after=$(rss_total "$@")
   [ "$jvm" = 1 ] && held_after=$(jvm_held_kib "$1")
+  # Every stream must be open through the proxy now, or the growth would be shared by streams it does not hold.
+  local open
+  open=$(ss -Htn state established "( sport = :${url##*:} )" | wc -l)
   kill "$load"; wait "$load" 2>/dev/null || true
+  if [ "$open" -lt "$IDLE_STREAMS" ]; then
+    log "WARNING: only $open of $IDLE_STREAMS idle streams were open through $url"
+    echo "- -"
+    return
+  fi
   awk -v a="$after" -v b="$before" -v ha="$held_after" -v hb="$held_before" -v n="$IDLE_STREAMS" \
     'BEGIN { printf "%.1f %.1f", (a - b) / n, (ha - hb) / n }'
 }
@@ -161,15 +175,17 @@ rss_total() { local total=0 pid; for pid in "$@"; do total=$(( total + $(rss_kib
 jvm_held_kib() {  # pid
   jcmd "$1" GC.run >/dev/null
   local heap other
-  heap=$(jcmd "$1" GC.heap_info | grep -oE 'used [0-9]+K' | grep -oE '[0-9]+' | awk '{s += $1} END {print s}')
+  # The generations' (or G1 heap's) used sizes, not Metaspace's, which GC.heap_info lists too.
+  heap=$(jcmd "$1" GC.heap_info | grep -E 'generation|heap' | grep -oE 'used [0-9]+K' | grep -oE '[0-9]+' \
+    | awk '{s += $1} END {print s}')
   other=$(jcmd "$1" VM.native_memory summary | grep -E '^-\s+Other' | grep -oE 'committed=[0-9]+KB' \
     | grep -oE '[0-9]+')
   echo $(( heap + other ))
 }
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0 || a == "") print "-"; else printf "%.2f", a / b }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "" || a == "-") print "-"; else printf "%.2f", a / b }'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
-per_cpu() { awk -v n="$1" -v s="$2" 'BEGIN { if (s == 0) print "-"; else printf "%.0f", n / s }'; }
+per_cpu() { awk -v n="$1" -v s="$2" 'BEGIN { if (s + 0 == 0 || n == "") print "-"; else printf "%.0f", n / s }'; }
 field() { echo "${RESULT[$1]:-}" | awk -v i="$2" '{print $i}'; }
 or_dash() { echo "${1:--}"; }
 # Where a throughput result holds the requests served and the CPU-seconds: wrk "rps avg p99 n non2xx cpu",
@@ -224,12 +240,25 @@ declare -A H2=([direct]="http://127.0.0.1:$((BACKEND + 1))" [nginx]="http://127.
 declare -A PROCS=([direct]="$BACKEND_MASTER $(pgrep -P "$BACKEND_MASTER" | tr '\n' ' ')"
   [nginx]="$NGINX_MASTER $(pgrep -P "$NGINX_MASTER" | tr '\n' ' ')" [haproxy]="$HAPROXY_PID" [sluice]="$SLUICE_PID")
 declare -A SHAPE_NAME=([events]="7 KB stream, an event per write" [writes]="7 KB stream, two large writes"
-  [json]="440 B JSON answer")
+  [json]="452 B JSON answer")
 declare -A RESULT
 SHAPES=(events writes json)
 body_of() { [ "$1" = json ] && echo bench/json-body.json || echo bench/stream-body.json; }
 stream_of() { [ "$1" = json ] && echo 0 || echo 1; }
 
+# Memory first, while every proxy is as fresh as the JVM measured for Sluice.
+if [ "$ONLY" = all ] || [ "$ONLY" = memory ]; then
+  log "memory per open stream"
+  RESULT[mem_nginx]=$(idle_memory "${URL[nginx]}" 0 ${PROCS[nginx]})
+  RESULT[mem_haproxy]=$(idle_memory "${URL[haproxy]}" 0 ${PROCS[haproxy]})
+  # A fresh Sluice with native memory tracking, which the throughput runs go without.
+  SLUICE_PORT=9201 taskset -c "$PROXY_CPU" java "${JAVA_OPTS[@]}" -XX:NativeMemoryTracking=summary \
+    -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml >"$WORK/sluice-nmt.log" 2>&1 &
+  NMT_PID=$!
+  PIDS+=("$NMT_PID")
+  wait_for 9201
+  RESULT[mem_sluice]=$(idle_memory "http://127.0.0.1:9201" 1 "$NMT_PID")
+fi
 if [ "$ONLY" = all ] || [ "$ONLY" = throughput ]; then
   log "warming up every path of every target (the JIT shares the proxy's single core)"
   for target in "${TARGETS[@]}"; do
@@ -275,22 +304,10 @@ if [ "$ONLY" = all ] || [ "$ONLY" = streams ]; then
     done
   done
 fi
-if [ "$ONLY" = all ] || [ "$ONLY" = memory ]; then
-  log "memory per open stream"
-  RESULT[mem_nginx]=$(idle_memory "${URL[nginx]}" 0 ${PROCS[nginx]})
-  RESULT[mem_haproxy]=$(idle_memory "${URL[haproxy]}" 0 ${PROCS[haproxy]})
-  # A fresh Sluice with native memory tracking, which the throughput runs go without.
-  SLUICE_PORT=9201 taskset -c "$PROXY_CPU" java "${JAVA_OPTS[@]}" -XX:NativeMemoryTracking=summary \
-    -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml >"$WORK/sluice-nmt.log" 2>&1 &
-  NMT_PID=$!
-  PIDS+=("$NMT_PID")
-  wait_for 9201
-  RESULT[mem_sluice]=$(idle_memory "http://127.0.0.1:9201" 1 "$NMT_PID")
-fi
 
 # One throughput table (wrk over HTTP/1.1 or h2load over h2): requests/s and requests per CPU-second.
 throughput_table() {  # wrk|h2
-  local tool=$1 shape target row warned=""
+  local tool=$1 shape target row warned="" failed=""
   echo "| load | direct | nginx | HAProxy | Sluice | nginx req/CPU-s | HAProxy req/CPU-s | Sluice req/CPU-s |" \
     "Sluice / nginx req/s | Sluice / nginx req/CPU-s | the same, each round |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -317,6 +334,11 @@ throughput_table() {  # wrk|h2
     done
     row="$row$rounds |"
     echo "$row"
+    for target in "${TARGETS[@]}"; do
+      if [ "$tool" = wrk ] && [ "$(field "${tool}_${shape}_$target" 5)" != 0 ]; then
+        failed="$failed $target answered $(field "${tool}_${shape}_$target" 5) requests with an error status on ${SHAPE_NAME[$shape]};"
+      fi
+    done
     local direct fastest
     direct=$(field "${tool}_${shape}_direct" 1)
     fastest=$(for target in "${PROXIES[@]}"; do field "${tool}_${shape}_$target" 1; done | sort -g | tail -1)
@@ -324,6 +346,11 @@ throughput_table() {  # wrk|h2
       warned="$warned ${SHAPE_NAME[$shape]} (direct $direct, fastest proxy $fastest);"
     fi
   done
+  if [ -n "$failed" ]; then
+    echo
+    echo "**Warning:**$failed those rows count error answers as served."
+    log "WARNING: error answers ($tool):$failed"
+  fi
   if [ -n "$warned" ]; then
     echo
     echo "**Warning:** direct access is not clearly faster than the fastest proxy for:$warned these rows measure the"
