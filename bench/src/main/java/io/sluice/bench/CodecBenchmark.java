@@ -116,12 +116,7 @@ public class CodecBenchmark {
     public Usage sseBoundariesWithUsageTee() {
         final SseEventFramer framer = new SseEventFramer();
         final StreamUsageTee tee = new StreamUsageTee(true);
-        int from = stream.readerIndex();
-        int end;
-        while ((end = framer.nextEventEnd(stream, from, stream.writerIndex())) >= 0) {
-            tee.onEvent(stream, from, end);
-            from = end;
-        }
+        frameAndTee(framer, tee, stream);
         return tee.usage();
     }
 
@@ -131,14 +126,19 @@ public class CodecBenchmark {
         final SseEventFramer framer = new SseEventFramer();
         final StreamUsageTee tee = new StreamUsageTee(true);
         for (ByteBuf event : eventSlices) {
-            int from = event.readerIndex();
-            int end;
-            while ((end = framer.nextEventEnd(event, from, event.writerIndex())) >= 0) {
-                tee.onEvent(event, from, end);
-                from = end;
-            }
+            frameAndTee(framer, tee, event);
         }
         return tee.usage();
+    }
+
+    /** Shows the tee every event that completes in the readable bytes of {@code piece}. */
+    private static void frameAndTee(SseEventFramer framer, StreamUsageTee tee, ByteBuf piece) {
+        int from = piece.readerIndex();
+        int end;
+        while ((end = framer.nextEventEnd(piece, from, piece.writerIndex())) >= 0) {
+            tee.onEvent(piece, from, end);
+            from = end;
+        }
     }
 
     @Benchmark

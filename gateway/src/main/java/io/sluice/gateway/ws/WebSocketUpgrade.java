@@ -57,9 +57,7 @@ public final class WebSocketUpgrade {
         final int maxMessage = services.websocket().maxMessageBytes();
         final WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
                 "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + "/ws", null,
-                WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(maxMessage).allowExtensions(false)
-                        // The session closes a violating socket itself, reading out what is still in flight first.
-                        .closeOnProtocolViolation(false).build())
+                decoderConfig(maxMessage))
                 .newHandshaker(request);
         if (handshaker == null) {
             return new Result(WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel()),
@@ -80,6 +78,13 @@ public final class WebSocketUpgrade {
                         services.trustedProxies().origin(request.headers(), ctx.channel().remoteAddress())));
         pipeline.remove(PipelineNames.REQUEST_HANDLER);
         return new Result(handshake, true, 101);
+    }
+
+    /** How the frame decoder reads a client's frames on a socket whose messages may hold {@code maxMessage} bytes. */
+    static WebSocketDecoderConfig decoderConfig(int maxMessage) {
+        return WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(maxMessage).allowExtensions(false)
+                // The session closes a violating socket itself, reading out what is still in flight first.
+                .closeOnProtocolViolation(false).build();
     }
 
     /** What the upgrade did: the future of what it wrote, whether the socket is open, and the HTTP status. */

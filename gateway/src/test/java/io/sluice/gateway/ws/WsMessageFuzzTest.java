@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
-import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.sluice.proto.WebSocketMessage;
@@ -51,9 +50,9 @@ class WsMessageFuzzTest {
         final Outcome whole = read(format, format == WsFormat.JSON
                 ? new TextWebSocketFrame(Unpooled.wrappedBuffer(payload))
                 : new BinaryWebSocketFrame(Unpooled.wrappedBuffer(payload)));
-        final EmbeddedChannel server = new EmbeddedChannel(new WebSocket13FrameDecoder(WebSocketDecoderConfig
-                .newBuilder().maxFramePayloadLength(MAX_MESSAGE).allowExtensions(false)
-                .closeOnProtocolViolation(false).build()), new WebSocketFrameAggregator(MAX_MESSAGE));
+        final EmbeddedChannel server = new EmbeddedChannel(
+                new WebSocket13FrameDecoder(WebSocketUpgrade.decoderConfig(MAX_MESSAGE)),
+                new WebSocketFrameAggregator(MAX_MESSAGE));
         try {
             final byte[] wire = masked(format, payload, fragments);
             int at = 0;
