@@ -271,8 +271,10 @@ public final class Sluice implements AutoCloseable {
         if (demo != null) {
             demo.close();
         }
-        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+        // The resolver's datagram channels close on their event loops before those stop: with io_uring a read
+        // still pending when its loop stops leaves its buffer to the garbage collector.
         resolver.close();
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
         usage.close();
         metrics.close();
     }

@@ -98,7 +98,7 @@ public final class ConfigLoader {
                 node.string("host", "127.0.0.1"),
                 node.integer("port", 8080, 0, 65535),
                 node.integer("threads", 0, 0, 1024),
-                node.choice("transport", "auto", "auto", "epoll", "nio"),
+                node.choice("transport", "auto", "auto", "epoll", "io_uring", "nio"),
                 node.choice("allocator", "pooled", "pooled", "adaptive", "unpooled"),
                 maxRequest,
                 (int) maxHeader,

@@ -86,7 +86,7 @@ class ConfigLoaderTest {
             "server: { port: 99999 }|server.port: 99999 is outside 0..65535",
             "server: { port: eighty }|server.port: 'eighty' is not a whole number",
             "server: { idle_timeout: 10 }|server.idle_timeout: '10' is not a duration",
-            "server: { transport: kqueue }|server.transport: 'kqueue' is not one of auto, epoll, nio",
+            "server: { transport: kqueue }|server.transport: 'kqueue' is not one of auto, epoll, io_uring, nio",
             "server: { max_request_bytes: lots }|server.max_request_bytes: 'lots' is not a size",
             "providers: []|providers: at least one provider is required",
             "providers: [ { id: a, type: magic, models: { m: m } } ]|providers[0].type: unknown provider type 'magic'",

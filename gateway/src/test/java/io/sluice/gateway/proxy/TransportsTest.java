@@ -1,6 +1,7 @@
 package io.sluice.gateway.proxy;
 
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
@@ -19,9 +20,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class TransportsTest {
 
     @ParameterizedTest(name = "{0} with the {1} allocator")
-    @CsvSource({"nio,pooled", "nio,adaptive", "nio,unpooled", "epoll,pooled", "epoll,adaptive", "epoll,unpooled"})
+    @CsvSource({"nio,pooled", "nio,adaptive", "nio,unpooled", "epoll,pooled", "epoll,adaptive", "epoll,unpooled",
+        "io_uring,pooled", "io_uring,adaptive", "io_uring,unpooled"})
     void aStreamPassesWhole(String transport, String allocator) throws Exception {
         assumeTrue(!transport.equals("epoll") || Epoll.isAvailable(), "epoll is not available on this platform");
+        assumeTrue(!transport.equals("io_uring") || IoUring.isAvailable(), "io_uring is not available here");
         final byte[] sample = WireSamples.bytes("vllm_chat_stream_continuous_usage.txt");
         try (ScriptedBackend backend = ScriptedBackend.start();
              TestGateway gateway = TestGateway.start(TestGateway.config(backend.url(), "",
