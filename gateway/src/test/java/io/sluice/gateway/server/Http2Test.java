@@ -116,6 +116,29 @@ class Http2Test {
     }
 
     @Test
+    void anH2cUpgradeIsHonouredOnAConnectionsFirstRequestOnly() throws Exception {
+        final String upgrade = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                + "connection: Upgrade, HTTP2-Settings\r\nupgrade: h2c\r\nhttp2-settings: AAMAAABkAAQAAP__\r\n"
+                + "content-length: 13\r\n\r\n{\"model\":\"m\"}";
+        backend.enqueue(Script.json(200, "{\"id\":\"first\"}"));
+        backend.enqueue(Script.json(200, "{\"id\":\"second\"}"));
+        backend.enqueue(Script.json(200, "{\"id\":\"third\"}"));
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                    + "content-length: 13\r\n\r\n{\"model\":\"m\"}");
+            assertTrue(client.readUntil("\"first\"}", 1).startsWith("HTTP/1.1 200"));
+            // A later request asking for h2c is answered over HTTP/1.1 on the same connection.
+            client.send(upgrade);
+            final String second = client.readUntil("\"second\"}", 1);
+            assertTrue(second.startsWith("HTTP/1.1 200"), second);
+        }
+        try (RawHttp client = new RawHttp(gateway.port())) {
+            client.send(upgrade);
+            assertTrue(client.readUntil("\r\n\r\n", 1).startsWith("HTTP/1.1 101"));
+        }
+    }
+
+    @Test
     void shutdownSaysGoAway() throws Exception {
         final H2FrameClient client = H2FrameClient.connect(gateway.port());
         try {
@@ -207,8 +230,15 @@ class Http2Test {
     void aClientResettingStreamsFasterThanTheLimitIsCutOff() throws Exception {
         backend.respondAlways(Script.builder().stall().build());
         try (H2FrameClient client = H2FrameClient.connect(gateway.port())) {
-            for (int i = 0; i < 250; i++) {
-                client.post("/v1/chat/completions", STREAM, true).reset();
+            for (int i = 0; i < 250 && client.isOpen(); i++) {
+                try {
+                    client.post("/v1/chat/completions", STREAM, true).reset();
+                } catch (Exception e) {
+                    // The cut-off may come while this stream is being opened: only then is a failure expected.
+                    if (client.isOpen()) {
+                        throw e;
+                    }
+                }
             }
             // CVE-2023-44487: more than 200 resets in 30 s end the connection with ENHANCE_YOUR_CALM.
             assertEquals(0xb, client.awaitGoAway().errorCode());

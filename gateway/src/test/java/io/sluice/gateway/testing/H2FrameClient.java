@@ -158,6 +158,11 @@ public final class H2FrameClient implements AutoCloseable {
         return goAway;
     }
 
+    /** Whether the connection is still up (the server closes it after a GOAWAY for a misbehaving client). */
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
