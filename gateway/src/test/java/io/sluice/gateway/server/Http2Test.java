@@ -240,8 +240,15 @@ class Http2Test {
                     }
                 }
             }
-            // CVE-2023-44487: more than 200 resets in 30 s end the connection with ENHANCE_YOUR_CALM.
-            assertEquals(0xb, client.awaitGoAway().errorCode());
+            // CVE-2023-44487: more than 200 resets in 30 s end the connection (the backend stalls, so nothing else
+            // would), with a GOAWAY saying ENHANCE_YOUR_CALM. That GOAWAY can be lost: the close meets frames the
+            // client is still sending, the kernel answers them with a TCP reset, and a reset discards what the
+            // client had not read yet. So the close must happen, and a GOAWAY that arrived must carry that code.
+            client.awaitClosed();
+            final H2FrameClient.GoAway goAway = client.receivedGoAway();
+            if (goAway != null) {
+                assertEquals(0xb, goAway.errorCode());
+            }
         }
     }
 

@@ -163,6 +163,16 @@ public final class H2FrameClient implements AutoCloseable {
         return channel.isActive();
     }
 
+    /** Waits up to 10 s for the server to close the connection. */
+    public void awaitClosed() {
+        assertTrue(channel.closeFuture().awaitUninterruptibly(10, TimeUnit.SECONDS), "the server closed the connection");
+    }
+
+    /** The first GOAWAY the server sent, or null if none has arrived. */
+    public GoAway receivedGoAway() {
+        return goAways.peek();
+    }
+
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
