@@ -23,17 +23,24 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.gateway.config.ConfigException;
 
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
 /**
  * The I/O transport: io_uring where the kernel allows it, else native epoll, else Java NIO, or as the config says.
- * io_uring comes first because it hands the kernel a loop's reads and writes in one system call: on the benchmark
- * machine it served 17 to 47 % more small requests per CPU-second than epoll (bench/RESULTS.md). It needs
- * Linux 5.x and is often refused in containers (Docker's default seccomp profile), where {@code auto} falls back
- * to epoll; {@code epoll} forces the older transport.
+ * io_uring comes first because it hands the kernel a loop's reads and writes in one system call: in same-run A/B
+ * tests on the benchmark machine it served about a fifth more small requests per CPU-second than epoll (two rounds
+ * each, on a machine that drifts; bench/RESULTS.md), at the cost of a read buffer held by each quiet connection
+ * (7-8 KiB of heap and direct memory per idle stream against epoll's 4-5). {@code auto} takes io_uring only from
+ * Linux 5.12: before it the rings count against the memlock limit (64 KiB by default), too little for Netty's, and
+ * the event loops would fail to start. Containers whose seccomp profile refuses io_uring fall back to epoll too;
+ * {@code epoll} forces the older transport.
  */
 public record Transport(String name, IoHandlerFactory ioHandlerFactory,
                         Class<? extends ServerSocketChannel> serverChannelType,
                         Class<? extends SocketChannel> socketChannelType,
                         Class<? extends DatagramChannel> datagramChannelType) {
+    private static final Pattern KERNEL_VERSION = Pattern.compile("(\\d{1,4})\\.(\\d{1,4})");
 
     /** The transport for the {@code server.transport} setting: {@code auto}, {@code epoll}, {@code io_uring} or {@code nio}. */
     public static Transport choose(String setting) {
@@ -56,9 +63,22 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
                 return nio();
             }
             default -> {
-                return IoUring.isAvailable() ? ioUring() : Epoll.isAvailable() ? epoll() : nio();
+                if (IoUring.isAvailable() && kernelAtLeast(System.getProperty("os.version", ""), 5, 12)) {
+                    return ioUring();
+                }
+                return Epoll.isAvailable() ? epoll() : nio();
             }
         }
+    }
+
+    /** Whether a Linux {@code os.version} such as {@code 5.15.0-91-generic} is at least {@code major.minor}. */
+    static boolean kernelAtLeast(String osVersion, int major, int minor) {
+        final Matcher version = KERNEL_VERSION.matcher(osVersion);
+        if (!version.lookingAt()) {
+            return false;
+        }
+        final int hasMajor = Integer.parseInt(version.group(1));
+        return hasMajor > major || hasMajor == major && Integer.parseInt(version.group(2)) >= minor;
     }
 
     private static Transport ioUring() {
