@@ -149,8 +149,8 @@ public final class Sluice implements AutoCloseable {
             if (demo != null) {
                 demo.close();
             }
-            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             resolver.close();
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             usage.close();
             metrics.close();
             throw e;

@@ -11,7 +11,8 @@ package io.sluice.gateway.net;
  * client connection, HTTP/1.1
  *   http-decoder        StrictRequestDecoder: Netty's, refusing two framings in one request
  *   http-encoder        HttpResponseEncoder
- *   h2c-upgrade         HttpServerUpgradeHandler (cleartext only): Upgrade: h2c turns the connection into HTTP/2
+ *   h2c-upgrade         HttpServerUpgradeHandler (cleartext only): Upgrade: h2c on the first request turns the
+ *                       connection into HTTP/2; the handler leaves after that request
  *   idle                IdleStateHandler: closes idle keep-alive connections
  *   request-handler     HttpRequestHandler, which runs a ProxyExchange per proxied request
  *

@@ -1,12 +1,11 @@
 package io.sluice.gateway.server;
 
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
@@ -25,7 +24,6 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.net.PipelineNames;
 import io.sluice.gateway.proxy.ProxyServices;
 
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -87,19 +85,12 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
                         .setMaxChunkSize(MAX_CHUNK)))
                 .addLast(PipelineNames.HTTP_ENCODER, new HttpResponseEncoder());
         if (upgradable) {
+            // Clients ask for h2c on a connection's first request (RFC 9113 dropped the upgrade altogether), so the
+            // handler leaves the pipeline after it rather than look at every later message of the connection.
             pipeline.addLast(PipelineNames.H2C_UPGRADE, new HttpServerUpgradeHandler(new Http1Handlers(),
                     protocol -> AsciiString.contentEquals(H2C, protocol) ? h2cUpgrade() : null,
-                    (int) config.maxRequestBytes()) {
-                @Override
-                protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
-                    // Clients ask for h2c on a connection's first request, so after any other first request this
-                    // handler leaves the pipeline rather than look at every later message of the connection.
-                    if (msg instanceof HttpRequest request && !shouldHandleUpgradeRequest(request)) {
-                        ctx.pipeline().remove(this);
-                    }
-                    super.decode(ctx, msg, out);
-                }
-
+                    (int) config.maxRequestBytes(), DefaultHttpHeadersFactory.headersFactory(),
+                    DefaultHttpHeadersFactory.trailersFactory(), true) {
                 @Override
                 protected boolean shouldHandleUpgradeRequest(HttpRequest request) {
                     // Only an h2c upgrade is gathered; a WebSocket handshake passes on as it came.
