@@ -20,6 +20,7 @@ package io.sluice.gateway.net;
  *   h2-codec            Http2FrameCodec: settings, flow control, rapid-reset limits, GOAWAY
  *   h2-multiplex        Http2MultiplexHandler: a child channel per stream
  *   idle                Http2ConnectionIdle: closes an idle connection with no open stream
+ *   h2-errors           Http2ConnectionErrors: failures the codec has already answered, logged at debug
  *
  * client connection, WebSocket (after GET /ws on HTTP/1.1)
  *   wsdecoder/wsencoder WebSocket frame codec, installed by Netty's handshaker in place of the HTTP codec
@@ -45,6 +46,7 @@ public final class PipelineNames {
     public static final String H2C_UPGRADE = "h2c-upgrade";
     public static final String H2_CODEC = "h2-codec";
     public static final String H2_MULTIPLEX = "h2-multiplex";
+    public static final String H2_ERRORS = "h2-errors";
     public static final String H2_STREAM_CODEC = "h2-stream-codec";
     public static final String HTTP_DECODER = "http-decoder";
     public static final String HTTP_ENCODER = "http-encoder";

@@ -110,14 +110,15 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         final Http2FrameCodec codec = http2Codec();
         pipeline.addLast(PipelineNames.H2_CODEC, codec)
                 .addLast(PipelineNames.H2_MULTIPLEX, new Http2MultiplexHandler(streams))
-                .addLast(PipelineNames.IDLE, new Http2ConnectionIdle(config.idleTimeout(), codec));
+                .addLast(PipelineNames.IDLE, new Http2ConnectionIdle(config.idleTimeout(), codec))
+                .addLast(PipelineNames.H2_ERRORS, new Http2ConnectionErrors());
     }
 
     /** The same HTTP/2 handlers, installed by an {@code Upgrade: h2c}; the upgrade request becomes stream 1. */
     private Http2ServerUpgradeCodec h2cUpgrade() {
         final Http2FrameCodec codec = http2Codec();
         return new Http2ServerUpgradeCodec(codec, new Http2MultiplexHandler(streams, streams),
-                new Http2ConnectionIdle(config.idleTimeout(), codec));
+                new Http2ConnectionIdle(config.idleTimeout(), codec), new Http2ConnectionErrors());
     }
 
     private Http2FrameCodec http2Codec() {
