@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  * io_uring comes first because it hands the kernel a loop's reads and writes in one system call: in same-run A/B
  * tests on the benchmark machine it served about a fifth more small requests per CPU-second than epoll (two rounds
  * each, on a machine that drifts; bench/RESULTS.md), at the cost of a read buffer held by each quiet connection
- * (7-8 KiB of heap and direct memory per idle stream against epoll's 4-5). {@code auto} takes io_uring only from
+ * (6.6-8.0 KiB of heap and direct memory per idle stream against epoll's 4-5). {@code auto} takes io_uring only from
  * Linux 5.12: before it the rings count against the memlock limit (64 KiB by default), too little for Netty's, and
  * the event loops would fail to start. Containers whose seccomp profile refuses io_uring fall back to epoll too;
  * {@code epoll} forces the older transport.
@@ -42,7 +42,7 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
                         Class<? extends DatagramChannel> datagramChannelType) {
     private static final Pattern KERNEL_VERSION = Pattern.compile("(\\d{1,4})\\.(\\d{1,4})");
 
-    /** The transport for the {@code server.transport} setting: {@code auto}, {@code epoll}, {@code io_uring} or {@code nio}. */
+    /** The transport for {@code server.transport}: {@code auto}, {@code epoll}, {@code io_uring} or {@code nio}. */
     public static Transport choose(String setting) {
         switch (setting) {
             case "io_uring" -> {

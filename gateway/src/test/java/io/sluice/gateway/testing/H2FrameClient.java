@@ -165,7 +165,8 @@ public final class H2FrameClient implements AutoCloseable {
 
     /** Waits up to 10 s for the server to close the connection. */
     public void awaitClosed() {
-        assertTrue(channel.closeFuture().awaitUninterruptibly(10, TimeUnit.SECONDS), "the server closed the connection");
+        assertTrue(channel.closeFuture().awaitUninterruptibly(10, TimeUnit.SECONDS),
+                "the server closed the connection");
     }
 
     /** The first GOAWAY the server sent, or null if none has arrived. */
