@@ -2,6 +2,7 @@ package io.sluice.codec.sse;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ByteProcessor;
+import io.sluice.codec.ByteSearch;
 
 /**
  * Finds where Server-Sent Events end in a byte stream that arrives in arbitrary pieces.
@@ -14,8 +15,8 @@ import io.netty.util.ByteProcessor;
  * untouched. It keeps three flags of state between pieces and allocates nothing. One framer per stream; not
  * thread-safe.
  *
- * <p>Most streams end lines with LF only: the framer jumps from LF to LF with {@link ByteBuf#indexOf}, which
- * compares a word at a time, and checks each line for a CR the same way; a line with a CR goes through the
+ * <p>Most streams end lines with LF only: the framer jumps from LF to LF with {@link ByteSearch}, which compares
+ * a word at a time, and checks each line for a CR the same way; a line with a CR goes through the
  * byte-by-byte state machine, which knows every line ending. Each byte is looked at no more than twice.
  */
 public final class SseEventFramer implements ByteProcessor {
@@ -54,8 +55,8 @@ public final class SseEventFramer implements ByteProcessor {
             if (atLineStart && buf.getByte(i) == '\n') {
                 return i + 1;
             }
-            final int lf = buf.indexOf(i, to, (byte) '\n');
-            if (buf.indexOf(i, lf < 0 ? to : lf, (byte) '\r') >= 0) {
+            final int lf = ByteSearch.indexOf(buf, i, to, (byte) '\n');
+            if (ByteSearch.indexOf(buf, i, lf < 0 ? to : lf, (byte) '\r') >= 0) {
                 return nextEventEndExact(buf, i, to);
             }
             if (lf < 0) {

@@ -1,13 +1,14 @@
 package io.sluice.codec.usage;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,10 +42,12 @@ class UsageKeyMatcherTest {
         assertFalse(matches(json), json);
     }
 
-    @Test
-    void looksOnlyInsideItsRange() {
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void looksOnlyInsideItsRange(boolean direct) {
         final byte[] bytes = "xx\"usage\":{}yy".getBytes(StandardCharsets.UTF_8);
-        final ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+        final ByteBuf buf = direct ? PooledByteBufAllocator.DEFAULT.directBuffer().writeBytes(bytes)
+                : Unpooled.wrappedBuffer(bytes);
         try {
             assertTrue(matcher.matches(buf, 2, 12));
             assertFalse(matcher.matches(buf, 3, 12), "the opening quote is outside the range");
@@ -54,12 +57,18 @@ class UsageKeyMatcherTest {
         }
     }
 
+    /** The answer for a heap buffer, checked against a direct one's (the relay's pooled reads). */
     private boolean matches(String json) {
-        final ByteBuf buf = Unpooled.wrappedBuffer(json.getBytes(StandardCharsets.UTF_8));
+        final byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        final ByteBuf heap = Unpooled.wrappedBuffer(bytes);
+        final ByteBuf direct = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length + 1).writeBytes(bytes);
         try {
-            return matcher.matches(buf, 0, buf.writerIndex());
+            final boolean matches = matcher.matches(heap, 0, heap.writerIndex());
+            assertEquals(matches, matcher.matches(direct, 0, direct.writerIndex()), json);
+            return matches;
         } finally {
-            buf.release();
+            heap.release();
+            direct.release();
         }
     }
 }

@@ -1,0 +1,97 @@
+package io.sluice.codec;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.util.IllegalReferenceCountException;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ByteSearchTest {
+    /** Every kind of buffer the relay sees, each holding {@code bytes} from index 0 to its writer index. */
+    private static final List<Function<byte[], ByteBuf>> KINDS = List.of(
+            bytes -> PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes),
+            bytes -> {
+                // A slice of a pooled read, as an event of a larger socket read reaches the relay.
+                final ByteBuf read = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length + 13);
+                read.writeZero(5).writeBytes(bytes).writeZero(8);
+                final ByteBuf slice = read.retainedSlice(5, bytes.length);
+                read.release();
+                return slice;
+            },
+            bytes -> Unpooled.wrappedBuffer(bytes.clone()),
+            bytes -> {
+                final CompositeByteBuf composite = Unpooled.compositeBuffer();
+                final int half = bytes.length / 2;
+                composite.addComponent(true, Unpooled.directBuffer().writeBytes(bytes, 0, half));
+                composite.addComponent(true, Unpooled.wrappedBuffer(bytes, half, bytes.length - half));
+                return composite;
+            });
+
+    @Test
+    void findsWhatALinearSearchFindsInEveryRangeAndKindOfBuffer() {
+        final Random random = new Random(9);
+        for (int round = 0; round < 200; round++) {
+            final byte[] bytes = new byte[random.nextInt(70)];
+            for (int i = 0; i < bytes.length; i++) {
+                bytes[i] = (byte) "ab\n\r\"gu\u00ff".charAt(random.nextInt(8));
+            }
+            for (Function<byte[], ByteBuf> kind : KINDS) {
+                final ByteBuf buf = kind.apply(bytes);
+                try {
+                    for (int from = 0; from <= bytes.length; from++) {
+                        for (int to = from; to <= bytes.length; to += 1 + random.nextInt(3)) {
+                            for (byte value : new byte[] {'\n', '\r', 'g', (byte) 0xff, 'z'}) {
+                                assertEquals(linear(bytes, from, to, value), ByteSearch.indexOf(buf, from, to, value),
+                                        () -> buf.getClass().getSimpleName() + " " + value);
+                            }
+                        }
+                    }
+                } finally {
+                    buf.release();
+                }
+            }
+        }
+    }
+
+    @Test
+    void anEmptyOrBackwardRangeHoldsNothing() {
+        final ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(16).writeBytes("gggggggggggggggg".getBytes());
+        try {
+            assertEquals(-1, ByteSearch.indexOf(buf, 4, 4, (byte) 'g'));
+            assertEquals(-1, ByteSearch.indexOf(buf, 9, 3, (byte) 'g'));
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void neverReadsOutsideTheBuffer() {
+        final ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(16, 16).writeZero(16);
+        try {
+            assertTrue(buf.hasMemoryAddress(), "the direct path is the one under test");
+            assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.indexOf(buf, 0, 17, (byte) 'g'));
+            assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.indexOf(buf, -1, 8, (byte) 'g'));
+        } finally {
+            buf.release();
+        }
+        assertThrows(IllegalReferenceCountException.class, () -> ByteSearch.indexOf(buf, 0, 8, (byte) 'g'));
+    }
+
+    private static int linear(byte[] bytes, int from, int to, byte value) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
