@@ -1,6 +1,7 @@
 package io.sluice.codec.sse;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.codec.ByteSearch;
 import io.sluice.codec.CaptureBuffer;
 
 /**
@@ -41,13 +42,10 @@ public final class SseData {
     }
 
     private static int lineEnd(ByteBuf buf, int from, int to) {
-        for (int i = from; i < to; i++) {
-            final byte b = buf.getByte(i);
-            if (b == '\n' || b == '\r') {
-                return i;
-            }
-        }
-        return to;
+        final int lf = ByteSearch.indexOf(buf, from, to, (byte) '\n');
+        final int end = lf < 0 ? to : lf;
+        final int cr = ByteSearch.indexOf(buf, from, end, (byte) '\r');
+        return cr < 0 ? end : cr;
     }
 
     private static int nextLineStart(ByteBuf buf, int lineEnd, int to) {
