@@ -31,14 +31,8 @@ public final class ByteSearch {
         if (from >= to) {
             return -1;
         }
-        if (!buf.hasMemoryAddress() || !PlatformDependent.isUnaligned()) {
+        if (!readsMemory(buf, from, to)) {
             return buf.indexOf(from, to, value);
-        }
-        if (buf.refCnt() == 0) {
-            throw new IllegalReferenceCountException(0);
-        }
-        if (from < 0 || to > buf.capacity()) {
-            throw new IndexOutOfBoundsException("range " + from + ".." + to + " of a buffer of " + buf.capacity());
         }
         final long address = buf.memoryAddress();
         final long pattern = SWARUtil.compilePattern(value);
@@ -55,5 +49,54 @@ public final class ByteSearch {
             }
         }
         return -1;
+    }
+
+    /**
+     * The absolute index of the first byte in {@code [from, to)} of {@code buf} that is {@code one} or
+     * {@code other}, or -1 when there is none: one pass where two searches would read the range twice.
+     *
+     * @throws IndexOutOfBoundsException when the range is not within the buffer's capacity
+     */
+    public static int indexOfEither(ByteBuf buf, int from, int to, byte one, byte other) {
+        if (from >= to) {
+            return -1;
+        }
+        if (!readsMemory(buf, from, to)) {
+            final int first = buf.indexOf(from, to, one);
+            final int second = buf.indexOf(from, first < 0 ? to : first, other);
+            return second >= 0 ? second : first;
+        }
+        final long address = buf.memoryAddress();
+        final long onePattern = SWARUtil.compilePattern(one);
+        final long otherPattern = SWARUtil.compilePattern(other);
+        int i = from;
+        for (final int lastWord = to - Long.BYTES; i <= lastWord; i += Long.BYTES) {
+            final long word = PlatformDependent.getLong(address + i);
+            final long found = SWARUtil.applyPattern(word, onePattern) | SWARUtil.applyPattern(word, otherPattern);
+            if (found != 0) {
+                return i + SWARUtil.getIndex(found, PlatformDependent.BIG_ENDIAN_NATIVE_ORDER);
+            }
+        }
+        for (; i < to; i++) {
+            final byte b = PlatformDependent.getByte(address + i);
+            if (b == one || b == other) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** Whether this search reads the buffer's memory itself; checks the range and the reference count if so. */
+    private static boolean readsMemory(ByteBuf buf, int from, int to) {
+        if (!buf.hasMemoryAddress() || !PlatformDependent.isUnaligned()) {
+            return false;
+        }
+        if (buf.refCnt() == 0) {
+            throw new IllegalReferenceCountException(0);
+        }
+        if (from < 0 || to > buf.capacity()) {
+            throw new IndexOutOfBoundsException("range " + from + ".." + to + " of a buffer of " + buf.capacity());
+        }
+        return true;
     }
 }

@@ -53,6 +53,11 @@ class ByteSearchTest {
                                 assertEquals(linear(bytes, from, to, value), ByteSearch.indexOf(buf, from, to, value),
                                         () -> buf.getClass().getSimpleName() + " " + value);
                             }
+                            for (byte[] pair : new byte[][] {{'\n', '\r'}, {'\r', '\n'}, {'g', 'z'}, {'z', 'y'}}) {
+                                final int either = min(linear(bytes, from, to, pair[0]), linear(bytes, from, to, pair[1]));
+                                assertEquals(either, ByteSearch.indexOfEither(buf, from, to, pair[0], pair[1]),
+                                        () -> buf.getClass().getSimpleName() + " " + pair[0] + " or " + pair[1]);
+                            }
                         }
                     }
                 } finally {
@@ -68,6 +73,7 @@ class ByteSearchTest {
         try {
             assertEquals(-1, ByteSearch.indexOf(buf, 4, 4, (byte) 'g'));
             assertEquals(-1, ByteSearch.indexOf(buf, 9, 3, (byte) 'g'));
+            assertEquals(-1, ByteSearch.indexOfEither(buf, 9, 3, (byte) 'g', (byte) 'h'));
         } finally {
             buf.release();
         }
@@ -80,10 +86,17 @@ class ByteSearchTest {
             assertTrue(buf.hasMemoryAddress(), "the direct path is the one under test");
             assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.indexOf(buf, 0, 17, (byte) 'g'));
             assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.indexOf(buf, -1, 8, (byte) 'g'));
+            assertThrows(IndexOutOfBoundsException.class,
+                    () -> ByteSearch.indexOfEither(buf, 0, 17, (byte) 'g', (byte) 'h'));
         } finally {
             buf.release();
         }
         assertThrows(IllegalReferenceCountException.class, () -> ByteSearch.indexOf(buf, 0, 8, (byte) 'g'));
+    }
+
+    /** The smaller of two indexes where -1 means none. */
+    private static int min(int a, int b) {
+        return a < 0 ? b : b < 0 ? a : Math.min(a, b);
     }
 
     private static int linear(byte[] bytes, int from, int to, byte value) {

@@ -42,10 +42,8 @@ public final class SseData {
     }
 
     private static int lineEnd(ByteBuf buf, int from, int to) {
-        final int lf = ByteSearch.indexOf(buf, from, to, (byte) '\n');
-        final int end = lf < 0 ? to : lf;
-        final int cr = ByteSearch.indexOf(buf, from, end, (byte) '\r');
-        return cr < 0 ? end : cr;
+        final int end = ByteSearch.indexOfEither(buf, from, to, (byte) '\n', (byte) '\r');
+        return end < 0 ? to : end;
     }
 
     private static int nextLineStart(ByteBuf buf, int lineEnd, int to) {

@@ -15,9 +15,9 @@ import io.sluice.codec.ByteSearch;
  * untouched. It keeps three flags of state between pieces and allocates nothing. One framer per stream; not
  * thread-safe.
  *
- * <p>Most streams end lines with LF only: the framer jumps from LF to LF with {@link ByteSearch}, which compares
- * a word at a time, and checks each line for a CR the same way; a line with a CR goes through the
- * byte-by-byte state machine, which knows every line ending. Each byte is looked at no more than twice.
+ * <p>Most streams end lines with LF only: the framer jumps from line end to line end with {@link ByteSearch},
+ * which compares a word at a time for an LF or a CR at once; a line with a CR goes through the byte-by-byte state
+ * machine, which knows every line ending. Each byte is looked at no more than twice.
  */
 public final class SseEventFramer implements ByteProcessor {
     private boolean atLineStart = true;
@@ -55,13 +55,13 @@ public final class SseEventFramer implements ByteProcessor {
             if (atLineStart && buf.getByte(i) == '\n') {
                 return i + 1;
             }
-            final int lf = ByteSearch.indexOf(buf, i, to, (byte) '\n');
-            if (ByteSearch.indexOf(buf, i, lf < 0 ? to : lf, (byte) '\r') >= 0) {
-                return nextEventEndExact(buf, i, to);
-            }
+            final int lf = ByteSearch.indexOfEither(buf, i, to, (byte) '\n', (byte) '\r');
             if (lf < 0) {
                 atLineStart = false;
                 return -1;
+            }
+            if (buf.getByte(lf) == '\r') {
+                return nextEventEndExact(buf, i, to);
             }
             atLineStart = true;
             i = lf + 1;
