@@ -11,9 +11,10 @@ import io.netty.util.internal.SWARUtil;
  * <p>It exists because the relay's searches are short (one SSE line or event, a few hundred bytes) and many (several
  * per event), and {@link ByteBuf#indexOf} pays a fixed cost on each call that is larger than the search on such a
  * range: index and reference-count checks, the unaligned head read a byte at a time, and for a slice of a pooled
- * buffer two virtual calls per word. Reading the memory address of a direct buffer (pooled socket reads and their
- * slices, the buffers the relay sees) costs one load per word; every other buffer (heap, composite) goes to
- * {@link ByteBuf#indexOf}. The word test is Netty's {@link SWARUtil}, exact for every byte.
+ * buffer two virtual calls per word. Reading the memory address of a buffer that has one (direct buffers, pooled
+ * socket reads and their slices, the buffers the relay sees) costs one load per word; a buffer without one (heap,
+ * a composite of several parts), or a platform without unaligned reads, goes to {@link ByteBuf#indexOf}. The word
+ * test is Netty's {@link SWARUtil}, exact for every byte.
  *
  * <p>Stateless; the caller owns the buffer and must hold a reference to it for the call.
  */
@@ -53,7 +54,8 @@ public final class ByteSearch {
 
     /**
      * The absolute index of the first byte in {@code [from, to)} of {@code buf} that is {@code one} or
-     * {@code other}, or -1 when there is none: one pass where two searches would read the range twice.
+     * {@code other}, or -1 when there is none: over a buffer's memory, one pass where two searches would read the
+     * range twice.
      *
      * @throws IndexOutOfBoundsException when the range is not within the buffer's capacity
      */
@@ -86,16 +88,19 @@ public final class ByteSearch {
         return -1;
     }
 
-    /** Whether this search reads the buffer's memory itself; checks the range and the reference count if so. */
+    /**
+     * Checks the range (for either way of searching, so both refuse the same calls) and tells whether this search
+     * reads the buffer's memory itself, in which case it also checks that the buffer is still held.
+     */
     private static boolean readsMemory(ByteBuf buf, int from, int to) {
+        if (from < 0 || to > buf.capacity()) {
+            throw new IndexOutOfBoundsException("range " + from + ".." + to + " of a buffer of " + buf.capacity());
+        }
         if (!buf.hasMemoryAddress() || !PlatformDependent.isUnaligned()) {
             return false;
         }
         if (buf.refCnt() == 0) {
             throw new IllegalReferenceCountException(0);
-        }
-        if (from < 0 || to > buf.capacity()) {
-            throw new IndexOutOfBoundsException("range " + from + ".." + to + " of a buffer of " + buf.capacity());
         }
         return true;
     }

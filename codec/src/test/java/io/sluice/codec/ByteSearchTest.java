@@ -5,6 +5,7 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.util.IllegalReferenceCountException;
+import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -16,17 +17,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ByteSearchTest {
-    /** Every kind of buffer the relay sees, each holding {@code bytes} from index 0 to its writer index. */
+    /** What lies around the slice below: bytes the tests search for, so that a read past either end would show. */
+    private static final byte[] FENCE = {'\n', '\r', 'g', 'z', 'y', (byte) 0xff, '\n', 'g'};
+    /**
+     * Buffers of the kinds a search meets, each holding {@code bytes} from index 0 to its writer index: the first
+     * four have a memory address, which the search reads itself; the last two go to {@link ByteBuf#indexOf}.
+     */
     private static final List<Function<byte[], ByteBuf>> KINDS = List.of(
             bytes -> PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes),
             bytes -> {
                 // A slice of a pooled read, as an event of a larger socket read reaches the relay.
-                final ByteBuf read = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length + 13);
-                read.writeZero(5).writeBytes(bytes).writeZero(8);
-                final ByteBuf slice = read.retainedSlice(5, bytes.length);
+                final ByteBuf read = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length + 16);
+                read.writeBytes(FENCE).writeBytes(bytes).writeBytes(FENCE);
+                final ByteBuf slice = read.retainedSlice(FENCE.length, bytes.length);
                 read.release();
                 return slice;
             },
+            bytes -> PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length).writeBytes(bytes).asReadOnly(),
+            bytes -> Unpooled.compositeBuffer().addComponent(true, Unpooled.directBuffer().writeBytes(bytes)),
             bytes -> Unpooled.wrappedBuffer(bytes.clone()),
             bytes -> {
                 final CompositeByteBuf composite = Unpooled.compositeBuffer();
@@ -35,6 +43,19 @@ class ByteSearchTest {
                 composite.addComponent(true, Unpooled.wrappedBuffer(bytes, half, bytes.length - half));
                 return composite;
             });
+
+    @Test
+    void theSearchReadsMemoryHere() {
+        assertTrue(PlatformDependent.isUnaligned(), "else every test below checks only the fallback");
+        for (Function<byte[], ByteBuf> kind : KINDS.subList(0, 4)) {
+            final ByteBuf buf = kind.apply(new byte[] {'a'});
+            try {
+                assertTrue(buf.hasMemoryAddress(), buf.getClass().getSimpleName());
+            } finally {
+                buf.release();
+            }
+        }
+    }
 
     @Test
     void findsWhatALinearSearchFindsInEveryRangeAndKindOfBuffer() {
@@ -54,7 +75,8 @@ class ByteSearchTest {
                                         () -> buf.getClass().getSimpleName() + " " + value);
                             }
                             for (byte[] pair : new byte[][] {{'\n', '\r'}, {'\r', '\n'}, {'g', 'z'}, {'z', 'y'}}) {
-                                final int either = min(linear(bytes, from, to, pair[0]), linear(bytes, from, to, pair[1]));
+                                final int either = min(linear(bytes, from, to, pair[0]),
+                                        linear(bytes, from, to, pair[1]));
                                 assertEquals(either, ByteSearch.indexOfEither(buf, from, to, pair[0], pair[1]),
                                         () -> buf.getClass().getSimpleName() + " " + pair[0] + " or " + pair[1]);
                             }
@@ -83,7 +105,6 @@ class ByteSearchTest {
     void neverReadsOutsideTheBuffer() {
         final ByteBuf buf = PooledByteBufAllocator.DEFAULT.directBuffer(16, 16).writeZero(16);
         try {
-            assertTrue(buf.hasMemoryAddress(), "the direct path is the one under test");
             assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.indexOf(buf, 0, 17, (byte) 'g'));
             assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.indexOf(buf, -1, 8, (byte) 'g'));
             assertThrows(IndexOutOfBoundsException.class,
@@ -92,6 +113,11 @@ class ByteSearchTest {
             buf.release();
         }
         assertThrows(IllegalReferenceCountException.class, () -> ByteSearch.indexOf(buf, 0, 8, (byte) 'g'));
+        // A buffer without a memory address is refused the same ranges.
+        final ByteBuf heap = Unpooled.wrappedBuffer(new byte[16]);
+        assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.indexOf(heap, -1, 8, (byte) 'g'));
+        assertThrows(IndexOutOfBoundsException.class,
+                () -> ByteSearch.indexOfEither(heap, 0, 17, (byte) 'g', (byte) 'h'));
     }
 
     /** The smaller of two indexes where -1 means none. */

@@ -55,16 +55,16 @@ public final class SseEventFramer implements ByteProcessor {
             if (atLineStart && buf.getByte(i) == '\n') {
                 return i + 1;
             }
-            final int lf = ByteSearch.indexOfEither(buf, i, to, (byte) '\n', (byte) '\r');
-            if (lf < 0) {
+            final int end = ByteSearch.indexOfEither(buf, i, to, (byte) '\n', (byte) '\r');
+            if (end < 0) {
                 atLineStart = false;
                 return -1;
             }
-            if (buf.getByte(lf) == '\r') {
+            if (buf.getByte(end) == '\r') {
                 return nextEventEndExact(buf, i, to);
             }
             atLineStart = true;
-            i = lf + 1;
+            i = end + 1;
         }
         return -1;
     }

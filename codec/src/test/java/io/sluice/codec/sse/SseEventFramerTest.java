@@ -1,8 +1,8 @@
 package io.sluice.codec.sse;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.sluice.testkit.DirectBuffers;
 import io.sluice.testkit.Splits;
 import io.sluice.testkit.WireSamples;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,17 +20,16 @@ class SseEventFramerTest {
 
     /**
      * Frames pieces as a relay would: events may span pieces; the unfinished tail is returned last. The pieces
-     * alternate between heap buffers and pooled direct ones (a socket's reads), whose memory the framer reads
-     * itself, so that both ways of searching meet at the cuts.
+     * alternate between direct buffers (a socket's reads), whose memory the framer reads itself, and heap ones, so
+     * that both ways of searching meet at the cuts.
      */
     static List<String> frame(List<byte[]> pieces) {
         final SseEventFramer framer = new SseEventFramer();
         final List<String> events = new ArrayList<>();
         final ByteArrayOutputStream pending = new ByteArrayOutputStream();
-        boolean direct = false;
+        boolean direct = true;
         for (byte[] piece : pieces) {
-            final ByteBuf buf = direct ? PooledByteBufAllocator.DEFAULT.directBuffer(piece.length).writeBytes(piece)
-                    : Unpooled.wrappedBuffer(piece);
+            final ByteBuf buf = direct ? DirectBuffers.of(piece) : Unpooled.wrappedBuffer(piece);
             direct = !direct;
             try {
                 int start = buf.readerIndex();

@@ -1,8 +1,8 @@
 package io.sluice.codec.usage;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.sluice.testkit.DirectBuffers;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -46,8 +46,7 @@ class UsageKeyMatcherTest {
     @ValueSource(booleans = {false, true})
     void looksOnlyInsideItsRange(boolean direct) {
         final byte[] bytes = "xx\"usage\":{}yy".getBytes(StandardCharsets.UTF_8);
-        final ByteBuf buf = direct ? PooledByteBufAllocator.DEFAULT.directBuffer().writeBytes(bytes)
-                : Unpooled.wrappedBuffer(bytes);
+        final ByteBuf buf = direct ? DirectBuffers.of(bytes) : Unpooled.wrappedBuffer(bytes);
         try {
             assertTrue(matcher.matches(buf, 2, 12));
             assertFalse(matcher.matches(buf, 3, 12), "the opening quote is outside the range");
@@ -61,7 +60,7 @@ class UsageKeyMatcherTest {
     private boolean matches(String json) {
         final byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         final ByteBuf heap = Unpooled.wrappedBuffer(bytes);
-        final ByteBuf direct = PooledByteBufAllocator.DEFAULT.directBuffer(bytes.length + 1).writeBytes(bytes);
+        final ByteBuf direct = DirectBuffers.of(bytes);
         try {
             final boolean matches = matcher.matches(heap, 0, heap.writerIndex());
             assertEquals(matches, matcher.matches(direct, 0, direct.writerIndex()), json);
