@@ -16,7 +16,8 @@ import io.netty.util.internal.SWARUtil;
  * a composite of several parts), or a platform without unaligned reads, goes to {@link ByteBuf#indexOf}. The word
  * test is Netty's {@link SWARUtil}, exact for every byte.
  *
- * <p>Stateless; the caller owns the buffer and must hold a reference to it for the call.
+ * <p>Below the seams of DESIGN.md §2b: a primitive of the byte path, used by the SSE framer and the usage tee of the
+ * passthrough relay. Stateless; the caller owns the buffer and must hold a reference to it for the call.
  */
 public final class ByteSearch {
     private ByteSearch() {
