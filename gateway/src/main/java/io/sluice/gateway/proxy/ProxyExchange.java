@@ -5,7 +5,6 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -70,15 +69,21 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private HttpResponse errorHead;
     private boolean paused;
 
+    /**
+     * @param client       the request handler's context in the client pipeline
+     * @param http1Encoder the context of that pipeline's HTTP/1.1 response encoder, behind which body chunks are
+     *                     written (see {@link ReadBatch}); null on an HTTP/2 stream
+     */
     public ProxyExchange(ChannelHandlerContext client, ExchangeOwner owner, ProxyServices services,
-                         HttpRequest request, OpenAiEndpoint endpoint, String requestId, long startNanos) {
+                         HttpRequest request, OpenAiEndpoint endpoint, String requestId, long startNanos,
+                         ChannelHandlerContext http1Encoder) {
         this.client = client;
         this.owner = owner;
         this.services = services;
         this.request = request;
         this.endpoint = endpoint;
         this.stats = new ExchangeStats(requestId, request.method().name(), Uris.path(request.uri()), startNanos);
-        this.batch = new ReadBatch(client.alloc());
+        this.batch = new ReadBatch(client, http1Encoder);
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.body = new RequestBody(client.alloc(), services.maxRequestBytes());
     }
@@ -222,8 +227,10 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
                 : new BodyRelay(this, hasMediaType(contentType, HttpHeaderValues.APPLICATION_JSON));
         final boolean framed = !eventStream && HttpUtil.getContentLength(head, -1L) >= 0;
         keepAlive &= framed || request.protocolVersion().isKeepAliveDefault();
-        client.write(ProxyHeaders.clientResponse(head, services.relayedHeaders(), stats.requestId(), eventStream, keepAlive,
-                request.protocolVersion()));
+        final HttpResponse clientHead = ProxyHeaders.clientResponse(head, services.relayedHeaders(),
+                stats.requestId(), eventStream, keepAlive, request.protocolVersion());
+        batch.chunked(HttpUtil.isTransferEncodingChunked(clientHead));
+        client.write(clientHead);
     }
 
     @Override
@@ -233,7 +240,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             respondUpstreamError((ErrorBodyRelay) relay);
         } else if (last) {
             relay.onEnd();
-            writeBatch();
+            batch.write();
             finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
         }
     }
@@ -244,13 +251,6 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         batch.add(bytes);
     }
 
-    private void writeBatch() {
-        final ByteBuf bytes = batch.take();
-        if (bytes != null) {
-            client.write(new DefaultHttpContent(bytes), client.voidPromise());
-        }
-    }
-
     @Override
     public ByteBufAllocator alloc() {
         return client.alloc();
@@ -258,7 +258,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     @Override
     public void onReadComplete() {
-        writeBatch();
+        batch.write();
         client.flush();
         if (client.channel().isWritable()) {
             call.read();
@@ -308,13 +308,13 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         stats.status(kind.status().code());
         if (relay.canEndWithErrorEvent()) {
             write(OpenAiErrors.streamEvent(client.alloc(), kind, message));
-            writeBatch();
+            batch.write();
             finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
         } else {
             // A plain body cannot carry an error once it has started: end the connection so the client sees a
             // truncated response, never one that looks complete.
             keepAlive = false;
-            writeBatch();
+            batch.write();
             client.flush();
             client.close();
             finishWith(null);

@@ -27,6 +27,7 @@ import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.net.Draining;
 import io.sluice.gateway.net.LingeringClose;
+import io.sluice.gateway.net.PipelineNames;
 import io.sluice.gateway.proxy.ExchangeOwner;
 import io.sluice.gateway.proxy.ProxyExchange;
 import io.sluice.gateway.proxy.ProxyServices;
@@ -68,6 +69,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     /** The connection's idle timer; null on an HTTP/2 stream, whose connection restarts its own. */
     private final IdleStateHandler idleTimer;
     private final boolean http1;
+    /** The HTTP/1.1 response encoder's context, which exchanges write body chunks behind; null on HTTP/2. */
+    private ChannelHandlerContext http1Encoder;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private ProxyExchange exchange;
@@ -97,6 +100,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.http1Encoder = http1 ? ctx.pipeline().context(PipelineNames.HTTP_ENCODER) : null;
         this.deadline = new RequestDeadline(ctx.executor(), this, config.requestTimeout().toNanos(),
                 config.minBodyRate());
     }
@@ -163,7 +167,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         final boolean keepAlive = HttpUtil.isKeepAlive(request);
         switch (match.kind()) {
             case PROXY -> {
-                exchange = new ProxyExchange(ctx, this, services, request, match.endpoint(), requestId, start);
+                exchange = new ProxyExchange(ctx, this, services, request, match.endpoint(), requestId, start,
+                        http1Encoder);
                 if (!exchange.start()) {
                     exchange = null;
                 }
