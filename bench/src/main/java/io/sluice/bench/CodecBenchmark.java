@@ -150,7 +150,7 @@ public class CodecBenchmark {
     @Benchmark
     public int requestScanAndSplice() throws MalformedRequestException {
         final RequestPlan plan = OpenAiRequestEdits.plan(RequestScanner.scan(request), OpenAiEndpoint.CHAT_COMPLETIONS,
-                BACKEND_MODEL, true);
+                BACKEND_MODEL, true, 0);
         final ByteBuf spliced = JsonSplice.apply(PooledByteBufAllocator.DEFAULT, request, plan.edits());
         final int length = spliced.readableBytes();
         spliced.release();

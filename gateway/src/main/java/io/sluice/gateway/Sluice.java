@@ -45,8 +45,10 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -107,15 +109,15 @@ public final class Sluice implements AutoCloseable {
                 .socketChannelType(transport.socketChannelType()));
         DemoServer demo = null;
         try {
-            final List<Provider> providers = new ArrayList<>();
+            final Map<String, Provider> providers = new LinkedHashMap<>();
             for (SluiceConfig.Provider provider : config.providers()) {
                 if (provider.type() == ProviderType.DEMO && demo == null) {
                     demo = DemoServer.start(group, transport, allocator, provider.demo());
                 }
                 final List<URI> urls = provider.type() == ProviderType.DEMO ? List.of(demo.url()) : provider.endpoints();
-                providers.add(new Provider(provider, endpoints(provider, urls)));
+                providers.put(provider.id(), new Provider(provider, endpoints(provider, urls)));
             }
-            final Router router = new Router(providers);
+            final Router router = new Router(config, providers);
             final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
             final ProxyServices services = new ProxyServices(router, pools, usage, serverConfig.maxRequestBytes(),
                     serverConfig.websocket(), active, metrics,

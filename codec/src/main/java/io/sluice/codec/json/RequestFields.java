@@ -12,7 +12,11 @@ package io.sluice.codec.json;
  * @param streamOptions      the {@code stream_options} value
  * @param streamOptionsEmpty whether {@code stream_options} is an object with no fields
  * @param includeUsage       the {@code stream_options.include_usage} value
+ * @param empty              whether the body is an object with no fields (an inserted field takes no comma then)
+ * @param maxTokens          whether {@code max_tokens} or {@code max_completion_tokens} is there (null too: a
+ *                           second copy added beside it would be a duplicate field)
  */
 public record RequestFields(int objectStart, String model, JsonValue modelValue, boolean stream,
-                            JsonValue streamOptions, boolean streamOptionsEmpty, JsonValue includeUsage) {
+                            JsonValue streamOptions, boolean streamOptionsEmpty, JsonValue includeUsage,
+                            boolean empty, boolean maxTokens) {
 }

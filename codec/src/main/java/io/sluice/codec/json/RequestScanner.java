@@ -10,9 +10,10 @@ import java.io.IOException;
 import java.io.InputStream;
 
 /**
- * Finds the top-level {@code model}, {@code stream} and {@code stream_options} of a request body with one pass of
- * jackson-core's streaming parser over the buffer: no tree, no {@code String} of the body. Every other value is
- * skipped without being decoded, so a body of large messages costs one scan and no allocation per message.
+ * Finds the top-level {@code model}, {@code stream}, {@code stream_options} and whether {@code max_tokens} is given
+ * in a request body, with one pass of jackson-core's streaming parser over the buffer: no tree, no {@code String}
+ * of the body. Every other value is skipped without being decoded, so a body of large messages costs one scan and
+ * no allocation per message.
  *
  * <p>The whole body must be valid JSON: one object and nothing after it. A field Sluice routes on may appear only
  * once, because the backend may read a different copy than the gateway did.
@@ -48,7 +49,10 @@ public final class RequestScanner {
         JsonValue streamOptions = null;
         boolean streamOptionsEmpty = false;
         JsonValue includeUsage = null;
+        boolean empty = true;
+        boolean maxTokens = false;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            empty = false;
             final String name = parser.currentName();
             final JsonToken token = parser.nextToken();
             switch (name) {
@@ -94,6 +98,10 @@ public final class RequestScanner {
                         throw wrongType(name, "an object", token);
                     }
                 }
+                case "max_tokens", "max_completion_tokens" -> {
+                    maxTokens = true;
+                    parser.skipChildren();
+                }
                 default -> parser.skipChildren();
             }
         }
@@ -101,7 +109,7 @@ public final class RequestScanner {
             throw new MalformedRequestException("The request body has content after its JSON object.");
         }
         return new RequestFields(objectStart, model, modelValue, Boolean.TRUE.equals(stream), streamOptions,
-                streamOptionsEmpty, includeUsage);
+                streamOptionsEmpty, includeUsage, empty, maxTokens);
     }
 
     /** The span of the scalar or container value the parser is on; strings and containers are read to their end. */

@@ -37,6 +37,18 @@ class RequestScannerTest {
     }
 
     @Test
+    void saysWhetherTheObjectIsEmptyAndWhetherItLimitsItsOutput() throws Exception {
+        assertTrue(scan(" { } ").empty());
+        assertFalse(scan("{}").maxTokens());
+        final RequestFields nested = scan("{\"metadata\":{\"max_tokens\":5}}");
+        assertFalse(nested.empty());
+        assertFalse(nested.maxTokens(), "only a top-level field counts");
+        assertTrue(scan("{\"max_tokens\":5}").maxTokens());
+        assertTrue(scan("{\"max_completion_tokens\":5}").maxTokens());
+        assertTrue(scan("{\"max_tokens\":null}").maxTokens(), "a null is there too");
+    }
+
+    @Test
     void decodesEscapedModelNamesButSpansTheRawToken() throws Exception {
         final String body = "  {\"model\":\"gp\\u0074-\\\"4\\\"\",\"stream\":false}";
         final RequestFields fields = scan(body);

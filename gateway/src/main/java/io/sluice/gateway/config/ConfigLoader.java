@@ -17,6 +17,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -72,14 +74,18 @@ public final class ConfigLoader {
         } catch (YAMLException e) {
             throw new ConfigException(source + ": not valid YAML (" + e.getMessage() + ")");
         }
-        final ConfigNode root = new ConfigNode("", tree, env).allowOnly("server", "usage", "providers");
+        final ConfigNode root = new ConfigNode("", tree, env).allowOnly("server", "usage", "providers", "routing",
+                "routes");
         final SluiceConfig.Server server = server(root.child("server"), dir);
         final SluiceConfig.Usage usage = usage(root.child("usage"));
         final List<SluiceConfig.Provider> providers = providers(root, dir);
         if (providers.isEmpty()) {
             throw new ConfigException("providers: at least one provider is required");
         }
-        return new SluiceConfig(source, server, usage, providers);
+        final SluiceConfig.Routing routing = routing(root.child("routing"));
+        final List<SluiceConfig.Route> routes = routes(root, providers, routing.retry());
+        checkDefaultModel(root.child("routing"), routing, providers, routes);
+        return new SluiceConfig(source, server, usage, providers, routing, routes);
     }
 
     private static SluiceConfig.Server server(ConfigNode node, Path dir) {
@@ -209,9 +215,6 @@ public final class ConfigLoader {
                     + String.join(", ", Arrays.stream(ProviderType.values()).map(ProviderType::configName).toList()));
         }
         final Map<String, String> models = node.stringMap("models");
-        if (models.isEmpty()) {
-            throw new ConfigException(node.field("models") + ": name at least one model (public: backend)");
-        }
         if (type != ProviderType.DEMO && node.has("demo")) {
             throw new ConfigException(node.field("demo") + ": only a provider of type demo takes demo settings");
         }
@@ -272,6 +275,94 @@ public final class ConfigLoader {
             throw new ConfigException(field + ": '" + text + "' must not have a query or fragment");
         }
         return uri;
+    }
+
+    private static SluiceConfig.Routing routing(ConfigNode node) {
+        node.allowOnly("model_prefix", "default_model", "default_max_tokens", "retry");
+        final String prefix = blankToNull(node.string("model_prefix", null));
+        if (prefix != null && (prefix.contains("/") || !prefix.strip().equals(prefix))) {
+            throw new ConfigException(node.field("model_prefix") + ": '" + prefix + "' must be one word without '/' "
+                    + "(team makes team/llama-3-8b route as llama-3-8b)");
+        }
+        return new SluiceConfig.Routing(prefix, blankToNull(node.string("default_model", null)),
+                node.integer("default_max_tokens", 0, 0, Integer.MAX_VALUE),
+                retry(node.child("retry"), new SluiceConfig.Retry(2, 4, EnumSet.allOf(SluiceConfig.RetryOn.class),
+                        true)));
+    }
+
+    /** A retry policy; every field not given is {@code inherited}'s. */
+    private static SluiceConfig.Retry retry(ConfigNode node, SluiceConfig.Retry inherited) {
+        node.allowOnly("attempts_per_target", "max_attempts", "retry_on", "context_fallback");
+        final int perTarget = node.integer("attempts_per_target", inherited.attemptsPerTarget(), 1, 100);
+        final int max = node.integer("max_attempts", inherited.maxAttempts(), 1, 100);
+        Set<SluiceConfig.RetryOn> on = inherited.retryOn();
+        if (node.has("retry_on")) {
+            on = EnumSet.noneOf(SluiceConfig.RetryOn.class);
+            for (String name : node.strings("retry_on")) {
+                final SluiceConfig.RetryOn failure = Arrays.stream(SluiceConfig.RetryOn.values())
+                        .filter(f -> f.configName().equals(name.strip().toLowerCase(Locale.ROOT))).findFirst()
+                        .orElseThrow(() -> new ConfigException(node.field("retry_on") + ": '" + name + "' is not one of "
+                                + String.join(", ", Arrays.stream(SluiceConfig.RetryOn.values())
+                                .map(SluiceConfig.RetryOn::configName).toList())));
+                on.add(failure);
+            }
+        }
+        return new SluiceConfig.Retry(perTarget, max, Collections.unmodifiableSet(on),
+                node.bool("context_fallback", inherited.contextFallback()));
+    }
+
+    /**
+     * The routes section. A public model is served once: by a route here, or by one provider's {@code models} map
+     * (the short form of a one-target route).
+     */
+    private static List<SluiceConfig.Route> routes(ConfigNode root, List<SluiceConfig.Provider> providers,
+                                                   SluiceConfig.Retry inherited) {
+        final Map<String, String> shortForm = new HashMap<>();
+        final Set<String> ids = new HashSet<>();
+        for (SluiceConfig.Provider provider : providers) {
+            ids.add(provider.id());
+            provider.models().keySet().forEach(model -> shortForm.put(model, provider.id()));
+        }
+        final List<SluiceConfig.Route> routes = new ArrayList<>();
+        final Set<String> models = new HashSet<>();
+        for (ConfigNode node : root.children("routes")) {
+            node.allowOnly("model", "targets", "retry");
+            final String model = node.requiredString("model");
+            if (shortForm.containsKey(model)) {
+                throw new ConfigException(node.field("model") + ": '" + model + "' is already served by provider '"
+                        + shortForm.get(model) + "' (its models map); name it in one place");
+            }
+            if (!models.add(model)) {
+                throw new ConfigException(node.field("model") + ": '" + model + "' has another route");
+            }
+            final List<SluiceConfig.Target> targets = new ArrayList<>();
+            for (ConfigNode target : node.children("targets")) {
+                target.allowOnly("provider", "model");
+                final String provider = target.requiredString("provider");
+                if (!ids.contains(provider)) {
+                    throw new ConfigException(target.field("provider") + ": no provider has the id '" + provider
+                            + "'");
+                }
+                targets.add(new SluiceConfig.Target(provider, target.string("model", model).strip()));
+            }
+            if (targets.isEmpty()) {
+                throw new ConfigException(node.field("targets") + ": name at least one (provider and model)");
+            }
+            routes.add(new SluiceConfig.Route(model, List.copyOf(targets), retry(node.child("retry"), inherited)));
+        }
+        if (shortForm.isEmpty() && routes.isEmpty()) {
+            throw new ConfigException("routes: no model is served; add a route, or models to a provider");
+        }
+        return List.copyOf(routes);
+    }
+
+    private static void checkDefaultModel(ConfigNode node, SluiceConfig.Routing routing,
+                                          List<SluiceConfig.Provider> providers, List<SluiceConfig.Route> routes) {
+        final String model = routing.defaultModel();
+        if (model != null && routes.stream().noneMatch(r -> r.model().equals(model))
+                && providers.stream().noneMatch(p -> p.models().containsKey(model))) {
+            throw new ConfigException(node.field("default_model") + ": no route or provider serves '" + model + "'");
+        }
     }
 
     private static SluiceConfig.Timeouts timeouts(ConfigNode node) {

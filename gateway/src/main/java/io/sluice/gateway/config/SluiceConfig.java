@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The whole configuration, as read and checked from one YAML file. Immutable; see conf/sluice.yaml for every
@@ -14,7 +15,8 @@ import java.util.Map;
  *
  * @param source where it was read from (a file name), for the start-up line
  */
-public record SluiceConfig(String source, Server server, Usage usage, List<Provider> providers) {
+public record SluiceConfig(String source, Server server, Usage usage, List<Provider> providers, Routing routing,
+                           List<Route> routes) {
 
     /**
      * The listening side.
@@ -58,6 +60,63 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
     public record Provider(String id, ProviderType type, String apiKey, List<URI> endpoints,
                            Map<String, String> models, Timeouts timeouts, Pool pool, Tls tls,
                            boolean includeUsage, Demo demo) {
+    }
+
+    /**
+     * How requested model names are read, and what every route inherits.
+     *
+     * @param modelPrefix      a prefix accepted and ignored before a model name ({@code team} makes
+     *                         {@code team/llama-3-8b} route as {@code llama-3-8b}), or null
+     * @param defaultModel     the model of requests that name none, or null (they are refused)
+     * @param defaultMaxTokens the {@code max_tokens} set on requests that give none, or 0 to leave them alone
+     * @param retry            the retry policy of routes that set none of their own
+     */
+    public record Routing(String modelPrefix, String defaultModel, int defaultMaxTokens, Retry retry) {
+    }
+
+    /** A public model served by an ordered list of targets, tried in turn under {@code retry}. */
+    public record Route(String model, List<Target> targets, Retry retry) {
+    }
+
+    /** A provider (by id) and the model name its backend knows. */
+    public record Target(String provider, String model) {
+    }
+
+    /**
+     * How a request is tried again, on another endpoint or the next target, when an attempt fails before its first
+     * byte reached the client.
+     *
+     * @param attemptsPerTarget the most attempts on one target's endpoints
+     * @param maxAttempts       the most attempts in all
+     * @param retryOn           the failures that count as a reason to try again
+     * @param contextFallback   whether a 400 {@code context_length_exceeded} moves on to the next target (it is
+     *                          never tried again on the same one)
+     */
+    public record Retry(int attemptsPerTarget, int maxAttempts, Set<RetryOn> retryOn, boolean contextFallback) {
+    }
+
+    /** Failures a retry policy can name. */
+    public enum RetryOn {
+        /** The connection could not be made. */
+        CONNECT("connect"),
+        /** The connection closed or reset before the response head. */
+        RESET("reset"),
+        /** No response head (or, for a stream, no first event) in time. */
+        TIMEOUT("timeout"),
+        /** A 5xx status. */
+        SERVER_ERROR("5xx"),
+        /** A 429 status. */
+        RATE_LIMITED("429");
+
+        private final String configName;
+
+        RetryOn(String configName) {
+            this.configName = configName;
+        }
+
+        public String configName() {
+            return configName;
+        }
     }
 
     /** Upstream time limits: to connect, to the first response byte, between chunks, and for the whole exchange. */

@@ -2,7 +2,8 @@ package io.sluice.gateway.proxy;
 
 import io.sluice.codec.usage.Usage;
 import io.sluice.gateway.http.AccessLog;
-import io.sluice.gateway.routing.ModelRoute;
+import io.sluice.gateway.routing.Route;
+import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.usage.UsageRecord;
 import io.sluice.gateway.usage.UsageReporter;
 
@@ -19,7 +20,7 @@ public final class ExchangeStats {
     private final long startNanos;
     private final Instant startTime = Instant.now();
     private String model;
-    private ModelRoute route;
+    private Route route;
     private UpstreamCall call;
     private boolean stream;
     private int status;
@@ -48,7 +49,8 @@ public final class ExchangeStats {
         this.model = model;
     }
 
-    public void routed(ModelRoute route, boolean stream) {
+    /** The request was routed to {@code route}. */
+    public void routed(Route route, boolean stream) {
         this.route = route;
         this.stream = stream;
     }
@@ -86,16 +88,19 @@ public final class ExchangeStats {
         reported = true;
         final long now = System.nanoTime();
         final long headNanos = call == null ? -1 : call.headNanos();
+        // Where the request went last: its first choice, unless an attempt was made elsewhere.
+        final Target target = call == null || call.target() == null ? route == null ? null : route.primary()
+                : call.target();
         if (route != null) {
-            reporter.report(new UsageRecord(requestId, null, null, route.publicModel(), route.backendModel(),
-                    route.provider().id(), call == null || call.target() == null ? null : call.target().url(), path,
+            reporter.report(new UsageRecord(requestId, null, null, route.publicModel(), target.backendModel(),
+                    target.provider().id(), call == null || call.endpoint() == null ? null : call.endpoint().url(), path,
                     stream, status, usage == null ? 0 : usage.promptTokens(),
                     usage == null ? 0 : usage.completionTokens(), usage == null ? 0 : usage.totalTokens(),
                     usage == null ? 0 : usage.cachedTokens(), usage == null ? 0 : usage.reasoningTokens(),
                     usage == null ? "none" : "upstream", firstBodyNanos < 0 ? -1 : millis(firstBodyNanos - startNanos),
                     millis(now - startNanos), startTime));
         }
-        AccessLog.log(requestId, method, path, model, route == null ? null : route.provider().id(), status,
+        AccessLog.log(requestId, method, path, model, target == null ? null : target.provider().id(), status,
                 headNanos < 0 ? -1 : headNanos - startNanos, now - startNanos, bytesIn, bytesOut, usage);
     }
 

@@ -23,8 +23,8 @@ import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.OpenAiErrors;
 import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.Uris;
-import io.sluice.gateway.routing.ModelRoute;
-import io.sluice.gateway.routing.Provider;
+import io.sluice.gateway.routing.Route;
+import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.routing.Router;
 import io.sluice.providers.ProviderError;
 import io.sluice.providers.openai.OpenAiEndpoint;
@@ -34,15 +34,17 @@ import io.sluice.providers.openai.RequestPlan;
 /**
  * One proxied HTTP request, from its head to the last byte of its response.
  *
- * <p>It gathers the body, routes on its {@code model}, splices the edits the provider needs, and runs an
- * {@link UpstreamCall}, whose response it relays to the client as the backend's own buffers. It asks the call for
+ * <p>It gathers the body, routes on its {@code model}, and runs an {@link UpstreamCall} over the route's targets,
+ * giving each attempt the body with the edits its target needs (spliced, never re-serialised); the response that
+ * the call hands on it relays to the client as the backend's own buffers. It asks the call for
  * more only while the client can take it (backpressure), cancels the call the moment the client leaves, and
  * reports failures in the OpenAI error format: as a status before the first response byte, as a terminal
  * {@code data:} error event after it.
  *
  * <p>Thread: the client connection's (or HTTP/2 stream's) event loop, which is also the upstream connection's.
- * Buffers: request pieces are owned by {@link RequestBody} until the spliced body goes to the call; response
- * pieces pass through the relay to the client pipeline, which releases them once written.
+ * Buffers: request pieces are owned by {@link RequestBody} until the body is whole; the whole body is kept until
+ * the exchange ends, and each attempt gets a retained view or splice of it; response pieces pass through the relay
+ * to the client pipeline, which releases them once written.
  */
 public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, ActiveRequests.Request {
     private enum State { RECEIVING, CALLING, STREAMING, DONE }
@@ -62,8 +64,12 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private State state = State.RECEIVING;
     private RequestBody body;
     private RequestPlan plan;
+    /** What the scan found in the request body, and the body as the client sent it, kept for every attempt. */
+    private RequestFields fields;
+    private ByteBuf original;
     private UpstreamCall call;
-    private Provider provider;
+    /** The target whose response is relayed, once its head arrived. */
+    private Target target;
     private ResponseRelay relay;
     /** A backend error response, held until its body is in and rendered anew; null otherwise. */
     private HttpResponse errorHead;
@@ -182,38 +188,40 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             return;
         }
         stats.model(fields.model());
-        if (fields.model() == null) {
+        final Route route = services.router().route(fields.model());
+        if (route == null && fields.model() == null) {
             respondError(ErrorKind.MISSING_MODEL, "You must provide a model parameter.");
             return;
         }
-        final ModelRoute route = services.router().route(fields.model());
         if (route == null) {
             respondError(ErrorKind.MODEL_NOT_FOUND, Router.notFound(fields.model()));
             return;
         }
         stats.routed(route, fields.stream());
-        plan = OpenAiRequestEdits.plan(fields, endpoint, route.backendModelJson(), route.provider().includeUsage());
-        final ByteBuf original = body.take();
+        this.fields = fields;
+        original = body.take();
         body = null;
-        final ByteBuf upstreamBody;
-        if (plan.edits().isEmpty()) {
-            upstreamBody = original;
-        } else {
-            upstreamBody = JsonSplice.apply(client.alloc(), original, plan.edits());
-            original.release();
-        }
-        provider = route.provider();
-        call = new UpstreamCall(client.channel().eventLoop(), services, route.provider(),
+        call = new UpstreamCall(client.channel().eventLoop(), services, route,
                 endpoint.path() + Uris.query(request.uri()), request.headers(),
-                services.trustedProxies().origin(request.headers(), client.channel().remoteAddress()), upstreamBody,
+                services.trustedProxies().origin(request.headers(), client.channel().remoteAddress()),
                 stats.requestId(), stats.startNanos(), this);
         stats.call(call);
         call.start();
     }
 
+    /** The client's body with the edits {@code target} needs: its model name, usage in streams, defaults. */
     @Override
-    public void onHead(HttpResponse head) {
+    public ByteBuf requestBody(Target target) {
+        plan = OpenAiRequestEdits.plan(fields, endpoint, target.modelEdit(fields.model()),
+                target.provider().includeUsage(), services.router().defaultMaxTokens());
+        return plan.edits().isEmpty() ? original.retainedDuplicate()
+                : JsonSplice.apply(client.alloc(), original, plan.edits());
+    }
+
+    @Override
+    public void onHead(HttpResponse head, Target target) {
         state = State.STREAMING;
+        this.target = target;
         stats.status(head.status().code());
         if (head.status().code() >= 400) {
             errorHead = head;
@@ -228,7 +236,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         final boolean framed = !eventStream && HttpUtil.getContentLength(head, -1L) >= 0;
         keepAlive &= framed || request.protocolVersion().isKeepAliveDefault();
         final HttpResponse clientHead = ProxyHeaders.clientResponse(head, services.relayedHeaders(),
-                stats.requestId(), eventStream, keepAlive, request.protocolVersion());
+                stats.requestId(), target, eventStream, keepAlive, request.protocolVersion());
         batch.chunked(HttpUtil.isTransferEncodingChunked(clientHead));
         client.write(clientHead);
     }
@@ -281,11 +289,11 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
      */
     private void respondUpstreamError(ErrorBodyRelay error) {
         final ProviderError parsed = UpstreamErrors.read(error.bytes(), error.length(), errorHead.status().code(),
-                provider);
+                target.provider());
         final ByteBuf body = OpenAiErrors.body(client.alloc(), parsed);
         stats.bytesOut(body.readableBytes());
         final HttpResponse head = ProxyHeaders.clientResponse(errorHead, services.relayedHeaders(), stats.requestId(),
-                false, keepAlive, request.protocolVersion());
+                target, false, keepAlive, request.protocolVersion());
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .remove(HttpHeaderNames.CONTENT_ENCODING)
                 .remove(HttpHeaderNames.TRANSFER_ENCODING)
@@ -356,6 +364,10 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         if (body != null) {
             body.release();
             body = null;
+        }
+        if (original != null) {
+            original.release();
+            original = null;
         }
         stats.report(services.usage(), relay == null ? null : relay.usage());
         owner.exchangeDone(lastWrite, keepAlive);

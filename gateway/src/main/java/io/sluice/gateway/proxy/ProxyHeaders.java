@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.sluice.gateway.http.HopByHop;
 import io.sluice.gateway.http.RequestIds;
+import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
 import java.util.List;
@@ -29,6 +30,8 @@ final class ProxyHeaders {
     private static final AsciiString UPSTREAM_REQUEST_ID = AsciiString.cached("x-upstream-request-id");
     private static final AsciiString X_ACCEL_BUFFERING = AsciiString.cached("x-accel-buffering");
     private static final AsciiString REQUEST_ID = AsciiString.cached(RequestIds.HEADER);
+    private static final AsciiString SERVED_BY_PROVIDER = AsciiString.cached("x-sluice-provider");
+    private static final AsciiString SERVED_MODEL = AsciiString.cached("x-sluice-model");
 
     /** Copies of headers Netty already validated on the way in need no second check. */
     private static final DefaultHttpHeadersFactory UNCHECKED = DefaultHttpHeadersFactory.headersFactory()
@@ -88,10 +91,11 @@ final class ProxyHeaders {
     }
 
     /**
-     * The response head for the client. An event stream is always sent chunked (or, to HTTP/1.0, until close), so
-     * that Sluice can leave out an event or end it with an error event; other bodies keep the backend's length.
+     * The response head for the client, naming the provider and backend model that answered. An event stream is
+     * always sent chunked (or, to HTTP/1.0, until close), so that Sluice can leave out an event or end it with an
+     * error event; other bodies keep the backend's length.
      */
-    static HttpResponse clientResponse(HttpResponse upstream, RelayedHeaders relayed, String requestId,
+    static HttpResponse clientResponse(HttpResponse upstream, RelayedHeaders relayed, String requestId, Target servedBy,
                                        boolean eventStream, boolean keepAlive, HttpVersion clientVersion) {
         final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, upstream.status(), UNCHECKED);
         final HttpHeaders headers = response.headers();
@@ -101,6 +105,8 @@ final class ProxyHeaders {
             headers.set(UPSTREAM_REQUEST_ID, upstreamId);
         }
         headers.set(REQUEST_ID, requestId);
+        headers.set(SERVED_BY_PROVIDER, servedBy.provider().id());
+        headers.set(SERVED_MODEL, servedBy.backendModel());
         final long length = HttpUtil.getContentLength(upstream, -1L);
         if (!eventStream && length >= 0) {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, length);

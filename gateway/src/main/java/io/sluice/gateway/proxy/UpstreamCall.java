@@ -1,6 +1,7 @@
 package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
@@ -12,37 +13,49 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.sluice.codec.CaptureBuffer;
 import io.sluice.gateway.config.Durations;
+import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.routing.Provider;
+import io.sluice.gateway.routing.Route;
+import io.sluice.gateway.routing.RouteWalk;
+import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.upstream.EndpointPool;
 import io.sluice.gateway.upstream.Lease;
 import io.sluice.gateway.upstream.PoolExhaustedException;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.gateway.upstream.UpstreamListener;
-
-import java.io.IOException;
+import io.sluice.providers.ProviderError;
+import io.sluice.providers.ProviderErrors;
 
 /**
- * One request to a backend and its response, whoever asked: it leases a pooled connection of its event loop,
- * sends the request, enforces the timeouts, retries once on a fresh connection when a reused keep-alive connection
- * fails before the request could leave it (never after: the backend may have read it), and hands the response to
- * its {@link Receiver} piece by piece.
+ * One request to the backends of a route and its response, whoever asked. Each attempt leases a pooled connection
+ * of the call's event loop to an endpoint of the route's current target, sends the request, and waits for the
+ * response head under the target's timeouts. Until a response is handed to the {@link Receiver}, nothing has reached
+ * the client, so a failure is tried again where the route's {@link RouteWalk} says: a connect failure, a reset or a
+ * timeout before the head, a 5xx or a 429 (its error body read first), and a 400 for a prompt too long for the
+ * target's model (on the next target only). Other client errors are handed on at once. A reused keep-alive
+ * connection that fails before the request could leave it is replaced once more on the same endpoint, uncounted
+ * (after the request left, the backend may be running it).
  *
- * <p>Reading is the receiver's to drive: after each read from the backend the call stops until the receiver
- * calls {@link #read()}, which it does only while its own client can take more. That is how backpressure reaches
- * the backend, and while the call waits for it the backend's silence does not count as idle. {@link #cancel()}
- * closes the connection at once, so the model server stops generating.
+ * <p>Reading is the receiver's to drive once it has the head: after each read from the backend the call stops
+ * until the receiver calls {@link #read()}, which it does only while its own client can take more. That is how
+ * backpressure reaches the backend, and while the call waits for it the backend's silence does not count as idle.
+ * {@link #cancel()} closes the connection at once, so the model server stops generating.
  *
- * <p>Thread: the event loop it was made on, which is also its connection's. Buffers: the request body is held
- * (for the one retry) until the response head arrives; response pieces pass to the receiver with their
- * ownership.
+ * <p>Thread: the event loop it was made on, which is also its connections'. Buffers: each attempt's request body
+ * is held until its response head arrives or the attempt ends; an error body is copied (bounded) and released as
+ * it arrives; the pieces of a response handed on pass to the receiver with their ownership.
  */
 public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Listener {
-    /** Who hears the response. All calls come on the call's event loop. */
+    /** Who sends the request and hears the response. All calls come on the call's event loop. */
     public interface Receiver {
-        /** The response head: the first byte arrived. */
-        void onHead(HttpResponse head);
+        /** The request body for an attempt on {@code target}, owned by the call from now on. */
+        ByteBuf requestBody(Target target);
+
+        /** The response head from {@code target}: the first byte arrived, and nothing is tried again. */
+        void onHead(HttpResponse head, Target target);
 
         /** A piece of the body, owned by the receiver; {@code last} for the final one. */
         void onContent(ByteBuf content, boolean last);
@@ -54,68 +67,75 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         void onFailure(ErrorKind kind, String message);
     }
 
-    private enum State { CONNECTING, WAITING, STREAMING, DONE }
+    /** HOLDING_ERROR: an error response is being read to decide whether to try again. */
+    private enum State { CONNECTING, WAITING, HOLDING_ERROR, STREAMING, DONE }
+
+    private static final String MAXIMUM_CONTEXT = "maximum context length";
 
     private final EventLoop loop;
     private final ProxyServices services;
-    private final Provider provider;
+    private final RouteWalk walk;
     private final String apiPath;
     private final HttpHeaders clientHeaders;
     private final ClientOrigin origin;
     private final String requestId;
+    private final long startNanos;
     private final Receiver receiver;
-    private final ExchangeTimer timer;
-    private ByteBuf body;
     private State state = State.CONNECTING;
-    private UpstreamEndpoint target;
+    private Target target;
+    private UpstreamEndpoint endpoint;
+    private ByteBuf body;
+    private ExchangeTimer timer;
     private Future<Lease> pendingLease;
     private Lease lease;
-    private boolean retried;
+    private boolean replacedStale;
     /** Whether the request left on the current connection: from then on the backend may be processing it. */
     private boolean requestWritten;
     private boolean upstreamKeepAlive;
+    private HttpResponse errorHead;
+    private CaptureBuffer errorBody;
     private long headNanos = -1;
 
     /**
      * @param apiPath       the path below the API base, with the client's query ({@code /chat/completions?...})
      * @param clientHeaders the client's headers, whose end-to-end ones are forwarded (credentials never are)
      * @param origin        who the backend is told sent the request
-     * @param body          the request body, taken over
      * @param startNanos    when the request arrived, for the total timeout
      */
-    public UpstreamCall(EventLoop loop, ProxyServices services, Provider provider, String apiPath,
-                        HttpHeaders clientHeaders, ClientOrigin origin, ByteBuf body, String requestId,
-                        long startNanos, Receiver receiver) {
+    public UpstreamCall(EventLoop loop, ProxyServices services, Route route, String apiPath,
+                        HttpHeaders clientHeaders, ClientOrigin origin, String requestId, long startNanos,
+                        Receiver receiver) {
         this.loop = loop;
         this.services = services;
-        this.provider = provider;
+        this.walk = new RouteWalk(route);
         this.apiPath = apiPath;
         this.clientHeaders = clientHeaders;
         this.origin = origin;
-        this.body = body;
         this.requestId = requestId;
+        this.startNanos = startNanos;
         this.receiver = receiver;
-        this.timer = new ExchangeTimer(loop, this, startNanos, provider.timeouts());
     }
 
     public void start() {
-        target = provider.nextEndpoint();
-        final EndpointPool pool = services.pools().pool(loop, target, provider.pool(), provider.timeouts().connect());
-        final Future<Lease> future = retried ? pool.acquireNew() : pool.acquire();
-        if (future.isDone()) {
-            onLease(future);
-        } else {
-            pendingLease = future;
-            future.addListener(f -> onLease(future));
-        }
+        nextAttempt();
     }
 
-    /** The endpoint the request went to, or null before one was chosen. */
-    public UpstreamEndpoint target() {
+    /** The target of the latest attempt, or null before the first. */
+    public Target target() {
         return target;
     }
 
-    /** When the response head arrived (System.nanoTime), or -1. */
+    /** The endpoint of the latest attempt, or null before the first. */
+    public UpstreamEndpoint endpoint() {
+        return endpoint;
+    }
+
+    /** How many attempts were made. */
+    public int attempts() {
+        return walk.attempts();
+    }
+
+    /** When the response head reached the receiver (System.nanoTime), or -1. */
     public long headNanos() {
         return headNanos;
     }
@@ -133,16 +153,36 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         if (state == State.DONE) {
             return;
         }
-        if (pendingLease != null) {
-            pendingLease.cancel(false);
-        }
         end();
         closeLease();
     }
 
+    private void nextAttempt() {
+        target = walk.target();
+        endpoint = walk.attempt();
+        body = receiver.requestBody(target);
+        timer = new ExchangeTimer(loop, this, startNanos, target.provider().timeouts());
+        replacedStale = false;
+        connect(false);
+    }
+
+    private void connect(boolean fresh) {
+        state = State.CONNECTING;
+        final Provider provider = target.provider();
+        final EndpointPool pool = services.pools().pool(loop, endpoint, provider.pool(),
+                provider.timeouts().connect());
+        final Future<Lease> future = fresh ? pool.acquireNew() : pool.acquire();
+        if (future.isDone()) {
+            onLease(future);
+        } else {
+            pendingLease = future;
+            future.addListener(f -> onLease(future));
+        }
+    }
+
     private void onLease(Future<Lease> future) {
         pendingLease = null;
-        if (state == State.DONE) {
+        if (state != State.CONNECTING) {
             if (future.isSuccess()) {
                 future.getNow().release(true);
             }
@@ -151,11 +191,13 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         if (!future.isSuccess()) {
             final Throwable cause = future.cause();
             if (cause instanceof PoolExhaustedException) {
-                fail(ErrorKind.UPSTREAM_BUSY, cause.getMessage());
+                attemptFailed(RouteWalk.Failure.CONNECT, ErrorKind.UPSTREAM_BUSY, cause.getMessage());
             } else if (cause instanceof ConnectTimeoutException) {
-                fail(ErrorKind.UPSTREAM_TIMEOUT, "Connecting to the backend timed out.");
+                attemptFailed(RouteWalk.Failure.CONNECT, ErrorKind.UPSTREAM_TIMEOUT,
+                        "Connecting to the backend timed out.");
             } else {
-                fail(ErrorKind.UPSTREAM_UNAVAILABLE, "The backend could not be reached: " + describe(cause));
+                attemptFailed(RouteWalk.Failure.CONNECT, ErrorKind.UPSTREAM_UNAVAILABLE,
+                        "The backend could not be reached: " + describe(cause));
             }
             return;
         }
@@ -164,8 +206,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         state = State.WAITING;
         requestWritten = false;
         final Lease sentOn = lease;
-        lease.channel().writeAndFlush(ProxyHeaders.upstreamRequest(clientHeaders, origin, target.pathFor(apiPath), target,
-                        provider.authorization(), requestId, body.retainedDuplicate()))
+        lease.channel().writeAndFlush(ProxyHeaders.upstreamRequest(clientHeaders, origin, endpoint.pathFor(apiPath),
+                        endpoint, target.provider().authorization(), requestId, body.retainedDuplicate()))
                 .addListener(f -> {
                     if (lease != sentOn) {
                         return;
@@ -184,13 +226,13 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     @Override
     public void onUpstreamMessage(Object message) {
-        if (state != State.WAITING && state != State.STREAMING) {
+        if (state != State.WAITING && state != State.HOLDING_ERROR && state != State.STREAMING) {
             ReferenceCountUtil.release(message);
             return;
         }
         if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
             ReferenceCountUtil.release(message);
-            broke(ErrorKind.UPSTREAM_FAILED, "The backend sent a malformed response.");
+            failHere(RouteWalk.Failure.RESET, ErrorKind.UPSTREAM_FAILED, "The backend sent a malformed response.");
             return;
         }
         if (message instanceof HttpResponse head && state == State.WAITING) {
@@ -198,15 +240,25 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
                 ReferenceCountUtil.release(message);
                 return;
             }
-            state = State.STREAMING;
-            headNanos = System.nanoTime();
             upstreamKeepAlive = HttpUtil.isKeepAlive(head);
             body.release();
             body = null;
             timer.responseStarted();
-            receiver.onHead(head);
+            if (head.status().code() >= 400) {
+                state = State.HOLDING_ERROR;
+                errorHead = head;
+                errorBody = new CaptureBuffer(512, UpstreamErrors.MAX_BODY_BYTES);
+            } else {
+                state = State.STREAMING;
+                headNanos = System.nanoTime();
+                receiver.onHead(head, target);
+            }
         }
         if (message instanceof HttpContent content) {
+            if (state == State.HOLDING_ERROR) {
+                onErrorContent(content);
+                return;
+            }
             if (state != State.STREAMING) {
                 content.release();
                 return;
@@ -215,17 +267,49 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             final boolean last = content instanceof LastHttpContent;
             if (last) {
                 end();
-                final Lease done = lease;
-                lease = null;
-                done.release(upstreamKeepAlive);
+                releaseLease(upstreamKeepAlive);
             }
             receiver.onContent(content.content(), last);
         }
     }
 
+    /** A piece of an error response: kept (bounded) until it ends, then tried again or handed on. */
+    private void onErrorContent(HttpContent content) {
+        timer.activity();
+        final ByteBuf bytes = content.content();
+        errorBody.append(bytes, bytes.readerIndex(), bytes.readableBytes());
+        final boolean last = content instanceof LastHttpContent;
+        content.release();
+        if (!last) {
+            return;
+        }
+        releaseLease(upstreamKeepAlive);
+        timer.cancel();
+        final int status = errorHead.status().code();
+        final RouteWalk.Failure failure = status >= 500 ? RouteWalk.Failure.SERVER_ERROR
+                : status == 429 ? RouteWalk.Failure.RATE_LIMITED
+                : status == 400 && contextTooLong() ? RouteWalk.Failure.CONTEXT_LENGTH : null;
+        if (failure != null && walk.retry(failure, endpoint)) {
+            errorHead = null;
+            nextAttempt();
+            return;
+        }
+        end();
+        headNanos = System.nanoTime();
+        receiver.onHead(errorHead, target);
+        receiver.onContent(Unpooled.wrappedBuffer(errorBody.array(), 0, errorBody.length()), true);
+    }
+
+    /** Whether the held 400 says the prompt is longer than the model's context (OpenAI's code, vLLM's words). */
+    private boolean contextTooLong() {
+        final ProviderError error = ProviderErrors.parse(errorBody.array(), errorBody.length());
+        return error != null && ("context_length_exceeded".equals(error.code())
+                || error.message() != null && error.message().contains(MAXIMUM_CONTEXT));
+    }
+
     @Override
     public void onUpstreamReadComplete() {
-        if (state == State.WAITING) {
+        if (state == State.WAITING || state == State.HOLDING_ERROR) {
             lease.channel().read();
         } else if (state == State.STREAMING) {
             timer.paused(true);
@@ -235,40 +319,61 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     @Override
     public void onUpstreamClosed(Throwable cause) {
-        if (state == State.WAITING && lease.reused() && !retried && !requestWritten) {
+        if (state == State.WAITING && lease.reused() && !replacedStale && !requestWritten) {
             // A keep-alive connection that failed under the request's first write: the request never left, so
             // the backend cannot have processed it. Once the write went out, the backend may have read it and be
-            // generating; sending it again would run and bill the model twice, so that is a failure instead.
-            retried = true;
+            // generating; sending it again is an attempt of its own, under the route's policy.
+            replacedStale = true;
             closeLease();
-            state = State.CONNECTING;
-            start();
+            connect(true);
             return;
         }
-        broke(ErrorKind.UPSTREAM_FAILED, cause == null
-                ? (state == State.WAITING ? "The backend closed the connection without answering."
-                        : "The backend closed the connection before the response was complete.")
+        failHere(RouteWalk.Failure.RESET, ErrorKind.UPSTREAM_FAILED, cause == null
+                ? (state == State.STREAMING ? "The backend closed the connection before the response was complete."
+                        : "The backend closed the connection without answering.")
                 : "The backend connection failed: " + describe(cause));
     }
 
     @Override
     public void onTimeout(ExchangeTimer.Limit limit) {
+        final SluiceConfig.Timeouts timeouts = target.provider().timeouts();
         final String message = switch (limit) {
-            case TOTAL -> "The request took longer than its limit of "
-                    + Durations.format(provider.timeouts().total()) + ".";
+            case TOTAL -> "The request took longer than its limit of " + Durations.format(timeouts.total()) + ".";
             case FIRST_BYTE -> "The backend did not start answering within "
-                    + Durations.format(provider.timeouts().firstByte()) + ".";
-            case IDLE -> "The backend sent nothing for " + Durations.format(provider.timeouts().idle()) + ".";
+                    + Durations.format(timeouts.firstByte()) + ".";
+            case IDLE -> "The backend sent nothing for " + Durations.format(timeouts.idle()) + ".";
         };
-        if (pendingLease != null) {
-            pendingLease.cancel(false);
+        if (limit == ExchangeTimer.Limit.TOTAL) {
+            // The request's own time is up: no attempt is left to make.
+            closeLease();
+            fail(ErrorKind.UPSTREAM_TIMEOUT, message);
+        } else {
+            failHere(RouteWalk.Failure.TIMEOUT, ErrorKind.UPSTREAM_TIMEOUT, message);
         }
-        broke(ErrorKind.UPSTREAM_TIMEOUT, message);
     }
 
-    private void broke(ErrorKind kind, String message) {
+    /** The current attempt broke: before the head reached the receiver it may be tried again, after it never. */
+    private void failHere(RouteWalk.Failure failure, ErrorKind kind, String message) {
         closeLease();
-        fail(kind, message);
+        if (state == State.STREAMING) {
+            fail(kind, message);
+        } else {
+            attemptFailed(failure, kind, message);
+        }
+    }
+
+    private void attemptFailed(RouteWalk.Failure failure, ErrorKind kind, String message) {
+        if (state == State.DONE) {
+            return;
+        }
+        timer.cancel();
+        if (walk.retry(failure, endpoint)) {
+            releaseBody();
+            errorHead = null;
+            nextAttempt();
+        } else {
+            fail(kind, message);
+        }
     }
 
     private void fail(ErrorKind kind, String message) {
@@ -280,18 +385,30 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     private void end() {
         state = State.DONE;
+        if (pendingLease != null) {
+            pendingLease.cancel(false);
+            pendingLease = null;
+        }
         timer.cancel();
+        releaseBody();
+    }
+
+    private void releaseBody() {
         if (body != null) {
             body.release();
             body = null;
         }
     }
 
+    private void releaseLease(boolean reusable) {
+        final Lease done = lease;
+        lease = null;
+        done.release(reusable);
+    }
+
     private void closeLease() {
         if (lease != null) {
-            final Lease broken = lease;
-            lease = null;
-            broken.release(false);
+            releaseLease(false);
         }
     }
 

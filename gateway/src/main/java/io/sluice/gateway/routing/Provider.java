@@ -41,9 +41,20 @@ public final class Provider {
         return id;
     }
 
-    /** The endpoints in turn. */
-    public UpstreamEndpoint nextEndpoint() {
-        return endpoints.get(Math.floorMod(next.getAndIncrement(), endpoints.size()));
+    /** The endpoints in turn, passing over those in {@code avoid} unless every endpoint is in it. */
+    public UpstreamEndpoint nextEndpoint(List<UpstreamEndpoint> avoid) {
+        final int first = next.getAndIncrement();
+        for (int i = 0; i < endpoints.size(); i++) {
+            final UpstreamEndpoint endpoint = endpoints.get(Math.floorMod(first + i, endpoints.size()));
+            if (!avoid.contains(endpoint)) {
+                return endpoint;
+            }
+        }
+        return endpoints.get(Math.floorMod(first, endpoints.size()));
+    }
+
+    public int endpointCount() {
+        return endpoints.size();
     }
 
     /** The {@code Authorization} value for the backend, or null when the provider has no key. */

@@ -2,6 +2,7 @@ package io.sluice.gateway.routing;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.sluice.codec.json.Json;
+import io.sluice.gateway.config.SluiceConfig;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,19 +13,32 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Maps public model names to routes, and renders the model list once, at start-up. Immutable; shared by all
- * event loops.
+ * Maps requested model names to routes, for every front: the configured routes, and each provider's
+ * {@code models} map as one-target routes. A configured prefix before a name is accepted and ignored, and a
+ * request that names no model takes the default one. Renders the model list once, at start-up. Immutable; shared
+ * by all event loops.
  */
 public final class Router {
-    private final Map<String, ModelRoute> routes = new LinkedHashMap<>();
+    private final Map<String, Route> routes = new LinkedHashMap<>();
+    private final String prefix;
+    private final Route defaultRoute;
+    private final int defaultMaxTokens;
     private final byte[] modelList;
 
-    public Router(List<Provider> providers) {
-        for (Provider provider : providers) {
-            provider.models().forEach((publicName, backendName) -> routes.put(publicName, new ModelRoute(
-                    publicName, backendName, publicName.equals(backendName) ? null : Json.quotedUtf8(backendName),
-                    provider)));
+    /** @param providers the providers of {@code config}, by id */
+    public Router(SluiceConfig config, Map<String, Provider> providers) {
+        final SluiceConfig.Routing routing = config.routing();
+        for (SluiceConfig.Provider provider : config.providers()) {
+            provider.models().forEach((publicName, backendName) -> routes.put(publicName, new Route(publicName,
+                    List.of(new Target(providers.get(provider.id()), backendName)), routing.retry())));
         }
+        for (SluiceConfig.Route route : config.routes()) {
+            routes.put(route.model(), new Route(route.model(), route.targets().stream()
+                    .map(t -> new Target(providers.get(t.provider()), t.model())).toList(), route.retry()));
+        }
+        this.prefix = routing.modelPrefix() == null ? null : routing.modelPrefix() + "/";
+        this.defaultRoute = routing.defaultModel() == null ? null : routes.get(routing.defaultModel());
+        this.defaultMaxTokens = routing.defaultMaxTokens();
         this.modelList = renderModelList(Instant.now().getEpochSecond());
     }
 
@@ -37,9 +51,24 @@ public final class Router {
         return "The model `" + shown + "` does not exist or you do not have access to it.";
     }
 
-    /** The route for a public model name, or null when no provider serves it. */
-    public ModelRoute route(String model) {
-        return routes.get(model);
+    /**
+     * The route for a requested model name (after the configured prefix, if it has it), the default route when
+     * {@code model} is null or empty, or null when nothing serves it.
+     */
+    public Route route(String model) {
+        if (model == null || model.isEmpty()) {
+            return defaultRoute;
+        }
+        final Route route = routes.get(model);
+        if (route == null && prefix != null && model.startsWith(prefix)) {
+            return routes.get(model.substring(prefix.length()));
+        }
+        return route;
+    }
+
+    /** The {@code max_tokens} a request that gives none is sent with, or 0 to send it as it is. */
+    public int defaultMaxTokens() {
+        return defaultMaxTokens;
     }
 
     public List<String> publicModels() {
@@ -57,12 +86,12 @@ public final class Router {
             g.writeStartObject();
             g.writeStringField("object", "list");
             g.writeArrayFieldStart("data");
-            for (ModelRoute route : routes.values()) {
+            for (Route route : routes.values()) {
                 g.writeStartObject();
                 g.writeStringField("id", route.publicModel());
                 g.writeStringField("object", "model");
                 g.writeNumberField("created", created);
-                g.writeStringField("owned_by", route.provider().id());
+                g.writeStringField("owned_by", route.primary().provider().id());
                 g.writeEndObject();
             }
             g.writeEndArray();

@@ -21,7 +21,8 @@ import io.sluice.gateway.proxy.UpstreamCall;
 import io.sluice.gateway.proxy.UpstreamErrors;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.routing.Router;
-import io.sluice.gateway.routing.ModelRoute;
+import io.sluice.gateway.routing.Route;
+import io.sluice.gateway.routing.Target;
 import io.sluice.proto.Ack;
 import io.sluice.proto.Error;
 import io.sluice.proto.LLMRequest;
@@ -81,19 +82,19 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     /** Checks the request, answers with its Ack, and starts it when accepted; false when it was refused. */
     boolean start() {
         stats.model(request.getModel());
-        if (request.getModel().isEmpty()) {
+        final Route route = services.router().route(request.getModel());
+        if (route == null && request.getModel().isEmpty()) {
             return refuse("INVALID_REQUEST", "model is required");
         }
-        final ModelRoute route = services.router().route(request.getModel());
         if (route == null) {
             return refuse("NOT_FOUND", Router.notFound(request.getModel()));
         }
         if (!OpenAiChatRequests.hasInput(request)) {
             return refuse("INVALID_REQUEST", "the request has no user_prompt and no messages");
         }
-        final byte[] body;
         try {
-            body = OpenAiChatRequests.body(request, route.backendModel());
+            // Built once here to refuse a bad request before the Ack; each attempt builds its own.
+            OpenAiChatRequests.body(request, route.primary().backendModel(), services.router().defaultMaxTokens());
         } catch (IllegalArgumentException e) {
             return refuse("INVALID_REQUEST", e.getMessage());
         }
@@ -102,9 +103,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
                 .setAck(Ack.newBuilder().setRequestId(id).setAccepted(true)).build(), true);
         final HttpHeaders headers = new DefaultHttpHeaders()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        provider = route.provider();
-        call = new UpstreamCall(session.eventLoop(), services, route.provider(), "/chat/completions", headers,
-                session.origin(), Unpooled.wrappedBuffer(body), stats.requestId(), stats.startNanos(), this);
+        call = new UpstreamCall(session.eventLoop(), services, route, "/chat/completions", headers,
+                session.origin(), stats.requestId(), stats.startNanos(), this);
         stats.call(call);
         services.active().add(this);
         call.start();
@@ -132,7 +132,14 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     }
 
     @Override
-    public void onHead(HttpResponse head) {
+    public ByteBuf requestBody(Target target) {
+        return Unpooled.wrappedBuffer(OpenAiChatRequests.body(request, target.backendModel(),
+                services.router().defaultMaxTokens()));
+    }
+
+    @Override
+    public void onHead(HttpResponse head, Target target) {
+        provider = target.provider();
         status = head.status().code();
         stats.status(status);
         eventStream = status == 200 && head.headers()

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 
@@ -92,7 +93,22 @@ class ConfigLoaderTest {
             "providers: [ { id: a, type: magic, models: { m: m } } ]|providers[0].type: unknown provider type 'magic'",
             "providers: [ { id: a, type: vllm, models: { m: m } } ]|providers[0].endpoints: a vllm provider needs",
             "providers: [ { id: a, type: vllm, endpoints: [ 'ftp://x' ], models: { m: m } } ]|providers[0].endpoints[0]:",
-            "providers: [ { id: a, type: openai } ]|providers[0].models: name at least one model",
+            "providers: [ { id: a, type: openai } ]|routes: no model is served; add a route, or models to a provider",
+            "{ providers: [ { id: a, type: openai } ], routes: [ { model: m, targets: [ { provider: b } ] } ] }"
+                    + "|routes[0].targets[0].provider: no provider has the id 'b'",
+            "{ providers: [ { id: a, type: openai } ], routes: [ { model: m } ] }"
+                    + "|routes[0].targets: name at least one",
+            "{ providers: [ { id: a, type: openai, models: { m: m } } ], routes: [ { model: m, targets: [ { provider: a } ] } ] }"
+                    + "|routes[0].model: 'm' is already served by provider 'a'",
+            "{ providers: [ { id: a, type: openai } ], routes: [ { model: m, targets: [ { provider: a } ] }, "
+                    + "{ model: m, targets: [ { provider: a } ] } ] }|routes[1].model: 'm' has another route",
+            "{ providers: [ { id: a, type: openai } ], routes: [ { model: m, targets: [ { provider: a } ], "
+                    + "retry: { retry_on: [ 5xx, 404 ] } } ] }"
+                    + "|routes[0].retry.retry_on: '404' is not one of connect, reset, timeout, 5xx, 429",
+            "{ routing: { model_prefix: a/b }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
+                    + "|routing.model_prefix: 'a/b' must be one word without '/'",
+            "{ routing: { default_model: x }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
+                    + "|routing.default_model: no route or provider serves 'x'",
             "providers: [ { type: openai, models: { m: m } } ]|providers[0].id: required",
             "providers: [ { id: a, type: openai, api_key: '${NOPE}', models: { m: m } } ]"
                     + "|providers[0].api_key: environment variable NOPE is not set",
@@ -112,6 +128,41 @@ class ConfigLoaderTest {
         final ConfigException e = assertThrows(ConfigException.class, () -> parse(yaml, Map.of()));
         assertTrue(e.getMessage().startsWith(message), e.getMessage());
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
+    void routesListTheirTargetsAndInheritTheRetryPolicyFieldByField() {
+        final SluiceConfig config = parse("""
+                routing:
+                  model_prefix: team
+                  default_model: llama
+                  default_max_tokens: 4096
+                  retry: { max_attempts: 6, retry_on: [ connect, 5xx ] }
+                providers:
+                  - { id: farm, type: vllm, endpoints: [ "http://10.0.0.1:8000" ], models: { small: small-1 } }
+                  - { id: cloud, type: openai }
+                routes:
+                  - model: llama
+                    targets:
+                      - { provider: farm, model: meta/llama }
+                      - { provider: cloud }
+                    retry: { attempts_per_target: 1, context_fallback: false }
+                """, Map.of());
+        assertEquals(new SluiceConfig.Routing("team", "llama", 4096, new SluiceConfig.Retry(2, 6,
+                EnumSet.of(SluiceConfig.RetryOn.CONNECT, SluiceConfig.RetryOn.SERVER_ERROR), true)), config.routing());
+        final SluiceConfig.Route route = config.routes().get(0);
+        assertEquals(List.of(new SluiceConfig.Target("farm", "meta/llama"), new SluiceConfig.Target("cloud", "llama")),
+                route.targets(), "a target without a model name uses the public one");
+        assertEquals(new SluiceConfig.Retry(1, 6, EnumSet.of(SluiceConfig.RetryOn.CONNECT,
+                SluiceConfig.RetryOn.SERVER_ERROR), false), route.retry());
+    }
+
+    @Test
+    void withoutARoutingSectionEveryFailureIsRetriedWithinFourAttempts() {
+        final SluiceConfig config = parse(MINIMAL, Map.of());
+        assertEquals(new SluiceConfig.Routing(null, null, 0, new SluiceConfig.Retry(2, 4,
+                EnumSet.allOf(SluiceConfig.RetryOn.class), true)), config.routing());
+        assertEquals(List.of(), config.routes());
     }
 
     @Test

@@ -175,16 +175,17 @@ class ErrorsTest {
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void aResetBeforeTheFirstByteIs502(Protocol protocol) throws Exception {
-        backend.enqueue(Script.builder().reset().build());
+        backend.respondAlways(Script.builder().reset().build());
         final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(502, response.statusCode());
+        assertEquals(2, backend.requestCount(), "tried again once, as the route's policy says");
         assertTrue(Http.text(response).contains("\"code\":\"upstream_failed\""), Http.text(response));
     }
 
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void aMalformedResponseIs502(Protocol protocol) throws Exception {
-        backend.enqueue(Script.builder().raw("NOT HTTP AT ALL\r\n\r\n").close().build());
+        backend.respondAlways(Script.builder().raw("NOT HTTP AT ALL\r\n\r\n").close().build());
         final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(502, response.statusCode());
     }
@@ -192,7 +193,7 @@ class ErrorsTest {
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void aSilentBackendIs504(Protocol protocol) throws Exception {
-        backend.enqueue(Script.builder().stall().build());
+        backend.respondAlways(Script.builder().stall().build());
         final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(504, response.statusCode());
         assertEquals("{\"error\":{\"message\":\"The backend did not start answering within 300ms.\","

@@ -110,7 +110,7 @@ class PassthroughTest {
     @EnumSource(Protocol.class)
     void backendErrorsKeepTheirStatusFieldsAndRateLimitHeaders(Protocol protocol) throws Exception {
         final byte[] body = WireSamples.bytes("openai_error_429_rate_limit.json");
-        backend.enqueue(Script.builder().fixedHead(429, body.length, "content-type", "application/json",
+        backend.respondAlways(Script.builder().fixedHead(429, body.length, "content-type", "application/json",
                 "x-ratelimit-remaining-requests", "0", "retry-after", "20").body(body, 50, Duration.ZERO)
                 .end().build());
         final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM_REQUEST);

@@ -63,7 +63,7 @@ class UpstreamErrorsTest {
 
     @Test
     void aBodyWithNoErrorInItNamesTheStatus() throws Exception {
-        backend.enqueue(Script.builder().fixedHead(502, 30, "content-type", "text/html")
+        backend.respondAlways(Script.builder().fixedHead(502, 30, "content-type", "text/html")
                 .body("<html>502 Bad Gateway</html>\r\n").end().build());
         final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"), BODY);
         assertEquals(502, response.statusCode());

@@ -238,7 +238,7 @@ class WebSocketTest {
 
     @Test
     void aBackendErrorIsAnErrorMessage() throws Exception {
-        backend.enqueue(Script.json(429, WireSamples.bytes("openai_error_429_rate_limit.json")));
+        backend.respondAlways(Script.json(429, WireSamples.bytes("openai_error_429_rate_limit.json")));
         try (WsClient client = WsClient.open(gateway.port(), "json")) {
             client.send(WebSocketMessage.newBuilder().setRequest(LLMRequest.newBuilder().setRequestId("q")
                     .setModel("m").addMessages(ChatMessage.newBuilder().setRole("user").setContent("hi"))).build());

@@ -23,9 +23,10 @@ public final class OpenAiChatRequests {
     }
 
     /**
+     * @param defaultMaxTokens the {@code max_tokens} sent when the request sets none, or 0 to send none
      * @throws IllegalArgumentException when {@code tools} is not a JSON array (the message is fit for the client)
      */
-    public static byte[] body(LLMRequest request, String backendModel) {
+    public static byte[] body(LLMRequest request, String backendModel, int defaultMaxTokens) {
         final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             g.writeStartObject();
@@ -50,6 +51,8 @@ public final class OpenAiChatRequests {
             }
             if (request.hasMaxTokens()) {
                 g.writeNumberField("max_tokens", Integer.toUnsignedLong(request.getMaxTokens()));
+            } else if (defaultMaxTokens > 0) {
+                g.writeNumberField("max_tokens", defaultMaxTokens);
             }
             if (!request.getTools().isEmpty()) {
                 requireJsonArray(request.getTools());

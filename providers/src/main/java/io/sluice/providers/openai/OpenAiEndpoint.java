@@ -30,6 +30,11 @@ public enum OpenAiEndpoint {
         return takesStreamOptions;
     }
 
+    /** Whether a request names its output limit as {@code max_tokens} (the Responses API has another name). */
+    public boolean takesMaxTokens() {
+        return this == CHAT_COMPLETIONS || this == COMPLETIONS;
+    }
+
     /** The operation at {@code path} below the API base, or null. */
     public static OpenAiEndpoint forPath(String path) {
         for (OpenAiEndpoint endpoint : values()) {

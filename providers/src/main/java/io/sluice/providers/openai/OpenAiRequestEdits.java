@@ -5,18 +5,25 @@ import io.sluice.codec.json.JsonSplice.Edit;
 import io.sluice.codec.json.JsonValue;
 import io.sluice.codec.json.RequestFields;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * Plans the edits of an OpenAI request body: the public model name becomes the backend's, and a stream is made
- * to report exact usage by setting {@code stream_options.include_usage} when the client did not.
+ * Plans the edits of an OpenAI request body: the public model name becomes the backend's (or is added, for a
+ * request that named none and took the default model), a default {@code max_tokens} is added where none was given,
+ * and a stream is made to report exact usage by setting {@code stream_options.include_usage} when the client did
+ * not.
  *
- * <p>Each edit touches only the bytes of one value or inserts one field; everything else stays as sent.
+ * <p>Each edit touches only the bytes of one value or inserts fields after the opening brace; everything else
+ * stays as sent.
  */
 public final class OpenAiRequestEdits {
-    private static final byte[] STREAM_OPTIONS_FIELD = bytes("\"stream_options\":{\"include_usage\":true},");
+    private static final byte[] MODEL_NAME = bytes("\"model\":");
+    private static final byte[] MAX_TOKENS_NAME = bytes("\"max_tokens\":");
+    private static final byte[] STREAM_OPTIONS_FIELD = bytes("\"stream_options\":{\"include_usage\":true}");
     private static final byte[] STREAM_OPTIONS_VALUE = bytes("{\"include_usage\":true}");
     private static final byte[] INCLUDE_USAGE_FIELD = bytes("\"include_usage\":true,");
     private static final byte[] TRUE = bytes("true");
@@ -25,28 +32,38 @@ public final class OpenAiRequestEdits {
     }
 
     /**
-     * @param fields       what the scan found in the body
-     * @param endpoint     the operation requested
-     * @param backendModel the backend's model name as a JSON string token, or null to keep the client's
-     * @param askForUsage  whether to make streams report usage (a provider can turn this off for a backend that
-     *                     rejects {@code stream_options})
+     * @param fields           what the scan found in the body
+     * @param endpoint         the operation requested
+     * @param backendModel     the backend's model name as a JSON string token, or null to keep the client's
+     * @param askForUsage      whether to make streams report usage (a provider can turn this off for a backend
+     *                         that rejects {@code stream_options})
+     * @param defaultMaxTokens the {@code max_tokens} to add when the request gives none, or 0
      */
     public static RequestPlan plan(RequestFields fields, OpenAiEndpoint endpoint, byte[] backendModel,
-                                   boolean askForUsage) {
+                                   boolean askForUsage, int defaultMaxTokens) {
         final List<Edit> edits = new ArrayList<>(2);
-        if (backendModel != null) {
+        final List<byte[]> newFields = new ArrayList<>(0);
+        if (backendModel != null && fields.modelValue() != null) {
             edits.add(Edit.replace(fields.modelValue(), backendModel));
+        } else if (backendModel != null) {
+            newFields.add(concat(MODEL_NAME, backendModel));
+        }
+        if (defaultMaxTokens > 0 && !fields.maxTokens() && endpoint.takesMaxTokens()) {
+            newFields.add(concat(MAX_TOKENS_NAME, bytes(Integer.toString(defaultMaxTokens))));
         }
         final boolean added = askForUsage && fields.stream() && endpoint.takesStreamOptions()
-                && addIncludeUsage(fields, edits);
+                && addIncludeUsage(fields, edits, newFields);
+        if (!newFields.isEmpty()) {
+            edits.add(Edit.insert(fields.objectStart() + 1, fieldList(newFields, !fields.empty())));
+        }
         return new RequestPlan(edits, added);
     }
 
     /** Adds the edit that makes include_usage true; false when the client asked for usage or we cannot tell. */
-    private static boolean addIncludeUsage(RequestFields fields, List<Edit> edits) {
+    private static boolean addIncludeUsage(RequestFields fields, List<Edit> edits, List<byte[]> newFields) {
         final JsonValue options = fields.streamOptions();
         if (options == null) {
-            edits.add(Edit.insert(fields.objectStart() + 1, STREAM_OPTIONS_FIELD));
+            newFields.add(STREAM_OPTIONS_FIELD);
             return true;
         }
         if (options.kind() == JsonToken.VALUE_NULL) {
@@ -66,6 +83,27 @@ public final class OpenAiRequestEdits {
         }
         edits.add(Edit.replace(includeUsage, TRUE));
         return true;
+    }
+
+    /** Fields to insert after an object's opening brace: comma-separated, with one more before the object's own. */
+    private static byte[] fieldList(List<byte[]> fields, boolean moreFollow) {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (int i = 0; i < fields.size(); i++) {
+            if (i > 0) {
+                out.write(',');
+            }
+            out.writeBytes(fields.get(i));
+        }
+        if (moreFollow) {
+            out.write(',');
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        final byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static byte[] bytes(String s) {

@@ -19,7 +19,7 @@ class OpenAiChatRequestsTest {
                 .setSystemPrompt("Be brief.").setUserPrompt("Hi").build();
         assertEquals("{\"model\":\"meta/llama\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
                 + "{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
-                new String(OpenAiChatRequests.body(request, "meta/llama"), StandardCharsets.UTF_8));
+                new String(OpenAiChatRequests.body(request, "meta/llama", 0), StandardCharsets.UTF_8));
     }
 
     @Test
@@ -32,17 +32,25 @@ class OpenAiChatRequestsTest {
         assertEquals("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\","
                 + "\"content\":\"b\"}],\"stream\":true,\"stream_options\":{\"include_usage\":true},\"temperature\":0.0,"
                 + "\"max_tokens\":64,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
-                + "\"metadata\":{\"team\":\"x\"}}", new String(OpenAiChatRequests.body(request, "m"),
+                + "\"metadata\":{\"team\":\"x\"}}", new String(OpenAiChatRequests.body(request, "m", 4096),
                 StandardCharsets.UTF_8));
         assertTrue(OpenAiChatRequests.hasInput(request));
         assertFalse(OpenAiChatRequests.hasInput(LLMRequest.newBuilder().setSystemPrompt("x").build()));
     }
 
     @Test
+    void aDefaultMaxTokensIsSentOnlyWhenTheRequestSetsNone() {
+        final LLMRequest request = LLMRequest.newBuilder().setModel("m").setUserPrompt("x").build();
+        assertEquals("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stream\":true,"
+                + "\"stream_options\":{\"include_usage\":true},\"max_tokens\":4096}",
+                new String(OpenAiChatRequests.body(request, "m", 4096), StandardCharsets.UTF_8));
+    }
+
+    @Test
     void toolsMustBeAJsonArray() {
         for (String tools : new String[] {"{\"type\":\"function\"}", "[1,", "[] []"}) {
             final LLMRequest request = LLMRequest.newBuilder().setModel("m").setUserPrompt("x").setTools(tools).build();
-            assertThrows(IllegalArgumentException.class, () -> OpenAiChatRequests.body(request, "m"), tools);
+            assertThrows(IllegalArgumentException.class, () -> OpenAiChatRequests.body(request, "m", 0), tools);
         }
     }
 }

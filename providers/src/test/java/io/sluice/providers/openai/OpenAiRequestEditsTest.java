@@ -60,15 +60,43 @@ class OpenAiRequestEditsTest {
         assertFalse(embedding.drop);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            // A request that named no model took the default route: the model is added.
+            "{\"messages\":[]}|{\"model\":\"b\",\"max_tokens\":100,\"messages\":[]}",
+            "{}|{\"model\":\"b\",\"max_tokens\":100}",
+            "{\"stream\":true}"
+                    + "|{\"model\":\"b\",\"max_tokens\":100,\"stream_options\":{\"include_usage\":true},\"stream\":true}",
+            "{\"model\":\"a\",\"max_tokens\":7}|{\"model\":\"b\",\"max_tokens\":7}",
+            "{\"model\":\"a\",\"max_completion_tokens\":7}|{\"model\":\"b\",\"max_completion_tokens\":7}",
+            "{\"model\":\"a\",\"max_tokens\":null}|{\"model\":\"b\",\"max_tokens\":null}"})
+    void addsTheModelAndADefaultMaxTokensWhereTheRequestHasNone(String body, String expected) throws Exception {
+        assertEquals(expected, edit(body, OpenAiEndpoint.CHAT_COMPLETIONS, "b", true, 100).body);
+    }
+
+    @Test
+    void aDefaultMaxTokensGoesOnlyWhereTheApiNamesItSo() throws Exception {
+        final String body = "{\"model\":\"m\",\"input\":\"hi\"}";
+        assertEquals(body, edit(body, OpenAiEndpoint.RESPONSES, null, true, 100).body);
+        assertEquals(body, edit(body, OpenAiEndpoint.EMBEDDINGS, null, true, 100).body);
+        assertEquals("{\"max_tokens\":100,\"model\":\"m\",\"prompt\":\"hi\"}",
+                edit("{\"model\":\"m\",\"prompt\":\"hi\"}", OpenAiEndpoint.COMPLETIONS, null, true, 100).body);
+    }
+
     private record Edited(String body, boolean drop) {
     }
 
     private static Edited edit(String body, OpenAiEndpoint endpoint, String backendModel, boolean askForUsage)
             throws Exception {
+        return edit(body, endpoint, backendModel, askForUsage, 0);
+    }
+
+    private static Edited edit(String body, OpenAiEndpoint endpoint, String backendModel, boolean askForUsage,
+                               int defaultMaxTokens) throws Exception {
         final ByteBuf original = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
         try {
             final RequestPlan plan = OpenAiRequestEdits.plan(RequestScanner.scan(original), endpoint,
-                    backendModel == null ? null : Json.quotedUtf8(backendModel), askForUsage);
+                    backendModel == null ? null : Json.quotedUtf8(backendModel), askForUsage, defaultMaxTokens);
             final ByteBuf edited = JsonSplice.apply(ByteBufAllocator.DEFAULT, original, plan.edits());
             try {
                 return new Edited(edited.toString(StandardCharsets.UTF_8), plan.dropUsageOnlyEvents());

@@ -1,0 +1,256 @@
+package io.sluice.gateway.routing;
+
+import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.Protocol;
+import io.sluice.gateway.testing.ProtocolGateways;
+import io.sluice.gateway.testing.Script;
+import io.sluice.gateway.testing.ScriptedBackend;
+import io.sluice.gateway.testing.TestCertificates;
+import io.sluice.gateway.testing.WsClient;
+import io.sluice.gateway.usage.UsageRecord;
+import io.sluice.proto.LLMRequest;
+import io.sluice.proto.WebSocketMessage;
+import io.sluice.testkit.WireSamples;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.ServerSocket;
+import java.net.http.HttpResponse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Failures before the first byte, as a model farm and a cloud API produce them, on every front: each is tried again
+ * on another endpoint of the target and then on the next target, within the route's budget; client errors come back
+ * at once; with no attempt left the client gets the last backend error; and the answer names who served it.
+ */
+class RetriesTest {
+    private static final String CONTEXT_TOO_LONG = "{\"error\":{\"message\":\"This model's maximum context length is "
+            + "8192 tokens. However, your messages resulted in 9000 tokens.\",\"type\":\"invalid_request_error\","
+            + "\"param\":\"messages\",\"code\":\"context_length_exceeded\"}}";
+    private static final String CONTENT_POLICY = "{\"error\":{\"message\":\"Your request was rejected as a result of "
+            + "our safety system.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"content_policy_violation\"}}";
+    private static final String RATE_LIMITED = "{\"error\":{\"message\":\"Rate limit reached for requests\","
+            + "\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}";
+
+    private static ScriptedBackend farmA;
+    private static ScriptedBackend farmB;
+    private static ScriptedBackend cloud;
+    private static ProtocolGateways gateways;
+
+    @BeforeAll
+    static void start() throws Exception {
+        farmA = ScriptedBackend.start();
+        farmB = ScriptedBackend.start();
+        cloud = ScriptedBackend.start();
+        final int deadPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            deadPort = socket.getLocalPort();
+        }
+        gateways = ProtocolGateways.forConfig(config("", deadPort),
+                config(TestCertificates.serverTlsYaml(), deadPort));
+    }
+
+    private static String config(String serverExtra, int deadPort) {
+        return """
+                server:
+                  host: 127.0.0.1
+                  port: 0
+                  threads: 1
+                %s
+                usage: { log: false }
+                providers:
+                  - id: farm
+                    type: vllm
+                    endpoints: [ "%s", "%s" ]
+                  - id: solo
+                    type: vllm
+                    endpoints: [ "%s" ]
+                    timeouts: { first_byte: 500ms }
+                  - id: half-dead
+                    type: vllm
+                    endpoints: [ "http://127.0.0.1:%d", "%s" ]
+                  - id: cloud
+                    type: openai
+                    endpoints: [ "%s" ]
+                routes:
+                  - model: llama
+                    targets:
+                      - { provider: farm, model: llama-8b }
+                      - { provider: cloud, model: gpt-4o-mini }
+                  - model: strict
+                    targets:
+                      - { provider: farm, model: llama-8b }
+                      - { provider: cloud, model: gpt-4o-mini }
+                    retry: { context_fallback: false }
+                  - model: one
+                    targets: [ { provider: solo, model: llama-8b } ]
+                  - model: some-dead
+                    targets: [ { provider: half-dead, model: llama-8b } ]
+                """.formatted(serverExtra, farmA.url(), farmB.url(), farmA.url(), deadPort, farmA.url(), cloud.url());
+    }
+
+    @BeforeEach
+    void forgetEarlierTests() {
+        farmA.reset();
+        farmB.reset();
+        cloud.reset();
+        gateways.clearUsage();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateways.close();
+        farmA.close();
+        farmB.close();
+        cloud.close();
+    }
+
+    private static HttpResponse<byte[]> ask(Protocol protocol, String model) throws Exception {
+        return Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    }
+
+    private static Script ok() {
+        return Script.json(200, WireSamples.bytes("openai_chat_nonstream.json"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aServerErrorOnceIsTriedAgainOnTheOnlyEndpoint(Protocol protocol) throws Exception {
+        farmA.enqueue(Script.json(500, "{\"error\":{\"message\":\"oops\"}}"), ok());
+        final HttpResponse<byte[]> response = ask(protocol, "one");
+        assertEquals(200, response.statusCode(), Http.text(response));
+        assertEquals(2, farmA.requestCount());
+        assertEquals("solo", response.headers().firstValue("x-sluice-provider").orElseThrow());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void a429OnceIsTriedAgain(Protocol protocol) throws Exception {
+        farmA.enqueue(Script.builder().fixedHead(429, RATE_LIMITED.length(), "content-type", "application/json",
+                "retry-after", "1").body(RATE_LIMITED).end().build(), ok());
+        assertEquals(200, ask(protocol, "one").statusCode());
+        assertEquals(2, farmA.requestCount());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aResetBeforeTheHeadIsTriedAgain(Protocol protocol) throws Exception {
+        farmA.enqueue(Script.builder().reset().build(), ok());
+        assertEquals(200, ask(protocol, "one").statusCode());
+        assertEquals(2, farmA.requestCount());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aBackendThatNeverAnswersIsLeftAfterTheFirstByteTimeout(Protocol protocol) throws Exception {
+        farmA.enqueue(Script.builder().stall().build(), ok());
+        assertEquals(200, ask(protocol, "one").statusCode());
+        assertEquals(2, farmA.requestCount());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void anEndpointThatCannotBeReachedIsPassedOver(Protocol protocol) throws Exception {
+        farmA.respondAlways(ok());
+        for (int i = 0; i < 4; i++) {
+            final HttpResponse<byte[]> response = ask(protocol, "some-dead");
+            assertEquals(200, response.statusCode(), Http.text(response));
+        }
+        assertEquals(4, farmA.requestCount(), "every request reached the live endpoint");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aTargetWhoseEndpointsAllFailGivesWayToTheNextTarget(Protocol protocol) throws Exception {
+        final Script unavailable = Script.json(503, "{\"error\":{\"message\":\"overloaded\"}}");
+        farmA.respondAlways(unavailable);
+        farmB.respondAlways(unavailable);
+        cloud.enqueue(Script.sse(WireSamples.bytes("openai_chat_stream_usage.txt"), 200));
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"llama\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+        assertEquals(200, response.statusCode());
+        assertEquals(new String(WireSamples.bytes("openai_chat_stream_usage.txt")), Http.text(response));
+        assertEquals("cloud", response.headers().firstValue("x-sluice-provider").orElseThrow());
+        assertEquals("gpt-4o-mini", response.headers().firstValue("x-sluice-model").orElseThrow());
+        assertEquals(1, farmA.requestCount(), "each endpoint of the farm was tried once");
+        assertEquals(1, farmB.requestCount());
+        assertEquals("{\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
+                cloud.takeRequest().bodyText(), "the fallback gets its own model name");
+        final UsageRecord record = gateways.usage(protocol).take();
+        assertEquals("cloud", record.provider());
+        assertEquals("gpt-4o-mini", record.backendModel());
+        assertEquals(112, record.totalTokens());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void withNoAttemptLeftTheLastBackendErrorIsTheAnswer(Protocol protocol) throws Exception {
+        farmA.respondAlways(Script.builder().fixedHead(429, RATE_LIMITED.length(), "content-type",
+                "application/json", "retry-after", "7").body(RATE_LIMITED).end().build());
+        final HttpResponse<byte[]> response = ask(protocol, "one");
+        assertEquals(429, response.statusCode());
+        assertEquals("7", response.headers().firstValue("retry-after").orElseThrow());
+        assertTrue(Http.text(response).contains("Rate limit reached for requests"), Http.text(response));
+        assertEquals(2, farmA.requestCount(), "attempts_per_target (2) on the route's only target");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aClientErrorIsAnsweredAtOnce(Protocol protocol) throws Exception {
+        farmA.respondAlways(Script.json(400, CONTENT_POLICY));
+        farmB.respondAlways(Script.json(400, CONTENT_POLICY));
+        final HttpResponse<byte[]> response = ask(protocol, "llama");
+        assertEquals(400, response.statusCode());
+        assertTrue(Http.text(response).contains("content_policy_violation"), Http.text(response));
+        assertEquals(1, farmA.requestCount() + farmB.requestCount());
+        assertEquals(0, cloud.requestCount());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aPromptTooLongMovesOnToTheNextTargetOnlyWhereTheRouteAllows(Protocol protocol) throws Exception {
+        farmA.respondAlways(Script.json(400, CONTEXT_TOO_LONG));
+        farmB.respondAlways(Script.json(400, CONTEXT_TOO_LONG));
+        cloud.respondAlways(ok());
+        final HttpResponse<byte[]> fallback = ask(protocol, "llama");
+        assertEquals(200, fallback.statusCode());
+        assertEquals("cloud", fallback.headers().firstValue("x-sluice-provider").orElseThrow());
+        assertEquals(1, farmA.requestCount() + farmB.requestCount(), "never twice on the same model");
+
+        final HttpResponse<byte[]> strict = ask(protocol, "strict");
+        assertEquals(400, strict.statusCode());
+        assertTrue(Http.text(strict).contains("context_length_exceeded"), Http.text(strict));
+        assertEquals(2, farmA.requestCount() + farmB.requestCount());
+        assertEquals(1, cloud.requestCount());
+    }
+
+    @Test
+    void theWebSocketFrontTriesAgainTheSameWay() throws Exception {
+        final Script unavailable = Script.json(503, "{\"error\":{\"message\":\"overloaded\"}}");
+        farmA.respondAlways(unavailable);
+        farmB.respondAlways(unavailable);
+        cloud.enqueue(Script.sse(WireSamples.bytes("openai_chat_stream_usage_2024_gpt4o.txt"), 90));
+        try (WsClient client = WsClient.open(gateways.port(Protocol.HTTP_1_1), "json")) {
+            client.send(WebSocketMessage.newBuilder().setRequest(LLMRequest.newBuilder().setRequestId("r")
+                    .setModel("llama").setUserPrompt("Count.").setStream(true)).build());
+            assertTrue(client.next().getAck().getAccepted());
+            final StringBuilder text = new StringBuilder();
+            WebSocketMessage message;
+            while ((message = client.next()).hasChunk()) {
+                text.append(message.getChunk().getContent());
+            }
+            assertTrue(message.hasResponse(), message.toString());
+            assertTrue(text.toString().endsWith(" weather app."), text.toString());
+            assertEquals(44, message.getResponse().getTotalTokens());
+        }
+        assertEquals(2, farmA.requestCount() + farmB.requestCount());
+        assertTrue(cloud.takeRequest().bodyText().startsWith("{\"model\":\"gpt-4o-mini\""));
+    }
+}
