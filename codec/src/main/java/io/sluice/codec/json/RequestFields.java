@@ -13,10 +13,12 @@ package io.sluice.codec.json;
  * @param streamOptionsEmpty whether {@code stream_options} is an object with no fields
  * @param includeUsage       the {@code stream_options.include_usage} value
  * @param empty              whether the body is an object with no fields (an inserted field takes no comma then)
+ * @param promptStart        the offset of the value of {@code messages}, {@code prompt} or {@code input} (the first
+ *                           of them), where the prompt begins, or -1
  * @param maxTokens          whether {@code max_tokens} or {@code max_completion_tokens} is there (null too: a
  *                           second copy added beside it would be a duplicate field)
  */
 public record RequestFields(int objectStart, String model, JsonValue modelValue, boolean stream,
                             JsonValue streamOptions, boolean streamOptionsEmpty, JsonValue includeUsage,
-                            boolean empty, boolean maxTokens) {
+                            boolean empty, int promptStart, boolean maxTokens) {
 }

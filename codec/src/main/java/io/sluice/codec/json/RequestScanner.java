@@ -51,6 +51,7 @@ public final class RequestScanner {
         JsonValue includeUsage = null;
         boolean empty = true;
         boolean maxTokens = false;
+        int promptStart = -1;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             empty = false;
             final String name = parser.currentName();
@@ -98,6 +99,12 @@ public final class RequestScanner {
                         throw wrongType(name, "an object", token);
                     }
                 }
+                case "messages", "prompt", "input" -> {
+                    if (promptStart < 0) {
+                        promptStart = tokenStart(parser);
+                    }
+                    parser.skipChildren();
+                }
                 case "max_tokens", "max_completion_tokens" -> {
                     maxTokens = true;
                     parser.skipChildren();
@@ -109,7 +116,7 @@ public final class RequestScanner {
             throw new MalformedRequestException("The request body has content after its JSON object.");
         }
         return new RequestFields(objectStart, model, modelValue, Boolean.TRUE.equals(stream), streamOptions,
-                streamOptionsEmpty, includeUsage, empty, maxTokens);
+                streamOptionsEmpty, includeUsage, empty, promptStart, maxTokens);
     }
 
     /** The span of the scalar or container value the parser is on; strings and containers are read to their end. */

@@ -49,6 +49,14 @@ class RequestScannerTest {
     }
 
     @Test
+    void findsWhereThePromptBegins() throws Exception {
+        final String chat = "{\"model\":\"m\", \"messages\" : [{\"role\":\"user\"}], \"input\":\"x\"}";
+        assertEquals(chat.indexOf('['), scan(chat).promptStart());
+        assertEquals(11, scan("{\"prompt\": \"hi\"}").promptStart());
+        assertEquals(-1, scan("{\"model\":\"m\"}").promptStart());
+    }
+
+    @Test
     void decodesEscapedModelNamesButSpansTheRawToken() throws Exception {
         final String body = "  {\"model\":\"gp\\u0074-\\\"4\\\"\",\"stream\":false}";
         final RequestFields fields = scan(body);

@@ -203,7 +203,7 @@ public final class ConfigLoader {
 
     private static SluiceConfig.Provider provider(ConfigNode node, Path dir) {
         node.allowOnly("id", "type", "api_key", "endpoints", "models", "timeouts", "pool", "tls", "include_usage",
-                "demo");
+                "balance", "demo");
         final String id = node.requiredString("id");
         if (!PROVIDER_ID.matcher(id).matches()) {
             throw new ConfigException(node.field("id") + ": '" + id + "' must be letters, digits, '.', '_' or '-'");
@@ -218,9 +218,11 @@ public final class ConfigLoader {
         if (type != ProviderType.DEMO && node.has("demo")) {
             throw new ConfigException(node.field("demo") + ": only a provider of type demo takes demo settings");
         }
-        return new SluiceConfig.Provider(id, type, apiKey(node), endpoints(node, type),
+        final List<URI> endpoints = endpoints(node, type);
+        return new SluiceConfig.Provider(id, type, apiKey(node), endpoints,
                 models, timeouts(node.child("timeouts")), pool(node.child("pool")), tls(node.child("tls"), dir),
-                node.bool("include_usage", true), type == ProviderType.DEMO ? demo(node.child("demo")) : null);
+                node.bool("include_usage", true), balance(node.child("balance"), endpoints.size()),
+                type == ProviderType.DEMO ? demo(node.child("demo")) : null);
     }
 
     /** The key goes into a header: one with CR, LF or another control character in it would inject headers. */
@@ -277,10 +279,48 @@ public final class ConfigLoader {
         return uri;
     }
 
+    private static SluiceConfig.Balance balance(ConfigNode node, int endpoints) {
+        node.allowOnly("strategy", "weights", "session_header", "prefix_bytes", "load_factor");
+        final SluiceConfig.Strategy strategy = SluiceConfig.Strategy.valueOf(node.choice("strategy", "round_robin",
+                Arrays.stream(SluiceConfig.Strategy.values()).map(SluiceConfig.Strategy::configName)
+                        .toArray(String[]::new)).toUpperCase(Locale.ROOT));
+        final List<Integer> weights = new ArrayList<>();
+        final List<String> texts = node.strings("weights");
+        for (int i = 0; i < texts.size(); i++) {
+            try {
+                weights.add(Integer.parseInt(texts.get(i).strip()));
+            } catch (NumberFormatException e) {
+                weights.add(0);
+            }
+            if (weights.get(i) < 1 || weights.get(i) > 1000) {
+                throw new ConfigException(node.field("weights") + "[" + i + "]: '" + texts.get(i)
+                        + "' must be a whole number from 1 to 1000");
+            }
+        }
+        if (!weights.isEmpty() && (weights.size() != endpoints || strategy != SluiceConfig.Strategy.WEIGHTED)) {
+            throw new ConfigException(node.field("weights") + ": " + (strategy != SluiceConfig.Strategy.WEIGHTED
+                    ? "only the weighted strategy takes weights"
+                    : "give one weight per endpoint (" + endpoints + "), in order"));
+        }
+        final String factorText = node.string("load_factor", "1.25").strip();
+        final double loadFactor;
+        try {
+            loadFactor = Double.parseDouble(factorText);
+        } catch (NumberFormatException e) {
+            throw new ConfigException(node.field("load_factor") + ": '" + factorText + "' is not a number");
+        }
+        if (!(loadFactor >= 1.0 && loadFactor <= 10.0)) {
+            throw new ConfigException(node.field("load_factor") + ": " + factorText + " is outside 1.0..10.0");
+        }
+        return new SluiceConfig.Balance(strategy, List.copyOf(weights),
+                blankToNull(node.string("session_header", null)), node.integer("prefix_bytes", 1024, 16, 1 << 20),
+                loadFactor);
+    }
+
     private static SluiceConfig.Routing routing(ConfigNode node) {
         node.allowOnly("model_prefix", "default_model", "default_max_tokens", "retry");
         final String prefix = blankToNull(node.string("model_prefix", null));
-        if (prefix != null && (prefix.contains("/") || !prefix.strip().equals(prefix))) {
+        if (prefix != null && (prefix.contains("/") || prefix.chars().anyMatch(Character::isWhitespace))) {
             throw new ConfigException(node.field("model_prefix") + ": '" + prefix + "' must be one word without '/' "
                     + "(team makes team/llama-3-8b route as llama-3-8b)");
         }
@@ -327,7 +367,7 @@ public final class ConfigLoader {
         final Set<String> models = new HashSet<>();
         for (ConfigNode node : root.children("routes")) {
             node.allowOnly("model", "targets", "retry");
-            final String model = node.requiredString("model");
+            final String model = node.requiredString("model").strip();
             if (shortForm.containsKey(model)) {
                 throw new ConfigException(node.field("model") + ": '" + model + "' is already served by provider '"
                         + shortForm.get(model) + "' (its models map); name it in one place");
@@ -343,7 +383,12 @@ public final class ConfigLoader {
                     throw new ConfigException(target.field("provider") + ": no provider has the id '" + provider
                             + "'");
                 }
-                targets.add(new SluiceConfig.Target(provider, target.string("model", model).strip()));
+                final String backendModel = target.string("model", model).strip();
+                if (backendModel.isEmpty()) {
+                    throw new ConfigException(target.field("model") + ": must not be empty (leave it out to use '"
+                            + model + "')");
+                }
+                targets.add(new SluiceConfig.Target(provider, backendModel));
             }
             if (targets.isEmpty()) {
                 throw new ConfigException(node.field("targets") + ": name at least one (provider and model)");

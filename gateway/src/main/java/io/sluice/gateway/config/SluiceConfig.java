@@ -59,7 +59,30 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      */
     public record Provider(String id, ProviderType type, String apiKey, List<URI> endpoints,
                            Map<String, String> models, Timeouts timeouts, Pool pool, Tls tls,
-                           boolean includeUsage, Demo demo) {
+                           boolean includeUsage, Balance balance, Demo demo) {
+    }
+
+    /**
+     * How a provider spreads attempts over its endpoints.
+     *
+     * @param weights       for {@code weighted}: one per endpoint, in order (empty: all equal)
+     * @param sessionHeader for {@code prefix_affinity}: the header (or WebSocket metadata key) naming a
+     *                      conversation, or null to key on the prompt alone
+     * @param prefixBytes   for {@code prefix_affinity}: how many of the prompt's first bytes make the key
+     * @param loadFactor    for {@code prefix_affinity}: an endpoint with more attempts in flight than this times the
+     *                      average is passed over
+     */
+    public record Balance(Strategy strategy, List<Integer> weights, String sessionHeader, int prefixBytes,
+                          double loadFactor) {
+    }
+
+    /** The balancing strategies. */
+    public enum Strategy {
+        ROUND_ROBIN, WEIGHTED, LEAST_CONNECTIONS, LEAST_LOADED, PREFIX_AFFINITY;
+
+        public String configName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
     }
 
     /**
@@ -99,9 +122,9 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
     public enum RetryOn {
         /** The connection could not be made. */
         CONNECT("connect"),
-        /** The connection closed or reset before the response head. */
+        /** The connection closed or reset, or the response was malformed, before it reached the client. */
         RESET("reset"),
-        /** No response head (or, for a stream, no first event) in time. */
+        /** No response head within first_byte, or a silence past idle while an error response was read. */
         TIMEOUT("timeout"),
         /** A 5xx status. */
         SERVER_ERROR("5xx"),

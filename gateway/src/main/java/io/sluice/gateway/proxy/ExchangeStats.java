@@ -8,6 +8,7 @@ import io.sluice.gateway.usage.UsageRecord;
 import io.sluice.gateway.usage.UsageReporter;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * How one request went and what it cost, gathered as it runs, and reported once at its end: a usage record for a
@@ -98,7 +99,7 @@ public final class ExchangeStats {
                     usage == null ? 0 : usage.completionTokens(), usage == null ? 0 : usage.totalTokens(),
                     usage == null ? 0 : usage.cachedTokens(), usage == null ? 0 : usage.reasoningTokens(),
                     usage == null ? "none" : "upstream", firstBodyNanos < 0 ? -1 : millis(firstBodyNanos - startNanos),
-                    millis(now - startNanos), startTime));
+                    millis(now - startNanos), startTime, call == null ? List.of() : call.attempts(status)));
         }
         AccessLog.log(requestId, method, path, model, target == null ? null : target.provider().id(), status,
                 headNanos < 0 ? -1 : headNanos - startNanos, now - startNanos, bytesIn, bytesOut, usage);

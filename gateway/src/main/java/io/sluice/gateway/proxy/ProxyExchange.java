@@ -19,6 +19,7 @@ import io.sluice.codec.json.JsonSplice;
 import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.codec.json.RequestFields;
 import io.sluice.codec.json.RequestScanner;
+import io.sluice.gateway.balance.AffinityHash;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.OpenAiErrors;
 import io.sluice.gateway.http.Responses;
@@ -71,8 +72,6 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     /** The target whose response is relayed, once its head arrived. */
     private Target target;
     private ResponseRelay relay;
-    /** A backend error response, held until its body is in and rendered anew; null otherwise. */
-    private HttpResponse errorHead;
     private boolean paused;
 
     /**
@@ -218,16 +217,29 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
                 : JsonSplice.apply(client.alloc(), original, plan.edits());
     }
 
+    /** A session header's value keeps a conversation on one endpoint (prefix_affinity). */
+    @Override
+    public long sessionHash(String name) {
+        final String value = request.headers().get(name);
+        return value == null || value.isEmpty() ? 0 : AffinityHash.of(value);
+    }
+
+    /** The first bytes of the messages (or prompt, or input) as sent: a conversation's prefix. */
+    @Override
+    public long promptHash(int bytes) {
+        if (fields.promptStart() < 0) {
+            return 0;
+        }
+        final int from = original.readerIndex() + fields.promptStart();
+        return AffinityHash.of(original, from, Math.min(bytes, original.writerIndex() - from));
+    }
+
     @Override
     public void onHead(HttpResponse head, Target target) {
         state = State.STREAMING;
         this.target = target;
+        releaseOriginal();
         stats.status(head.status().code());
-        if (head.status().code() >= 400) {
-            errorHead = head;
-            relay = new ErrorBodyRelay();
-            return;
-        }
         final String contentType = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         final boolean eventStream = hasMediaType(contentType, HttpHeaderValues.TEXT_EVENT_STREAM);
         relay = eventStream
@@ -244,9 +256,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     @Override
     public void onContent(ByteBuf content, boolean last) {
         relay.onContent(content);
-        if (last && errorHead != null) {
-            respondUpstreamError((ErrorBodyRelay) relay);
-        } else if (last) {
+        if (last) {
             relay.onEnd();
             batch.write();
             finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
@@ -284,31 +294,32 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     }
 
     /**
-     * The backend's error response ended: the client gets the backend's status and relayed headers with the error
-     * rendered in the OpenAI format, bounded and with the provider's key masked.
+     * The backend's error response is the answer: the client gets the backend's status and relayed headers with the
+     * error rendered in the OpenAI format, bounded and with the provider's key masked.
      */
-    private void respondUpstreamError(ErrorBodyRelay error) {
-        final ProviderError parsed = UpstreamErrors.read(error.bytes(), error.length(), errorHead.status().code(),
-                target.provider());
-        final ByteBuf body = OpenAiErrors.body(client.alloc(), parsed);
-        stats.bytesOut(body.readableBytes());
-        final HttpResponse head = ProxyHeaders.clientResponse(errorHead, services.relayedHeaders(), stats.requestId(),
+    @Override
+    public void onErrorResponse(HttpResponse upstream, Target target, byte[] body, int length) {
+        state = State.STREAMING;
+        this.target = target;
+        releaseOriginal();
+        stats.status(upstream.status().code());
+        final ProviderError parsed = UpstreamErrors.read(body, length, upstream.status().code(), target.provider());
+        final ByteBuf rendered = OpenAiErrors.body(client.alloc(), parsed);
+        stats.bytesOut(rendered.readableBytes());
+        final HttpResponse head = ProxyHeaders.clientResponse(upstream, services.relayedHeaders(), stats.requestId(),
                 target, false, keepAlive, request.protocolVersion());
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .remove(HttpHeaderNames.CONTENT_ENCODING)
                 .remove(HttpHeaderNames.TRANSFER_ENCODING)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, rendered.readableBytes());
         client.write(head);
-        finishWith(client.writeAndFlush(new DefaultLastHttpContent(body)));
+        finishWith(client.writeAndFlush(new DefaultLastHttpContent(rendered)));
     }
 
     /** The backend failed or was too slow: answer with an error status, or end the stream with an error event. */
     @Override
     public void onFailure(ErrorKind kind, String message) {
-        if (state != State.STREAMING || errorHead != null) {
-            if (relay != null) {
-                relay.discard();
-            }
+        if (state != State.STREAMING) {
             respondError(kind, message);
             return;
         }
@@ -365,12 +376,17 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             body.release();
             body = null;
         }
+        releaseOriginal();
+        stats.report(services.usage(), relay == null ? null : relay.usage());
+        owner.exchangeDone(lastWrite, keepAlive);
+    }
+
+    /** No attempt is left to make: the client's body is not needed any more. */
+    private void releaseOriginal() {
         if (original != null) {
             original.release();
             original = null;
         }
-        stats.report(services.usage(), relay == null ? null : relay.usage());
-        owner.exchangeDone(lastWrite, keepAlive);
     }
 
     private static boolean hasMediaType(String contentType, AsciiString mediaType) {

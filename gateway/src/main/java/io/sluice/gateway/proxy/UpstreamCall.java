@@ -1,7 +1,6 @@
 package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
@@ -14,6 +13,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.sluice.codec.CaptureBuffer;
+import io.sluice.gateway.balance.AffinitySource;
 import io.sluice.gateway.config.Durations;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.http.ErrorKind;
@@ -26,8 +26,13 @@ import io.sluice.gateway.upstream.Lease;
 import io.sluice.gateway.upstream.PoolExhaustedException;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.gateway.upstream.UpstreamListener;
+import io.sluice.gateway.usage.UsageRecord;
 import io.sluice.providers.ProviderError;
 import io.sluice.providers.ProviderErrors;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * One request to the backends of a route and its response, whoever asked. Each attempt leases a pooled connection
@@ -50,12 +55,18 @@ import io.sluice.providers.ProviderErrors;
  */
 public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Listener {
     /** Who sends the request and hears the response. All calls come on the call's event loop. */
-    public interface Receiver {
+    public interface Receiver extends AffinitySource {
         /** The request body for an attempt on {@code target}, owned by the call from now on. */
         ByteBuf requestBody(Target target);
 
         /** The response head from {@code target}: the first byte arrived, and nothing is tried again. */
         void onHead(HttpResponse head, Target target);
+
+        /**
+         * The answer is an error response from {@code target} (status 400 or more) that is not tried again: its
+         * head and the first {@code length} bytes of its body (bounded by {@link UpstreamErrors#MAX_BODY_BYTES}).
+         */
+        void onErrorResponse(HttpResponse head, Target target, byte[] body, int length);
 
         /** A piece of the body, owned by the receiver; {@code last} for the final one. */
         void onContent(ByteBuf content, boolean last);
@@ -71,6 +82,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private enum State { CONNECTING, WAITING, HOLDING_ERROR, STREAMING, DONE }
 
     private static final String MAXIMUM_CONTEXT = "maximum context length";
+    private static final String TGI_TOKEN_LIMIT = "must be <=";
 
     private final EventLoop loop;
     private final ProxyServices services;
@@ -95,6 +107,12 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private HttpResponse errorHead;
     private CaptureBuffer errorBody;
     private long headNanos = -1;
+    /** The attempts that ended without an answer for the receiver, in order; null while there are none. */
+    private List<UsageRecord.Attempt> givenUp;
+    /** Whether the current attempt is the last of {@link #givenUp}. */
+    private boolean currentGivenUp;
+    /** Whether the current attempt is counted in its endpoint's in-flight load. */
+    private boolean counted;
 
     /**
      * @param apiPath       the path below the API base, with the client's query ({@code /chat/completions?...})
@@ -130,11 +148,6 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         return endpoint;
     }
 
-    /** How many attempts were made. */
-    public int attempts() {
-        return walk.attempts();
-    }
-
     /** When the response head reached the receiver (System.nanoTime), or -1. */
     public long headNanos() {
         return headNanos;
@@ -159,7 +172,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     private void nextAttempt() {
         target = walk.target();
-        endpoint = walk.attempt();
+        endpoint = walk.attempt(receiver);
+        currentGivenUp = false;
+        endpoint.stats().started();
+        counted = true;
         body = receiver.requestBody(target);
         timer = new ExchangeTimer(loop, this, startNanos, target.provider().timeouts());
         replacedStale = false;
@@ -176,12 +192,19 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             onLease(future);
         } else {
             pendingLease = future;
-            future.addListener(f -> onLease(future));
+            future.addListener(f -> {
+                if (future == pendingLease) {
+                    pendingLease = null;
+                    onLease(future);
+                } else if (future.isSuccess()) {
+                    // The lease of an attempt given up meanwhile (a timeout while it connected): not this one's.
+                    future.getNow().release(true);
+                }
+            });
         }
     }
 
     private void onLease(Future<Lease> future) {
-        pendingLease = null;
         if (state != State.CONNECTING) {
             if (future.isSuccess()) {
                 future.getNow().release(true);
@@ -288,23 +311,31 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         final int status = errorHead.status().code();
         final RouteWalk.Failure failure = status >= 500 ? RouteWalk.Failure.SERVER_ERROR
                 : status == 429 ? RouteWalk.Failure.RATE_LIMITED
-                : status == 400 && contextTooLong() ? RouteWalk.Failure.CONTEXT_LENGTH : null;
+                : (status == 400 || status == 422) && contextTooLong() ? RouteWalk.Failure.CONTEXT_LENGTH : null;
         if (failure != null && walk.retry(failure, endpoint)) {
+            givenUp(Integer.toString(status));
             errorHead = null;
+            uncount();
             nextAttempt();
             return;
         }
         end();
         headNanos = System.nanoTime();
-        receiver.onHead(errorHead, target);
-        receiver.onContent(Unpooled.wrappedBuffer(errorBody.array(), 0, errorBody.length()), true);
+        receiver.onErrorResponse(errorHead, target, errorBody.array(), errorBody.length());
     }
 
-    /** Whether the held 400 says the prompt is longer than the model's context (OpenAI's code, vLLM's words). */
+    /**
+     * Whether the held 400 or 422 says the prompt is longer than the model's context: OpenAI's code, vLLM's words
+     * ("This model's maximum context length is ..."), TGI's ("`inputs` tokens + `max_new_tokens` must be <= ...").
+     */
     private boolean contextTooLong() {
         final ProviderError error = ProviderErrors.parse(errorBody.array(), errorBody.length());
-        return error != null && ("context_length_exceeded".equals(error.code())
-                || error.message() != null && error.message().contains(MAXIMUM_CONTEXT));
+        if (error == null) {
+            return false;
+        }
+        final String message = error.message() == null ? "" : error.message();
+        return "context_length_exceeded".equals(error.code()) || message.contains(MAXIMUM_CONTEXT)
+                || message.contains(TGI_TOKEN_LIMIT) && message.contains("tokens");
     }
 
     @Override
@@ -367,9 +398,12 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             return;
         }
         timer.cancel();
+        dropPendingLease();
+        givenUp(failure.name().toLowerCase(Locale.ROOT));
         if (walk.retry(failure, endpoint)) {
             releaseBody();
             errorHead = null;
+            uncount();
             nextAttempt();
         } else {
             fail(kind, message);
@@ -385,12 +419,49 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     private void end() {
         state = State.DONE;
-        if (pendingLease != null) {
-            pendingLease.cancel(false);
-            pendingLease = null;
-        }
+        dropPendingLease();
         timer.cancel();
         releaseBody();
+        uncount();
+    }
+
+    private void givenUp(String outcome) {
+        if (givenUp == null) {
+            givenUp = new ArrayList<>(2);
+        }
+        givenUp.add(attempt(outcome));
+        currentGivenUp = true;
+    }
+
+    private UsageRecord.Attempt attempt(String outcome) {
+        return new UsageRecord.Attempt(target.provider().id(), target.backendModel(), endpoint.url(), outcome);
+    }
+
+    /** Every attempt made, in order; the last, unless it was given up, with {@code status} as its outcome. */
+    public List<UsageRecord.Attempt> attempts(int status) {
+        if (target == null) {
+            return List.of();
+        }
+        final List<UsageRecord.Attempt> all = givenUp == null ? new ArrayList<>(1) : new ArrayList<>(givenUp);
+        if (!currentGivenUp) {
+            all.add(attempt(Integer.toString(status)));
+        }
+        return all;
+    }
+
+    private void dropPendingLease() {
+        if (pendingLease != null) {
+            final Future<Lease> dropped = pendingLease;
+            pendingLease = null;
+            dropped.cancel(false);
+        }
+    }
+
+    private void uncount() {
+        if (counted) {
+            counted = false;
+            endpoint.stats().finished();
+        }
     }
 
     private void releaseBody() {

@@ -1,16 +1,16 @@
 package io.sluice.gateway.routing;
 
+import io.sluice.gateway.balance.AffinitySource;
+import io.sluice.gateway.balance.Balancers;
+import io.sluice.gateway.balance.EndpointSelector;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A configured provider ready to take requests: its endpoints, limits, and the credential Sluice sends on the
+ * A configured provider ready to take requests: its endpoints and the strategy that spreads attempts over them,
+ * its limits, and the credential Sluice sends on the
  * client's behalf. Shared by all event loops.
  */
 public final class Provider {
@@ -23,8 +23,7 @@ public final class Provider {
     private final SluiceConfig.Timeouts timeouts;
     private final SluiceConfig.Pool pool;
     private final boolean includeUsage;
-    private final Map<String, String> models;
-    private final AtomicInteger next = new AtomicInteger();
+    private final EndpointSelector selector;
 
     public Provider(SluiceConfig.Provider config, List<UpstreamEndpoint> endpoints) {
         this.id = config.id();
@@ -34,27 +33,20 @@ public final class Provider {
         this.timeouts = config.timeouts();
         this.pool = config.pool();
         this.includeUsage = config.includeUsage();
-        this.models = Collections.unmodifiableMap(new LinkedHashMap<>(config.models()));
+        this.selector = Balancers.of(config.balance(), this.endpoints);
     }
 
     public String id() {
         return id;
     }
 
-    /** The endpoints in turn, passing over those in {@code avoid} unless every endpoint is in it. */
-    public UpstreamEndpoint nextEndpoint(List<UpstreamEndpoint> avoid) {
-        final int first = next.getAndIncrement();
-        for (int i = 0; i < endpoints.size(); i++) {
-            final UpstreamEndpoint endpoint = endpoints.get(Math.floorMod(first + i, endpoints.size()));
-            if (!avoid.contains(endpoint)) {
-                return endpoint;
-            }
-        }
-        return endpoints.get(Math.floorMod(first, endpoints.size()));
+    /** The endpoint the provider's strategy chooses, passing over those in {@code avoid} unless all are in it. */
+    public UpstreamEndpoint selectEndpoint(AffinitySource affinity, List<UpstreamEndpoint> avoid) {
+        return selector.select(affinity, avoid);
     }
 
-    public int endpointCount() {
-        return endpoints.size();
+    public List<UpstreamEndpoint> endpoints() {
+        return endpoints;
     }
 
     /** The {@code Authorization} value for the backend, or null when the provider has no key. */
@@ -78,11 +70,6 @@ public final class Provider {
 
     public SluiceConfig.Pool pool() {
         return pool;
-    }
-
-    /** Public model name to the backend's model name. */
-    public Map<String, String> models() {
-        return models;
     }
 
     /** Whether streams are made to report usage with {@code stream_options.include_usage}. */

@@ -1,5 +1,6 @@
 package io.sluice.gateway.routing;
 
+import io.sluice.gateway.balance.AffinitySource;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
@@ -36,15 +37,11 @@ public final class RouteWalk {
     private int targetIndex;
     private int attemptsOnTarget;
     private int attempts;
-    /** The endpoints of the current target that failed for this request. */
+    /** The endpoints that failed for this request, on any target. */
     private final List<UpstreamEndpoint> failed = new ArrayList<>(2);
 
     public RouteWalk(Route route) {
         this.route = route;
-    }
-
-    public Route route() {
-        return route;
     }
 
     /** The target of the current attempt. */
@@ -52,16 +49,11 @@ public final class RouteWalk {
         return route.targets().get(targetIndex);
     }
 
-    /** Counts an attempt on the current target and picks its endpoint. */
-    public UpstreamEndpoint attempt() {
+    /** Counts an attempt on the current target and picks its endpoint, by the target provider's strategy. */
+    public UpstreamEndpoint attempt(AffinitySource affinity) {
         attempts++;
         attemptsOnTarget++;
-        return target().provider().nextEndpoint(failed);
-    }
-
-    /** How many attempts were made so far. */
-    public int attempts() {
-        return attempts;
+        return target().provider().selectEndpoint(affinity, failed);
     }
 
     /**
@@ -75,7 +67,7 @@ public final class RouteWalk {
             return false;
         }
         if (failure == Failure.CONTEXT_LENGTH) {
-            return policy.contextFallback() && nextTargetExists && nextTarget();
+            return policy.contextFallback() && nextTargetWithAnotherModel();
         }
         if (!policy.retryOn().contains(failure.retryOn)) {
             return false;
@@ -83,17 +75,29 @@ public final class RouteWalk {
         if (!failed.contains(endpoint)) {
             failed.add(endpoint);
         }
-        final boolean untriedEndpoint = failed.size() < target().provider().endpointCount();
+        final Provider provider = target().provider();
+        final boolean untriedEndpoint = provider.endpoints().stream().anyMatch(e -> !failed.contains(e));
         if (attemptsOnTarget < policy.attemptsPerTarget() && (untriedEndpoint || !nextTargetExists)) {
             return true;
         }
-        return nextTargetExists && nextTarget();
-    }
-
-    private boolean nextTarget() {
+        if (!nextTargetExists) {
+            return false;
+        }
         targetIndex++;
         attemptsOnTarget = 0;
-        failed.clear();
         return true;
+    }
+
+    /** Moves past every target serving the model that was too small for the prompt; false when none is left. */
+    private boolean nextTargetWithAnotherModel() {
+        final String tooSmall = target().backendModel();
+        for (int next = targetIndex + 1; next < route.targets().size(); next++) {
+            if (!route.targets().get(next).backendModel().equals(tooSmall)) {
+                targetIndex = next;
+                attemptsOnTarget = 0;
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -8,7 +8,8 @@ import java.util.Locale;
 
 /**
  * One backend address: where to connect, what to put in {@code Host}, and the API base path that request paths
- * go below. Immutable and shared by all event loops; each loop keeps its own pool of connections to it.
+ * go below, with its {@link EndpointStats}. Shared by all event loops; each loop keeps its own pool of connections
+ * to it.
  */
 public final class UpstreamEndpoint {
     private final String url;
@@ -17,6 +18,7 @@ public final class UpstreamEndpoint {
     private final String hostHeader;
     private final String basePath;
     private final SslContext sslContext;
+    private final EndpointStats stats = new EndpointStats();
 
     /**
      * @param url        an http or https URL; its path is the API base, {@code /v1} when it has none
@@ -57,6 +59,11 @@ public final class UpstreamEndpoint {
     /** The request path for an API path such as {@code /chat/completions}. */
     public String pathFor(String apiPath) {
         return basePath + apiPath;
+    }
+
+    /** Its load, shared by every event loop. */
+    public EndpointStats stats() {
+        return stats;
     }
 
     /** The TLS context for an https endpoint, or null. */

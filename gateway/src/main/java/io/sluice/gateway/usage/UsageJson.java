@@ -35,6 +35,16 @@ public final class UsageJson {
             g.writeNumberField("ttft_ms", r.ttftMs());
             g.writeNumberField("duration_ms", r.durationMs());
             g.writeStringField("timestamp", r.timestamp().toString());
+            g.writeArrayFieldStart("attempts");
+            for (UsageRecord.Attempt attempt : r.attempts()) {
+                g.writeStartObject();
+                g.writeStringField("provider", attempt.provider());
+                g.writeStringField("backend_model", attempt.backendModel());
+                g.writeStringField("backend_url", attempt.backendUrl());
+                g.writeStringField("outcome", attempt.outcome());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

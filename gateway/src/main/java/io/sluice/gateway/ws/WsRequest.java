@@ -12,6 +12,7 @@ import io.sluice.codec.CaptureBuffer;
 import io.sluice.codec.sse.SseData;
 import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.codec.usage.Usage;
+import io.sluice.gateway.balance.AffinityHash;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.proxy.ActiveRequests;
@@ -93,8 +94,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
             return refuse("INVALID_REQUEST", "the request has no user_prompt and no messages");
         }
         try {
-            // Built once here to refuse a bad request before the Ack; each attempt builds its own.
-            OpenAiChatRequests.body(request, route.primary().backendModel(), services.router().defaultMaxTokens());
+            OpenAiChatRequests.check(request);
         } catch (IllegalArgumentException e) {
             return refuse("INVALID_REQUEST", e.getMessage());
         }
@@ -137,6 +137,24 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
                 services.router().defaultMaxTokens()));
     }
 
+    /** A metadata entry of that name keeps a conversation on one endpoint (prefix_affinity). */
+    @Override
+    public long sessionHash(String name) {
+        final String value = request.getMetadataMap().get(name);
+        return value == null || value.isEmpty() ? 0 : AffinityHash.of(value);
+    }
+
+    /** The first characters of the system prompt and messages, in the order they are sent. */
+    @Override
+    public long promptHash(int bytes) {
+        final StringBuilder prompt = new StringBuilder(request.getSystemPrompt());
+        for (int i = 0; i < request.getMessagesCount() && prompt.length() < bytes; i++) {
+            prompt.append('\n').append(request.getMessages(i).getContent());
+        }
+        prompt.append('\n').append(request.getUserPrompt());
+        return AffinityHash.of(prompt.subSequence(0, Math.min(bytes, prompt.length())));
+    }
+
     @Override
     public void onHead(HttpResponse head, Target target) {
         provider = target.provider();
@@ -144,6 +162,13 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         stats.status(status);
         eventStream = status == 200 && head.headers()
                 .get(HttpHeaderNames.CONTENT_TYPE, "").startsWith(HttpHeaderValues.TEXT_EVENT_STREAM.toString());
+    }
+
+    @Override
+    public void onErrorResponse(HttpResponse head, Target target, byte[] body, int length) {
+        provider = target.provider();
+        final int failed = head.status().code();
+        fail(ErrorKind.uniformCode(failed), UpstreamErrors.read(body, length, failed, provider).message(), failed);
     }
 
     @Override

@@ -109,6 +109,21 @@ class ConfigLoaderTest {
                     + "|routing.model_prefix: 'a/b' must be one word without '/'",
             "{ routing: { default_model: x }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
                     + "|routing.default_model: no route or provider serves 'x'",
+            "{ providers: [ { id: a, type: openai } ], routes: [ { model: m, targets: [ { provider: a, model: ' ' } ] } ] }"
+                    + "|routes[0].targets[0].model: must not be empty",
+            "{ routing: { model_prefix: 'my team' }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
+                    + "|routing.model_prefix: 'my team' must be one word",
+            "providers: [ { id: a, type: openai, models: { m: m }, balance: { strategy: random } } ]"
+                    + "|providers[0].balance.strategy: 'random' is not one of round_robin, weighted, least_connections, "
+                    + "least_loaded, prefix_affinity",
+            "providers: [ { id: a, type: openai, models: { m: m }, balance: { weights: [ 1 ] } } ]"
+                    + "|providers[0].balance.weights: only the weighted strategy takes weights",
+            "providers: [ { id: a, type: openai, models: { m: m }, balance: { strategy: weighted, weights: [ 3, 1 ] } } ]"
+                    + "|providers[0].balance.weights: give one weight per endpoint (1), in order",
+            "providers: [ { id: a, type: openai, models: { m: m }, balance: { strategy: weighted, weights: [ 0 ] } } ]"
+                    + "|providers[0].balance.weights[0]: '0' must be a whole number from 1 to 1000",
+            "providers: [ { id: a, type: openai, models: { m: m }, balance: { load_factor: 0.5 } } ]"
+                    + "|providers[0].balance.load_factor: 0.5 is outside 1.0..10.0",
             "providers: [ { type: openai, models: { m: m } } ]|providers[0].id: required",
             "providers: [ { id: a, type: openai, api_key: '${NOPE}', models: { m: m } } ]"
                     + "|providers[0].api_key: environment variable NOPE is not set",

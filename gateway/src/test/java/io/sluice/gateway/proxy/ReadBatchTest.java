@@ -93,7 +93,7 @@ class ReadBatchTest {
         final ChannelHandlerContext handler = http1();
         final ReadBatch batch = new ReadBatch(handler, channel.pipeline().context(PipelineNames.HTTP_ENCODER));
         final HttpResponse head = head(false);
-        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, 6);
+        head.headers().set(HttpHeaderNames.CONTENT_LENGTH, 7);
         handler.write(head);
         batch.chunked(false);
         batch.add(text("{\"a\""));
@@ -101,7 +101,7 @@ class ReadBatchTest {
         batch.write();
         handler.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
 
-        assertEquals("HTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\n{\"a\":1}", allOutbound());
+        assertEquals("HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\n{\"a\":1}", allOutbound());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.sluice.gateway.routing;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.Protocol;
 import io.sluice.gateway.testing.ProtocolGateways;
+import io.sluice.gateway.testing.RawHttp;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
 import io.sluice.gateway.testing.TestCertificates;
@@ -20,8 +21,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -72,6 +77,10 @@ class RetriesTest {
                     type: vllm
                     endpoints: [ "%s" ]
                     timeouts: { first_byte: 500ms }
+                  - id: hasty
+                    type: vllm
+                    endpoints: [ "%s" ]
+                    timeouts: { first_byte: 500ms, total: 800ms }
                   - id: half-dead
                     type: vllm
                     endpoints: [ "http://127.0.0.1:%d", "%s" ]
@@ -90,9 +99,12 @@ class RetriesTest {
                     retry: { context_fallback: false }
                   - model: one
                     targets: [ { provider: solo, model: llama-8b } ]
+                  - model: hasty
+                    targets: [ { provider: hasty, model: llama-8b } ]
                   - model: some-dead
                     targets: [ { provider: half-dead, model: llama-8b } ]
-                """.formatted(serverExtra, farmA.url(), farmB.url(), farmA.url(), deadPort, farmA.url(), cloud.url());
+                """.formatted(serverExtra, farmA.url(), farmB.url(), farmA.url(), farmA.url(), deadPort, farmA.url(),
+                        cloud.url());
     }
 
     @BeforeEach
@@ -159,11 +171,19 @@ class RetriesTest {
     @EnumSource(Protocol.class)
     void anEndpointThatCannotBeReachedIsPassedOver(Protocol protocol) throws Exception {
         farmA.respondAlways(ok());
+        int passedOver = 0;
         for (int i = 0; i < 4; i++) {
             final HttpResponse<byte[]> response = ask(protocol, "some-dead");
             assertEquals(200, response.statusCode(), Http.text(response));
+            final List<UsageRecord.Attempt> attempts = gateways.usage(protocol).take().attempts();
+            if (attempts.size() == 2) {
+                assertEquals("connect", attempts.get(0).outcome());
+                passedOver++;
+            }
         }
         assertEquals(4, farmA.requestCount(), "every request reached the live endpoint");
+        assertEquals(2, passedOver, "a retry does not move the round-robin turn: the dead endpoint is first choice "
+                + "every other request, not every time");
     }
 
     @ParameterizedTest
@@ -187,6 +207,12 @@ class RetriesTest {
         assertEquals("cloud", record.provider());
         assertEquals("gpt-4o-mini", record.backendModel());
         assertEquals(112, record.totalTokens());
+        assertEquals(3, record.attempts().size(), record.attempts().toString());
+        assertEquals(Set.of(farmA.url() + "/v1", farmB.url() + "/v1"), Set.of(record.attempts().get(0).backendUrl(),
+                record.attempts().get(1).backendUrl()), "two endpoints of the farm, one attempt each");
+        assertEquals(List.of("503", "503", "200"), record.attempts().stream().map(UsageRecord.Attempt::outcome).toList());
+        assertEquals(new UsageRecord.Attempt("cloud", "gpt-4o-mini", cloud.url() + "/v1", "200"),
+                record.attempts().get(2));
     }
 
     @ParameterizedTest
@@ -229,6 +255,35 @@ class RetriesTest {
         assertTrue(Http.text(strict).contains("context_length_exceeded"), Http.text(strict));
         assertEquals(2, farmA.requestCount() + farmB.requestCount());
         assertEquals(1, cloud.requestCount());
+    }
+
+    @Test
+    void aClientThatLeavesWhileAnErrorIsReadEndsTheAttempt() throws Exception {
+        farmA.enqueue(Script.builder().head(503, "content-type", "application/json").body("{\"error\":")
+                .pause(Duration.ofSeconds(30)).body("{}}").end().build());
+        final String body = "{\"model\":\"one\"}";
+        try (RawHttp client = new RawHttp(gateways.port(Protocol.HTTP_1_1))) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                    + "content-length: " + body.length() + "\r\n\r\n" + body);
+            farmA.takeRequest();
+            Thread.sleep(100);
+        }
+        assertNotNull(farmA.awaitClose(Duration.ofSeconds(10)), "the held error's connection was closed");
+        assertEquals(499, gateways.usage(Protocol.HTTP_1_1).take().status());
+        assertEquals(0, farmA.requestCount(), "no other attempt was made");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void theTotalDeadlineCountsAcrossAttempts(Protocol protocol) throws Exception {
+        farmA.respondAlways(Script.builder().stall().build());
+        final long start = System.nanoTime();
+        final HttpResponse<byte[]> response = ask(protocol, "hasty");
+        final long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(504, response.statusCode());
+        assertTrue(Http.text(response).contains("longer than its limit of 800ms"), Http.text(response));
+        assertEquals(2, farmA.requestCount(), "the second attempt's first-byte wait was cut by the total");
+        assertTrue(millis < 5_000, millis + " ms");
     }
 
     @Test

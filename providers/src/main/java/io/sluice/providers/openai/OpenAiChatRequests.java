@@ -73,6 +73,17 @@ public final class OpenAiChatRequests {
         return out.toByteArray();
     }
 
+    /**
+     * Checks what {@link #body} would refuse, without building it.
+     *
+     * @throws IllegalArgumentException when {@code tools} is not a JSON array (the message is fit for the client)
+     */
+    public static void check(LLMRequest request) {
+        if (!request.getTools().isEmpty()) {
+            requireJsonArray(request.getTools());
+        }
+    }
+
     /** Whether the request has anything for the model to answer. */
     public static boolean hasInput(LLMRequest request) {
         return !request.getUserPrompt().isEmpty() || request.getMessagesCount() > 0;
