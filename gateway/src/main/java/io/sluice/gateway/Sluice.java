@@ -20,6 +20,7 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.demo.DemoServer;
+import io.sluice.gateway.health.HealthProber;
 import io.sluice.gateway.metrics.GatewayMetrics;
 import io.sluice.gateway.net.Allocators;
 import io.sluice.gateway.net.Draining;
@@ -65,6 +66,7 @@ public final class Sluice implements AutoCloseable {
     private final ChannelGroup connections;
     private final DemoServer demo;
     private final UpstreamPools pools;
+    private final HealthProber prober;
     private final UsageReporter usage;
     private final DnsAddressResolverGroup resolver;
     private final ActiveRequests active;
@@ -72,13 +74,14 @@ public final class Sluice implements AutoCloseable {
     private final Duration shutdownTimeout;
 
     private Sluice(EventLoopGroup group, Channel server, ChannelGroup connections, DemoServer demo,
-                   UpstreamPools pools, UsageReporter usage, DnsAddressResolverGroup resolver, ActiveRequests active,
-                   GatewayMetrics metrics, Duration shutdownTimeout) {
+                   UpstreamPools pools, HealthProber prober, UsageReporter usage, DnsAddressResolverGroup resolver,
+                   ActiveRequests active, GatewayMetrics metrics, Duration shutdownTimeout) {
         this.group = group;
         this.server = server;
         this.connections = connections;
         this.demo = demo;
         this.pools = pools;
+        this.prober = prober;
         this.usage = usage;
         this.resolver = resolver;
         this.active = active;
@@ -118,6 +121,7 @@ public final class Sluice implements AutoCloseable {
                 providers.put(provider.id(), new Provider(provider, endpoints(provider, urls)));
             }
             final Router router = new Router(config, providers);
+            metrics.watch(router.providers());
             final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
             final ProxyServices services = new ProxyServices(router, pools, usage, serverConfig.maxRequestBytes(),
                     serverConfig.websocket(), active, metrics,
@@ -140,8 +144,9 @@ public final class Sluice implements AutoCloseable {
                         + bindFailure(bound.cause()) + " (server.host, server.port; SLUICE_HOST, SLUICE_PORT)");
             }
             final Channel server = bound.channel();
-            final Sluice sluice = new Sluice(group, server, connections, demo, pools, usage, resolver, active,
-                    metrics, serverConfig.shutdownTimeout());
+            final Sluice sluice = new Sluice(group, server, connections, demo, pools,
+                    new HealthProber(group, pools, router.providers()), usage, resolver, active, metrics,
+                    serverConfig.shutdownTimeout());
             LOG.info("Sluice {} listening on {}://{}:{} ({}, {} allocator; config {}); models: {}", Version.current(),
                     serverTls == null ? "http" : "https", serverConfig.host(), sluice.address().getPort(),
                     transport.name(), serverConfig.allocator(), config.source(),
@@ -253,6 +258,7 @@ public final class Sluice implements AutoCloseable {
     public void close(Duration drain) throws InterruptedException {
         final long start = System.nanoTime();
         server.close().sync();
+        prober.close();
         for (Channel connection : connections) {
             connection.eventLoop().execute(() -> connection.pipeline().fireUserEventTriggered(Draining.INSTANCE));
         }

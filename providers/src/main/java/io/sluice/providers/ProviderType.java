@@ -9,17 +9,27 @@ import java.util.Locale;
  */
 public enum ProviderType {
     /** The built-in demo model server, started inside the gateway: works offline with no key. */
-    DEMO(null),
-    OPENAI(URI.create("https://api.openai.com/v1")),
-    OPENROUTER(URI.create("https://openrouter.ai/api/v1")),
-    VLLM(null),
-    TGI(null),
-    OLLAMA(URI.create("http://127.0.0.1:11434/v1"));
+    DEMO(null, "/health"),
+    OPENAI(URI.create("https://api.openai.com/v1"), null),
+    OPENROUTER(URI.create("https://openrouter.ai/api/v1"), null),
+    VLLM(null, "/health"),
+    TGI(null, "/health"),
+    OLLAMA(URI.create("http://127.0.0.1:11434/v1"), null);
 
     private final URI defaultBaseUrl;
+    private final String healthPath;
 
-    ProviderType(URI defaultBaseUrl) {
+    ProviderType(URI defaultBaseUrl, String healthPath) {
         this.defaultBaseUrl = defaultBaseUrl;
+        this.healthPath = healthPath;
+    }
+
+    /**
+     * The path at the server's root that answers a health probe without running the model, or null when the
+     * probe asks for the model list below the API base instead ({@code GET /v1/models}: no tokens either).
+     */
+    public String healthPath() {
+        return healthPath;
     }
 
     /** Where the provider's API lives when the config names no endpoint; null when it must be named. */

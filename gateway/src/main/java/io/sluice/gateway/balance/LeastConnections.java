@@ -20,16 +20,22 @@ final class LeastConnections implements EndpointSelector {
     @Override
     public UpstreamEndpoint select(AffinitySource affinity, List<UpstreamEndpoint> avoid) {
         final int first = avoid.isEmpty() ? start.getAndIncrement() : start.get();
-        UpstreamEndpoint best = null;
-        int bestLoad = Integer.MAX_VALUE;
-        for (int i = 0; i < endpoints.size(); i++) {
-            final UpstreamEndpoint endpoint = endpoints.get(Math.floorMod(first + i, endpoints.size()));
-            final int load = endpoint.stats().inFlight();
-            if (!avoid.contains(endpoint) && load < bestLoad) {
-                best = endpoint;
-                bestLoad = load;
+        final long now = System.nanoTime();
+        for (int pass = 0; pass < Eligible.PASSES - 1; pass++) {
+            UpstreamEndpoint best = null;
+            int bestLoad = Integer.MAX_VALUE;
+            for (int i = 0; i < endpoints.size(); i++) {
+                final UpstreamEndpoint endpoint = endpoints.get(Math.floorMod(first + i, endpoints.size()));
+                final int load = endpoint.stats().inFlight();
+                if (Eligible.in(pass, endpoint, avoid, now) && load < bestLoad) {
+                    best = endpoint;
+                    bestLoad = load;
+                }
+            }
+            if (best != null) {
+                return best;
             }
         }
-        return best != null ? best : endpoints.get(Math.floorMod(first, endpoints.size()));
+        return endpoints.get(Math.floorMod(first, endpoints.size()));
     }
 }

@@ -12,9 +12,12 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class PowerOfTwoChoices implements EndpointSelector {
     private final List<UpstreamEndpoint> endpoints;
+    /** For when the two drawn cannot both be chosen: the least loaded of those that can. */
+    private final LeastConnections fallback;
 
     PowerOfTwoChoices(List<UpstreamEndpoint> endpoints) {
         this.endpoints = List.copyOf(endpoints);
+        this.fallback = new LeastConnections(endpoints);
     }
 
     @Override
@@ -28,19 +31,10 @@ final class PowerOfTwoChoices implements EndpointSelector {
         final int b = (a + 1 + random.nextInt(n - 1)) % n;
         final UpstreamEndpoint first = endpoints.get(a);
         final UpstreamEndpoint second = endpoints.get(b);
-        final boolean firstOk = !avoid.contains(first);
-        final boolean secondOk = !avoid.contains(second);
-        if (firstOk && secondOk) {
+        final long now = System.nanoTime();
+        if (Eligible.in(0, first, avoid, now) && Eligible.in(0, second, avoid, now)) {
             return second.stats().inFlight() < first.stats().inFlight() ? second : first;
         }
-        if (firstOk || secondOk) {
-            return firstOk ? first : second;
-        }
-        for (UpstreamEndpoint endpoint : endpoints) {
-            if (!avoid.contains(endpoint)) {
-                return endpoint;
-            }
-        }
-        return first;
+        return fallback.select(affinity, avoid);
     }
 }

@@ -64,9 +64,10 @@ final class PrefixAffinity implements EndpointSelector {
         if (at < 0) {
             at = -at - 1;
         }
+        final long now = System.nanoTime();
         for (int i = 0; i < owners.length; i++) {
             final UpstreamEndpoint owner = owners[(at + i) % owners.length];
-            if (!avoid.contains(owner) && owner.stats().inFlight() < capacity) {
+            if (Eligible.in(0, owner, avoid, now) && owner.stats().inFlight() < capacity) {
                 return owner;
             }
         }

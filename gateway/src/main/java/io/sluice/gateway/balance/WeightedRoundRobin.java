@@ -43,10 +43,13 @@ final class WeightedRoundRobin implements EndpointSelector {
         // A retry (something to avoid) does not move the shared turn: else one failing endpoint would be every
         // request's first pick, the turn having moved past it twice per request.
         final int start = avoid.isEmpty() ? next.getAndIncrement() : next.get();
-        for (int i = 0; i < order.length; i++) {
-            final UpstreamEndpoint endpoint = order[Math.floorMod(start + i, order.length)];
-            if (!avoid.contains(endpoint)) {
-                return endpoint;
+        final long now = System.nanoTime();
+        for (int pass = 0; pass < Eligible.PASSES - 1; pass++) {
+            for (int i = 0; i < order.length; i++) {
+                final UpstreamEndpoint endpoint = order[Math.floorMod(start + i, order.length)];
+                if (Eligible.in(pass, endpoint, avoid, now)) {
+                    return endpoint;
+                }
             }
         }
         return order[Math.floorMod(start, order.length)];

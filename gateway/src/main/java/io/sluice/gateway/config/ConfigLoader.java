@@ -203,7 +203,7 @@ public final class ConfigLoader {
 
     private static SluiceConfig.Provider provider(ConfigNode node, Path dir) {
         node.allowOnly("id", "type", "api_key", "endpoints", "models", "timeouts", "pool", "tls", "include_usage",
-                "balance", "demo");
+                "balance", "health", "demo");
         final String id = node.requiredString("id");
         if (!PROVIDER_ID.matcher(id).matches()) {
             throw new ConfigException(node.field("id") + ": '" + id + "' must be letters, digits, '.', '_' or '-'");
@@ -222,6 +222,7 @@ public final class ConfigLoader {
         return new SluiceConfig.Provider(id, type, apiKey(node), endpoints,
                 models, timeouts(node.child("timeouts")), pool(node.child("pool")), tls(node.child("tls"), dir),
                 node.bool("include_usage", true), balance(node.child("balance"), endpoints.size()),
+                health(node.child("health")),
                 type == ProviderType.DEMO ? demo(node.child("demo")) : null);
     }
 
@@ -277,6 +278,28 @@ public final class ConfigLoader {
             throw new ConfigException(field + ": '" + text + "' must not have a query or fragment");
         }
         return uri;
+    }
+
+    private static SluiceConfig.Health health(ConfigNode node) {
+        node.allowOnly("consecutive_failures", "base_ejection", "max_ejection", "max_ejected_percent",
+                "max_cooldown", "probe");
+        return new SluiceConfig.Health(node.integer("consecutive_failures", 5, 1, 1000),
+                positive(node, "base_ejection", Duration.ofSeconds(30)),
+                positive(node, "max_ejection", Duration.ofMinutes(5)),
+                node.integer("max_ejected_percent", 50, 0, 100),
+                node.duration("max_cooldown", Duration.ofSeconds(60)), probe(node.child("probe")));
+    }
+
+    private static SluiceConfig.Probe probe(ConfigNode node) {
+        node.allowOnly("enabled", "path", "interval", "timeout", "healthy_threshold", "unhealthy_threshold");
+        final String path = blankToNull(node.string("path", null));
+        if (path != null && (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c >= 0x7f))) {
+            throw new ConfigException(node.field("path") + ": '" + path + "' must be a path from the server's root, "
+                    + "such as /health");
+        }
+        return new SluiceConfig.Probe(node.bool("enabled", true), path,
+                positive(node, "interval", Duration.ofSeconds(15)), positive(node, "timeout", Duration.ofSeconds(3)),
+                node.integer("healthy_threshold", 1, 1, 100), node.integer("unhealthy_threshold", 3, 1, 100));
     }
 
     private static SluiceConfig.Balance balance(ConfigNode node, int endpoints) {

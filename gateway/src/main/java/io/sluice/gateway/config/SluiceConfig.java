@@ -59,7 +59,32 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      */
     public record Provider(String id, ProviderType type, String apiKey, List<URI> endpoints,
                            Map<String, String> models, Timeouts timeouts, Pool pool, Tls tls,
-                           boolean includeUsage, Balance balance, Demo demo) {
+                           boolean includeUsage, Balance balance, Health health, Demo demo) {
+    }
+
+    /**
+     * Passive health: when an endpoint leaves the rotation, and for how long.
+     *
+     * @param consecutiveFailures connect failures, resets, timeouts or 5xx in a row that eject an endpoint
+     * @param baseEjection        an ejection lasts this times the ejections before it (the first: once)
+     * @param maxEjection         the longest an ejection lasts
+     * @param maxEjectedPercent   the largest share of the provider's endpoints out at once (never the last one)
+     * @param maxCooldown         the longest a 429's or 503's Retry-After keeps an endpoint out
+     */
+    public record Health(int consecutiveFailures, Duration baseEjection, Duration maxEjection, int maxEjectedPercent,
+                         Duration maxCooldown, Probe probe) {
+    }
+
+    /**
+     * Active health probes, off the request path, that never cost tokens.
+     *
+     * @param path               the path probed, or null for the provider type's own (vLLM's and TGI's
+     *                           {@code /health}, else {@code GET <api base>/models})
+     * @param healthyThreshold   successes in a row that bring an endpoint back into rotation
+     * @param unhealthyThreshold failures in a row that take it out until a probe succeeds again
+     */
+    public record Probe(boolean enabled, String path, Duration interval, Duration timeout, int healthyThreshold,
+                        int unhealthyThreshold) {
     }
 
     /**

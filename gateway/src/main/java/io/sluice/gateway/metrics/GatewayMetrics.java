@@ -8,6 +8,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.gateway.proxy.ActiveRequests;
+import io.sluice.gateway.routing.Provider;
+import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.gateway.usage.UsageRecord;
 import io.sluice.gateway.usage.UsageSink;
 
@@ -31,6 +33,8 @@ import java.util.concurrent.Executors;
  *   <li>{@code llm_proxy_tokens_total{model,provider,type}}, type prompt, completion, cached or reasoning</li>
  *   <li>{@code llm_proxy_ttft_seconds{model,provider}} (histogram, streams)</li>
  *   <li>{@code llm_proxy_tokens_per_second{model,provider}} (completion tokens after the first, streams)</li>
+ *   <li>{@code llm_proxy_provider_health{provider,endpoint}}: 1 while the endpoint is in rotation, 0 while it is
+ *       ejected or cooling down (read from its live stats at scrape time)</li>
  * </ul>
  */
 public final class GatewayMetrics implements UsageSink, AutoCloseable {
@@ -47,6 +51,19 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
         Gauge.builder("llm.proxy.active.requests", active, ActiveRequests::size)
                 .description("Requests in flight: HTTP exchanges and WebSocket requests")
                 .register(registry);
+    }
+
+    /** Exports the health of every endpoint of {@code providers}. */
+    public void watch(List<Provider> providers) {
+        for (Provider provider : providers) {
+            for (UpstreamEndpoint endpoint : provider.endpoints()) {
+                Gauge.builder("llm.proxy.provider.health", endpoint,
+                                e -> e.stats().available(System.nanoTime()) ? 1 : 0)
+                        .description("1 while the endpoint is in rotation, 0 while ejected or cooling down")
+                        .tags("provider", provider.id(), "endpoint", endpoint.url())
+                        .register(registry);
+            }
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
@@ -14,6 +15,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.sluice.codec.CaptureBuffer;
 import io.sluice.gateway.balance.AffinitySource;
+import io.sluice.gateway.balance.OutlierDetector;
 import io.sluice.gateway.config.Durations;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.http.ErrorKind;
@@ -30,6 +32,7 @@ import io.sluice.gateway.usage.UsageRecord;
 import io.sluice.providers.ProviderError;
 import io.sluice.providers.ProviderErrors;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -274,6 +277,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             } else {
                 state = State.STREAMING;
                 headNanos = System.nanoTime();
+                target.provider().health().succeeded(endpoint);
                 receiver.onHead(head, target);
             }
         }
@@ -309,6 +313,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         releaseLease(upstreamKeepAlive);
         timer.cancel();
         final int status = errorHead.status().code();
+        reportErrorStatus(status);
         final RouteWalk.Failure failure = status >= 500 ? RouteWalk.Failure.SERVER_ERROR
                 : status == 429 ? RouteWalk.Failure.RATE_LIMITED
                 : (status == 400 || status == 422) && contextTooLong() ? RouteWalk.Failure.CONTEXT_LENGTH : null;
@@ -383,10 +388,27 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         }
     }
 
+    /** A held error's status, as the provider's passive health counts it. */
+    private void reportErrorStatus(int status) {
+        final OutlierDetector health = target.provider().health();
+        if (status >= 500) {
+            health.failed(endpoint, "status " + status);
+        } else {
+            health.succeeded(endpoint);
+        }
+        if (status == 429 || status == 503) {
+            final Duration wait = RetryAfter.parse(errorHead.headers().get(HttpHeaderNames.RETRY_AFTER));
+            if (wait != null) {
+                health.retryAfter(endpoint, wait);
+            }
+        }
+    }
+
     /** The current attempt broke: before the head reached the receiver it may be tried again, after it never. */
     private void failHere(RouteWalk.Failure failure, ErrorKind kind, String message) {
         closeLease();
         if (state == State.STREAMING) {
+            target.provider().health().failed(endpoint, message);
             fail(kind, message);
         } else {
             attemptFailed(failure, kind, message);
@@ -399,6 +421,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         }
         timer.cancel();
         dropPendingLease();
+        if (kind != ErrorKind.UPSTREAM_BUSY) {
+            // A full pool is this gateway's limit, not the endpoint's failure.
+            target.provider().health().failed(endpoint, message);
+        }
         givenUp(failure.name().toLowerCase(Locale.ROOT));
         if (walk.retry(failure, endpoint)) {
             releaseBody();

@@ -3,8 +3,10 @@ package io.sluice.gateway.routing;
 import io.sluice.gateway.balance.AffinitySource;
 import io.sluice.gateway.balance.Balancers;
 import io.sluice.gateway.balance.EndpointSelector;
+import io.sluice.gateway.balance.OutlierDetector;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
+import io.sluice.providers.ProviderType;
 
 import java.util.List;
 
@@ -24,6 +26,9 @@ public final class Provider {
     private final SluiceConfig.Pool pool;
     private final boolean includeUsage;
     private final EndpointSelector selector;
+    private final OutlierDetector health;
+    private final ProviderType type;
+    private final SluiceConfig.Probe probe;
 
     public Provider(SluiceConfig.Provider config, List<UpstreamEndpoint> endpoints) {
         this.id = config.id();
@@ -34,6 +39,9 @@ public final class Provider {
         this.pool = config.pool();
         this.includeUsage = config.includeUsage();
         this.selector = Balancers.of(config.balance(), this.endpoints);
+        this.health = new OutlierDetector(this.endpoints, config.health());
+        this.type = config.type();
+        this.probe = config.health().probe();
     }
 
     public String id() {
@@ -43,6 +51,20 @@ public final class Provider {
     /** The endpoint the provider's strategy chooses, passing over those in {@code avoid} unless all are in it. */
     public UpstreamEndpoint selectEndpoint(AffinitySource affinity, List<UpstreamEndpoint> avoid) {
         return selector.select(affinity, avoid);
+    }
+
+    public ProviderType type() {
+        return type;
+    }
+
+    /** How its endpoints are probed. */
+    public SluiceConfig.Probe probe() {
+        return probe;
+    }
+
+    /** Where attempts and probes report how each endpoint answered. */
+    public OutlierDetector health() {
+        return health;
     }
 
     public List<UpstreamEndpoint> endpoints() {

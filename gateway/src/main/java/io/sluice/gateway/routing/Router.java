@@ -20,6 +20,7 @@ import java.util.Map;
  */
 public final class Router {
     private final Map<String, Route> routes = new LinkedHashMap<>();
+    private final List<Provider> providers;
     private final String prefix;
     private final Route defaultRoute;
     private final int defaultMaxTokens;
@@ -28,6 +29,7 @@ public final class Router {
     /** @param providers the providers of {@code config}, by id */
     public Router(SluiceConfig config, Map<String, Provider> providers) {
         final SluiceConfig.Routing routing = config.routing();
+        this.providers = List.copyOf(providers.values());
         for (SluiceConfig.Provider provider : config.providers()) {
             provider.models().forEach((publicName, backendName) -> routes.put(publicName, new Route(publicName,
                     List.of(new Target(providers.get(provider.id()), backendName)), routing.retry())));
@@ -64,6 +66,11 @@ public final class Router {
             return routes.get(model.substring(prefix.length()));
         }
         return route;
+    }
+
+    /** Every provider, in config order. */
+    public List<Provider> providers() {
+        return providers;
     }
 
     /** The {@code max_tokens} a request that gives none is sent with, or 0 to send it as it is. */

@@ -28,6 +28,7 @@ import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.net.Draining;
 import io.sluice.gateway.net.LingeringClose;
 import io.sluice.gateway.net.PipelineNames;
+import io.sluice.gateway.routing.HealthReport;
 import io.sluice.gateway.proxy.ExchangeOwner;
 import io.sluice.gateway.proxy.ProxyExchange;
 import io.sluice.gateway.proxy.ProxyServices;
@@ -175,6 +176,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             }
             case HEALTH -> local = new LocalReply(match.kind(), request, requestId, start,
                     Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(HEALTHY), requestId, keepAlive));
+            case HEALTH_DETAILED -> local = new LocalReply(match.kind(), request, requestId, start, Responses.json(
+                    HttpResponseStatus.OK, Unpooled.wrappedBuffer(HealthReport.render(services.router().providers())),
+                    requestId, keepAlive));
             case MODELS -> local = new LocalReply(match.kind(), request, requestId, start, Responses.json(
                     HttpResponseStatus.OK, Unpooled.wrappedBuffer(services.router().modelList()), requestId,
                     keepAlive));

@@ -102,6 +102,23 @@ public final class EndpointPool {
         return budget.tryTake() ? connect(loop.newPromise(), 0) : acquire();
     }
 
+    /**
+     * A connection of its own for a health probe: outside the connection budget (a probe never takes a request's
+     * slot), never pooled, closed when released.
+     */
+    public Future<Lease> acquireForProbe() {
+        final Promise<Lease> promise = loop.newPromise();
+        final ChannelFuture connect = bootstrap.connect(endpoint.address());
+        connect.addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+            } else if (!promise.trySuccess(new Lease(connect.channel(), false, this))) {
+                connect.channel().close();
+            }
+        });
+        return promise;
+    }
+
     boolean hasWaiters() {
         return waiting > 0;
     }

@@ -1,14 +1,29 @@
 package io.sluice.gateway.upstream;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What every event loop knows of one endpoint's load: the attempts in flight on it, across all loops. The
- * {@code EndpointStats} seam of DESIGN.md §2b; selectors read it, the upstream call counts into it. Lock-free
- * (one atomic); lives as long as its endpoint.
+ * What every event loop knows of one endpoint: the attempts in flight on it, its failures in a row, and whether it
+ * is out of rotation (ejected after failures, or cooling down after a 429 or 503 that said when to come back) and
+ * until when. The {@code EndpointStats} seam of DESIGN.md §2b: selectors read it, the upstream call and the
+ * provider's {@link io.sluice.gateway.balance.OutlierDetector} write it. Lock-free (atomics and volatiles); lives
+ * as long as its endpoint.
  */
 public final class EndpointStats {
+    /** Why an endpoint is out of rotation. */
+    public enum Out { NONE, EJECTED, COOLING, DOWN }
+
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger failuresInARow = new AtomicInteger();
+    private final AtomicInteger ejections = new AtomicInteger();
+    /** System.nanoTime() until which the endpoint is out of rotation; meaningless while {@link #out} is NONE. */
+    private final AtomicLong outUntil = new AtomicLong();
+    private volatile Out out = Out.NONE;
+    private final AtomicInteger probesInARow = new AtomicInteger();
+    private volatile long probeLatencyNanos = -1;
+    private volatile String lastError;
+    private volatile long lastErrorMillis;
 
     /** An attempt started on the endpoint; each is matched by one {@link #finished()}. */
     public void started() {
@@ -21,5 +36,79 @@ public final class EndpointStats {
 
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /** Whether selectors may choose it at {@code now} (System.nanoTime()). */
+    public boolean available(long now) {
+        return out == Out.NONE || now - outUntil.get() >= 0;
+    }
+
+    /** Why it is out of rotation at {@code now}, or NONE. */
+    public Out out(long now) {
+        return available(now) ? Out.NONE : out;
+    }
+
+    /** An attempt got an answer that is not a server failure: the failures in a row end. */
+    public void succeeded() {
+        if (failuresInARow.get() != 0) {
+            failuresInARow.set(0);
+        }
+    }
+
+    /** An attempt failed at {@code millis} (epoch) with {@code error}; returns the failures in a row now. */
+    public int failed(String error, long millis) {
+        lastError = error;
+        lastErrorMillis = millis;
+        return failuresInARow.incrementAndGet();
+    }
+
+    public int failuresInARow() {
+        return failuresInARow.get();
+    }
+
+    /** Takes it out of rotation until {@code until} (System.nanoTime()); an ejection counts towards the next. */
+    public void takeOut(Out why, long until) {
+        outUntil.set(until);
+        out = why;
+        if (why == Out.EJECTED) {
+            ejections.incrementAndGet();
+            failuresInARow.set(0);
+        }
+    }
+
+    /** Puts it back in rotation at once (a health probe answered). */
+    public void putBack() {
+        out = Out.NONE;
+    }
+
+    /**
+     * A health probe answered well ({@code ok}, taking {@code latencyNanos}) or not; returns how many probes in a
+     * row have had that outcome.
+     */
+    public int probed(boolean ok, long latencyNanos) {
+        if (ok) {
+            probeLatencyNanos = latencyNanos;
+        }
+        // Successes count up from 1, failures down from -1: a change of outcome starts the count again.
+        return Math.abs(probesInARow.updateAndGet(n -> ok ? Math.max(n, 0) + 1 : Math.min(n, 0) - 1));
+    }
+
+    /** How long the last good probe took, or -1. */
+    public long probeLatencyNanos() {
+        return probeLatencyNanos;
+    }
+
+    public int ejections() {
+        return ejections.get();
+    }
+
+    /** The last failure's description, or null. */
+    public String lastError() {
+        return lastError;
+    }
+
+    /** When the last failure happened (epoch milliseconds), or 0. */
+    public long lastErrorMillis() {
+        return lastErrorMillis;
     }
 }

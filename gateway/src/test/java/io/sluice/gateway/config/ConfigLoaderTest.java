@@ -124,6 +124,8 @@ class ConfigLoaderTest {
                     + "|providers[0].balance.weights[0]: '0' must be a whole number from 1 to 1000",
             "providers: [ { id: a, type: openai, models: { m: m }, balance: { load_factor: 0.5 } } ]"
                     + "|providers[0].balance.load_factor: 0.5 is outside 1.0..10.0",
+            "providers: [ { id: a, type: openai, models: { m: m }, health: { probe: { path: health } } } ]"
+                    + "|providers[0].health.probe.path: 'health' must be a path from the server's root",
             "providers: [ { type: openai, models: { m: m } } ]|providers[0].id: required",
             "providers: [ { id: a, type: openai, api_key: '${NOPE}', models: { m: m } } ]"
                     + "|providers[0].api_key: environment variable NOPE is not set",

@@ -21,6 +21,7 @@ import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -179,6 +180,8 @@ class ErrorsTest {
         final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(502, response.statusCode());
         assertEquals(2, backend.requestCount(), "tried again once, as the route's policy says");
+        assertEquals(List.of("reset", "reset"), gateways.usage(protocol).take().attempts().stream()
+                .map(UsageRecord.Attempt::outcome).toList());
         assertTrue(Http.text(response).contains("\"code\":\"upstream_failed\""), Http.text(response));
     }
 
@@ -188,6 +191,7 @@ class ErrorsTest {
         backend.respondAlways(Script.builder().raw("NOT HTTP AT ALL\r\n\r\n").close().build());
         final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(502, response.statusCode());
+        assertEquals(502, gateways.usage(protocol).take().status());
     }
 
     @ParameterizedTest

@@ -53,11 +53,15 @@ public final class ScriptedBackend implements AutoCloseable {
     private final boolean tls;
     private final ConcurrentLinkedQueue<Script> queued = new ConcurrentLinkedQueue<>();
     private volatile Script fallback = Script.json(200, "{}");
+    /** How the gateway's health probes are answered; they are not recorded and touch no queued script. */
+    private volatile Script probeAnswer = Script.json(200, "{}");
+    private final AtomicInteger probes = new AtomicInteger();
     private final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
     private final BlockingQueue<Long> closes = new LinkedBlockingQueue<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger received = new AtomicInteger();
     private final AtomicLong flooded = new AtomicLong();
+    private static final String PROBE_AGENT = "sluice-health-probe";
 
     private ScriptedBackend(SslContext sslContext) throws InterruptedException {
         this.tls = sslContext != null;
@@ -71,7 +75,7 @@ public final class ScriptedBackend implements AutoCloseable {
                         if (sslContext != null) {
                             ch.pipeline().addLast(sslContext.newHandler(ch.alloc()));
                         }
-                        ch.pipeline().addLast(new HttpServerCodec(), new Connection(connections.incrementAndGet()));
+                        ch.pipeline().addLast(new HttpServerCodec(), new Connection());
                     }
                 })
                 .bind("127.0.0.1", 0).sync().channel();
@@ -100,6 +104,16 @@ public final class ScriptedBackend implements AutoCloseable {
         queued.addAll(Arrays.asList(scripts));
     }
 
+    /** Answers the gateway's health probes with {@code script} from now on (a 200 until told otherwise). */
+    public void answerProbes(Script script) {
+        this.probeAnswer = script;
+    }
+
+    /** How many health probes came. */
+    public int probeCount() {
+        return probes.get();
+    }
+
     /** Answers requests with {@code script} once the queue is empty. */
     public void respondAlways(Script script) {
         this.fallback = script;
@@ -123,6 +137,7 @@ public final class ScriptedBackend implements AutoCloseable {
         closes.clear();
         queued.clear();
         fallback = Script.json(200, "{}");
+        probeAnswer = Script.json(200, "{}");
     }
 
     /** When the next connection closed (System.nanoTime), waiting up to {@code timeout}; null if none did. */
@@ -130,6 +145,7 @@ public final class ScriptedBackend implements AutoCloseable {
         return closes.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** Connections that carried a request; those of the gateway's health probes are not counted. */
     public int connectionsOpened() {
         return connections.get();
     }
@@ -147,17 +163,14 @@ public final class ScriptedBackend implements AutoCloseable {
 
     /** One connection: gathers each request, then plays its script step by step. */
     private final class Connection extends ChannelInboundHandlerAdapter {
-        private final int id;
+        /** The connection's number among those that carried a request (not a probe); 0 until one did. */
+        private int id;
         private ChannelHandlerContext ctx;
         private HttpRequest request;
         private ByteArrayOutputStream body;
         private Script script;
         private int step;
         private Runnable onWritable;
-
-        Connection(int id) {
-            this.id = id;
-        }
 
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
@@ -167,7 +180,9 @@ public final class ScriptedBackend implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            closes.add(System.nanoTime());
+            if (id != 0) {
+                closes.add(System.nanoTime());
+            }
             ctx.fireChannelInactive();
         }
 
@@ -183,7 +198,16 @@ public final class ScriptedBackend implements AutoCloseable {
                     final byte[] bytes = new byte[buf.readableBytes()];
                     buf.getBytes(buf.readerIndex(), bytes);
                     body.writeBytes(bytes);
-                    if (content instanceof LastHttpContent) {
+                    if (content instanceof LastHttpContent && PROBE_AGENT.equals(request.headers().get("user-agent"))) {
+                        probes.incrementAndGet();
+                        script = probeAnswer;
+                        step = 0;
+                        body = null;
+                        runSteps();
+                    } else if (content instanceof LastHttpContent) {
+                        if (id == 0) {
+                            id = connections.incrementAndGet();
+                        }
                         received.incrementAndGet();
                         requests.add(new RecordedRequest(request.method().name(), request.uri(),
                                 request.headers().copy(), body.toByteArray(), id));

@@ -1,0 +1,89 @@
+package io.sluice.gateway.balance;
+
+import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.upstream.EndpointStats;
+import io.sluice.gateway.upstream.UpstreamEndpoint;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Passive health of one provider's endpoints, in the manner of Envoy's outlier detection: consecutive failures
+ * (connect failures, resets, timeouts, 5xx) eject an endpoint for the base time multiplied by the times it was
+ * ejected before, up to a cap; at most a configured share of the endpoints is out at once, and never the last one
+ * in rotation. A 429 or 503 that says when to come back ({@code Retry-After}) cools the endpoint that long, up to a
+ * cap. An endpoint comes back when its time is up, or when a health probe finds it well; probes that keep failing
+ * take it out until one succeeds.
+ *
+ * <p>Called from every event loop as attempts end; it reads and writes {@link EndpointStats} only, without a lock,
+ * so two loops ejecting at the same instant may take one endpoint more than the share out for that while.
+ */
+public final class OutlierDetector {
+    private final List<UpstreamEndpoint> endpoints;
+    private final SluiceConfig.Health config;
+
+    public OutlierDetector(List<UpstreamEndpoint> endpoints, SluiceConfig.Health config) {
+        this.endpoints = List.copyOf(endpoints);
+        this.config = config;
+    }
+
+    /** The endpoint answered, with anything but a server failure. */
+    public void succeeded(UpstreamEndpoint endpoint) {
+        endpoint.stats().succeeded();
+    }
+
+    /** The endpoint failed: no connection, a reset, a timeout, a malformed answer or a 5xx. */
+    public void failed(UpstreamEndpoint endpoint, String error) {
+        final EndpointStats stats = endpoint.stats();
+        final long now = System.nanoTime();
+        if (stats.failed(error, System.currentTimeMillis()) < config.consecutiveFailures()
+                || !stats.available(now) || !mayTakeOut(now)) {
+            return;
+        }
+        final long base = config.baseEjection().toNanos();
+        final long time = Math.min(config.maxEjection().toNanos(), base * (stats.ejections() + 1L));
+        stats.takeOut(EndpointStats.Out.EJECTED, now + time);
+    }
+
+    /** The endpoint answered 429 or 503 and said when to come back: it rests that long, up to the cap. */
+    public void retryAfter(UpstreamEndpoint endpoint, Duration wait) {
+        final EndpointStats stats = endpoint.stats();
+        final long now = System.nanoTime();
+        if (wait.isZero() || wait.isNegative() || !stats.available(now) || !mayTakeOut(now)) {
+            return;
+        }
+        final Duration capped = wait.compareTo(config.maxCooldown()) > 0 ? config.maxCooldown() : wait;
+        stats.takeOut(EndpointStats.Out.COOLING, now + capped.toNanos());
+    }
+
+    /**
+     * A health probe of the endpoint answered ({@code ok}) or failed with {@code error}: enough successes in a row
+     * bring it back into rotation, whatever took it out; enough failures take it out until a probe succeeds.
+     */
+    public void probed(UpstreamEndpoint endpoint, boolean ok, long latencyNanos, String error) {
+        final EndpointStats stats = endpoint.stats();
+        final int inARow = stats.probed(ok, latencyNanos);
+        final long now = System.nanoTime();
+        if (ok) {
+            if (inARow >= config.probe().healthyThreshold() && !stats.available(now)) {
+                stats.putBack();
+            }
+            return;
+        }
+        stats.failed(error, System.currentTimeMillis());
+        if (inARow >= config.probe().unhealthyThreshold() && stats.available(now) && mayTakeOut(now)) {
+            stats.takeOut(EndpointStats.Out.DOWN, now + Long.MAX_VALUE / 4);
+        }
+    }
+
+    /** Whether one more endpoint may leave the rotation: within the share, and one at least stays. */
+    private boolean mayTakeOut(long now) {
+        int out = 0;
+        for (UpstreamEndpoint endpoint : endpoints) {
+            if (!endpoint.stats().available(now)) {
+                out++;
+            }
+        }
+        return out + 1 < endpoints.size() && (out + 1) * 100 <= config.maxEjectedPercent() * endpoints.size();
+    }
+}

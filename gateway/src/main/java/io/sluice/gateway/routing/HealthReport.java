@@ -1,0 +1,68 @@
+package io.sluice.gateway.routing;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.sluice.codec.json.Json;
+import io.sluice.gateway.upstream.EndpointStats;
+import io.sluice.gateway.upstream.UpstreamEndpoint;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The body of {@code GET /health/detailed} (seed 003): every provider and endpoint with its state ({@code up},
+ * {@code ejected} after failures, {@code cooling} after a Retry-After), attempts in flight, failures in a row,
+ * ejections, and the last failure and when. {@code status} is {@code degraded} when some provider has no endpoint
+ * in rotation. Rendered on request from the live {@link EndpointStats}; no key or request byte is in it.
+ */
+public final class HealthReport {
+    private HealthReport() {
+    }
+
+    public static byte[] render(List<Provider> providers) {
+        final long now = System.nanoTime();
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("status", providers.stream().allMatch(p -> p.endpoints().stream()
+                    .anyMatch(e -> e.stats().available(now))) ? "ok" : "degraded");
+            g.writeArrayFieldStart("providers");
+            for (Provider provider : providers) {
+                g.writeStartObject();
+                g.writeStringField("id", provider.id());
+                g.writeArrayFieldStart("endpoints");
+                for (UpstreamEndpoint endpoint : provider.endpoints()) {
+                    endpoint(g, endpoint, now);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void endpoint(JsonGenerator g, UpstreamEndpoint endpoint, long now) throws IOException {
+        final EndpointStats stats = endpoint.stats();
+        final EndpointStats.Out out = stats.out(now);
+        g.writeStartObject();
+        g.writeStringField("url", endpoint.url());
+        g.writeStringField("state", out == EndpointStats.Out.NONE ? "up" : out.name().toLowerCase(Locale.ROOT));
+        g.writeNumberField("in_flight", stats.inFlight());
+        g.writeNumberField("failures_in_a_row", stats.failuresInARow());
+        g.writeNumberField("ejections", stats.ejections());
+        g.writeStringField("last_error", stats.lastError());
+        if (stats.lastErrorMillis() > 0) {
+            g.writeStringField("last_error_at", Instant.ofEpochMilli(stats.lastErrorMillis()).toString());
+        } else {
+            g.writeNullField("last_error_at");
+        }
+        g.writeEndObject();
+    }
+}

@@ -1,0 +1,106 @@
+package io.sluice.gateway.balance;
+
+import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.upstream.EndpointStats;
+import io.sluice.gateway.upstream.UpstreamEndpoint;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OutlierDetectorTest {
+    private static final Duration BASE = Duration.ofSeconds(10);
+    private static final long MS = 1_000_000L;
+    private static final SluiceConfig.Probe PROBE = new SluiceConfig.Probe(true, null, Duration.ofSeconds(15),
+            Duration.ofSeconds(3), 1, 2);
+
+    private final List<UpstreamEndpoint> endpoints = List.of(endpoint("a"), endpoint("b"), endpoint("c"),
+            endpoint("d"));
+    private final UpstreamEndpoint a = endpoints.get(0);
+    private final OutlierDetector detector = new OutlierDetector(endpoints,
+            new SluiceConfig.Health(3, BASE, Duration.ofSeconds(25), 50, Duration.ofSeconds(60), PROBE));
+
+    private static UpstreamEndpoint endpoint(String host) {
+        return new UpstreamEndpoint(URI.create("http://" + host + ":8000"), null);
+    }
+
+    @Test
+    void failuresInARowEjectAndAnAnswerBetweenThemStartsTheCountAgain() {
+        detector.failed(a, "reset");
+        detector.failed(a, "reset");
+        detector.succeeded(a);
+        detector.failed(a, "reset");
+        detector.failed(a, "reset");
+        assertTrue(a.stats().available(System.nanoTime()), "two in a row are not three");
+        detector.failed(a, "The backend could not be reached");
+        final long now = System.nanoTime();
+        assertFalse(a.stats().available(now));
+        assertEquals(EndpointStats.Out.EJECTED, a.stats().out(now));
+        assertEquals("The backend could not be reached", a.stats().lastError());
+        assertTrue(a.stats().available(now + BASE.toNanos() + MS), "back when the ejection is over");
+        assertEquals(1, a.stats().ejections());
+    }
+
+    @Test
+    void eachEjectionLastsLongerUpToTheCap() {
+        long start = System.nanoTime();
+        ejectOnce(a);
+        assertFalse(a.stats().available(start + BASE.toNanos() - 50 * MS));
+        assertTrue(a.stats().available(start + BASE.toNanos() + 50 * MS + elapsed(start)));
+        a.stats().putBack();
+        start = System.nanoTime();
+        ejectOnce(a);
+        assertFalse(a.stats().available(start + 2 * BASE.toNanos() - 50 * MS), "the second lasts twice as long");
+        a.stats().putBack();
+        start = System.nanoTime();
+        ejectOnce(a);
+        assertFalse(a.stats().available(start + Duration.ofSeconds(25).toNanos() - 50 * MS));
+        assertTrue(a.stats().available(start + Duration.ofSeconds(25).toNanos() + 50 * MS + elapsed(start)),
+                "the third would be 30 s; the cap is 25 s");
+    }
+
+    @Test
+    void atMostTheShareIsOutAndNeverTheLastOne() {
+        for (UpstreamEndpoint endpoint : endpoints) {
+            ejectOnce(endpoint);
+        }
+        final long now = System.nanoTime();
+        assertEquals(2, endpoints.stream().filter(e -> !e.stats().available(now)).count(), "50 % of four");
+
+        final UpstreamEndpoint only = endpoint("solo");
+        final OutlierDetector alone = new OutlierDetector(List.of(only),
+                new SluiceConfig.Health(1, BASE, BASE, 100, BASE, PROBE));
+        alone.failed(only, "reset");
+        alone.retryAfter(only, Duration.ofSeconds(5));
+        assertTrue(only.stats().available(System.nanoTime()), "the last endpoint in rotation stays");
+    }
+
+    @Test
+    void aRetryAfterCoolsTheEndpointForThatLongUpToTheCap() {
+        final long start = System.nanoTime();
+        detector.retryAfter(a, Duration.ofSeconds(2));
+        assertEquals(EndpointStats.Out.COOLING, a.stats().out(start));
+        assertTrue(a.stats().available(start + Duration.ofSeconds(2).toNanos() + 50 * MS + elapsed(start)));
+        assertEquals(0, a.stats().ejections(), "cooling is not an ejection");
+        final UpstreamEndpoint b = endpoints.get(1);
+        final long later = System.nanoTime();
+        detector.retryAfter(b, Duration.ofHours(1));
+        assertTrue(b.stats().available(later + Duration.ofSeconds(60).toNanos() + 50 * MS + elapsed(later)),
+                "capped at max_cooldown");
+    }
+
+    private void ejectOnce(UpstreamEndpoint endpoint) {
+        for (int i = 0; i < 3; i++) {
+            detector.failed(endpoint, "status 503");
+        }
+    }
+
+    private static long elapsed(long since) {
+        return System.nanoTime() - since;
+    }
+}
