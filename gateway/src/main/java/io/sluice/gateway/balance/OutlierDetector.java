@@ -9,8 +9,8 @@ import java.util.List;
 
 /**
  * Passive health of one provider's endpoints, in the manner of Envoy's outlier detection: consecutive failures
- * (connect failures, resets, timeouts, 5xx) eject an endpoint for the base time multiplied by the times it was
- * ejected before, up to a cap; at most a configured share of the endpoints is out at once, and never the last one
+ * (connect failures, resets, timeouts, 5xx) eject an endpoint for the base time multiplied by its ejections so far
+ * (the first: once; one is forgiven for each base time it stays back), up to a cap; at most a configured share of the endpoints is out at once, and never the last one
  * in rotation. A 429 or 503 that says when to come back ({@code Retry-After}) cools the endpoint that long, up to a
  * cap. An endpoint comes back when its time is up, or when a health probe finds it well; probes that keep failing
  * take it out until one succeeds.
@@ -36,13 +36,17 @@ public final class OutlierDetector {
     public void failed(UpstreamEndpoint endpoint, String error) {
         final EndpointStats stats = endpoint.stats();
         final long now = System.nanoTime();
-        if (stats.failed(error, System.currentTimeMillis()) < config.consecutiveFailures()
-                || !stats.available(now) || !mayTakeOut(now)) {
+        if (!stats.available(now)) {
+            // An attempt that began before the endpoint left the rotation: shown, not counted again.
+            stats.noteError(error, System.currentTimeMillis());
+            return;
+        }
+        if (stats.failed(error, System.currentTimeMillis()) < config.consecutiveFailures() || !mayTakeOut(now)) {
             return;
         }
         final long base = config.baseEjection().toNanos();
-        final long time = Math.min(config.maxEjection().toNanos(), base * (stats.ejections() + 1L));
-        stats.takeOut(EndpointStats.Out.EJECTED, now + time);
+        final int times = stats.ejectionsCounting(now, base) + 1;
+        stats.eject(now + Math.min(config.maxEjection().toNanos(), base * times), times);
     }
 
     /** The endpoint answered 429 or 503 and said when to come back: it rests that long, up to the cap. */
@@ -65,12 +69,15 @@ public final class OutlierDetector {
         final int inARow = stats.probed(ok, latencyNanos);
         final long now = System.nanoTime();
         if (ok) {
-            if (inARow >= config.probe().healthyThreshold() && !stats.available(now)) {
+            // A cooling endpoint asked for its rest; a good probe says nothing about its rate limits.
+            final EndpointStats.Out out = stats.out(now);
+            if (inARow >= config.probe().healthyThreshold()
+                    && (out == EndpointStats.Out.EJECTED || out == EndpointStats.Out.DOWN)) {
                 stats.putBack();
             }
             return;
         }
-        stats.failed(error, System.currentTimeMillis());
+        stats.noteError(error, System.currentTimeMillis());
         if (inARow >= config.probe().unhealthyThreshold() && stats.available(now) && mayTakeOut(now)) {
             stats.takeOut(EndpointStats.Out.DOWN, now + Long.MAX_VALUE / 4);
         }
@@ -84,6 +91,9 @@ public final class OutlierDetector {
                 out++;
             }
         }
-        return out + 1 < endpoints.size() && (out + 1) * 100 <= config.maxEjectedPercent() * endpoints.size();
+        // As Envoy: one endpoint may always go (unless it is the last), whatever the share says.
+        return out + 1 < endpoints.size()
+                && (out == 0 && config.maxEjectedPercent() > 0
+                        || (out + 1) * 100 <= config.maxEjectedPercent() * endpoints.size());
     }
 }

@@ -40,10 +40,20 @@ final class WeightedRoundRobin implements EndpointSelector {
 
     @Override
     public UpstreamEndpoint select(AffinitySource affinity, List<UpstreamEndpoint> avoid) {
+        final long now = System.nanoTime();
+        if (avoid.isEmpty()) {
+            // A turn that falls on an endpoint out of rotation goes to the next turn, not to its neighbour in the
+            // order, so that its share spreads over the others as their weights say.
+            for (int i = 0; i < order.length; i++) {
+                final UpstreamEndpoint endpoint = order[Math.floorMod(next.getAndIncrement(), order.length)];
+                if (endpoint.stats().available(now)) {
+                    return endpoint;
+                }
+            }
+        }
         // A retry (something to avoid) does not move the shared turn: else one failing endpoint would be every
         // request's first pick, the turn having moved past it twice per request.
-        final int start = avoid.isEmpty() ? next.getAndIncrement() : next.get();
-        final long now = System.nanoTime();
+        final int start = next.get();
         for (int pass = 0; pass < Eligible.PASSES - 1; pass++) {
             for (int i = 0; i < order.length; i++) {
                 final UpstreamEndpoint endpoint = order[Math.floorMod(start + i, order.length)];

@@ -66,7 +66,8 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      * Passive health: when an endpoint leaves the rotation, and for how long.
      *
      * @param consecutiveFailures connect failures, resets, timeouts or 5xx in a row that eject an endpoint
-     * @param baseEjection        an ejection lasts this times the ejections before it (the first: once)
+     * @param baseEjection        an ejection lasts this times the ejections so far (the first: once), and one is
+     *                            forgiven for each such time the endpoint stays back
      * @param maxEjection         the longest an ejection lasts
      * @param maxEjectedPercent   the largest share of the provider's endpoints out at once (never the last one)
      * @param maxCooldown         the longest a 429's or 503's Retry-After keeps an endpoint out

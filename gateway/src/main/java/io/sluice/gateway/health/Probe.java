@@ -58,6 +58,15 @@ final class Probe implements Runnable, UpstreamListener {
         if (running) {
             return;
         }
+        try {
+            start();
+        } catch (RuntimeException e) {
+            // A periodic task that throws is never run again: this endpoint would go unprobed for good.
+            done(false, "The health probe failed: " + describe(e));
+        }
+    }
+
+    private void start() {
         running = true;
         startNanos = System.nanoTime();
         timeout = loop.schedule(() -> done(false, "The health probe got no answer within "
@@ -129,7 +138,9 @@ final class Probe implements Runnable, UpstreamListener {
         }
         running = false;
         pending = null;
-        timeout.cancel(false);
+        if (timeout != null) {
+            timeout.cancel(false);
+        }
         if (lease != null) {
             final Lease closing = lease;
             lease = null;

@@ -34,7 +34,9 @@ import java.util.concurrent.Executors;
  *   <li>{@code llm_proxy_ttft_seconds{model,provider}} (histogram, streams)</li>
  *   <li>{@code llm_proxy_tokens_per_second{model,provider}} (completion tokens after the first, streams)</li>
  *   <li>{@code llm_proxy_provider_health{provider,endpoint}}: 1 while the endpoint is in rotation, 0 while it is
- *       ejected or cooling down (read from its live stats at scrape time)</li>
+ *       ejected, cooling down or down (read from its live stats at scrape time)</li>
+ *   <li>{@code llm_proxy_provider_latency_seconds{provider,endpoint}}: how long its last good health probe took
+ *       (NaN before one)</li>
  * </ul>
  */
 public final class GatewayMetrics implements UsageSink, AutoCloseable {
@@ -59,7 +61,13 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
             for (UpstreamEndpoint endpoint : provider.endpoints()) {
                 Gauge.builder("llm.proxy.provider.health", endpoint,
                                 e -> e.stats().available(System.nanoTime()) ? 1 : 0)
-                        .description("1 while the endpoint is in rotation, 0 while ejected or cooling down")
+                        .description("1 while the endpoint is in rotation, 0 while ejected, cooling down or down")
+                        .tags("provider", provider.id(), "endpoint", endpoint.url())
+                        .register(registry);
+                Gauge.builder("llm.proxy.provider.latency", endpoint, e -> e.stats().probeLatencyNanos() < 0
+                                ? Double.NaN : e.stats().probeLatencyNanos() / 1e9)
+                        .description("How long the endpoint's last good health probe took")
+                        .baseUnit("seconds")
                         .tags("provider", provider.id(), "endpoint", endpoint.url())
                         .register(registry);
             }

@@ -16,8 +16,9 @@ final class RetryAfter {
             return null;
         }
         final String text = value.strip();
-        if (text.chars().allMatch(Character::isDigit) && text.length() <= 9) {
-            return Duration.ofSeconds(Long.parseLong(text));
+        if (text.chars().allMatch(Character::isDigit)) {
+            // Past nine digits it is longer than any cap anyway.
+            return Duration.ofSeconds(text.length() <= 9 ? Long.parseLong(text) : 999_999_999L);
         }
         final Date date = DateFormatter.parseHttpDate(text);
         return date == null ? null : Duration.ofMillis(Math.max(0, date.getTime() - System.currentTimeMillis()));

@@ -39,11 +39,13 @@ import java.util.Locale;
 
 /**
  * One request to the backends of a route and its response, whoever asked. Each attempt leases a pooled connection
- * of the call's event loop to an endpoint of the route's current target, sends the request, and waits for the
- * response head under the target's timeouts. Until a response is handed to the {@link Receiver}, nothing has reached
- * the client, so a failure is tried again where the route's {@link RouteWalk} says: a connect failure, a reset or a
- * timeout before the head, a 5xx or a 429 (its error body read first), and a 400 for a prompt too long for the
- * target's model (on the next target only). Other client errors are handed on at once. A reused keep-alive
+ * of the call's event loop to an endpoint of the route's current target (chosen by its provider's strategy), sends
+ * the request, and waits, under the target's timeouts, for the first body byte: a good head is held until then,
+ * since a model server answers its head at once and the first token is what takes time. Until a response is handed
+ * to the {@link Receiver}, nothing has reached the client, so a failure is tried again where the route's
+ * {@link RouteWalk} says: a connect failure, a reset or a timeout before the first byte, a 5xx or a 429 (its error
+ * body read first), and a 400 for a prompt too long for the target's model (on the next target only). Other client
+ * errors are handed on at once. Every attempt's outcome goes to the provider's passive health. A reused keep-alive
  * connection that fails before the request could leave it is replaced once more on the same endpoint, uncounted
  * (after the request left, the backend may be running it).
  *
@@ -81,8 +83,12 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         void onFailure(ErrorKind kind, String message);
     }
 
-    /** HOLDING_ERROR: an error response is being read to decide whether to try again. */
-    private enum State { CONNECTING, WAITING, HOLDING_ERROR, STREAMING, DONE }
+    /**
+     * HEAD_HELD: a good head came, and is held until the first body byte (a model server answers the head at once
+     * and then computes: the first token is what counts). HOLDING_ERROR: an error response is being read to decide
+     * whether to try again.
+     */
+    private enum State { CONNECTING, WAITING, HEAD_HELD, HOLDING_ERROR, STREAMING, DONE }
 
     private static final String MAXIMUM_CONTEXT = "maximum context length";
     private static final String TGI_TOKEN_LIMIT = "must be <=";
@@ -107,6 +113,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     /** Whether the request left on the current connection: from then on the backend may be processing it. */
     private boolean requestWritten;
     private boolean upstreamKeepAlive;
+    private HttpResponse heldHead;
     private HttpResponse errorHead;
     private CaptureBuffer errorBody;
     private long headNanos = -1;
@@ -252,7 +259,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     @Override
     public void onUpstreamMessage(Object message) {
-        if (state != State.WAITING && state != State.HOLDING_ERROR && state != State.STREAMING) {
+        if (state == State.CONNECTING || state == State.DONE) {
             ReferenceCountUtil.release(message);
             return;
         }
@@ -269,22 +276,28 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             upstreamKeepAlive = HttpUtil.isKeepAlive(head);
             body.release();
             body = null;
-            timer.responseStarted();
             if (head.status().code() >= 400) {
+                timer.responseStarted();
                 state = State.HOLDING_ERROR;
                 errorHead = head;
                 errorBody = new CaptureBuffer(512, UpstreamErrors.MAX_BODY_BYTES);
             } else {
-                state = State.STREAMING;
-                headNanos = System.nanoTime();
-                target.provider().health().succeeded(endpoint);
-                receiver.onHead(head, target);
+                // The first-byte deadline runs on to the first body byte.
+                state = State.HEAD_HELD;
+                heldHead = head;
             }
         }
         if (message instanceof HttpContent content) {
             if (state == State.HOLDING_ERROR) {
                 onErrorContent(content);
                 return;
+            }
+            if (state == State.HEAD_HELD && !content.content().isReadable() && !(content instanceof LastHttpContent)) {
+                content.release();
+                return;
+            }
+            if (state == State.HEAD_HELD) {
+                commitHead();
             }
             if (state != State.STREAMING) {
                 content.release();
@@ -298,6 +311,17 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             }
             receiver.onContent(content.content(), last);
         }
+    }
+
+    /** The first body byte came: the response is the answer, and nothing is tried again. */
+    private void commitHead() {
+        state = State.STREAMING;
+        timer.responseStarted();
+        headNanos = System.nanoTime();
+        target.provider().health().succeeded(endpoint);
+        final HttpResponse head = heldHead;
+        heldHead = null;
+        receiver.onHead(head, target);
     }
 
     /** A piece of an error response: kept (bounded) until it ends, then tried again or handed on. */
@@ -345,7 +369,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     @Override
     public void onUpstreamReadComplete() {
-        if (state == State.WAITING || state == State.HOLDING_ERROR) {
+        if (state == State.WAITING || state == State.HEAD_HELD || state == State.HOLDING_ERROR) {
             lease.channel().read();
         } else if (state == State.STREAMING) {
             timer.paused(true);
@@ -428,6 +452,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         givenUp(failure.name().toLowerCase(Locale.ROOT));
         if (walk.retry(failure, endpoint)) {
             releaseBody();
+            heldHead = null;
             errorHead = null;
             uncount();
             nextAttempt();

@@ -14,9 +14,10 @@ import java.util.Locale;
 
 /**
  * The body of {@code GET /health/detailed} (seed 003): every provider and endpoint with its state ({@code up},
- * {@code ejected} after failures, {@code cooling} after a Retry-After), attempts in flight, failures in a row,
- * ejections, and the last failure and when. {@code status} is {@code degraded} when some provider has no endpoint
- * in rotation. Rendered on request from the live {@link EndpointStats}; no key or request byte is in it.
+ * {@code ejected} after failures, {@code cooling} after a Retry-After, {@code down} after failed probes), attempts
+ * in flight, failures in a row, ejections, the last good probe's latency, and the last failure and when.
+ * {@code status} is {@code degraded} while some endpoint is out of rotation. Rendered on request from the live
+ * {@link EndpointStats}; no key or request byte is in it.
  */
 public final class HealthReport {
     private HealthReport() {
@@ -28,7 +29,7 @@ public final class HealthReport {
         try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("status", providers.stream().allMatch(p -> p.endpoints().stream()
-                    .anyMatch(e -> e.stats().available(now))) ? "ok" : "degraded");
+                    .allMatch(e -> e.stats().available(now))) ? "ok" : "degraded");
             g.writeArrayFieldStart("providers");
             for (Provider provider : providers) {
                 g.writeStartObject();
@@ -57,6 +58,11 @@ public final class HealthReport {
         g.writeNumberField("in_flight", stats.inFlight());
         g.writeNumberField("failures_in_a_row", stats.failuresInARow());
         g.writeNumberField("ejections", stats.ejections());
+        if (stats.probeLatencyNanos() >= 0) {
+            g.writeNumberField("probe_latency_ms", Math.round(stats.probeLatencyNanos() / 1_000.0) / 1_000.0);
+        } else {
+            g.writeNullField("probe_latency_ms");
+        }
         g.writeStringField("last_error", stats.lastError());
         if (stats.lastErrorMillis() > 0) {
             g.writeStringField("last_error_at", Instant.ofEpochMilli(stats.lastErrorMillis()).toString());

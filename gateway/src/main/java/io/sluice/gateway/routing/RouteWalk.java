@@ -75,8 +75,10 @@ public final class RouteWalk {
         if (!failed.contains(endpoint)) {
             failed.add(endpoint);
         }
-        final Provider provider = target().provider();
-        final boolean untriedEndpoint = provider.endpoints().stream().anyMatch(e -> !failed.contains(e));
+        // An endpoint out of rotation does not count as left to try while another target is there to try instead.
+        final long now = System.nanoTime();
+        final boolean untriedEndpoint = target().provider().endpoints().stream()
+                .anyMatch(e -> !failed.contains(e) && e.stats().available(now));
         if (attemptsOnTarget < policy.attemptsPerTarget() && (untriedEndpoint || !nextTargetExists)) {
             return true;
         }

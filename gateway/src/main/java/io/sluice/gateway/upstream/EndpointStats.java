@@ -57,28 +57,50 @@ public final class EndpointStats {
 
     /** An attempt failed at {@code millis} (epoch) with {@code error}; returns the failures in a row now. */
     public int failed(String error, long millis) {
+        noteError(error, millis);
+        return failuresInARow.incrementAndGet();
+    }
+
+    /** Records a failure to show (a probe's, or an attempt's while the endpoint is out) without counting it. */
+    public void noteError(String error, long millis) {
         lastError = error;
         lastErrorMillis = millis;
-        return failuresInARow.incrementAndGet();
     }
 
     public int failuresInARow() {
         return failuresInARow.get();
     }
 
-    /** Takes it out of rotation until {@code until} (System.nanoTime()); an ejection counts towards the next. */
+    /** Takes it out of rotation until {@code until} (System.nanoTime()), cooling or down. */
     public void takeOut(Out why, long until) {
         outUntil.set(until);
         out = why;
-        if (why == Out.EJECTED) {
-            ejections.incrementAndGet();
-            failuresInARow.set(0);
-        }
     }
 
-    /** Puts it back in rotation at once (a health probe answered). */
+    /** Ejects it until {@code until}, as its {@code times}-th ejection in a row (which sets the next one's length). */
+    public void eject(long until, int times) {
+        ejections.set(times);
+        failuresInARow.set(0);
+        takeOut(Out.EJECTED, until);
+    }
+
+    /**
+     * The ejections that still count at {@code now}: one is forgiven for each {@code decayNanos} the endpoint has
+     * been back (as Envoy lowers its ejection multiplier while a host stays healthy).
+     */
+    public int ejectionsCounting(long now, long decayNanos) {
+        final int times = ejections.get();
+        if (times == 0 || !available(now)) {
+            return times;
+        }
+        final long back = now - outUntil.get();
+        return back <= 0 ? times : (int) Math.max(0, times - back / decayNanos);
+    }
+
+    /** Puts it back in rotation at once (a health probe answered); its failures in a row start again. */
     public void putBack() {
         out = Out.NONE;
+        failuresInARow.set(0);
     }
 
     /**

@@ -75,6 +75,18 @@ class BalancersTest {
     }
 
     @Test
+    void theShareOfAnEndpointOutOfRotationSpreadsOverTheOthers() {
+        final EndpointSelector selector = Balancers.of(balance(SluiceConfig.Strategy.ROUND_ROBIN, List.of()),
+                endpoints);
+        a.stats().takeOut(io.sluice.gateway.upstream.EndpointStats.Out.COOLING, System.nanoTime() + 60_000_000_000L);
+        final Map<UpstreamEndpoint, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 3000; i++) {
+            counts.merge(selector.select(NONE, List.of()), 1, Integer::sum);
+        }
+        assertEquals(Map.of(b, 1500, c, 1500), counts, "evenly, not all to its neighbour in the order");
+    }
+
+    @Test
     void leastConnectionsTakesTheEndpointWithFewestInFlight() {
         final EndpointSelector selector = Balancers.of(balance(SluiceConfig.Strategy.LEAST_CONNECTIONS, List.of()),
                 endpoints);

@@ -94,9 +94,10 @@ class HealthTest {
         assertEquals(sickBefore, sick.requestCount(), "an ejected endpoint is not tried");
 
         final String detailed = get(protocol, "/health/detailed");
-        assertTrue(detailed.contains("\"status\":\"ok\""), detailed);
+        assertTrue(detailed.startsWith("{\"status\":\"degraded\""), "an endpoint is out: " + detailed);
         assertTrue(detailed.contains("{\"url\":\"" + sick.url() + "/v1\",\"state\":\"ejected\",\"in_flight\":0,"
-                + "\"failures_in_a_row\":0,\"ejections\":1,\"last_error\":\"status 503\",\"last_error_at\":\""), detailed);
+                + "\"failures_in_a_row\":0,\"ejections\":1,\"probe_latency_ms\":null,\"last_error\":\"status 503\","
+                + "\"last_error_at\":\""), detailed);
         assertTrue(detailed.contains("{\"url\":\"" + well.url() + "/v1\",\"state\":\"up\""), detailed);
         final String metrics = get(protocol, "/metrics");
         assertTrue(metrics.contains("llm_proxy_provider_health{endpoint=\"" + sick.url() + "/v1\",provider=\"pair\"} 0.0"),
@@ -110,14 +111,16 @@ class HealthTest {
             assertEquals(200, ask(protocol));
         }
         assertTrue(sick.requestCount() - sickBefore >= 4, "back in rotation: " + (sick.requestCount() - sickBefore));
-        assertTrue(get(protocol, "/health/detailed").contains("\"url\":\"" + sick.url() + "/v1\",\"state\":\"up\""));
+        final String healthy = get(protocol, "/health/detailed");
+        assertTrue(healthy.contains("\"url\":\"" + sick.url() + "/v1\",\"state\":\"up\""), healthy);
+        assertTrue(healthy.startsWith("{\"status\":\"ok\""), healthy);
     }
 
     @ParameterizedTest
     @EnumSource(value = Protocol.class, names = {"HTTP_1_1", "H2"})
     void aRetryAfterCoolsItsEndpointForThatLong(Protocol protocol) throws Exception {
         startGateway(protocol, NO_PROBES);
-        sick.respondAlways(Script.builder().fixedHead(429, 2, "content-type", "application/json", "retry-after", "1")
+        sick.respondAlways(Script.builder().fixedHead(429, 2, "content-type", "application/json", "retry-after", "3")
                 .body("{}").end().build());
         for (int i = 0; i < 4; i++) {
             assertEquals(200, ask(protocol));
@@ -125,7 +128,7 @@ class HealthTest {
         assertEquals(1, sick.requestCount(), "one 429 sent it to rest");
         assertTrue(get(protocol, "/health/detailed").contains("\"url\":\"" + sick.url() + "/v1\",\"state\":\"cooling\""));
         sick.respondAlways(ok());
-        Thread.sleep(1_100);
+        Thread.sleep(3_100);
         for (int i = 0; i < 6; i++) {
             assertEquals(200, ask(protocol));
         }
@@ -146,6 +149,15 @@ class HealthTest {
 
         sick.answerProbes(Script.json(200, "{}"));
         awaitState(protocol, sick, "up");
+        final String series = "llm_proxy_provider_latency_seconds{endpoint=\"" + well.url() + "/v1\",provider=\"pair\"} ";
+        final String metrics = get(protocol, "/metrics");
+        final int at = metrics.indexOf(series);
+        assertTrue(at >= 0, metrics);
+        final double latency = Double.parseDouble(metrics.substring(at + series.length(),
+                metrics.indexOf('\n', at)).strip());
+        assertTrue(latency > 0 && latency < 1, "the last good probe's latency: " + latency);
+        assertTrue(get(protocol, "/health/detailed").matches("(?s).*\"url\":\"" + well.url()
+                + "/v1\",\"state\":\"up\".*?\"probe_latency_ms\":[0-9.]+,.*"));
         for (int i = 0; i < 6; i++) {
             assertEquals(200, ask(protocol));
         }

@@ -94,6 +94,39 @@ class OutlierDetectorTest {
                 "capped at max_cooldown");
     }
 
+    @Test
+    void probesTakeAnEndpointDownAndBringBackADownOrEjectedOneButNotACoolingOne() {
+        final UpstreamEndpoint b = endpoints.get(1);
+        detector.probed(b, false, 0, "The health probe got status 503.");
+        assertTrue(b.stats().available(System.nanoTime()), "one failed probe of two");
+        assertEquals(0, b.stats().failuresInARow(), "a probe's failure is shown, not counted as a request's");
+        detector.probed(b, false, 0, "The health probe got status 503.");
+        assertEquals(EndpointStats.Out.DOWN, b.stats().out(System.nanoTime()));
+        assertEquals("The health probe got status 503.", b.stats().lastError());
+        detector.probed(b, true, 2_000_000, null);
+        assertTrue(b.stats().available(System.nanoTime()), "one good probe brings it back");
+        assertEquals(2_000_000, b.stats().probeLatencyNanos());
+
+        ejectOnce(a);
+        detector.probed(a, true, 1_000_000, null);
+        assertTrue(a.stats().available(System.nanoTime()), "an ejected endpoint too");
+
+        final UpstreamEndpoint c = endpoints.get(2);
+        detector.retryAfter(c, Duration.ofSeconds(30));
+        detector.probed(c, true, 1_000_000, null);
+        assertEquals(EndpointStats.Out.COOLING, c.stats().out(System.nanoTime()), "it rests as long as it asked");
+    }
+
+    @Test
+    void ejectionsAreForgivenWhileTheEndpointStaysBack() {
+        final EndpointStats stats = a.stats();
+        final long now = System.nanoTime();
+        stats.eject(now - 1, 3);
+        assertEquals(3, stats.ejectionsCounting(now, BASE.toNanos()), "just back: all three count");
+        assertEquals(1, stats.ejectionsCounting(now + 2 * BASE.toNanos(), BASE.toNanos()));
+        assertEquals(0, stats.ejectionsCounting(now + 9 * BASE.toNanos(), BASE.toNanos()));
+    }
+
     private void ejectOnce(UpstreamEndpoint endpoint) {
         for (int i = 0; i < 3; i++) {
             detector.failed(endpoint, "status 503");

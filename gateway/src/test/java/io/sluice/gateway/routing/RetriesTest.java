@@ -84,6 +84,8 @@ class RetriesTest {
                   - id: half-dead
                     type: vllm
                     endpoints: [ "http://127.0.0.1:%d", "%s" ]
+                    # Left in rotation, so that the test sees where the selector's turn falls.
+                    health: { consecutive_failures: 1000, probe: { enabled: false } }
                   - id: cloud
                     type: openai
                     endpoints: [ "%s" ]
@@ -165,6 +167,21 @@ class RetriesTest {
         farmA.enqueue(Script.builder().stall().build(), ok());
         assertEquals(200, ask(protocol, "one").statusCode());
         assertEquals(2, farmA.requestCount());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aStreamWhoseFirstTokenIsLateIsTriedAgainUnseen(Protocol protocol) throws Exception {
+        final byte[] stream = WireSamples.bytes("openai_chat_stream_usage.txt");
+        farmA.enqueue(Script.builder().head(200, "content-type", "text/event-stream").pause(Duration.ofSeconds(20))
+                .body(stream, 100, Duration.ZERO).end().build(), Script.sse(stream, 100));
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"one\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+        assertEquals(200, response.statusCode());
+        assertEquals(new String(stream), Http.text(response), "only the second attempt's stream reached the client");
+        assertEquals(2, farmA.requestCount());
+        assertEquals(List.of("timeout", "200"), gateways.usage(protocol).take().attempts().stream()
+                .map(UsageRecord.Attempt::outcome).toList());
     }
 
     @ParameterizedTest
