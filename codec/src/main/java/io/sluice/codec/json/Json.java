@@ -1,11 +1,16 @@
 package io.sluice.codec.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.io.JsonEOFException;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /** The one jackson-core factory of Sluice: thread-safe, shared, with limits fit for LLM request bodies. */
 public final class Json {
@@ -21,6 +26,23 @@ public final class Json {
             .build();
 
     private Json() {
+    }
+
+    /** What writes one JSON document to a generator. */
+    @FunctionalInterface
+    public interface Document {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    /** A document rendered to UTF-8 bytes in memory (where an I/O error cannot happen, so none is declared). */
+    public static byte[] render(Document document) {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            document.write(g);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     /** A string as a JSON string token in UTF-8: quoted, with what must be escaped escaped. */

@@ -5,9 +5,7 @@ import io.sluice.codec.json.Json;
 import io.sluice.gateway.upstream.EndpointStats;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -25,8 +23,7 @@ public final class HealthReport {
 
     public static byte[] render(List<Provider> providers) {
         final long now = System.nanoTime();
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+        return Json.render(g -> {
             g.writeStartObject();
             g.writeStringField("status", providers.stream().allMatch(p -> p.endpoints().stream()
                     .allMatch(e -> e.stats().available(now))) ? "ok" : "degraded");
@@ -43,10 +40,7 @@ public final class HealthReport {
             }
             g.writeEndArray();
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        });
     }
 
     private static void endpoint(JsonGenerator g, UpstreamEndpoint endpoint, long now) throws IOException {

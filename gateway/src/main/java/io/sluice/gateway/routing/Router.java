@@ -1,12 +1,8 @@
 package io.sluice.gateway.routing;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.sluice.codec.json.Json;
 import io.sluice.gateway.config.SluiceConfig;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,8 +84,7 @@ public final class Router {
     }
 
     private byte[] renderModelList(long created) {
-        final ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+        return Json.render(g -> {
             g.writeStartObject();
             g.writeStringField("object", "list");
             g.writeArrayFieldStart("data");
@@ -103,9 +98,6 @@ public final class Router {
             }
             g.writeEndArray();
             g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        });
     }
 }
