@@ -8,12 +8,13 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Passive health of one provider's endpoints, in the manner of Envoy's outlier detection: consecutive failures
- * (connect failures, resets, timeouts, 5xx) eject an endpoint for the base time multiplied by its ejections so far
- * (the first: once; one is forgiven for each base time it stays back), up to a cap; at most a configured share of the endpoints is out at once, and never the last one
- * in rotation. A 429 or 503 that says when to come back ({@code Retry-After}) cools the endpoint that long, up to a
- * cap. An endpoint comes back when its time is up, or when a health probe finds it well; probes that keep failing
- * take it out until one succeeds.
+ * Passive and active health of one provider's endpoints, in the manner of Envoy's outlier detection: consecutive
+ * failures (connect failures, resets, timeouts, 5xx) eject an endpoint for the base time multiplied by its ejections
+ * so far (the first: once; one is forgiven for each base time it stays back), up to a cap; at most a configured
+ * share of the endpoints is out at once, and never the last one in rotation. A 429 or 503 that says when to come
+ * back ({@code Retry-After}) cools the endpoint that long, up to a cap. An endpoint comes back when its time is up;
+ * an ejected one also when a health probe finds it well. Probes that keep failing take an endpoint out (down) until
+ * one succeeds.
  *
  * <p>Called from every event loop as attempts end; it reads and writes {@link EndpointStats} only, without a lock,
  * so two loops ejecting at the same instant may take one endpoint more than the share out for that while.
@@ -62,7 +63,8 @@ public final class OutlierDetector {
 
     /**
      * A health probe of the endpoint answered ({@code ok}) or failed with {@code error}: enough successes in a row
-     * bring it back into rotation, whatever took it out; enough failures take it out until a probe succeeds.
+     * bring an ejected or down endpoint back into rotation (a cooling one rests as long as it asked); enough
+     * failures take it out until a probe succeeds.
      */
     public void probed(UpstreamEndpoint endpoint, boolean ok, long latencyNanos, String error) {
         final EndpointStats stats = endpoint.stats();
@@ -73,7 +75,7 @@ public final class OutlierDetector {
             final EndpointStats.Out out = stats.out(now);
             if (inARow >= config.probe().healthyThreshold()
                     && (out == EndpointStats.Out.EJECTED || out == EndpointStats.Out.DOWN)) {
-                stats.putBack();
+                stats.putBack(now);
             }
             return;
         }

@@ -150,7 +150,7 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
         CONNECT("connect"),
         /** The connection closed or reset, or the response was malformed, before it reached the client. */
         RESET("reset"),
-        /** No response head within first_byte, or a silence past idle while an error response was read. */
+        /** No first body byte within first_byte, or a silence past idle while an error response was read. */
         TIMEOUT("timeout"),
         /** A 5xx status. */
         SERVER_ERROR("5xx"),

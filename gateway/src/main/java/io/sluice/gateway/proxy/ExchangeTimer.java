@@ -7,8 +7,8 @@ import io.sluice.gateway.config.SluiceConfig;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The upstream time limits of one exchange: the whole exchange, the wait for the response head, and the silence
- * between response pieces. One scheduled task at a time (as Netty's IdleStateHandler does): activity only records
+ * The upstream time limits of one attempt: the whole exchange (from the request's arrival), the wait for the
+ * response to start (its first body byte, or the head of an error), and the silence between response pieces. One scheduled task at a time (as Netty's IdleStateHandler does): activity only records
  * a time, and when the task fires it either reports the limit that passed or schedules itself for the next
  * deadline. While the client is too slow to take more bytes, the backend's silence is not counted against it.
  */
@@ -42,8 +42,8 @@ final class ExchangeTimer implements Runnable {
     }
 
     /**
-     * The request was sent: the wait for the response head begins. The first task is scheduled only now (at the
-     * earlier of the first-byte and total deadlines), so a request costs one scheduled task, not one per limit.
+     * The request was sent: the wait for the response to start begins. The first task is scheduled only now (at
+     * the earlier of the first-byte and total deadlines), so a request costs one scheduled task, not one per limit.
      */
     void requestSent() {
         awaitingHead = true;
@@ -51,7 +51,7 @@ final class ExchangeTimer implements Runnable {
         scheduleAt(Math.min(waitingSince + firstByteNanos, totalDeadline));
     }
 
-    /** The response head arrived: from now on silence between pieces counts. */
+    /** The response started (its first body byte, or an error head): from now on silence between pieces counts. */
     void responseStarted() {
         awaitingHead = false;
         streaming = true;

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Where one request's attempts go, within its route's retry policy: up to {@code attempts_per_target} attempts on
  * one target, each on an endpoint that has not failed for this request while the target has one, then the next
- * target, until {@code max_attempts} are spent. It decides; the call makes the attempts (the {@code Attempt} seam of
+ * target (at once when the target has no endpoint left that is in rotation), until {@code max_attempts} are
+ * spent. It decides; the call makes the attempts (the {@code Attempt} seam of
  * DESIGN.md §2b).
  *
  * <p>Thread: the request's event loop.

@@ -4,9 +4,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What every event loop knows of one endpoint: the attempts in flight on it, its failures in a row, and whether it
- * is out of rotation (ejected after failures, or cooling down after a 429 or 503 that said when to come back) and
- * until when. The {@code EndpointStats} seam of DESIGN.md §2b: selectors read it, the upstream call and the
+ * What every event loop knows of one endpoint: the attempts in flight on it, its failures in a row, whether it is
+ * out of rotation (ejected after failures, cooling down after a 429 or 503 that said when to come back, or down
+ * after failed health probes) and until when, and its probes' outcomes in a row and last latency. The {@code EndpointStats} seam of DESIGN.md §2b: selectors read it, the upstream call and the
  * provider's {@link io.sluice.gateway.balance.OutlierDetector} write it. Lock-free (atomics and volatiles); lives
  * as long as its endpoint.
  */
@@ -97,8 +97,12 @@ public final class EndpointStats {
         return back <= 0 ? times : (int) Math.max(0, times - back / decayNanos);
     }
 
-    /** Puts it back in rotation at once (a health probe answered); its failures in a row start again. */
-    public void putBack() {
+    /**
+     * Puts it back in rotation at {@code now} (a health probe answered); its failures in a row start again, and
+     * its ejections are forgiven from now on.
+     */
+    public void putBack(long now) {
+        outUntil.set(now);
         out = Out.NONE;
         failuresInARow.set(0);
     }

@@ -52,11 +52,11 @@ class OutlierDetectorTest {
         ejectOnce(a);
         assertFalse(a.stats().available(start + BASE.toNanos() - 50 * MS));
         assertTrue(a.stats().available(start + BASE.toNanos() + 50 * MS + elapsed(start)));
-        a.stats().putBack();
+        a.stats().putBack(System.nanoTime());
         start = System.nanoTime();
         ejectOnce(a);
         assertFalse(a.stats().available(start + 2 * BASE.toNanos() - 50 * MS), "the second lasts twice as long");
-        a.stats().putBack();
+        a.stats().putBack(System.nanoTime());
         start = System.nanoTime();
         ejectOnce(a);
         assertFalse(a.stats().available(start + Duration.ofSeconds(25).toNanos() - 50 * MS));
@@ -108,6 +108,7 @@ class OutlierDetectorTest {
         assertEquals(2_000_000, b.stats().probeLatencyNanos());
 
         ejectOnce(a);
+        assertEquals(EndpointStats.Out.EJECTED, a.stats().out(System.nanoTime()));
         detector.probed(a, true, 1_000_000, null);
         assertTrue(a.stats().available(System.nanoTime()), "an ejected endpoint too");
 
@@ -125,6 +126,10 @@ class OutlierDetectorTest {
         assertEquals(3, stats.ejectionsCounting(now, BASE.toNanos()), "just back: all three count");
         assertEquals(1, stats.ejectionsCounting(now + 2 * BASE.toNanos(), BASE.toNanos()));
         assertEquals(0, stats.ejectionsCounting(now + 9 * BASE.toNanos(), BASE.toNanos()));
+        stats.eject(now + Long.MAX_VALUE / 4, 2);
+        stats.putBack(now);
+        assertEquals(1, stats.ejectionsCounting(now + BASE.toNanos(), BASE.toNanos()),
+                "brought back early (a probe), it is forgiven from then on");
     }
 
     private void ejectOnce(UpstreamEndpoint endpoint) {
