@@ -389,7 +389,7 @@ public final class ConfigLoader {
         final List<SluiceConfig.Route> routes = new ArrayList<>();
         final Set<String> models = new HashSet<>();
         for (ConfigNode node : root.children("routes")) {
-            node.allowOnly("model", "targets", "retry");
+            node.allowOnly("model", "targets", "retry", "timeouts");
             final String model = node.requiredString("model").strip();
             if (shortForm.containsKey(model)) {
                 throw new ConfigException(node.field("model") + ": '" + model + "' is already served by provider '"
@@ -416,12 +416,22 @@ public final class ConfigLoader {
             if (targets.isEmpty()) {
                 throw new ConfigException(node.field("targets") + ": name at least one (provider and model)");
             }
-            routes.add(new SluiceConfig.Route(model, List.copyOf(targets), retry(node.child("retry"), inherited)));
+            routes.add(new SluiceConfig.Route(model, List.copyOf(targets), retry(node.child("retry"), inherited),
+                    deadlines(node.child("timeouts"))));
         }
         if (shortForm.isEmpty() && routes.isEmpty()) {
             throw new ConfigException("routes: no model is served; add a route, or models to a provider");
         }
         return List.copyOf(routes);
+    }
+
+    private static SluiceConfig.Deadlines deadlines(ConfigNode node) {
+        node.allowOnly("first_byte", "idle", "total");
+        if (!node.has("first_byte") && !node.has("idle") && !node.has("total")) {
+            return SluiceConfig.Deadlines.NONE;
+        }
+        return new SluiceConfig.Deadlines(positive(node, "first_byte", null), positive(node, "idle", null),
+                positive(node, "total", null));
     }
 
     private static void checkDefaultModel(ConfigNode node, SluiceConfig.Routing routing,
@@ -467,7 +477,7 @@ public final class ConfigLoader {
 
     private static Duration positive(ConfigNode node, String key, Duration fallback) {
         final Duration value = node.duration(key, fallback);
-        if (value.isZero()) {
+        if (value != null && value.isZero()) {
             throw new ConfigException(node.field(key) + ": must be more than zero");
         }
         return value;

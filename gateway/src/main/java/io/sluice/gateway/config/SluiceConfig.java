@@ -123,8 +123,29 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
     public record Routing(String modelPrefix, String defaultModel, int defaultMaxTokens, Retry retry) {
     }
 
-    /** A public model served by an ordered list of targets, tried in turn under {@code retry}. */
-    public record Route(String model, List<Target> targets, Retry retry) {
+    /**
+     * A public model served by an ordered list of targets, tried in turn under {@code retry}.
+     *
+     * @param deadlines the route's own first-byte, idle and total limits over its targets' providers' ones
+     */
+    public record Route(String model, List<Target> targets, Retry retry, Deadlines deadlines) {
+    }
+
+    /**
+     * Limits a route sets over its providers' {@link Timeouts} (the connect limit stays the provider's: it belongs
+     * to the connection, which requests of every route share); a null field keeps the provider's.
+     */
+    public record Deadlines(Duration firstByte, Duration idle, Duration total) {
+        public static final Deadlines NONE = new Deadlines(null, null, null);
+
+        /** {@code provider}'s limits with this route's in their place. */
+        public Timeouts over(Timeouts provider) {
+            if (this == NONE) {
+                return provider;
+            }
+            return new Timeouts(provider.connect(), firstByte != null ? firstByte : provider.firstByte(),
+                    idle != null ? idle : provider.idle(), total != null ? total : provider.total());
+        }
     }
 
     /** A provider (by id) and the model name its backend knows. */

@@ -106,6 +106,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private Target target;
     private UpstreamEndpoint endpoint;
     private ByteBuf body;
+    /** The current attempt's limits: its provider's, with the route's own in their place. */
+    private SluiceConfig.Timeouts timeouts;
     private ExchangeTimer timer;
     private Future<Lease> pendingLease;
     private Lease lease;
@@ -187,7 +189,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         endpoint.stats().started();
         counted = true;
         body = receiver.requestBody(target);
-        timer = new ExchangeTimer(loop, this, startNanos, target.provider().timeouts());
+        timeouts = walk.route().deadlines().over(target.provider().timeouts());
+        timer = new ExchangeTimer(loop, this, startNanos, timeouts);
         replacedStale = false;
         connect(false);
     }
@@ -396,7 +399,6 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     @Override
     public void onTimeout(ExchangeTimer.Limit limit) {
-        final SluiceConfig.Timeouts timeouts = target.provider().timeouts();
         final String message = switch (limit) {
             case TOTAL -> "The request took longer than its limit of " + Durations.format(timeouts.total()) + ".";
             case FIRST_BYTE -> "The backend did not start answering within "

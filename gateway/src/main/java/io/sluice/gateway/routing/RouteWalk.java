@@ -45,6 +45,10 @@ public final class RouteWalk {
         this.route = route;
     }
 
+    public Route route() {
+        return route;
+    }
+
     /** The target of the current attempt. */
     public Target target() {
         return route.targets().get(targetIndex);

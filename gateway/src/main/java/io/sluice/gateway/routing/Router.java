@@ -28,11 +28,13 @@ public final class Router {
         this.providers = List.copyOf(providers.values());
         for (SluiceConfig.Provider provider : config.providers()) {
             provider.models().forEach((publicName, backendName) -> routes.put(publicName, new Route(publicName,
-                    List.of(new Target(providers.get(provider.id()), backendName)), routing.retry())));
+                    List.of(new Target(providers.get(provider.id()), backendName)), routing.retry(),
+                    SluiceConfig.Deadlines.NONE)));
         }
         for (SluiceConfig.Route route : config.routes()) {
             routes.put(route.model(), new Route(route.model(), route.targets().stream()
-                    .map(t -> new Target(providers.get(t.provider()), t.model())).toList(), route.retry()));
+                    .map(t -> new Target(providers.get(t.provider()), t.model())).toList(), route.retry(),
+                    route.deadlines()));
         }
         this.prefix = routing.modelPrefix() == null ? null : routing.modelPrefix() + "/";
         this.defaultRoute = routing.defaultModel() == null ? null : routes.get(routing.defaultModel());

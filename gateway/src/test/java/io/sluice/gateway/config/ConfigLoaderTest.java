@@ -164,6 +164,7 @@ class ConfigLoaderTest {
                       - { provider: farm, model: meta/llama }
                       - { provider: cloud }
                     retry: { attempts_per_target: 1, context_fallback: false }
+                    timeouts: { first_byte: 5s }
                 """, Map.of());
         assertEquals(new SluiceConfig.Routing("team", "llama", 4096, new SluiceConfig.Retry(2, 6,
                 EnumSet.of(SluiceConfig.RetryOn.CONNECT, SluiceConfig.RetryOn.SERVER_ERROR), true)), config.routing());
@@ -172,6 +173,9 @@ class ConfigLoaderTest {
                 route.targets(), "a target without a model name uses the public one");
         assertEquals(new SluiceConfig.Retry(1, 6, EnumSet.of(SluiceConfig.RetryOn.CONNECT,
                 SluiceConfig.RetryOn.SERVER_ERROR), false), route.retry());
+        assertEquals(new SluiceConfig.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(120),
+                Duration.ofMinutes(30)), route.deadlines().over(config.providers().get(0).timeouts()),
+                "the route's first_byte over the provider's limits");
     }
 
     @Test

@@ -103,6 +103,9 @@ class RetriesTest {
                     targets: [ { provider: solo, model: llama-8b } ]
                   - model: hasty
                     targets: [ { provider: hasty, model: llama-8b } ]
+                  - model: prompt
+                    targets: [ { provider: farm, model: llama-8b } ]
+                    timeouts: { first_byte: 300ms, total: 5s }
                   - model: some-dead
                     targets: [ { provider: half-dead, model: llama-8b } ]
                 """.formatted(serverExtra, farmA.url(), farmB.url(), farmA.url(), farmA.url(), deadPort, farmA.url(),
@@ -301,6 +304,18 @@ class RetriesTest {
         assertTrue(Http.text(response).contains("longer than its limit of 800ms"), Http.text(response));
         assertEquals(2, farmA.requestCount(), "the second attempt's first-byte wait was cut by the total");
         assertTrue(millis < 5_000, millis + " ms");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aRouteSetsItsOwnDeadlinesOverItsProviders(Protocol protocol) throws Exception {
+        farmA.respondAlways(Script.builder().stall().build());
+        farmB.respondAlways(Script.builder().stall().build());
+        final HttpResponse<byte[]> response = ask(protocol, "prompt");
+        assertEquals(504, response.statusCode());
+        assertTrue(Http.text(response).contains("did not start answering within 300ms"),
+                "the route's first_byte, not the provider's 120 s: " + Http.text(response));
+        assertEquals(2, farmA.requestCount() + farmB.requestCount());
     }
 
     @Test
