@@ -21,6 +21,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -316,6 +317,26 @@ class RetriesTest {
         assertTrue(Http.text(response).contains("did not start answering within 300ms"),
                 "the route's first_byte, not the provider's 120 s: " + Http.text(response));
         assertEquals(2, farmA.requestCount() + farmB.requestCount());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aContentFilterStopAndAMalformedEventAreAnswersPassedOnAsTheyCame(Protocol protocol) throws Exception {
+        final String stream = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                + "\"delta\":{\"content\":\"I can\"},\"finish_reason\":null}]}\n\n"
+                + "data: {not json at all\n\n"
+                + "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{},"
+                + "\"finish_reason\":\"content_filter\"}]}\n\n"
+                + "data: [DONE]\n\n";
+        farmA.enqueue(Script.sse(stream.getBytes(StandardCharsets.UTF_8), 40));
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"one\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+        assertEquals(200, response.statusCode());
+        assertEquals(stream, Http.text(response), "byte for byte: the filter's stop and the odd event are the answer");
+        assertEquals(1, farmA.requestCount(), "neither is a failure to try again");
+        final UsageRecord record = gateways.usage(protocol).take();
+        assertEquals("none", record.usageSource());
+        assertEquals(List.of("200"), record.attempts().stream().map(UsageRecord.Attempt::outcome).toList());
     }
 
     @Test
