@@ -22,6 +22,11 @@ public final class AffinityHash {
         return finish(h);
     }
 
+    /** The hash of a session value, or 0 (no key) when there is none. */
+    public static long ofValue(String value) {
+        return value == null || value.isEmpty() ? 0 : of(value);
+    }
+
     /** The hash of the UTF-16 code units of {@code text}. */
     public static long of(CharSequence text) {
         long h = FNV_OFFSET;

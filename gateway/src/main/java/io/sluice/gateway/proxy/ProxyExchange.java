@@ -220,8 +220,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     /** A session header's value keeps a conversation on one endpoint (prefix_affinity). */
     @Override
     public long sessionHash(String name) {
-        final String value = request.headers().get(name);
-        return value == null || value.isEmpty() ? 0 : AffinityHash.of(value);
+        return AffinityHash.ofValue(request.headers().get(name));
     }
 
     /** The first bytes of the messages (or prompt, or input) as sent: a conversation's prefix. */

@@ -38,8 +38,8 @@ public final class RouteWalk {
     private int targetIndex;
     private int attemptsOnTarget;
     private int attempts;
-    /** The endpoints that failed for this request, on any target. */
-    private final List<UpstreamEndpoint> failed = new ArrayList<>(2);
+    /** The endpoints that failed for this request, on any target; made on the first failure. */
+    private List<UpstreamEndpoint> failed = List.of();
 
     public RouteWalk(Route route) {
         this.route = route;
@@ -76,6 +76,9 @@ public final class RouteWalk {
         }
         if (!policy.retryOn().contains(failure.retryOn)) {
             return false;
+        }
+        if (failed.isEmpty()) {
+            failed = new ArrayList<>(2);
         }
         if (!failed.contains(endpoint)) {
             failed.add(endpoint);

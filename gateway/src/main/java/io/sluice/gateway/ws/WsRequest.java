@@ -140,8 +140,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     /** A metadata entry of that name keeps a conversation on one endpoint (prefix_affinity). */
     @Override
     public long sessionHash(String name) {
-        final String value = request.getMetadataMap().get(name);
-        return value == null || value.isEmpty() ? 0 : AffinityHash.of(value);
+        return AffinityHash.ofValue(request.getMetadataMap().get(name));
     }
 
     /** The first characters of the system prompt and messages, in the order they are sent. */

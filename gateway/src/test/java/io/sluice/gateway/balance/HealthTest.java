@@ -106,7 +106,7 @@ class HealthTest {
                 metrics);
 
         sick.respondAlways(ok());
-        Thread.sleep(3_100);
+        awaitState(protocol, sick, "up");
         for (int i = 0; i < 10; i++) {
             assertEquals(200, ask(protocol));
         }
@@ -128,7 +128,7 @@ class HealthTest {
         assertEquals(1, sick.requestCount(), "one 429 sent it to rest");
         assertTrue(get(protocol, "/health/detailed").contains("\"url\":\"" + sick.url() + "/v1\",\"state\":\"cooling\""));
         sick.respondAlways(ok());
-        Thread.sleep(3_100);
+        awaitState(protocol, sick, "up");
         for (int i = 0; i < 6; i++) {
             assertEquals(200, ask(protocol));
         }
