@@ -341,16 +341,24 @@ public final class ConfigLoader {
     }
 
     private static SluiceConfig.Routing routing(ConfigNode node) {
-        node.allowOnly("model_prefix", "default_model", "default_max_tokens", "retry");
+        node.allowOnly("model_prefix", "default_model", "default_max_tokens", "hold_body_bytes", "retry");
         final String prefix = blankToNull(node.string("model_prefix", null));
         if (prefix != null && (prefix.contains("/") || prefix.chars().anyMatch(Character::isWhitespace))) {
             throw new ConfigException(node.field("model_prefix") + ": '" + prefix + "' must be one word without '/' "
                     + "(team makes team/llama-3-8b route as llama-3-8b)");
         }
         return new SluiceConfig.Routing(prefix, blankToNull(node.string("default_model", null)),
-                node.integer("default_max_tokens", 0, 0, Integer.MAX_VALUE),
+                node.integer("default_max_tokens", 0, 0, Integer.MAX_VALUE), holdBodyBytes(node),
                 retry(node.child("retry"), new SluiceConfig.Retry(2, 4, EnumSet.allOf(SluiceConfig.RetryOn.class),
                         true)));
+    }
+
+    private static int holdBodyBytes(ConfigNode node) {
+        final long bytes = node.bytes("hold_body_bytes", 1 << 20);
+        if (bytes < 0 || bytes > 64L << 20) {
+            throw new ConfigException(node.field("hold_body_bytes") + ": must be between 0 and 64MiB");
+        }
+        return (int) bytes;
     }
 
     /** A retry policy; every field not given is {@code inherited}'s. */

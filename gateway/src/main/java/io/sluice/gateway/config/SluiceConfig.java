@@ -118,9 +118,13 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      *                         {@code team/llama-3-8b} route as {@code llama-3-8b}), or null
      * @param defaultModel     the model of requests that name none, or null (they are refused)
      * @param defaultMaxTokens the {@code max_tokens} set on requests that give none, or 0 to leave them alone
+     * @param holdBodyBytes    how much of an answer that is not an event stream is read before the client gets its
+     *                         head: one cut short within it can still be tried again, or be a 502 (a larger one
+     *                         is relayed as it comes, and a cut then closes the client's connection)
      * @param retry            the retry policy of routes that set none of their own
      */
-    public record Routing(String modelPrefix, String defaultModel, int defaultMaxTokens, Retry retry) {
+    public record Routing(String modelPrefix, String defaultModel, int defaultMaxTokens, int holdBodyBytes,
+                          Retry retry) {
     }
 
     /**

@@ -14,13 +14,13 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.AsciiString;
 import io.sluice.codec.json.JsonSplice;
 import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.codec.json.RequestFields;
 import io.sluice.codec.json.RequestScanner;
 import io.sluice.gateway.balance.AffinityHash;
 import io.sluice.gateway.http.ErrorKind;
+import io.sluice.gateway.http.MediaTypes;
 import io.sluice.gateway.http.OpenAiErrors;
 import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.Uris;
@@ -239,11 +239,10 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         this.target = target;
         releaseOriginal();
         stats.status(head.status().code());
-        final String contentType = head.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
-        final boolean eventStream = hasMediaType(contentType, HttpHeaderValues.TEXT_EVENT_STREAM);
+        final boolean eventStream = MediaTypes.is(head, HttpHeaderValues.TEXT_EVENT_STREAM);
         relay = eventStream
                 ? new SseRelay(this, plan.dropUsageOnlyEvents())
-                : new BodyRelay(this, hasMediaType(contentType, HttpHeaderValues.APPLICATION_JSON));
+                : new BodyRelay(this, MediaTypes.is(head, HttpHeaderValues.APPLICATION_JSON));
         final boolean framed = !eventStream && HttpUtil.getContentLength(head, -1L) >= 0;
         keepAlive &= framed || request.protocolVersion().isKeepAliveDefault();
         final HttpResponse clientHead = ProxyHeaders.clientResponse(head, services.relayedHeaders(),
@@ -386,9 +385,5 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             original.release();
             original = null;
         }
-    }
-
-    private static boolean hasMediaType(String contentType, AsciiString mediaType) {
-        return contentType.regionMatches(true, 0, mediaType.toString(), 0, mediaType.length());
     }
 }

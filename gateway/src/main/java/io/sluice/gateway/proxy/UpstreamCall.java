@@ -5,6 +5,7 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
@@ -19,6 +20,7 @@ import io.sluice.gateway.balance.OutlierDetector;
 import io.sluice.gateway.config.Durations;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.http.ErrorKind;
+import io.sluice.gateway.http.MediaTypes;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.RouteWalk;
@@ -41,8 +43,9 @@ import java.util.Locale;
  * One request to the backends of a route and its response, whoever asked. Each attempt leases a pooled connection
  * of the call's event loop to an endpoint of the route's current target (chosen by its provider's strategy), sends
  * the request, and waits, under the target's timeouts, for the first body byte: a good head is held until then,
- * since a model server answers its head at once and the first token is what takes time. Until a response is handed
- * to the {@link Receiver}, nothing has reached the client, so a failure is tried again where the route's
+ * since a model server answers its head at once and the first token is what takes time. An answer that is not an
+ * event stream is held whole (up to {@code routing.hold_body_bytes}), so that one cut short is tried again like any
+ * failure, never relayed as half a JSON document. Until a response is handed to the {@link Receiver}, nothing has reached the client, so a failure is tried again where the route's
  * {@link RouteWalk} says: a connect failure, a reset or a timeout before the first byte, a 5xx or a 429 (its error
  * body read first), and a 400 for a prompt too long for the target's model (on the next target only). Other client
  * errors are handed on at once. Every attempt's outcome goes to the provider's passive health. A reused keep-alive
@@ -56,7 +59,7 @@ import java.util.Locale;
  *
  * <p>Thread: the event loop it was made on, which is also its connections'. Buffers: each attempt's request body
  * is held until its response head arrives or the attempt ends; an error body is copied (bounded) and released as
- * it arrives; the pieces of a response handed on pass to the receiver with their ownership.
+ * it arrives; a held answer's pieces are kept until handed on or the attempt ends; the pieces of a response handed on pass to the receiver with their ownership.
  */
 public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Listener {
     /** Who sends the request and hears the response. All calls come on the call's event loop. */
@@ -85,10 +88,11 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     /**
      * HEAD_HELD: a good head came, and is held until the first body byte (a model server answers the head at once
-     * and then computes: the first token is what counts). HOLDING_ERROR: an error response is being read to decide
-     * whether to try again.
+     * and then computes: the first token is what counts). HOLDING_BODY: a good answer that is not an event stream is
+     * read whole, up to a bound, before any of it is handed on, so that one cut short can still be tried again.
+     * HOLDING_ERROR: an error response is being read to decide whether to try again.
      */
-    private enum State { CONNECTING, WAITING, HEAD_HELD, HOLDING_ERROR, STREAMING, DONE }
+    private enum State { CONNECTING, WAITING, HEAD_HELD, HOLDING_BODY, HOLDING_ERROR, STREAMING, DONE }
 
     private static final String MAXIMUM_CONTEXT = "maximum context length";
     private static final String TGI_TOKEN_LIMIT = "must be <=";
@@ -116,6 +120,9 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private boolean requestWritten;
     private boolean upstreamKeepAlive;
     private HttpResponse heldHead;
+    /** The pieces of a held answer (HOLDING_BODY), owned by the call until they are handed on. */
+    private List<ByteBuf> heldBody;
+    private int heldBytes;
     private HttpResponse errorHead;
     private CaptureBuffer errorBody;
     private long headNanos = -1;
@@ -295,12 +302,16 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
                 onErrorContent(content);
                 return;
             }
-            if (state == State.HEAD_HELD && !content.content().isReadable() && !(content instanceof LastHttpContent)) {
-                content.release();
-                return;
-            }
             if (state == State.HEAD_HELD) {
-                commitHead();
+                if (!content.content().isReadable() && !(content instanceof LastHttpContent)) {
+                    content.release();
+                    return;
+                }
+                startBody();
+            }
+            if (state == State.HOLDING_BODY) {
+                holdBody(content);
+                return;
             }
             if (state != State.STREAMING) {
                 content.release();
@@ -316,7 +327,48 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         }
     }
 
-    /** The first body byte came: the response is the answer, and nothing is tried again. */
+    /**
+     * The first body byte of a good answer came: an event stream is the answer from now on; anything else (a JSON
+     * answer) is held until it is whole or larger than the bound.
+     */
+    private void startBody() {
+        if (MediaTypes.is(heldHead, HttpHeaderValues.TEXT_EVENT_STREAM) || services.router().holdBodyBytes() == 0) {
+            commitHead();
+            return;
+        }
+        timer.responseStarted();
+        state = State.HOLDING_BODY;
+        heldBody = new ArrayList<>(2);
+        heldBytes = 0;
+    }
+
+    /** A piece of a held answer: kept until the answer is whole, or handed on with what came before past the bound. */
+    private void holdBody(HttpContent content) {
+        timer.activity();
+        final boolean last = content instanceof LastHttpContent;
+        final ByteBuf bytes = content.content();
+        if (bytes.isReadable() || last) {
+            heldBody.add(bytes);
+            heldBytes += bytes.readableBytes();
+        } else {
+            bytes.release();
+        }
+        if (!last && heldBytes <= services.router().holdBodyBytes()) {
+            return;
+        }
+        final List<ByteBuf> pieces = heldBody;
+        heldBody = null;
+        commitHead();
+        if (last) {
+            end();
+            releaseLease(upstreamKeepAlive);
+        }
+        for (int i = 0; i < pieces.size(); i++) {
+            receiver.onContent(pieces.get(i), last && i == pieces.size() - 1);
+        }
+    }
+
+    /** The answer's first byte (or, for a held answer, the whole of it) came: nothing is tried again. */
     private void commitHead() {
         state = State.STREAMING;
         timer.responseStarted();
@@ -372,7 +424,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     @Override
     public void onUpstreamReadComplete() {
-        if (state == State.WAITING || state == State.HEAD_HELD || state == State.HOLDING_ERROR) {
+        if (state == State.WAITING || state == State.HEAD_HELD || state == State.HOLDING_BODY
+                || state == State.HOLDING_ERROR) {
             lease.channel().read();
         } else if (state == State.STREAMING) {
             timer.paused(true);
@@ -392,7 +445,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             return;
         }
         failHere(RouteWalk.Failure.RESET, ErrorKind.UPSTREAM_FAILED, cause == null
-                ? (state == State.STREAMING ? "The backend closed the connection before the response was complete."
+                ? (state == State.STREAMING || state == State.HOLDING_BODY
+                        ? "The backend closed the connection before the response was complete."
                         : "The backend closed the connection without answering.")
                 : "The backend connection failed: " + describe(cause));
     }
@@ -454,6 +508,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         givenUp(failure.name().toLowerCase(Locale.ROOT));
         if (walk.retry(failure, endpoint)) {
             releaseBody();
+            releaseHeldBody();
             heldHead = null;
             errorHead = null;
             uncount();
@@ -475,6 +530,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         dropPendingLease();
         timer.cancel();
         releaseBody();
+        releaseHeldBody();
         uncount();
     }
 
@@ -521,6 +577,13 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         if (body != null) {
             body.release();
             body = null;
+        }
+    }
+
+    private void releaseHeldBody() {
+        if (heldBody != null) {
+            heldBody.forEach(ByteBuf::release);
+            heldBody = null;
         }
     }
 

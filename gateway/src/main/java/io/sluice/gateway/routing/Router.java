@@ -20,6 +20,7 @@ public final class Router {
     private final String prefix;
     private final Route defaultRoute;
     private final int defaultMaxTokens;
+    private final int holdBodyBytes;
     private final byte[] modelList;
 
     /** @param providers the providers of {@code config}, by id */
@@ -39,6 +40,7 @@ public final class Router {
         this.prefix = routing.modelPrefix() == null ? null : routing.modelPrefix() + "/";
         this.defaultRoute = routing.defaultModel() == null ? null : routes.get(routing.defaultModel());
         this.defaultMaxTokens = routing.defaultMaxTokens();
+        this.holdBodyBytes = routing.holdBodyBytes();
         this.modelList = renderModelList(Instant.now().getEpochSecond());
     }
 
@@ -74,6 +76,11 @@ public final class Router {
     /** The {@code max_tokens} a request that gives none is sent with, or 0 to send it as it is. */
     public int defaultMaxTokens() {
         return defaultMaxTokens;
+    }
+
+    /** How many bytes of an answer that is not an event stream are read before its head is handed on. */
+    public int holdBodyBytes() {
+        return holdBodyBytes;
     }
 
     public List<String> publicModels() {

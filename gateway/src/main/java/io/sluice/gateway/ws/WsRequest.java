@@ -14,6 +14,7 @@ import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.codec.usage.Usage;
 import io.sluice.gateway.balance.AffinityHash;
 import io.sluice.gateway.http.ErrorKind;
+import io.sluice.gateway.http.MediaTypes;
 import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.proxy.ActiveRequests;
 import io.sluice.gateway.proxy.ExchangeStats;
@@ -159,8 +160,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         provider = target.provider();
         status = head.status().code();
         stats.status(status);
-        eventStream = status == 200 && head.headers()
-                .get(HttpHeaderNames.CONTENT_TYPE, "").startsWith(HttpHeaderValues.TEXT_EVENT_STREAM.toString());
+        eventStream = status == 200 && MediaTypes.is(head, HttpHeaderValues.TEXT_EVENT_STREAM);
     }
 
     @Override

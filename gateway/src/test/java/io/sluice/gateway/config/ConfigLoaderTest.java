@@ -154,6 +154,7 @@ class ConfigLoaderTest {
                   model_prefix: team
                   default_model: llama
                   default_max_tokens: 4096
+                  hold_body_bytes: 64KiB
                   retry: { max_attempts: 6, retry_on: [ connect, 5xx ] }
                 providers:
                   - { id: farm, type: vllm, endpoints: [ "http://10.0.0.1:8000" ], models: { small: small-1 } }
@@ -166,7 +167,7 @@ class ConfigLoaderTest {
                     retry: { attempts_per_target: 1, context_fallback: false }
                     timeouts: { first_byte: 5s }
                 """, Map.of());
-        assertEquals(new SluiceConfig.Routing("team", "llama", 4096, new SluiceConfig.Retry(2, 6,
+        assertEquals(new SluiceConfig.Routing("team", "llama", 4096, 65536, new SluiceConfig.Retry(2, 6,
                 EnumSet.of(SluiceConfig.RetryOn.CONNECT, SluiceConfig.RetryOn.SERVER_ERROR), true)), config.routing());
         final SluiceConfig.Route route = config.routes().get(0);
         assertEquals(List.of(new SluiceConfig.Target("farm", "meta/llama"), new SluiceConfig.Target("cloud", "llama")),
@@ -181,7 +182,7 @@ class ConfigLoaderTest {
     @Test
     void withoutARoutingSectionEveryFailureIsRetriedWithinFourAttempts() {
         final SluiceConfig config = parse(MINIMAL, Map.of());
-        assertEquals(new SluiceConfig.Routing(null, null, 0, new SluiceConfig.Retry(2, 4,
+        assertEquals(new SluiceConfig.Routing(null, null, 0, 1 << 20, new SluiceConfig.Retry(2, 4,
                 EnumSet.allOf(SluiceConfig.RetryOn.class), true)), config.routing());
         assertEquals(List.of(), config.routes());
     }

@@ -56,6 +56,8 @@ class ErrorsTest {
                 %3$s
                 usage:
                   log: false
+                routing:
+                  hold_body_bytes: 1KiB
                 providers:
                   - id: mock
                     type: vllm
@@ -244,10 +246,52 @@ class ErrorsTest {
 
     @ParameterizedTest
     @EnumSource(Protocol.class)
-    void aJsonBodyCutShortNeverLooksComplete(Protocol protocol) {
-        backend.enqueue(Script.builder().fixedHead(200, 100, "content-type", "application/json")
+    void aJsonAnswerCutShortIsTriedAgainThenA502NeverHalfADocument(Protocol protocol) throws Exception {
+        backend.respondAlways(Script.builder().fixedHead(200, 100, "content-type", "application/json")
                 .body("{\"id\":\"x\",").pause(Duration.ofMillis(50)).close().build());
-        assertThrows(IOException.class, () -> Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), "{\"model\":\"m\"}"));
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"m\"}");
+        assertEquals(502, response.statusCode());
+        assertEquals("{\"error\":{\"message\":\"The backend closed the connection before the response was complete.\","
+                + "\"type\":\"upstream_error\",\"param\":null,\"code\":\"upstream_failed\"}}", Http.text(response));
+        assertEquals(2, backend.requestCount(), "tried again once, as the route's policy says");
+        assertEquals(List.of("reset", "reset"), gateways.usage(protocol).take().attempts().stream()
+                .map(UsageRecord.Attempt::outcome).toList());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aJsonAnswerCutShortOnceIsAnsweredByTheNextAttempt(Protocol protocol) throws Exception {
+        final String answer = "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[]}";
+        backend.enqueue(Script.builder().fixedHead(200, 100, "content-type", "application/json")
+                        .body("{\"id\":\"x\",").pause(Duration.ofMillis(50)).close().build(),
+                Script.builder().fixedHead(200, answer.length(), "content-type", "application/json")
+                        .body(answer, 9, Duration.ofMillis(5)).end().build());
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"m\"}");
+        assertEquals(200, response.statusCode());
+        assertEquals(answer, Http.text(response));
+        assertEquals(List.of("reset", "200"), gateways.usage(protocol).take().attempts().stream()
+                .map(UsageRecord.Attempt::outcome).toList());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aJsonAnswerLargerThanTheHoldIsRelayedAsItComesAndItsCutNeverLooksComplete(Protocol protocol)
+            throws Exception {
+        final String answer = "{\"data\":\"" + "x".repeat(3000) + "\"}";
+        backend.enqueue(Script.builder().fixedHead(200, answer.length(), "content-type", "application/json")
+                .body(answer, 500, Duration.ofMillis(5)).end().build());
+        final HttpResponse<byte[]> whole = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"m\"}");
+        assertEquals(200, whole.statusCode());
+        assertEquals(answer, Http.text(whole));
+
+        backend.enqueue(Script.builder().fixedHead(200, answer.length(), "content-type", "application/json")
+                .body(answer.substring(0, 2000)).pause(Duration.ofMillis(50)).close().build());
+        assertThrows(IOException.class, () -> Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"m\"}"));
+        assertEquals(2, backend.requestCount(), "past the hold the answer has started: nothing is tried again");
     }
 
     @ParameterizedTest
