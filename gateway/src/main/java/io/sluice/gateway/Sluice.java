@@ -20,7 +20,7 @@ import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.demo.DemoServer;
-import io.sluice.gateway.health.HealthProber;
+import io.sluice.gateway.health.EndpointChecks;
 import io.sluice.gateway.metrics.GatewayMetrics;
 import io.sluice.gateway.net.Allocators;
 import io.sluice.gateway.net.Draining;
@@ -66,7 +66,7 @@ public final class Sluice implements AutoCloseable {
     private final ChannelGroup connections;
     private final DemoServer demo;
     private final UpstreamPools pools;
-    private final HealthProber prober;
+    private final EndpointChecks checks;
     private final UsageReporter usage;
     private final DnsAddressResolverGroup resolver;
     private final ActiveRequests active;
@@ -74,14 +74,14 @@ public final class Sluice implements AutoCloseable {
     private final Duration shutdownTimeout;
 
     private Sluice(EventLoopGroup group, Channel server, ChannelGroup connections, DemoServer demo,
-                   UpstreamPools pools, HealthProber prober, UsageReporter usage, DnsAddressResolverGroup resolver,
+                   UpstreamPools pools, EndpointChecks checks, UsageReporter usage, DnsAddressResolverGroup resolver,
                    ActiveRequests active, GatewayMetrics metrics, Duration shutdownTimeout) {
         this.group = group;
         this.server = server;
         this.connections = connections;
         this.demo = demo;
         this.pools = pools;
-        this.prober = prober;
+        this.checks = checks;
         this.usage = usage;
         this.resolver = resolver;
         this.active = active;
@@ -145,7 +145,7 @@ public final class Sluice implements AutoCloseable {
             }
             final Channel server = bound.channel();
             final Sluice sluice = new Sluice(group, server, connections, demo, pools,
-                    new HealthProber(group, pools, router.providers()), usage, resolver, active, metrics,
+                    new EndpointChecks(group, pools, router.providers()), usage, resolver, active, metrics,
                     serverConfig.shutdownTimeout());
             LOG.info("Sluice {} listening on {}://{}:{} ({}, {} allocator; config {}); models: {}", Version.current(),
                     serverTls == null ? "http" : "https", serverConfig.host(), sluice.address().getPort(),
@@ -258,7 +258,7 @@ public final class Sluice implements AutoCloseable {
     public void close(Duration drain) throws InterruptedException {
         final long start = System.nanoTime();
         server.close().sync();
-        prober.close();
+        checks.close();
         for (Channel connection : connections) {
             connection.eventLoop().execute(() -> connection.pipeline().fireUserEventTriggered(Draining.INSTANCE));
         }

@@ -17,7 +17,9 @@ public final class Balancers {
             case WEIGHTED -> new WeightedRoundRobin(endpoints, balance.weights().isEmpty()
                     ? Collections.nCopies(endpoints.size(), 1) : balance.weights());
             case LEAST_CONNECTIONS -> new LeastConnections(endpoints);
-            case LEAST_LOADED -> new PowerOfTwoChoices(endpoints);
+            // A scraped load is trusted for three intervals: one missed scrape does not drop it.
+            case LEAST_LOADED -> new PowerOfTwoChoices(endpoints, balance.metrics() == null ? 0
+                    : balance.metrics().interval().toNanos() * 3);
             case PREFIX_AFFINITY -> new PrefixAffinity(endpoints, balance.sessionHeader(),
                     balance.prefixBytes(), balance.loadFactor());
         };

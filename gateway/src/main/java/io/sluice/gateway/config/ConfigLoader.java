@@ -221,7 +221,7 @@ public final class ConfigLoader {
         final List<URI> endpoints = endpoints(node, type);
         return new SluiceConfig.Provider(id, type, apiKey(node), endpoints,
                 models, timeouts(node.child("timeouts")), pool(node.child("pool")), tls(node.child("tls"), dir),
-                node.bool("include_usage", true), balance(node.child("balance"), endpoints.size()),
+                node.bool("include_usage", true), balance(node.child("balance"), endpoints.size(), type),
                 health(node.child("health")),
                 type == ProviderType.DEMO ? demo(node.child("demo")) : null);
     }
@@ -302,8 +302,8 @@ public final class ConfigLoader {
                 node.integer("healthy_threshold", 1, 1, 100), node.integer("unhealthy_threshold", 3, 1, 100));
     }
 
-    private static SluiceConfig.Balance balance(ConfigNode node, int endpoints) {
-        node.allowOnly("strategy", "weights", "session_header", "prefix_bytes", "load_factor");
+    private static SluiceConfig.Balance balance(ConfigNode node, int endpoints, ProviderType type) {
+        node.allowOnly("strategy", "weights", "session_header", "prefix_bytes", "load_factor", "metrics");
         final SluiceConfig.Strategy strategy = SluiceConfig.Strategy.valueOf(node.choice("strategy", "round_robin",
                 Arrays.stream(SluiceConfig.Strategy.values()).map(SluiceConfig.Strategy::configName)
                         .toArray(String[]::new)).toUpperCase(Locale.ROOT));
@@ -337,7 +337,30 @@ public final class ConfigLoader {
         }
         return new SluiceConfig.Balance(strategy, List.copyOf(weights),
                 blankToNull(node.string("session_header", null)), node.integer("prefix_bytes", 1024, 16, 1 << 20),
-                loadFactor);
+                loadFactor, metrics(node.child("metrics"), strategy, type));
+    }
+
+    /** The load scrape: on by default where it can be read (least_loaded over vLLM), and only under least_loaded. */
+    private static SluiceConfig.Metrics metrics(ConfigNode node, SluiceConfig.Strategy strategy, ProviderType type) {
+        node.allowOnly("enabled", "path", "interval", "timeout");
+        final boolean enabled = node.bool("enabled",
+                strategy == SluiceConfig.Strategy.LEAST_LOADED && type == ProviderType.VLLM);
+        if (!enabled) {
+            return null;
+        }
+        if (strategy != SluiceConfig.Strategy.LEAST_LOADED) {
+            throw new ConfigException(node.field("enabled") + ": only the least_loaded strategy reads scraped load");
+        }
+        final String path = node.string("path", "/metrics");
+        if (!path.startsWith("/")) {
+            throw new ConfigException(node.field("path") + ": '" + path + "' must start with /");
+        }
+        final Duration interval = positive(node, "interval", Duration.ofSeconds(2));
+        final Duration timeout = positive(node, "timeout", Duration.ofSeconds(1));
+        if (timeout.compareTo(interval) > 0) {
+            throw new ConfigException(node.field("timeout") + ": must not be longer than the interval");
+        }
+        return new SluiceConfig.Metrics(path, interval, timeout);
     }
 
     private static SluiceConfig.Routing routing(ConfigNode node) {

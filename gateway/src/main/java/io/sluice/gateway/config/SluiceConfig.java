@@ -97,9 +97,18 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      * @param prefixBytes   for {@code prefix_affinity}: how many of the prompt's first bytes make the key
      * @param loadFactor    for {@code prefix_affinity}: an endpoint with more attempts in flight than this times the
      *                      average is passed over
+     * @param metrics       for {@code least_loaded}: the scrape of each endpoint's own load, or null for none
      */
     public record Balance(Strategy strategy, List<Integer> weights, String sessionHeader, int prefixBytes,
-                          double loadFactor) {
+                          double loadFactor, Metrics metrics) {
+    }
+
+    /**
+     * The scrape of a model server's Prometheus metrics (vLLM's queue depth and KV-cache use), off the request path.
+     *
+     * @param path the path below the endpoint's root ({@code /metrics})
+     */
+    public record Metrics(String path, Duration interval, Duration timeout) {
     }
 
     /** The balancing strategies. */

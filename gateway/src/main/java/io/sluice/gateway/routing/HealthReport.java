@@ -3,6 +3,7 @@ package io.sluice.gateway.routing;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.sluice.codec.json.Json;
 import io.sluice.gateway.upstream.EndpointStats;
+import io.sluice.gateway.upstream.ServerLoad;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
 import java.io.IOException;
@@ -13,7 +14,9 @@ import java.util.Locale;
 /**
  * The body of {@code GET /health/detailed} (seed 003): every provider and endpoint with its state ({@code up},
  * {@code ejected} after failures, {@code cooling} after a Retry-After, {@code down} after failed probes), attempts
- * in flight, failures in a row, ejections, the last good probe's latency, and the last failure and when.
+ * in flight, failures in a row, ejections, the last good probe's latency, the last failure and when, and, where
+ * the endpoint's metrics are scraped, the load it last reported ({@code server_load}: running, waiting, KV-cache
+ * usage, and how old the reading is).
  * {@code status} is {@code degraded} while some endpoint is out of rotation. Rendered on request from the live
  * {@link EndpointStats}; no key or request byte is in it.
  */
@@ -62,6 +65,15 @@ public final class HealthReport {
             g.writeStringField("last_error_at", Instant.ofEpochMilli(stats.lastErrorMillis()).toString());
         } else {
             g.writeNullField("last_error_at");
+        }
+        final ServerLoad load = stats.serverLoad();
+        if (load != null) {
+            g.writeObjectFieldStart("server_load");
+            g.writeNumberField("running", load.running());
+            g.writeNumberField("waiting", load.waiting());
+            g.writeNumberField("kv_cache_usage", load.kvCacheUsage());
+            g.writeNumberField("age_ms", (now - load.atNanos()) / 1_000_000);
+            g.writeEndObject();
         }
         g.writeEndObject();
     }

@@ -29,6 +29,7 @@ public final class Provider {
     private final OutlierDetector health;
     private final ProviderType type;
     private final SluiceConfig.Probe probe;
+    private final SluiceConfig.Metrics loadMetrics;
 
     public Provider(SluiceConfig.Provider config, List<UpstreamEndpoint> endpoints) {
         this.id = config.id();
@@ -42,6 +43,7 @@ public final class Provider {
         this.health = new OutlierDetector(this.endpoints, config.health());
         this.type = config.type();
         this.probe = config.health().probe();
+        this.loadMetrics = config.balance().metrics();
     }
 
     public String id() {
@@ -60,6 +62,11 @@ public final class Provider {
     /** How its endpoints are probed. */
     public SluiceConfig.Probe probe() {
         return probe;
+    }
+
+    /** How its endpoints' own load is scraped, or null when it is not. */
+    public SluiceConfig.Metrics loadMetrics() {
+        return loadMetrics;
     }
 
     /** Where attempts and probes report how each endpoint answered. */

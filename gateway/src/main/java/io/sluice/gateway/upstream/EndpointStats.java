@@ -6,9 +6,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * What every event loop knows of one endpoint: the attempts in flight on it, its failures in a row, whether it is
  * out of rotation (ejected after failures, cooling down after a 429 or 503 that said when to come back, or down
- * after failed health probes) and until when, and its probes' outcomes in a row and last latency. The {@code EndpointStats} seam of DESIGN.md §2b: selectors read it, the upstream call and the
- * provider's {@link io.sluice.gateway.balance.OutlierDetector} write it. Lock-free (atomics and volatiles); lives
- * as long as its endpoint.
+ * after failed health probes) and until when, its probes' outcomes in a row and last latency, and the load the
+ * endpoint itself reported at its last metrics scrape. The {@code EndpointStats} seam of DESIGN.md §2b: selectors
+ * read it; the upstream call, the provider's {@link io.sluice.gateway.balance.OutlierDetector} and the load scrape
+ * write it. Lock-free (atomics and volatiles); lives as long as its endpoint.
  */
 public final class EndpointStats {
     /** Why an endpoint is out of rotation. */
@@ -24,6 +25,7 @@ public final class EndpointStats {
     private volatile long probeLatencyNanos = -1;
     private volatile String lastError;
     private volatile long lastErrorMillis;
+    private volatile ServerLoad serverLoad;
 
     /** An attempt started on the endpoint; each is matched by one {@link #finished()}. */
     public void started() {
@@ -131,6 +133,15 @@ public final class EndpointStats {
     /** The last failure's description, or null. */
     public String lastError() {
         return lastError;
+    }
+
+    /** The endpoint's own account of its load at the last scrape of its metrics, or null. */
+    public ServerLoad serverLoad() {
+        return serverLoad;
+    }
+
+    public void serverLoad(ServerLoad load) {
+        serverLoad = load;
     }
 
     /** When the last failure happened (epoch milliseconds), or 0. */

@@ -27,7 +27,7 @@ class BalancersTest {
     }
 
     private static SluiceConfig.Balance balance(SluiceConfig.Strategy strategy, List<Integer> weights) {
-        return new SluiceConfig.Balance(strategy, weights, "x-session-id", 64, 1.25);
+        return new SluiceConfig.Balance(strategy, weights, "x-session-id", 64, 1.25, null);
     }
 
     /** A request with a session header value and a prompt, either of which may be absent (null). */

@@ -48,10 +48,12 @@ class BalancingTest {
                   - { id: weighted, type: vllm, endpoints: %s, models: { w: w },
                       balance: { strategy: weighted, weights: [ 3, 1 ] } }
                   - { id: loaded, type: vllm, endpoints: %s, models: { l: l },
-                      balance: { strategy: least_loaded } }
+                      balance: { strategy: least_loaded, metrics: { enabled: false } } }
+                  - { id: queued, type: vllm, endpoints: %s, models: { q: q },
+                      balance: { strategy: least_loaded, metrics: { interval: 100ms, timeout: 100ms } } }
                   - { id: affinity, type: vllm, endpoints: %s, models: { p: p },
                       balance: { strategy: prefix_affinity, session_header: x-session-id } }
-                """.formatted(serverExtra, endpoints, endpoints, endpoints);
+                """.formatted(serverExtra, endpoints, endpoints, endpoints, endpoints);
     }
 
     @BeforeEach
@@ -82,7 +84,13 @@ class BalancingTest {
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void leastLoadedSteersAwayFromASlowEndpoint(Protocol protocol) throws Exception {
-        first.respondAlways(Script.builder().pause(Duration.ofMillis(200)).fixedHead(200, 2, "content-type",
+        // The client's connection is made first: requests that queue behind its handshake would arrive as one
+        // burst, which splits evenly while nothing is in flight yet.
+        assertEquals(200, Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), "{\"model\":\"l\"}")
+                .statusCode());
+        first.reset();
+        second.reset();
+        first.respondAlways(Script.builder().pause(Duration.ofMillis(500)).fixedHead(200, 2, "content-type",
                 "application/json").body("{}").end().build());
         final List<CompletableFuture<HttpResponse<Void>>> answers = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
@@ -96,6 +104,55 @@ class BalancingTest {
         }
         // Round-robin would send the slow endpoint 50; with the slow one holding requests in flight it gets few.
         assertTrue(first.requestCount() < 30, first.requestCount() + " of 100 went to the slow endpoint");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void leastLoadedSteersAwayFromAnEndpointWhoseOwnMetricsShowAQueue(Protocol protocol) throws Exception {
+        first.answerMetrics(vllmLoad(3, 12));
+        second.answerMetrics(vllmLoad(3, 0));
+        awaitScrapes();
+        assertEquals(0, sendSequentially(protocol, 40), "nothing in flight here, but twelve in the first's queue");
+
+        first.answerMetrics(vllmLoad(1, 0));
+        second.answerMetrics(vllmLoad(6, 4));
+        awaitScrapes();
+        assertEquals(40, sendSequentially(protocol, 40), "the next scrape turned the choice around");
+        final String detailed = Http.get(protocol, gateways.uri(protocol, "/health/detailed")).body();
+        assertTrue(detailed.contains("\"server_load\":{\"running\":6,\"waiting\":4,\"kv_cache_usage\":0.0,"
+                + "\"age_ms\":"), "the reading is shown: " + detailed);
+        assertTrue(first.scrapeCount() > 0 && second.scrapeCount() > 0);
+    }
+
+    /** A vLLM V1 exposition's queue series, in the form of the recorded one. */
+    private static String vllmLoad(int running, int waiting) {
+        return "# TYPE vllm:num_requests_running gauge\n"
+                + "vllm:num_requests_running{engine=\"0\",model_name=\"q\"} " + running + ".0\n"
+                + "# TYPE vllm:num_requests_waiting gauge\n"
+                + "vllm:num_requests_waiting{engine=\"0\",model_name=\"q\"} " + waiting + ".0\n";
+    }
+
+    /** Waits until each endpoint has been scraped twice more, so that one scrape began after the new answer. */
+    private static void awaitScrapes() throws InterruptedException {
+        final int firstSeen = first.scrapeCount();
+        final int secondSeen = second.scrapeCount();
+        final long deadline = System.nanoTime() + 10_000_000_000L;
+        while (first.scrapeCount() < firstSeen + 2 || second.scrapeCount() < secondSeen + 2) {
+            assertTrue(System.nanoTime() < deadline, "the endpoints were not scraped");
+            Thread.sleep(20);
+        }
+    }
+
+    /** Sends {@code count} requests one after the other; returns how many the first endpoint got. */
+    private static int sendSequentially(Protocol protocol, int count) throws Exception {
+        final int before = first.requestCount();
+        final int total = before + second.requestCount();
+        for (int i = 0; i < count; i++) {
+            assertEquals(200, Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                    "{\"model\":\"q\"}").statusCode());
+        }
+        assertEquals(total + count, first.requestCount() + second.requestCount());
+        return first.requestCount() - before;
     }
 
     @ParameterizedTest

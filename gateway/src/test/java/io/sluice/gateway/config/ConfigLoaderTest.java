@@ -124,6 +124,12 @@ class ConfigLoaderTest {
                     + "|providers[0].balance.weights[0]: '0' must be a whole number from 1 to 1000",
             "providers: [ { id: a, type: openai, models: { m: m }, balance: { load_factor: 0.5 } } ]"
                     + "|providers[0].balance.load_factor: 0.5 is outside 1.0..10.0",
+            "providers: [ { id: a, type: vllm, endpoints: [ \"http://h:1\" ], models: { m: m }, "
+                    + "balance: { metrics: { enabled: true } } } ]"
+                    + "|providers[0].balance.metrics.enabled: only the least_loaded strategy reads scraped load",
+            "providers: [ { id: a, type: vllm, endpoints: [ \"http://h:1\" ], models: { m: m }, "
+                    + "balance: { strategy: least_loaded, metrics: { interval: 1s, timeout: 2s } } } ]"
+                    + "|providers[0].balance.metrics.timeout: must not be longer than the interval",
             "providers: [ { id: a, type: openai, models: { m: m }, health: { probe: { path: health } } } ]"
                     + "|providers[0].health.probe.path: 'health' must be a path from the server's root",
             "providers: [ { type: openai, models: { m: m } } ]|providers[0].id: required",
@@ -177,6 +183,26 @@ class ConfigLoaderTest {
         assertEquals(new SluiceConfig.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(120),
                 Duration.ofMinutes(30)), route.deadlines().over(config.providers().get(0).timeouts()),
                 "the route's first_byte over the provider's limits");
+    }
+
+    @Test
+    void leastLoadedScrapesVllmEndpointsUnlessToldNotTo() {
+        final SluiceConfig config = parse("""
+                providers:
+                  - { id: farm, type: vllm, endpoints: [ "http://10.0.0.1:8000" ], models: { m: m },
+                      balance: { strategy: least_loaded } }
+                  - { id: quiet, type: vllm, endpoints: [ "http://10.0.0.2:8000" ],
+                      balance: { strategy: least_loaded, metrics: { enabled: false } } }
+                  - { id: cloud, type: openai, balance: { strategy: least_loaded } }
+                  - { id: sglang, type: openai, endpoints: [ "http://10.0.0.3:30000" ],
+                      balance: { strategy: least_loaded, metrics: { enabled: true, path: /stats, interval: 5s } } }
+                """, Map.of());
+        assertEquals(new SluiceConfig.Metrics("/metrics", Duration.ofSeconds(2), Duration.ofSeconds(1)),
+                config.providers().get(0).balance().metrics());
+        assertNull(config.providers().get(1).balance().metrics());
+        assertNull(config.providers().get(2).balance().metrics(), "a cloud API has no metrics to read");
+        assertEquals(new SluiceConfig.Metrics("/stats", Duration.ofSeconds(5), Duration.ofSeconds(1)),
+                config.providers().get(3).balance().metrics());
     }
 
     @Test

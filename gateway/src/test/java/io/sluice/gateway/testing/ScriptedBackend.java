@@ -56,12 +56,16 @@ public final class ScriptedBackend implements AutoCloseable {
     /** How the gateway's health probes are answered; they are not recorded and touch no queued script. */
     private volatile Script probeAnswer = Script.json(200, "{}");
     private final AtomicInteger probes = new AtomicInteger();
+    /** How the gateway's load scrapes are answered (a 404 until told otherwise); not recorded either. */
+    private volatile Script metricsAnswer = Script.json(404, "{}");
+    private final AtomicInteger scrapes = new AtomicInteger();
     private final BlockingQueue<RecordedRequest> requests = new LinkedBlockingQueue<>();
     private final BlockingQueue<Long> closes = new LinkedBlockingQueue<>();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger received = new AtomicInteger();
     private final AtomicLong flooded = new AtomicLong();
     private static final String PROBE_AGENT = "sluice-health-probe";
+    private static final String SCRAPE_AGENT = "sluice-load-scrape";
 
     private ScriptedBackend(SslContext sslContext) throws InterruptedException {
         this.tls = sslContext != null;
@@ -109,6 +113,17 @@ public final class ScriptedBackend implements AutoCloseable {
         this.probeAnswer = script;
     }
 
+    /** Answers the gateway's load scrapes with this Prometheus text from now on. */
+    public void answerMetrics(String exposition) {
+        this.metricsAnswer = Script.builder().fixedHead(200, exposition.length(), "content-type",
+                "text/plain; version=0.0.4").body(exposition).end().build();
+    }
+
+    /** How many load scrapes came. */
+    public int scrapeCount() {
+        return scrapes.get();
+    }
+
     /** How many health probes came. */
     public int probeCount() {
         return probes.get();
@@ -138,6 +153,7 @@ public final class ScriptedBackend implements AutoCloseable {
         queued.clear();
         fallback = Script.json(200, "{}");
         probeAnswer = Script.json(200, "{}");
+        metricsAnswer = Script.json(404, "{}");
     }
 
     /** When the next connection closed (System.nanoTime), waiting up to {@code timeout}; null if none did. */
@@ -198,9 +214,10 @@ public final class ScriptedBackend implements AutoCloseable {
                     final byte[] bytes = new byte[buf.readableBytes()];
                     buf.getBytes(buf.readerIndex(), bytes);
                     body.writeBytes(bytes);
-                    if (content instanceof LastHttpContent && PROBE_AGENT.equals(request.headers().get("user-agent"))) {
-                        probes.incrementAndGet();
-                        script = probeAnswer;
+                    final String agent = request.headers().get("user-agent");
+                    if (content instanceof LastHttpContent && (PROBE_AGENT.equals(agent) || SCRAPE_AGENT.equals(agent))) {
+                        (PROBE_AGENT.equals(agent) ? probes : scrapes).incrementAndGet();
+                        script = PROBE_AGENT.equals(agent) ? probeAnswer : metricsAnswer;
                         step = 0;
                         body = null;
                         runSteps();

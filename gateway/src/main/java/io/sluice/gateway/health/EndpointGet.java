@@ -1,0 +1,174 @@
+package io.sluice.gateway.health;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.codec.CaptureBuffer;
+import io.sluice.gateway.routing.Provider;
+import io.sluice.gateway.upstream.Lease;
+import io.sluice.gateway.upstream.UpstreamEndpoint;
+import io.sluice.gateway.upstream.UpstreamListener;
+import io.sluice.gateway.upstream.UpstreamPools;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One background {@code GET} to an endpoint, outside any request: on a connection of its own (outside the pool's
+ * budget, closed afterwards), with the provider's credential, under a timeout. It ends at the response head, or,
+ * when a body is asked for, at the end of the body (kept up to a bound). Health probes and load scrapes are made of
+ * it.
+ *
+ * <p>Thread: its event loop, for everything, the outcome included. Buffers: the request is written once; the body
+ * is copied into a bounded array as it comes and each piece released.
+ */
+final class EndpointGet implements UpstreamListener {
+    /** How a GET ended. */
+    interface Outcome {
+        /**
+         * @param status the response's status, or -1 when there was none ({@code error} says why)
+         * @param body   the body's first bytes when a body was asked for and the status is 2xx, else null
+         * @param error  why it failed, or null for a response
+         */
+        void done(int status, CaptureBuffer body, String error);
+    }
+
+    private final EventLoop loop;
+    private final UpstreamPools pools;
+    private final Provider provider;
+    private final UpstreamEndpoint endpoint;
+    private final String path;
+    private final String userAgent;
+    private final int maxBody;
+    private final Outcome outcome;
+    private boolean running;
+    private Lease lease;
+    private Future<Lease> pending;
+    private ScheduledFuture<?> timeout;
+    private int status;
+    private CaptureBuffer body;
+
+    /** @param maxBody the most body bytes kept; 0 to end at the head */
+    EndpointGet(EventLoop loop, UpstreamPools pools, Provider provider, UpstreamEndpoint endpoint, String path,
+                String userAgent, int maxBody, Outcome outcome) {
+        this.loop = loop;
+        this.pools = pools;
+        this.provider = provider;
+        this.endpoint = endpoint;
+        this.path = path;
+        this.userAgent = userAgent;
+        this.maxBody = maxBody;
+        this.outcome = outcome;
+    }
+
+    void start(Duration limit) {
+        running = true;
+        timeout = loop.schedule(() -> done(-1, "No answer within " + limit.toMillis() + " ms."), limit.toNanos(),
+                TimeUnit.NANOSECONDS);
+        final Future<Lease> future = pools.pool(loop, endpoint, provider.pool(), provider.timeouts().connect())
+                .acquireForProbe();
+        pending = future;
+        if (future.isDone()) {
+            onLease(future);
+        } else {
+            future.addListener(f -> onLease(future));
+        }
+    }
+
+    private void onLease(Future<Lease> future) {
+        if (future != pending || !running) {
+            // A connection for a GET that timed out before it came.
+            if (future.isSuccess()) {
+                future.getNow().release(false);
+            }
+            return;
+        }
+        pending = null;
+        if (!future.isSuccess()) {
+            done(-1, "Could not connect: " + describe(future.cause()));
+            return;
+        }
+        lease = future.getNow();
+        lease.attach(this);
+        final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path,
+                Unpooled.EMPTY_BUFFER);
+        request.headers().set(HttpHeaderNames.HOST, endpoint.hostHeader())
+                .set(HttpHeaderNames.USER_AGENT, userAgent);
+        if (provider.authorization() != null) {
+            request.headers().set(HttpHeaderNames.AUTHORIZATION, provider.authorization());
+        }
+        lease.channel().writeAndFlush(request);
+        lease.channel().read();
+    }
+
+    @Override
+    public void onUpstreamMessage(Object message) {
+        try {
+            if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
+                done(-1, "The answer was malformed.");
+                return;
+            }
+            if (message instanceof HttpResponse head && head.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+                status = head.status().code();
+                if (maxBody == 0 || head.status().codeClass() != HttpStatusClass.SUCCESS) {
+                    done(status, null);
+                    return;
+                }
+                body = new CaptureBuffer(4096, maxBody);
+            }
+            if (message instanceof HttpContent content && body != null) {
+                final ByteBuf bytes = content.content();
+                body.append(bytes, bytes.readerIndex(), bytes.readableBytes());
+                if (content instanceof LastHttpContent) {
+                    done(status, null);
+                }
+            }
+        } finally {
+            ReferenceCountUtil.release(message);
+        }
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        if (lease != null) {
+            lease.channel().read();
+        }
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        done(-1, "The connection closed" + (cause == null ? "." : ": " + describe(cause)));
+    }
+
+    private void done(int status, String error) {
+        if (!running) {
+            return;
+        }
+        running = false;
+        pending = null;
+        timeout.cancel(false);
+        if (lease != null) {
+            final Lease closing = lease;
+            lease = null;
+            closing.release(false);
+        }
+        outcome.done(status, status >= 200 && status < 300 ? body : null, error);
+    }
+
+    private static String describe(Throwable cause) {
+        return cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+    }
+}
