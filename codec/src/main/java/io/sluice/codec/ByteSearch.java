@@ -16,8 +16,8 @@ import io.netty.util.internal.SWARUtil;
  * a composite of several parts), or a platform without unaligned reads, goes to {@link ByteBuf#indexOf}. The word
  * test is Netty's {@link SWARUtil}, exact for every byte.
  *
- * <p>Below the seams of DESIGN.md §2b: a primitive of the byte path, used by the SSE framer and the usage tee of the
- * passthrough relay. Stateless; the caller owns the buffer and must hold a reference to it for the call.
+ * <p>Below the seams of DESIGN.md §2b: a primitive of the byte path, used by the SSE framer, the usage tee and the
+ * stream-end check of the passthrough relay. Stateless; the caller owns the buffer and must hold a reference to it for the call.
  */
 public final class ByteSearch {
     private ByteSearch() {
@@ -87,6 +87,29 @@ public final class ByteSearch {
             }
         }
         return -1;
+    }
+
+    /** Whether {@code word} is at {@code at} of {@code buf}; the caller keeps {@code [at, at + word.length)} in it. */
+    public static boolean startsWith(ByteBuf buf, int at, byte[] word) {
+        for (int k = 0; k < word.length; k++) {
+            if (buf.getByte(at + k) != word[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The first index of {@code [from, to)} that is not JSON whitespace, or {@code to}. */
+    public static int skipJsonSpaces(ByteBuf buf, int from, int to) {
+        int i = from;
+        while (i < to) {
+            final byte b = buf.getByte(i);
+            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
+                return i;
+            }
+            i++;
+        }
+        return i;
     }
 
     /**

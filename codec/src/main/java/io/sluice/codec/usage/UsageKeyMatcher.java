@@ -30,10 +30,10 @@ public final class UsageKeyMatcher {
         int g = ByteSearch.indexOf(buf, from + 1 + ANCHOR, to, KEY[ANCHOR]);
         while (g >= 0 && g - ANCHOR + KEY.length < to) {
             final int u = g - ANCHOR;
-            if (buf.getByte(u - 1) == '"' && isKeyAt(buf, u)) {
-                int i = skipSpaces(buf, u + KEY.length, to);
+            if (buf.getByte(u - 1) == '"' && ByteSearch.startsWith(buf, u, KEY)) {
+                int i = ByteSearch.skipJsonSpaces(buf, u + KEY.length, to);
                 if (i < to && buf.getByte(i) == ':') {
-                    i = skipSpaces(buf, i + 1, to);
+                    i = ByteSearch.skipJsonSpaces(buf, i + 1, to);
                     if (i < to && buf.getByte(i) == '{') {
                         return true;
                     }
@@ -42,26 +42,5 @@ public final class UsageKeyMatcher {
             g = ByteSearch.indexOf(buf, g + 1, to, KEY[ANCHOR]);
         }
         return false;
-    }
-
-    private static boolean isKeyAt(ByteBuf buf, int u) {
-        for (int k = 0; k < KEY.length; k++) {
-            if (buf.getByte(u + k) != KEY[k]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int skipSpaces(ByteBuf buf, int from, int to) {
-        int i = from;
-        while (i < to) {
-            final byte b = buf.getByte(i);
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-                return i;
-            }
-            i++;
-        }
-        return i;
     }
 }

@@ -37,6 +37,12 @@ final class BodyRelay implements ResponseRelay {
     public void discard() {
     }
 
+    /** Its framing (a length, or chunks) already told whether it came whole. */
+    @Override
+    public boolean complete() {
+        return true;
+    }
+
     @Override
     public boolean canEndWithErrorEvent() {
         return false;

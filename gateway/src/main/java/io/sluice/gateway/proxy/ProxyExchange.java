@@ -255,6 +255,10 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     public void onContent(ByteBuf content, boolean last) {
         relay.onContent(content);
         if (last) {
+            if (!relay.complete()) {
+                onFailure(ErrorKind.UPSTREAM_FAILED, "The backend ended the stream before its final event.");
+                return;
+            }
             relay.onEnd();
             batch.write();
             finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));

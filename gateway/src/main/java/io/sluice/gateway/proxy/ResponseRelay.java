@@ -20,6 +20,12 @@ interface ResponseRelay {
     /** Whether the body's format lets a terminal error event end it cleanly after a failure. */
     boolean canEndWithErrorEvent();
 
+    /**
+     * Whether the body, now ended, is a whole answer: false for an event stream that closed before its final event,
+     * which was cut short however cleanly its connection ended.
+     */
+    boolean complete();
+
     /** The usage the body reported so far, or null. */
     Usage usage();
 }

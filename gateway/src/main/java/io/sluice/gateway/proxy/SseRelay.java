@@ -5,6 +5,7 @@ import io.netty.buffer.CompositeByteBuf;
 import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.codec.usage.StreamUsageTee;
 import io.sluice.codec.usage.Usage;
+import io.sluice.providers.openai.OpenAiStreamEnd;
 
 /**
  * Relays a Server-Sent Event stream byte for byte, whole events at a time.
@@ -12,8 +13,9 @@ import io.sluice.codec.usage.Usage;
  * <p>Each piece from the backend is written as it came when it ends on an event boundary (the common case); a
  * partial event at its end is held, as retained slices, until the rest arrives, so the client never sees half an
  * event and a failure can always be reported with a clean terminal event. The usage tee sees every complete
- * event; when Sluice asked for usage the client did not want, it names the usage-only chunk, which alone is left
- * out. Nothing is copied: what is written are the backend's buffers or slices of them.
+ * event, and so does the check that the stream ended whole; when Sluice asked for usage the client did not want,
+ * the tee names the usage-only chunk, which alone is left out. Nothing is copied: what is written are the
+ * backend's buffers or slices of them.
  */
 final class SseRelay implements ResponseRelay {
     /** A single event larger than this is passed on in pieces rather than held whole. */
@@ -22,6 +24,7 @@ final class SseRelay implements ResponseRelay {
     private final ClientSink sink;
     private final SseEventFramer framer = new SseEventFramer();
     private final StreamUsageTee tee;
+    private final OpenAiStreamEnd end = new OpenAiStreamEnd();
     private CompositeByteBuf held;
 
     SseRelay(ClientSink sink, boolean dropUsageOnlyEvents) {
@@ -45,7 +48,7 @@ final class SseRelay implements ResponseRelay {
                 held.addComponent(true, content.retainedSlice(eventStart, eventEnd - eventStart));
                 completeHeldEvent();
                 forwardFrom = eventEnd;
-            } else if (tee.onEvent(content, eventStart, eventEnd)) {
+            } else if (seen(content, eventStart, eventEnd)) {
                 if (eventStart > forwardFrom) {
                     sink.write(content.retainedSlice(forwardFrom, eventStart - forwardFrom));
                 }
@@ -66,10 +69,16 @@ final class SseRelay implements ResponseRelay {
         content.release();
     }
 
+    /** Shows a complete event to the stream-end check and the usage tee; true when it must not be relayed. */
+    private boolean seen(ByteBuf buf, int from, int to) {
+        end.onEvent(buf, from, to);
+        return tee.onEvent(buf, from, to);
+    }
+
     private void completeHeldEvent() {
         final CompositeByteBuf event = held;
         held = null;
-        if (tee.onEvent(event, event.readerIndex(), event.writerIndex())) {
+        if (seen(event, event.readerIndex(), event.writerIndex())) {
             event.release();
         } else {
             sink.write(event);
@@ -101,6 +110,12 @@ final class SseRelay implements ResponseRelay {
             held.release();
             held = null;
         }
+    }
+
+    /** Whether it sent {@code [DONE]} or a finish reason: a stream that closed before either was cut short. */
+    @Override
+    public boolean complete() {
+        return end.complete();
     }
 
     @Override

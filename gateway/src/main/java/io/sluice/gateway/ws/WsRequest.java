@@ -35,6 +35,7 @@ import io.sluice.proto.WebSocketMessage;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.openai.OpenAiChatRequests;
 import io.sluice.providers.openai.OpenAiStreamDecoder;
+import io.sluice.providers.openai.OpenAiStreamEnd;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -62,6 +63,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     private int status;
     private boolean eventStream;
     private final SseEventFramer framer = new SseEventFramer();
+    private final OpenAiStreamEnd streamEnd = new OpenAiStreamEnd();
     /** The text of a partial event, or the whole body when the backend did not answer with a stream. */
     private final CaptureBuffer pending = new CaptureBuffer(256, MAX_EVENT_BYTES);
     private final CaptureBuffer data = new CaptureBuffer(256, MAX_EVENT_BYTES);
@@ -211,6 +213,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     }
 
     private void onEvent(ByteBuf buf, int from, int to) {
+        streamEnd.onEvent(buf, from, to);
         if (SseData.copyData(buf, from, to, data)) {
             apply(OpenAiStreamDecoder.decode(data.array(), data.length()));
         }
@@ -269,6 +272,10 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
                 return;
             }
             apply(whole);
+        } else if (!streamEnd.complete()) {
+            fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), "The backend ended the stream before its final event.",
+                    ErrorKind.UPSTREAM_FAILED.status().code());
+            return;
         }
         final LLMResponse.Builder response = LLMResponse.newBuilder().setRequestId(id).setTraceId(stats.requestId())
                 .setFinishReason(finishReason).setContent(content.toString()).setReasoning(reasoning.toString());

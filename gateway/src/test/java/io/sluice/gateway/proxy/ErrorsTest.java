@@ -36,6 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ErrorsTest {
     private static final String EVENT = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n";
     private static final String STREAM = "{\"model\":\"m\",\"stream\":true}";
+    /** A chat completion chunk, as an OpenAI-compatible server names it: its stream is judged by OpenAI's end rules. */
+    private static final String CHUNK = "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+            + "\"delta\":{\"content\":\"x\"},\"finish_reason\":null}]}\n\n";
 
     private static ScriptedBackend backend;
     private static ProtocolGateways gateways;
@@ -230,6 +233,31 @@ class ErrorsTest {
                 Http.text(response));
         assertFalse(Http.text(response).contains("[DONE]"));
         assertEquals(502, gateways.usage(protocol).take().status());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aStreamThatEndsCleanlyBeforeItsFinalEventEndsWithAnErrorEvent(Protocol protocol) throws Exception {
+        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
+                .body(CHUNK + CHUNK + CHUNK.substring(0, 20), 7, Duration.ZERO).end().build());
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
+        assertEquals(200, response.statusCode());
+        assertEquals(CHUNK + CHUNK + "data: {\"error\":{\"message\":\"The backend ended the stream before its final "
+                + "event.\",\"type\":\"upstream_error\",\"param\":null,\"code\":\"upstream_failed\"}}\n\n",
+                Http.text(response), "no [DONE] and no finish reason: cut short, however cleanly it closed");
+        assertEquals(502, gateways.usage(protocol).take().status());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aStreamWithAFinishReasonAndNoDoneIsWholeAndRelayedAsItCame(Protocol protocol) throws Exception {
+        final String stream = CHUNK + "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+                + "\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
+                .body(stream, 7, Duration.ZERO).end().build());
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
+        assertEquals(stream, Http.text(response));
+        assertEquals(200, gateways.usage(protocol).take().status());
     }
 
     @ParameterizedTest

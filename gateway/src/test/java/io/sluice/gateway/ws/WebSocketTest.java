@@ -39,6 +39,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WebSocketTest {
     private static final String REPLY = "One two three four five six.";
     private static final String EVENT = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n";
+    /** A chat completion chunk, as an OpenAI-compatible server names it: its stream is judged by OpenAI's end rules. */
+    private static final String CHUNK = "data: {\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,"
+            + "\"delta\":{\"content\":\"x\"},\"finish_reason\":null}]}\n\n";
 
     private static ScriptedBackend backend;
     private static TestGateway gateway;
@@ -58,11 +61,16 @@ class WebSocketTest {
                     type: vllm
                     endpoints: [ "%s" ]
                     models: { m: m, fast: meta/llama-3 }
+                  - id: brittle
+                    type: vllm
+                    endpoints: [ "%s" ]
+                    models: { brittle: m }
+                    timeouts: { idle: 300ms }
                   - id: demo
                     type: demo
                     models: { demo: demo-1 }
                     demo: { token_delay: 30ms, reply: "%s" }
-                """.formatted(backend.url(), REPLY));
+                """.formatted(backend.url(), backend.url(), REPLY));
     }
 
     @BeforeEach
@@ -233,6 +241,35 @@ class WebSocketTest {
             client.send(request("d", "demo", true));
             assertTrue(client.next().getAck().getAccepted());
             assertEquals("a request with this request_id is still running", client.next().getAck().getErrorMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stall", "cut", "no final event"})
+    void aStreamThatBreaksAfterItsFirstChunksEndsWithAnErrorNeverAResponse(String fault) throws Exception {
+        final Script.Builder script = Script.builder().head(200, "content-type", "text/event-stream")
+                .body(CHUNK + CHUNK, 7, Duration.ZERO);
+        switch (fault) {
+            case "stall" -> script.stall();
+            case "cut" -> script.pause(Duration.ofMillis(50)).close();
+            default -> script.end();
+        }
+        backend.enqueue(script.build());
+        try (WsClient client = WsClient.open(gateway.port(), "json")) {
+            client.send(request("b", "brittle", true));
+            assertTrue(client.next().getAck().getAccepted());
+            assertEquals("x", client.next().getChunk().getContent());
+            assertEquals("x", client.next().getChunk().getContent());
+            final WebSocketMessage error = client.next();
+            assertTrue(error.hasError(), "not a response that looks whole: " + error);
+            assertEquals("b", error.getError().getRequestId());
+            assertEquals(switch (fault) {
+                case "stall" -> "The backend sent nothing for 300ms.";
+                case "cut" -> "The backend closed the connection before the response was complete.";
+                default -> "The backend ended the stream before its final event.";
+            }, error.getError().getMessage());
+            assertEquals(fault.equals("stall") ? "TIMEOUT" : "PROVIDER_ERROR", error.getError().getCode());
+            assertEquals(fault.equals("stall") ? 504 : 502, gateway.usage().take().status());
         }
     }
 
