@@ -214,6 +214,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theReadmesWorkedFarmConfigLoadsAsItSays() throws Exception {
+        final String readme = Files.readString(Path.of(System.getProperty("sluice.project.dir"), "README.md"));
+        final int marker = readme.indexOf("<!-- worked-config");
+        final int start = readme.indexOf("```yaml\n", marker) + "```yaml\n".length();
+        final SluiceConfig config = parse(readme.substring(start, readme.indexOf("```", start)), Map.of());
+        final SluiceConfig.Provider farm = config.providers().get(0);
+        assertEquals(SluiceConfig.Strategy.LEAST_LOADED, farm.balance().strategy());
+        assertEquals(new SluiceConfig.Metrics("/metrics", Duration.ofSeconds(2), Duration.ofSeconds(1)),
+                farm.balance().metrics(), "scraped every 2 s, as the README says");
+        assertEquals(3, farm.health().consecutiveFailures());
+        assertEquals(Duration.ofSeconds(30), farm.health().baseEjection());
+        assertEquals("/health", farm.type().healthPath());
+        final SluiceConfig.Route route = config.routes().get(0);
+        assertEquals(List.of(new SluiceConfig.Target("farm", "meta-llama/Meta-Llama-3-8B-Instruct"),
+                new SluiceConfig.Target("openai", "gpt-4o-mini")), route.targets());
+        assertEquals(2, route.retry().attemptsPerTarget());
+        assertEquals(3, route.retry().maxAttempts());
+    }
+
+    @Test
     void theShippedConfigRunsOfflineWithTheDemoModel() {
         final Path shipped = Path.of(System.getProperty("sluice.project.dir"), "conf", "sluice.yaml");
         final SluiceConfig config = ConfigLoader.load(shipped, Map.of());
