@@ -9,9 +9,15 @@ public final class MediaTypes {
     private MediaTypes() {
     }
 
-    /** Whether {@code message}'s content type is {@code mediaType}, in any case. */
+    /** Whether {@code message}'s content type is {@code mediaType}, in any case, with or without parameters. */
     public static boolean is(HttpMessage message, AsciiString mediaType) {
         final String contentType = message.headers().get(HttpHeaderNames.CONTENT_TYPE);
-        return contentType != null && contentType.regionMatches(true, 0, mediaType.toString(), 0, mediaType.length());
+        if (contentType == null || !contentType.regionMatches(true, 0, mediaType.toString(), 0, mediaType.length())) {
+            return false;
+        }
+        // text/event-stream, not text/event-streams.
+        final int next = mediaType.length();
+        return next == contentType.length() || contentType.charAt(next) == ';' || contentType.charAt(next) == ' '
+                || contentType.charAt(next) == '\t';
     }
 }

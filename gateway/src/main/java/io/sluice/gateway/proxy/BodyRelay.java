@@ -37,7 +37,10 @@ final class BodyRelay implements ResponseRelay {
     public void discard() {
     }
 
-    /** Its framing (a length, or chunks) already told whether it came whole. */
+    /**
+     * Its framing (a length, or chunks) already told whether it came whole; a body that ends only when its
+     * connection closes (neither) cannot tell, and is taken as it came.
+     */
     @Override
     public boolean complete() {
         return true;

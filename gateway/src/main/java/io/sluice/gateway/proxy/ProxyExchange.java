@@ -30,6 +30,7 @@ import io.sluice.gateway.routing.Router;
 import io.sluice.providers.ProviderError;
 import io.sluice.providers.openai.OpenAiEndpoint;
 import io.sluice.providers.openai.OpenAiRequestEdits;
+import io.sluice.providers.openai.OpenAiStreamEnd;
 import io.sluice.providers.openai.RequestPlan;
 
 /**
@@ -241,7 +242,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         stats.status(head.status().code());
         final boolean eventStream = MediaTypes.is(head, HttpHeaderValues.TEXT_EVENT_STREAM);
         relay = eventStream
-                ? new SseRelay(this, plan.dropUsageOnlyEvents())
+                ? new SseRelay(this, plan.dropUsageOnlyEvents(),
+                        endpoint.streamEndsWithDone() ? new OpenAiStreamEnd() : null)
                 : new BodyRelay(this, MediaTypes.is(head, HttpHeaderValues.APPLICATION_JSON));
         final boolean framed = !eventStream && HttpUtil.getContentLength(head, -1L) >= 0;
         keepAlive &= framed || request.protocolVersion().isKeepAliveDefault();
@@ -256,7 +258,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         relay.onContent(content);
         if (last) {
             if (!relay.complete()) {
-                onFailure(ErrorKind.UPSTREAM_FAILED, "The backend ended the stream before its final event.");
+                call.brokenAnswer(UpstreamCall.CUT_SHORT);
+                onFailure(ErrorKind.UPSTREAM_FAILED, UpstreamCall.CUT_SHORT);
                 return;
             }
             relay.onEnd();

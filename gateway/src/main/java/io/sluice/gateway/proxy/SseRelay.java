@@ -24,11 +24,13 @@ final class SseRelay implements ResponseRelay {
     private final ClientSink sink;
     private final SseEventFramer framer = new SseEventFramer();
     private final StreamUsageTee tee;
-    private final OpenAiStreamEnd end = new OpenAiStreamEnd();
+    /** The check that the stream ended whole, where its dialect has end rules Sluice knows; else null. */
+    private final OpenAiStreamEnd end;
     private CompositeByteBuf held;
 
-    SseRelay(ClientSink sink, boolean dropUsageOnlyEvents) {
+    SseRelay(ClientSink sink, boolean dropUsageOnlyEvents, OpenAiStreamEnd end) {
         this.sink = sink;
+        this.end = end;
         this.tee = new StreamUsageTee(dropUsageOnlyEvents);
     }
 
@@ -71,7 +73,9 @@ final class SseRelay implements ResponseRelay {
 
     /** Shows a complete event to the stream-end check and the usage tee; true when it must not be relayed. */
     private boolean seen(ByteBuf buf, int from, int to) {
-        end.onEvent(buf, from, to);
+        if (end != null) {
+            end.onEvent(buf, from, to);
+        }
         return tee.onEvent(buf, from, to);
     }
 
@@ -112,9 +116,18 @@ final class SseRelay implements ResponseRelay {
         }
     }
 
-    /** Whether it sent {@code [DONE]} or a finish reason: a stream that closed before either was cut short. */
+    /**
+     * Whether it sent {@code [DONE]} or a finish reason: a stream that closed before either was cut short. A last
+     * event that came without its closing blank line counts (it is still held: {@link #onEnd()} writes it).
+     */
     @Override
     public boolean complete() {
+        if (end == null) {
+            return true;
+        }
+        if (held != null) {
+            end.onEvent(held, held.readerIndex(), held.writerIndex());
+        }
         return end.complete();
     }
 

@@ -40,17 +40,17 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One request to the backends of a route and its response, whoever asked. Each attempt leases a pooled connection
- * of the call's event loop to an endpoint of the route's current target (chosen by its provider's strategy), sends
- * the request, and waits, under the target's timeouts, for the first body byte: a good head is held until then,
- * since a model server answers its head at once and the first token is what takes time. An answer that is not an
- * event stream is held whole (up to {@code routing.hold_body_bytes}), so that one cut short is tried again like any
- * failure, never relayed as half a JSON document. Until a response is handed to the {@link Receiver}, nothing has reached the client, so a failure is tried again where the route's
- * {@link RouteWalk} says: a connect failure, a reset or a timeout before the first byte, a 5xx or a 429 (its error
- * body read first), and a 400 for a prompt too long for the target's model (on the next target only). Other client
- * errors are handed on at once. Every attempt's outcome goes to the provider's passive health. A reused keep-alive
- * connection that fails before the request could leave it is replaced once more on the same endpoint, uncounted
- * (after the request left, the backend may be running it).
+ * One request to the backends of a route and its response, whoever asked. Each attempt leases a pooled connection of
+ * the call's event loop to an endpoint of the route's current target (chosen by its provider's strategy), sends the
+ * request, and waits, under the target's timeouts, for the first body byte: a good head is held until then, since a
+ * model server answers its head at once and the first token is what takes time. An answer that is not an event stream
+ * is held whole (up to {@code routing.hold_body_bytes}), so that one cut short is tried again like any failure, never
+ * relayed as half a JSON document. Until a response is handed to the {@link Receiver}, nothing has reached the client,
+ * so a failure is tried again where the route's {@link RouteWalk} says: a connect failure, a reset or a timeout before
+ * the first byte, a 5xx or a 429 (its error body read first), and a 400 for a prompt too long for the target's model
+ * (on the next target only). Other client errors are handed on at once. Every attempt's outcome goes to
+ * the provider's passive health. A reused keep-alive connection that fails before the request could leave it is
+ * replaced once more on the same endpoint, uncounted (after the request left, the backend may be running it).
  *
  * <p>Reading is the receiver's to drive once it has the head: after each read from the backend the call stops
  * until the receiver calls {@link #read()}, which it does only while its own client can take more. That is how
@@ -94,6 +94,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      */
     private enum State { CONNECTING, WAITING, HEAD_HELD, HOLDING_BODY, HOLDING_ERROR, STREAMING, DONE }
 
+    /** What a receiver says of a stream that ended cleanly before its final event. */
+    public static final String CUT_SHORT = "The backend ended the stream before its final event.";
     private static final String MAXIMUM_CONTEXT = "maximum context length";
     private static final String TGI_TOKEN_LIMIT = "must be <=";
 
@@ -170,6 +172,14 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     /** When the response head reached the receiver (System.nanoTime), or -1. */
     public long headNanos() {
         return headNanos;
+    }
+
+    /**
+     * The receiver found the response, which ended cleanly, cut short all the same (a stream without its final
+     * event): it counts against the endpoint's passive health like a reset.
+     */
+    public void brokenAnswer(String why) {
+        target.provider().health().failed(endpoint, why);
     }
 
     /** Reads more of the response: the receiver's client can take it. */
@@ -359,6 +369,11 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         final List<ByteBuf> pieces = heldBody;
         heldBody = null;
         commitHead();
+        if (state != State.STREAMING) {
+            // The receiver gave up on the head.
+            pieces.forEach(ByteBuf::release);
+            return;
+        }
         if (last) {
             end();
             releaseLease(upstreamKeepAlive);

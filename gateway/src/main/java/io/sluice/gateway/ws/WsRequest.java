@@ -197,18 +197,23 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
                 onEvent(piece, start, end);
             } else {
                 pending.append(piece, start, end - start);
-                final ByteBuf whole = Unpooled.wrappedBuffer(pending.array(), 0, pending.length());
-                try {
-                    onEvent(whole, 0, whole.writerIndex());
-                } finally {
-                    whole.release();
-                    pending.reset();
-                }
+                decodePending();
             }
             start = end;
         }
         if (start < piece.writerIndex()) {
             pending.append(piece, start, piece.writerIndex() - start);
+        }
+    }
+
+    /** Decodes the event gathered in {@code pending} and empties it. */
+    private void decodePending() {
+        final ByteBuf whole = Unpooled.wrappedBuffer(pending.array(), 0, pending.length());
+        try {
+            onEvent(whole, 0, whole.writerIndex());
+        } finally {
+            whole.release();
+            pending.reset();
         }
     }
 
@@ -272,10 +277,17 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
                 return;
             }
             apply(whole);
-        } else if (!streamEnd.complete()) {
-            fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), "The backend ended the stream before its final event.",
-                    ErrorKind.UPSTREAM_FAILED.status().code());
-            return;
+        } else {
+            if (!pending.isEmpty()) {
+                // A last event without its closing blank line.
+                decodePending();
+            }
+            if (!streamEnd.complete()) {
+                call.brokenAnswer(UpstreamCall.CUT_SHORT);
+                fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), UpstreamCall.CUT_SHORT,
+                        ErrorKind.UPSTREAM_FAILED.status().code());
+                return;
+            }
         }
         final LLMResponse.Builder response = LLMResponse.newBuilder().setRequestId(id).setTraceId(stats.requestId())
                 .setFinishReason(finishReason).setContent(content.toString()).setReasoning(reasoning.toString());

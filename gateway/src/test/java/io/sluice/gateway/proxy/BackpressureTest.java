@@ -57,6 +57,7 @@ class BackpressureTest {
                 final long lead = backend.floodedBytes() - FIRST_READ;
                 event = readEvents(response, event, (TOTAL - FIRST_READ) / EVENT);
                 assertEquals(TOTAL / EVENT, event);
+                assertArrayEquals(ScriptedBackend.DONE, response.readNBytes(ScriptedBackend.DONE.length));
                 assertEquals(-1, response.read(), "the stream ended after the last event");
 
                 System.out.printf("relayed %d MiB through a 32 MiB heap; while the client read nothing the "

@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class UpstreamConnectionsTest {
     private static final String EVENT = "data: {\"choices\":[{\"delta\":{\"content\":\"tok\"}}]}\n\n";
+    private static final String DONE = "data: [DONE]\n\n";
     private static final String STREAM_BODY = "{\"model\":\"m\",\"stream\":true}";
     private static final String STREAM_REQUEST = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n"
             + "content-type: application/json\r\ncontent-length: " + STREAM_BODY.length() + "\r\n\r\n" + STREAM_BODY;
@@ -83,11 +84,11 @@ class UpstreamConnectionsTest {
 
     @Test
     void manyRequestsShareFewKeepAliveConnections() throws Exception {
-        backend.respondAlways(Script.sse(EVENT.getBytes(StandardCharsets.UTF_8), 64));
+        backend.respondAlways(Script.sse((EVENT + DONE).getBytes(StandardCharsets.UTF_8), 64));
         for (int i = 0; i < 200; i++) {
             final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"),
                     "{\"model\":\"m\",\"stream\":true}");
-            assertEquals(EVENT, Http.text(response));
+            assertEquals(EVENT + DONE, Http.text(response));
         }
         assertEquals(1, backend.connectionsOpened(), "one client connection, one event loop, one upstream connection");
         assertEquals(200, backend.requestCount());

@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The client side of HTTP/1.1 as old and odd clients use it: pipelining, 100-continue, HTTP/1.0, idle close. */
 class ClientConnectionTest {
     private static final String EVENT = "data: {\"n\":1}\n\n";
+    private static final String DONE = "data: [DONE]\n\n";
 
     private static ScriptedBackend backend;
     private static TestGateway gateway;
@@ -48,7 +49,7 @@ class ClientConnectionTest {
     @Test
     void pipelinedRequestsAreAnsweredInOrder() throws Exception {
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
-                .body(EVENT, 100, Duration.ZERO).pause(Duration.ofMillis(100)).end().build(),
+                .body(EVENT + DONE, 100, Duration.ZERO).pause(Duration.ofMillis(100)).end().build(),
                 Script.json(200, "{\"second\":true}"));
         try (RawHttp client = new RawHttp(gateway.port())) {
             client.send(post("{\"model\":\"m\",\"stream\":true}", "") + post("{\"model\":\"m\"}", "")
@@ -77,14 +78,14 @@ class ClientConnectionTest {
 
     @Test
     void anHttp10ClientGetsAStreamEndedByClose() throws Exception {
-        backend.enqueue(Script.sse((EVENT + EVENT).getBytes(StandardCharsets.UTF_8), 7));
+        backend.enqueue(Script.sse((EVENT + EVENT + DONE).getBytes(StandardCharsets.UTF_8), 7));
         final String body = "{\"model\":\"m\",\"stream\":true}";
         try (RawHttp client = new RawHttp(gateway.port())) {
             client.send("POST /v1/chat/completions HTTP/1.0\r\ncontent-length: " + body.length() + "\r\n\r\n" + body);
             final String response = client.readToClose();
             assertTrue(response.startsWith("HTTP/1.1 200 OK\r\n"), response);
             assertTrue(!response.toLowerCase().contains("transfer-encoding"), response);
-            assertTrue(response.endsWith("\r\n\r\n" + EVENT + EVENT), response);
+            assertTrue(response.endsWith("\r\n\r\n" + EVENT + EVENT + DONE), response);
         }
     }
 
@@ -109,11 +110,11 @@ class ClientConnectionTest {
     @Test
     void aStreamIsNotCutByTheIdleTimeoutOfItsClientConnection() throws Exception {
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
-                .body(EVENT, 100, Duration.ZERO).pause(Duration.ofMillis(700)).body(EVENT).end().build());
+                .body(EVENT, 100, Duration.ZERO).pause(Duration.ofMillis(700)).body(EVENT + DONE).end().build());
         try (RawHttp client = new RawHttp(gateway.port())) {
             client.send(post("{\"model\":\"m\",\"stream\":true}", ""));
             final ChunkedReader response = new ChunkedReader(client.input());
-            assertEquals(EVENT + EVENT, new String(response.readAllBytes(), StandardCharsets.UTF_8));
+            assertEquals(EVENT + EVENT + DONE, new String(response.readAllBytes(), StandardCharsets.UTF_8));
         }
     }
 
@@ -125,10 +126,10 @@ class ClientConnectionTest {
     @Test
     void idleTimeCountsFromTheEndOfTheLastResponse() throws Exception {
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
-                .body(EVENT, 100, Duration.ZERO).pause(Duration.ofMillis(550)).body(EVENT).end().build());
+                .body(EVENT, 100, Duration.ZERO).pause(Duration.ofMillis(550)).body(EVENT + DONE).end().build());
         try (RawHttp client = new RawHttp(gateway.port())) {
             client.send(post("{\"model\":\"m\",\"stream\":true}", ""));
-            assertEquals(EVENT + EVENT, new String(new ChunkedReader(client.input()).readAllBytes(),
+            assertEquals(EVENT + EVENT + DONE, new String(new ChunkedReader(client.input()).readAllBytes(),
                     StandardCharsets.UTF_8));
             Thread.sleep(150); // a client thinking between requests, well within the 300 ms idle timeout
             client.send("GET /health HTTP/1.1\r\nhost: x\r\n\r\n");

@@ -40,6 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class Http2Test {
     private static final String EVENT = "data: {\"choices\":[{\"delta\":{\"content\":\"tok\"}}]}\n\n";
+    private static final String DONE = "data: [DONE]\n\n";
     private static final String STREAM = "{\"model\":\"m\",\"stream\":true}";
 
     private ScriptedBackend backend;
@@ -73,7 +74,7 @@ class Http2Test {
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
                         .endless(EVENT, Duration.ofMillis(10)).build(),
                 Script.builder().head(200, "content-type", "text/event-stream")
-                        .body(EVENT.repeat(5), EVENT.length(), Duration.ofMillis(100)).end().build());
+                        .body(EVENT.repeat(5) + DONE, EVENT.length(), Duration.ofMillis(100)).end().build());
         try (H2FrameClient client = H2FrameClient.connect(gateway.port())) {
             final H2FrameClient.Stream endless = client.post("/v1/chat/completions", STREAM, true);
             backend.takeRequest();
@@ -90,7 +91,7 @@ class Http2Test {
                     (closedAt - resetAt) / 1e6);
 
             paced.awaitEnd();
-            assertEquals(EVENT.repeat(5), paced.text(), "the other stream was untouched");
+            assertEquals(EVENT.repeat(5) + DONE, paced.text(), "the other stream was untouched");
             assertNull(backend.awaitClose(Duration.ofMillis(200)), "only one upstream connection closed");
             assertEquals(499, gateway.usage().take().status());
             assertEquals(200, gateway.usage().take().status());
@@ -154,7 +155,7 @@ class Http2Test {
 
     @Test
     void manyStreamsShareOneConnection() throws Exception {
-        backend.respondAlways(Script.sse(EVENT.repeat(3).getBytes(StandardCharsets.UTF_8), 40));
+        backend.respondAlways(Script.sse((EVENT.repeat(3) + DONE).getBytes(StandardCharsets.UTF_8), 40));
         try (H2FrameClient client = H2FrameClient.connect(gateway.port())) {
             final H2FrameClient.Stream[] streams = new H2FrameClient.Stream[40];
             for (int i = 0; i < streams.length; i++) {
@@ -163,7 +164,7 @@ class Http2Test {
             }
             for (H2FrameClient.Stream stream : streams) {
                 stream.awaitEnd();
-                assertEquals(EVENT.repeat(3), stream.text());
+                assertEquals(EVENT.repeat(3) + DONE, stream.text());
                 assertEquals("200", stream.headers().status().toString());
                 assertFalse(stream.wasReset());
             }
@@ -180,12 +181,12 @@ class Http2Test {
         gateway.close();
         gateway = TestGateway.start(TestGateway.config(backend.url(), "", "  idle_timeout: 300ms\n"));
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
-                .body(EVENT, 100, Duration.ZERO).pause(Duration.ofMillis(700)).body(EVENT).end().build());
+                .body(EVENT, 100, Duration.ZERO).pause(Duration.ofMillis(700)).body(EVENT + DONE).end().build());
         try (H2FrameClient client = H2FrameClient.connect(gateway.port())) {
             final H2FrameClient.Stream stream = client.post("/v1/chat/completions", STREAM, true);
             stream.awaitEnd();
             final long endedAt = System.nanoTime();
-            assertEquals(EVENT + EVENT, stream.text());
+            assertEquals(EVENT + EVENT + DONE, stream.text());
             assertEquals(Http2Error.NO_ERROR.code(), client.awaitGoAway().errorCode());
             final long quietMillis = (System.nanoTime() - endedAt) / 1_000_000;
             assertTrue(quietMillis >= 250, "GOAWAY came " + quietMillis + " ms after the last stream ended");

@@ -35,6 +35,7 @@ class ShutdownTest {
     private static final String SHUTTING_DOWN_EVENT = "data: {\"error\":{\"message\":\"The gateway is shutting "
             + "down.\",\"type\":\"server_error\",\"param\":null,\"code\":\"shutting_down\"}}\n\n";
     private static final String EVENT = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n";
+    private static final String DONE = "data: [DONE]\n\n";
     private static final String STREAM = "{\"model\":\"m\",\"stream\":true}";
 
     private ScriptedBackend backend;
@@ -64,7 +65,7 @@ class ShutdownTest {
     @Test
     void aStreamInFlightFinishesWhileNewConnectionsAreRefused() throws Exception {
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
-                .body(EVENT.repeat(6), EVENT.length(), Duration.ofMillis(150)).end().build());
+                .body(EVENT.repeat(6) + DONE, EVENT.length(), Duration.ofMillis(150)).end().build());
         final CompletableFuture<HttpResponse<InputStream>> response = Http.client().sendAsync(
                 Http.postRequest(gateway.uri("/v1/chat/completions"), STREAM), HttpResponse.BodyHandlers.ofInputStream());
         final InputStream body = response.get(10, TimeUnit.SECONDS).body();
@@ -73,7 +74,7 @@ class ShutdownTest {
         final CompletableFuture<Void> shutdown = shutDownInBackground();
         awaitRefused(port);
         assertFalse(shutdown.isDone(), "the shutdown waits for the stream");
-        assertEquals(EVENT.repeat(5), new String(body.readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(EVENT.repeat(5) + DONE, new String(body.readAllBytes(), StandardCharsets.UTF_8));
         shutdown.get(10, TimeUnit.SECONDS);
         assertEquals(200, gateway.usage().take().status());
     }
@@ -132,7 +133,7 @@ class ShutdownTest {
         // first, the drained socket would close before that refusal could be sent.
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
                 .body(EVENT, EVENT.length(), Duration.ZERO).pause(Duration.ofMillis(1200))
-                .body(EVENT.repeat(3), EVENT.length(), Duration.ZERO).end().build());
+                .body(EVENT.repeat(3) + DONE, EVENT.length(), Duration.ZERO).end().build());
         try (WsClient client = WsClient.open(gateway.port(), "json")) {
             client.send(WebSocketMessage.newBuilder().setRequest(LLMRequest.newBuilder().setRequestId("a")
                     .setModel("m").setUserPrompt("hi").setStream(true)).build());

@@ -15,6 +15,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -374,9 +375,14 @@ public final class ScriptedBackend implements AutoCloseable {
                 written += flood.eventSize();
                 flooded.addAndGet(flood.eventSize());
             }
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            // A model server's stream ends with its final event.
+            ctx.writeAndFlush(new DefaultLastHttpContent(Unpooled.wrappedBuffer(DONE)))
+                    .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         }
     }
+
+    /** The last event of a flood, as of every OpenAI stream. */
+    public static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     /** A chat chunk of {@code size} bytes whose content is the 12-digit number {@code n} padded with dots. */
     public static byte[] chatFloodEvent(long n, int size) {

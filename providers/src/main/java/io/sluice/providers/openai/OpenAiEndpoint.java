@@ -30,6 +30,14 @@ public enum OpenAiEndpoint {
         return takesStreamOptions;
     }
 
+    /**
+     * Whether its streams end with a finish reason and {@code data: [DONE]} ({@link OpenAiStreamEnd}); a Responses
+     * stream ends with {@code response.completed} instead.
+     */
+    public boolean streamEndsWithDone() {
+        return this == CHAT_COMPLETIONS || this == COMPLETIONS;
+    }
+
     /** Whether a request names its output limit as {@code max_tokens} (the Responses API has another name). */
     public boolean takesMaxTokens() {
         return this == CHAT_COMPLETIONS || this == COMPLETIONS;

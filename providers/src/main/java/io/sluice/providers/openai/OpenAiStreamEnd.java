@@ -3,15 +3,11 @@ package io.sluice.providers.openai;
 import io.netty.buffer.ByteBuf;
 import io.sluice.codec.ByteSearch;
 
-import java.nio.charset.StandardCharsets;
-
 /**
- * Tells whether an OpenAI-dialect event stream ended as a whole answer: it sent {@code data: [DONE]}, or a chunk
- * whose {@code finish_reason} is set (a reason given means the answer is whole, whatever follows; some servers
- * close without {@code [DONE]}). A stream that stops before either was cut short, even when its connection ended
- * cleanly, and must not look like a success. Only a stream with an event that names itself a chat completion chunk
- * or a text completion is judged so (Azure's first event, its prompt filter results, does not): any other stream
- * (another dialect's, relayed as it is) has end rules of its own, and counts as whole.
+ * Tells whether a chat completions or completions stream ({@link OpenAiEndpoint#streamEndsWithDone()}) ended as a
+ * whole answer: it sent {@code data: [DONE]}, or a chunk whose {@code finish_reason} is set (a reason given means
+ * the answer is whole, whatever follows; some servers close without {@code [DONE]}). A stream that stops before
+ * either was cut short, even when its connection ended cleanly, and must not look like a success.
  *
  * <p>Each complete event is looked at in place until one of the two is seen, and none after: a jump from
  * {@code _} to {@code _} with {@link ByteSearch} (an OpenAI chunk has few: {@code system_fingerprint},
@@ -23,47 +19,26 @@ public final class OpenAiStreamEnd {
     private static final byte[] BEFORE = {'"', 'f', 'i', 'n', 'i', 's', 'h'};
     private static final byte[] AFTER = {'r', 'e', 'a', 's', 'o', 'n', '"'};
     private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
-    private static final byte[] CHAT_CHUNK = "chat.completion.chunk".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TEXT_COMPLETION = "\"text_completion\"".getBytes(StandardCharsets.US_ASCII);
     /** Longer than any framing of {@code data: [DONE]}. */
     private static final int MAX_DONE_EVENT = 32;
 
-    /** Whether an event named the stream an OpenAI completion stream, which its end rules then apply to. */
-    private boolean judged;
     private boolean complete;
 
     /** Looks at one complete event in {@code [from, to)} of {@code buf}. */
     public void onEvent(ByteBuf buf, int from, int to) {
-        if (complete) {
-            return;
+        if (!complete) {
+            complete = to - from <= MAX_DONE_EVENT ? isDone(buf, from, to) : hasFinishReason(buf, from, to);
         }
-        final boolean small = to - from <= MAX_DONE_EVENT;
-        if (!judged && !small) {
-            judged = contains(buf, from, to, CHAT_CHUNK) || contains(buf, from, to, TEXT_COMPLETION);
-        }
-        complete = small ? isDone(buf, from, to) : judged && hasFinishReason(buf, from, to);
     }
 
     /** Whether the stream so far makes a whole answer. */
     public boolean complete() {
-        return complete || !judged;
+        return complete;
     }
 
     private static boolean isDone(ByteBuf buf, int from, int to) {
         final int bracket = ByteSearch.indexOf(buf, from, to, DONE[0]);
         return bracket >= 0 && bracket + DONE.length <= to && ByteSearch.startsWith(buf, bracket, DONE);
-    }
-
-    /** Whether {@code word} is in {@code [from, to)}: looked for until an event has it (the first, as a rule). */
-    private static boolean contains(ByteBuf buf, int from, int to, byte[] word) {
-        int at = ByteSearch.indexOf(buf, from, to, word[0]);
-        while (at >= 0 && at + word.length <= to) {
-            if (ByteSearch.startsWith(buf, at, word)) {
-                return true;
-            }
-            at = ByteSearch.indexOf(buf, at + 1, to, word[0]);
-        }
-        return false;
     }
 
     private static boolean hasFinishReason(ByteBuf buf, int from, int to) {
