@@ -17,7 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class PowerOfTwoChoices implements EndpointSelector {
     private final List<UpstreamEndpoint> endpoints;
-    /** For when the two drawn cannot both be chosen: the least loaded of those that can. */
+    /** For when the two drawn cannot both be chosen: of those that can, the one with the fewest in flight. */
     private final LeastConnections fallback;
     /** How old a scraped load may be and still count; 0 where nothing is scraped. */
     private final long trustNanos;

@@ -78,8 +78,13 @@ final class EndpointGet implements UpstreamListener {
         running = true;
         timeout = loop.schedule(() -> done(-1, "No answer within " + limit.toMillis() + " ms."), limit.toNanos(),
                 TimeUnit.NANOSECONDS);
-        final Future<Lease> future = pools.pool(loop, endpoint, provider.pool(), provider.timeouts().connect())
-                .acquireForProbe();
+        final Future<Lease> future;
+        try {
+            future = pools.pool(loop, endpoint, provider.pool(), provider.timeouts().connect()).acquireForProbe();
+        } catch (RuntimeException e) {
+            done(-1, "Could not connect: " + describe(e));
+            return;
+        }
         pending = future;
         if (future.isDone()) {
             onLease(future);
@@ -158,7 +163,11 @@ final class EndpointGet implements UpstreamListener {
             return;
         }
         running = false;
-        pending = null;
+        if (pending != null) {
+            // A connection still coming is closed when it comes.
+            pending.cancel(false);
+            pending = null;
+        }
         timeout.cancel(false);
         if (lease != null) {
             final Lease closing = lease;

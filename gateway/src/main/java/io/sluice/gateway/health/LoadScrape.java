@@ -14,14 +14,14 @@ import java.util.concurrent.RejectedExecutionException;
  * One endpoint's load scrape, run at its interval: an {@link EndpointGet} of the model server's metrics, whose body
  * is read on the scrape's parsing thread (never the event loop: a vLLM exposition runs to hundreds of kilobytes of
  * histograms) into the endpoint's {@link io.sluice.gateway.upstream.ServerLoad} for {@code least_loaded}. A failed
- * scrape leaves the last reading, which the selector stops trusting once it is too old. One scrape at a time per
- * endpoint.
+ * scrape leaves the last reading, which the selector stops trusting once it is too old; an answer without the
+ * queue series clears it. One scrape at a time per endpoint.
  *
  * <p>Thread: its event loop, but for the parsing.
  */
 final class LoadScrape implements Runnable {
     static final String USER_AGENT = "sluice-load-scrape";
-    /** Far above a real exposition; past it the rest is not read (the vLLM series come first). */
+    /** Far above a real exposition; past it the rest is read and dropped, and the last line kept may be cut. */
     private static final int MAX_BYTES = 4 << 20;
 
     private final EventLoop loop;
@@ -48,13 +48,8 @@ final class LoadScrape implements Runnable {
             return;
         }
         running = true;
-        try {
-            new EndpointGet(loop, pools, provider, endpoint, config.path(), USER_AGENT, MAX_BYTES, this::done)
-                    .start(config.timeout());
-        } catch (RuntimeException e) {
-            // A periodic task that throws is never run again: this endpoint's load would never be read.
-            running = false;
-        }
+        new EndpointGet(loop, pools, provider, endpoint, config.path(), USER_AGENT, MAX_BYTES, this::done)
+                .start(config.timeout());
     }
 
     private void done(int status, CaptureBuffer body, String error) {

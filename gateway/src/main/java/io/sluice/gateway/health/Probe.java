@@ -43,12 +43,7 @@ final class Probe implements Runnable {
         }
         running = true;
         startNanos = System.nanoTime();
-        try {
-            new EndpointGet(loop, pools, provider, endpoint, path, USER_AGENT, 0, this::done).start(config.timeout());
-        } catch (RuntimeException e) {
-            // A periodic task that throws is never run again: this endpoint would go unprobed for good.
-            done(-1, null, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-        }
+        new EndpointGet(loop, pools, provider, endpoint, path, USER_AGENT, 0, this::done).start(config.timeout());
     }
 
     private void done(int status, CaptureBuffer body, String error) {
