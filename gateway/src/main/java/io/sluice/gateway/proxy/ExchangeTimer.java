@@ -8,9 +8,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The upstream time limits of one attempt: the whole exchange (from the request's arrival), the wait for the
- * response to start (its first body byte, or the head of an error), and the silence between response pieces. One scheduled task at a time (as Netty's IdleStateHandler does): activity only records
- * a time, and when the task fires it either reports the limit that passed or schedules itself for the next
- * deadline. While the client is too slow to take more bytes, the backend's silence is not counted against it.
+ * response to start (its first body byte, or the head of an error), and the silence between response pieces. One
+ * scheduled task at a time (as Netty's IdleStateHandler does): activity only records a time, and when the task
+ * fires it either reports the limit that passed or schedules itself for the next deadline. While the client is too
+ * slow to take more bytes, the backend's silence is not counted against it.
  */
 final class ExchangeTimer implements Runnable {
     /** Which limit passed. */
@@ -39,6 +40,14 @@ final class ExchangeTimer implements Runnable {
         this.totalDeadline = startNanos + timeouts.total().toNanos();
         this.firstByteNanos = timeouts.firstByte().toNanos();
         this.idleNanos = timeouts.idle().toNanos();
+    }
+
+    /**
+     * The attempt waits for a connection (a new one, or a slot of a full pool): only the total limit runs, so that
+     * the wait ends with the request's time even where the connect timeout is longer.
+     */
+    void connecting() {
+        scheduleAt(totalDeadline);
     }
 
     /**

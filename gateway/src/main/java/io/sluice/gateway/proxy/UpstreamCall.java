@@ -221,6 +221,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         if (future.isDone()) {
             onLease(future);
         } else {
+            // No pooled connection at hand: the request's own time bounds the wait (a pooled one costs no task).
+            timer.connecting();
             pendingLease = future;
             future.addListener(f -> {
                 if (future == pendingLease) {

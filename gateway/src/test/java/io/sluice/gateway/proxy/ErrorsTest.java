@@ -76,6 +76,16 @@ class ErrorsTest {
                     endpoints: [ "%1$s" ]
                     models: { tiny-model: tiny-model }
                     pool: { max_connections: 1, max_waiters: 0 }
+                  - id: narrow
+                    type: vllm
+                    endpoints: [ "%1$s" ]
+                    models: { narrow-model: narrow-model }
+                    pool: { max_connections: 1, max_waiters: 4 }
+                    timeouts: { connect: 10s }
+                routes:
+                  - model: narrow-quick
+                    targets: [ { provider: narrow, model: narrow-model } ]
+                    timeouts: { total: 500ms }
                 """;
         gateways = ProtocolGateways.forConfig(config.formatted(backend.url(), deadPort, ""),
                 config.formatted(backend.url(), deadPort, TestCertificates.serverTlsYaml()));
@@ -320,6 +330,25 @@ class ErrorsTest {
         assertThrows(IOException.class, () -> Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
                 "{\"model\":\"m\"}"));
         assertEquals(2, backend.requestCount(), "past the hold the answer has started: nothing is tried again");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aWaitForAConnectionEndsWithTheRequestsTotalTime(Protocol protocol) throws Exception {
+        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream").body(EVENT).stall().build());
+        final CompletableFuture<HttpResponse<InputStream>> first = protocol.client().sendAsync(
+                Http.postRequest(gateways.uri(protocol, "/v1/chat/completions"),
+                        "{\"model\":\"narrow-model\",\"stream\":true}"),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, first.get().statusCode(), "the provider's one connection is taken");
+        final long start = System.nanoTime();
+        final HttpResponse<byte[]> second = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"narrow-quick\"}");
+        final long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(504, second.statusCode());
+        assertTrue(Http.text(second).contains("longer than its limit of 500ms"), Http.text(second));
+        assertTrue(millis < 5_000, "the route's total, not the 10 s connect timeout: " + millis + " ms");
+        first.get().body().close();
     }
 
     @ParameterizedTest
