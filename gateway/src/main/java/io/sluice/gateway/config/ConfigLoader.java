@@ -373,7 +373,7 @@ public final class ConfigLoader {
         return new SluiceConfig.Routing(prefix, blankToNull(node.string("default_model", null)),
                 node.integer("default_max_tokens", 0, 0, Integer.MAX_VALUE), holdBodyBytes(node),
                 retry(node.child("retry"), new SluiceConfig.Retry(2, 4, EnumSet.allOf(SluiceConfig.RetryOn.class),
-                        true)));
+                        true, Duration.ofSeconds(5))));
     }
 
     private static int holdBodyBytes(ConfigNode node) {
@@ -386,7 +386,7 @@ public final class ConfigLoader {
 
     /** A retry policy; every field not given is {@code inherited}'s. */
     private static SluiceConfig.Retry retry(ConfigNode node, SluiceConfig.Retry inherited) {
-        node.allowOnly("attempts_per_target", "max_attempts", "retry_on", "context_fallback");
+        node.allowOnly("attempts_per_target", "max_attempts", "retry_on", "context_fallback", "max_wait");
         final int perTarget = node.integer("attempts_per_target", inherited.attemptsPerTarget(), 1, 100);
         final int max = node.integer("max_attempts", inherited.maxAttempts(), 1, 100);
         Set<SluiceConfig.RetryOn> on = inherited.retryOn();
@@ -402,7 +402,8 @@ public final class ConfigLoader {
             }
         }
         return new SluiceConfig.Retry(perTarget, max, Collections.unmodifiableSet(on),
-                node.bool("context_fallback", inherited.contextFallback()));
+                node.bool("context_fallback", inherited.contextFallback()), node.duration("max_wait",
+                        inherited.maxWait()));
     }
 
     /**

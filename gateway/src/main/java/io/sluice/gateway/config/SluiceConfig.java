@@ -174,8 +174,11 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      * @param retryOn           the failures that count as a reason to try again
      * @param contextFallback   whether a 400 {@code context_length_exceeded} moves on to the next target (it is
      *                          never tried again on the same one)
+     * @param maxWait           the longest a retry waits for an endpoint that asked by Retry-After to be left a
+     *                          while; one that asked for longer is tried again at once
      */
-    public record Retry(int attemptsPerTarget, int maxAttempts, Set<RetryOn> retryOn, boolean contextFallback) {
+    public record Retry(int attemptsPerTarget, int maxAttempts, Set<RetryOn> retryOn, boolean contextFallback,
+                        Duration maxWait) {
     }
 
     /** Failures a retry policy can name. */

@@ -38,6 +38,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One request to the backends of a route and its response, whoever asked. Each attempt leases a pooled connection of
@@ -48,7 +49,8 @@ import java.util.Locale;
  * relayed as half a JSON document. Until a response is handed to the {@link Receiver}, nothing has reached the client,
  * so a failure is tried again where the route's {@link RouteWalk} says: a connect failure, a reset or a timeout before
  * the first byte, a 5xx or a 429 (its error body read first), and a 400 for a prompt too long for the target's model
- * (on the next target only). Other client errors are handed on at once. Every attempt's outcome goes to
+ * (on the next target only). Other client errors are handed on at once. An attempt that goes back to an endpoint that
+ * asked by Retry-After to be left for a while waits that long first, within limits. Every attempt's outcome goes to
  * the provider's passive health. A reused keep-alive connection that fails before the request could leave it is
  * replaced once more on the same endpoint, uncounted (after the request left, the backend may be running it).
  *
@@ -90,9 +92,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      * HEAD_HELD: a good head came, and is held until the first body byte (a model server answers the head at once
      * and then computes: the first token is what counts). HOLDING_BODY: a good answer that is not an event stream is
      * read whole, up to a bound, before any of it is handed on, so that one cut short can still be tried again.
-     * HOLDING_ERROR: an error response is being read to decide whether to try again.
+     * HOLDING_ERROR: an error response is being read to decide whether to try again. RESTING: the next attempt goes to
+     * the endpoint that just asked, by Retry-After, to be left for a while, and waits that long first.
      */
-    private enum State { CONNECTING, WAITING, HEAD_HELD, HOLDING_BODY, HOLDING_ERROR, STREAMING, DONE }
+    private enum State { RESTING, CONNECTING, WAITING, HEAD_HELD, HOLDING_BODY, HOLDING_ERROR, STREAMING, DONE }
 
     /** What a receiver says of a stream that ended cleanly before its final event. */
     public static final String CUT_SHORT = "The backend ended the stream before its final event.";
@@ -134,6 +137,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private boolean currentGivenUp;
     /** Whether the current attempt is counted in its endpoint's in-flight load. */
     private boolean counted;
+    /** The endpoint whose 429 or 503 said when to come back, and when (System.nanoTime()); null if none did. */
+    private UpstreamEndpoint resting;
+    private long restingUntil;
+    private Future<?> rest;
 
     /**
      * @param apiPath       the path below the API base, with the client's query ({@code /chat/completions?...})
@@ -209,7 +216,35 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         timeouts = walk.route().deadlines().over(target.provider().timeouts());
         timer = new ExchangeTimer(loop, this, startNanos, timeouts);
         replacedStale = false;
-        connect(false);
+        final long wait = restBefore();
+        if (wait > 0) {
+            state = State.RESTING;
+            timer.connecting();
+            rest = loop.schedule(() -> {
+                rest = null;
+                connect(false);
+            }, wait, TimeUnit.NANOSECONDS);
+        } else {
+            connect(false);
+        }
+    }
+
+    /**
+     * How long to wait before this attempt: the rest its endpoint asked for by Retry-After, when the attempt goes
+     * back to it (its only endpoint, say) and the wait is no longer than the route's {@code retry.max_wait} and the
+     * first-byte limit, and ends within the total. A longer one is not waited for: the endpoint is tried at once,
+     * and if it says so again, the client soon gets its answer and its Retry-After.
+     */
+    private long restBefore() {
+        if (endpoint != resting) {
+            return 0;
+        }
+        final long now = System.nanoTime();
+        final long wait = restingUntil - now;
+        final boolean fits = wait <= walk.route().retry().maxWait().toNanos()
+                && wait <= timeouts.firstByte().toNanos()
+                && now + wait - (startNanos + timeouts.total().toNanos()) < 0;
+        return wait > 0 && fits ? wait : 0;
     }
 
     private void connect(boolean fresh) {
@@ -497,6 +532,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             final Duration wait = RetryAfter.parse(errorHead.headers().get(HttpHeaderNames.RETRY_AFTER));
             if (wait != null) {
                 health.retryAfter(endpoint, wait);
+                resting = endpoint;
+                // Capped before it is made nanoseconds: an HTTP date may lie centuries ahead.
+                restingUntil = System.nanoTime() + (wait.compareTo(timeouts.total()) > 0 ? timeouts.total() : wait)
+                        .toNanos();
             }
         }
     }
@@ -544,6 +583,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     private void end() {
         state = State.DONE;
+        if (rest != null) {
+            rest.cancel(false);
+            rest = null;
+        }
         dropPendingLease();
         timer.cancel();
         releaseBody();

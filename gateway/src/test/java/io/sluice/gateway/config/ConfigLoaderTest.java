@@ -170,16 +170,17 @@ class ConfigLoaderTest {
                     targets:
                       - { provider: farm, model: meta/llama }
                       - { provider: cloud }
-                    retry: { attempts_per_target: 1, context_fallback: false }
+                    retry: { attempts_per_target: 1, context_fallback: false, max_wait: 2s }
                     timeouts: { first_byte: 5s }
                 """, Map.of());
         assertEquals(new SluiceConfig.Routing("team", "llama", 4096, 65536, new SluiceConfig.Retry(2, 6,
-                EnumSet.of(SluiceConfig.RetryOn.CONNECT, SluiceConfig.RetryOn.SERVER_ERROR), true)), config.routing());
+                EnumSet.of(SluiceConfig.RetryOn.CONNECT, SluiceConfig.RetryOn.SERVER_ERROR), true, Duration.ofSeconds(5))),
+                config.routing());
         final SluiceConfig.Route route = config.routes().get(0);
         assertEquals(List.of(new SluiceConfig.Target("farm", "meta/llama"), new SluiceConfig.Target("cloud", "llama")),
                 route.targets(), "a target without a model name uses the public one");
         assertEquals(new SluiceConfig.Retry(1, 6, EnumSet.of(SluiceConfig.RetryOn.CONNECT,
-                SluiceConfig.RetryOn.SERVER_ERROR), false), route.retry());
+                SluiceConfig.RetryOn.SERVER_ERROR), false, Duration.ofSeconds(2)), route.retry());
         assertEquals(new SluiceConfig.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(120),
                 Duration.ofMinutes(30)), route.deadlines().over(config.providers().get(0).timeouts()),
                 "the route's first_byte over the provider's limits");
@@ -209,7 +210,7 @@ class ConfigLoaderTest {
     void withoutARoutingSectionEveryFailureIsRetriedWithinFourAttempts() {
         final SluiceConfig config = parse(MINIMAL, Map.of());
         assertEquals(new SluiceConfig.Routing(null, null, 0, 1 << 20, new SluiceConfig.Retry(2, 4,
-                EnumSet.allOf(SluiceConfig.RetryOn.class), true)), config.routing());
+                EnumSet.allOf(SluiceConfig.RetryOn.class), true, Duration.ofSeconds(5))), config.routing());
         assertEquals(List.of(), config.routes());
     }
 

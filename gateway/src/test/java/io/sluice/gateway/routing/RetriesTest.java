@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -109,6 +110,8 @@ class RetriesTest {
                     timeouts: { first_byte: 300ms, total: 5s }
                   - model: some-dead
                     targets: [ { provider: half-dead, model: llama-8b } ]
+                  - model: cloud-only
+                    targets: [ { provider: cloud, model: gpt-4o-mini } ]
                 """.formatted(serverExtra, farmA.url(), farmB.url(), farmA.url(), farmA.url(), deadPort, farmA.url(),
                         cloud.url());
     }
@@ -146,12 +149,13 @@ class RetriesTest {
         assertEquals(200, response.statusCode(), Http.text(response));
         assertEquals(2, farmA.requestCount());
         assertEquals("solo", response.headers().firstValue("x-sluice-provider").orElseThrow());
-        assertOutcomes(protocol, "500", "200");
+        assertOutcomes(protocol, response, "500", "200");
     }
 
-    /** The attempts of the request's usage record (taking it, so that no later test sees it). */
-    private static void assertOutcomes(Protocol protocol, String... outcomes) throws InterruptedException {
-        assertEquals(List.of(outcomes), gateways.usage(protocol).take().attempts().stream()
+    /** The outcomes of the attempts in the usage record of the request that got {@code response}. */
+    private static void assertOutcomes(Protocol protocol, HttpResponse<?> response, String... outcomes)
+            throws InterruptedException {
+        assertEquals(List.of(outcomes), gateways.usage(protocol).takeFor(response).attempts().stream()
                 .map(UsageRecord.Attempt::outcome).toList());
     }
 
@@ -160,27 +164,59 @@ class RetriesTest {
     void a429OnceIsTriedAgain(Protocol protocol) throws Exception {
         farmA.enqueue(Script.builder().fixedHead(429, RATE_LIMITED.length(), "content-type", "application/json",
                 "retry-after", "1").body(RATE_LIMITED).end().build(), ok());
-        assertEquals(200, ask(protocol, "one").statusCode());
+        final HttpResponse<byte[]> response = ask(protocol, "one");
+        assertEquals(200, response.statusCode());
         assertEquals(2, farmA.requestCount());
-        assertOutcomes(protocol, "429", "200");
+        assertOutcomes(protocol, response, "429", "200");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aRetryToTheEndpointThatSaidRetryAfterWaitsThatLong(Protocol protocol) throws Exception {
+        cloud.enqueue(Script.builder().fixedHead(429, RATE_LIMITED.length(), "content-type", "application/json",
+                "retry-after", "1").body(RATE_LIMITED).end().build(), ok());
+        final long start = System.nanoTime();
+        final HttpResponse<byte[]> response = ask(protocol, "cloud-only");
+        final long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, response.statusCode());
+        assertTrue(millis >= 1_000, "the only endpoint asked for a second's rest: " + millis + " ms");
+        assertEquals(2, cloud.requestCount());
+        assertOutcomes(protocol, response, "429", "200");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aRetryAfterLongerThanTheFirstByteLimitIsNotWaitedFor(Protocol protocol) throws Exception {
+        farmA.respondAlways(Script.builder().fixedHead(429, RATE_LIMITED.length(), "content-type",
+                "application/json", "retry-after", "30").body(RATE_LIMITED).end().build());
+        final long start = System.nanoTime();
+        final HttpResponse<byte[]> response = ask(protocol, "one");
+        final long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(429, response.statusCode());
+        assertEquals("30", response.headers().firstValue("retry-after").orElseThrow(), "the client is told");
+        assertTrue(millis < 10_000, "30 s is past the route's 500 ms first-byte limit: " + millis + " ms");
+        assertEquals(2, farmA.requestCount());
+        assertOutcomes(protocol, response, "429", "429");
     }
 
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void aResetBeforeTheHeadIsTriedAgain(Protocol protocol) throws Exception {
         farmA.enqueue(Script.builder().reset().build(), ok());
-        assertEquals(200, ask(protocol, "one").statusCode());
+        final HttpResponse<byte[]> response = ask(protocol, "one");
+        assertEquals(200, response.statusCode());
         assertEquals(2, farmA.requestCount());
-        assertOutcomes(protocol, "reset", "200");
+        assertOutcomes(protocol, response, "reset", "200");
     }
 
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void aBackendThatNeverAnswersIsLeftAfterTheFirstByteTimeout(Protocol protocol) throws Exception {
         farmA.enqueue(Script.builder().stall().build(), ok());
-        assertEquals(200, ask(protocol, "one").statusCode());
+        final HttpResponse<byte[]> response = ask(protocol, "one");
+        assertEquals(200, response.statusCode());
         assertEquals(2, farmA.requestCount());
-        assertOutcomes(protocol, "timeout", "200");
+        assertOutcomes(protocol, response, "timeout", "200");
     }
 
     @ParameterizedTest
@@ -194,8 +230,7 @@ class RetriesTest {
         assertEquals(200, response.statusCode());
         assertEquals(new String(stream), Http.text(response), "only the second attempt's stream reached the client");
         assertEquals(2, farmA.requestCount());
-        assertEquals(List.of("timeout", "200"), gateways.usage(protocol).take().attempts().stream()
-                .map(UsageRecord.Attempt::outcome).toList());
+        assertOutcomes(protocol, response, "timeout", "200");
     }
 
     @ParameterizedTest
@@ -206,12 +241,7 @@ class RetriesTest {
         for (int i = 0; i < 4; i++) {
             final HttpResponse<byte[]> response = ask(protocol, "some-dead");
             assertEquals(200, response.statusCode(), Http.text(response));
-            UsageRecord record;
-            do {
-                // An earlier test's record may come late: this test's are the ones of its own model.
-                record = gateways.usage(protocol).take();
-            } while (!"some-dead".equals(record.model()));
-            final List<UsageRecord.Attempt> attempts = record.attempts();
+            final List<UsageRecord.Attempt> attempts = gateways.usage(protocol).takeFor(response).attempts();
             if (attempts.size() == 2) {
                 assertEquals("connect", attempts.get(0).outcome());
                 passedOver++;
@@ -239,7 +269,7 @@ class RetriesTest {
         assertEquals(1, farmB.requestCount());
         assertEquals("{\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
                 cloud.takeRequest().bodyText(), "the fallback gets its own model name");
-        final UsageRecord record = gateways.usage(protocol).take();
+        final UsageRecord record = gateways.usage(protocol).takeFor(response);
         assertEquals("cloud", record.provider());
         assertEquals("gpt-4o-mini", record.backendModel());
         assertEquals(112, record.totalTokens());
@@ -349,9 +379,66 @@ class RetriesTest {
         assertEquals(200, response.statusCode());
         assertEquals(stream, Http.text(response), "byte for byte: the filter's stop and the odd event are the answer");
         assertEquals(1, farmA.requestCount(), "neither is a failure to try again");
-        final UsageRecord record = gateways.usage(protocol).take();
+        final UsageRecord record = gateways.usage(protocol).takeFor(response);
         assertEquals("none", record.usageSource());
         assertEquals(List.of("200"), record.attempts().stream().map(UsageRecord.Attempt::outcome).toList());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"429 once", "500 once", "reset before the head", "never answers", "late first token"})
+    void theWebSocketFrontTriesEachFailureAgain(String fault) throws Exception {
+        final Script failure = switch (fault) {
+            case "429 once" -> Script.builder().fixedHead(429, RATE_LIMITED.length(), "content-type",
+                    "application/json", "retry-after", "1").body(RATE_LIMITED).end().build();
+            case "500 once" -> Script.json(500, "{\"error\":{\"message\":\"oops\"}}");
+            case "reset before the head" -> Script.builder().reset().build();
+            case "never answers" -> Script.builder().stall().build();
+            default -> Script.builder().head(200, "content-type", "text/event-stream").pause(Duration.ofSeconds(20))
+                    .body(WireSamples.bytes("openai_chat_stream_usage_2024_gpt4o.txt"), 90, Duration.ZERO).end().build();
+        };
+        farmA.enqueue(failure, Script.sse(WireSamples.bytes("openai_chat_stream_usage_2024_gpt4o.txt"), 90));
+        try (WsClient client = WsClient.open(gateways.port(Protocol.HTTP_1_1), "json")) {
+            client.send(WebSocketMessage.newBuilder().setRequest(LLMRequest.newBuilder().setRequestId("r")
+                    .setModel("one").setUserPrompt("Count.").setStream(true)).build());
+            assertTrue(client.next().getAck().getAccepted());
+            final StringBuilder text = new StringBuilder();
+            WebSocketMessage message;
+            while ((message = client.next()).hasChunk()) {
+                text.append(message.getChunk().getContent());
+            }
+            assertTrue(message.hasResponse(), fault + ": " + message);
+            assertTrue(text.toString().endsWith(" weather app."), text.toString());
+            assertEquals(44, message.getResponse().getTotalTokens());
+        }
+        assertEquals(2, farmA.requestCount(), fault + ": tried once more on the route's only endpoint");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"content policy", "context too long"})
+    void theWebSocketFrontAnswersAClientErrorAtOnceAndTakesAPromptTooLongToTheNextTarget(String fault)
+            throws Exception {
+        final String error = fault.equals("content policy") ? CONTENT_POLICY : CONTEXT_TOO_LONG;
+        farmA.respondAlways(Script.json(400, error));
+        farmB.respondAlways(Script.json(400, error));
+        cloud.enqueue(Script.sse(WireSamples.bytes("openai_chat_stream_usage_2024_gpt4o.txt"), 90));
+        try (WsClient client = WsClient.open(gateways.port(Protocol.HTTP_1_1), "json")) {
+            client.send(WebSocketMessage.newBuilder().setRequest(LLMRequest.newBuilder().setRequestId("r")
+                    .setModel("llama").setUserPrompt("Count.").setStream(true)).build());
+            assertTrue(client.next().getAck().getAccepted());
+            WebSocketMessage message;
+            while ((message = client.next()).hasChunk()) {
+                assertEquals("context too long", fault, "a refused prompt streams nothing");
+            }
+            if (fault.equals("content policy")) {
+                assertEquals("INVALID_REQUEST", message.getError().getCode(), message.toString());
+                assertTrue(message.getError().getMessage().contains("safety system"), message.toString());
+                assertEquals(0, cloud.requestCount());
+            } else {
+                assertEquals(44, message.getResponse().getTotalTokens(), message.toString());
+                assertEquals(1, cloud.requestCount());
+            }
+        }
+        assertEquals(1, farmA.requestCount() + farmB.requestCount(), "one attempt on the model that refused");
     }
 
     @Test
