@@ -458,12 +458,12 @@ public final class ConfigLoader {
     }
 
     private static SluiceConfig.Deadlines deadlines(ConfigNode node) {
-        node.allowOnly("first_byte", "idle", "total");
-        if (!node.has("first_byte") && !node.has("idle") && !node.has("total")) {
+        node.allowOnly("connect", "first_byte", "idle", "total");
+        if (!node.has("connect") && !node.has("first_byte") && !node.has("idle") && !node.has("total")) {
             return SluiceConfig.Deadlines.NONE;
         }
-        return new SluiceConfig.Deadlines(positive(node, "first_byte", null), positive(node, "idle", null),
-                positive(node, "total", null));
+        return new SluiceConfig.Deadlines(positive(node, "connect", null), positive(node, "first_byte", null),
+                positive(node, "idle", null), positive(node, "total", null));
     }
 
     private static void checkDefaultModel(ConfigNode node, SluiceConfig.Routing routing,

@@ -145,19 +145,21 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
     }
 
     /**
-     * Limits a route sets over its providers' {@link Timeouts} (the connect limit stays the provider's: it belongs
-     * to the connection, which requests of every route share); a null field keeps the provider's.
+     * Limits a route sets over its providers' {@link Timeouts}; a null field keeps the provider's. The route's
+     * connect limit bounds how long one of its attempts waits for a connection (a pool slot, or a connect that the
+     * pool, shared by every route of the endpoint, goes on with under the provider's own limit).
      */
-    public record Deadlines(Duration firstByte, Duration idle, Duration total) {
-        public static final Deadlines NONE = new Deadlines(null, null, null);
+    public record Deadlines(Duration connect, Duration firstByte, Duration idle, Duration total) {
+        public static final Deadlines NONE = new Deadlines(null, null, null, null);
 
         /** {@code provider}'s limits with this route's in their place. */
         public Timeouts over(Timeouts provider) {
             if (this == NONE) {
                 return provider;
             }
-            return new Timeouts(provider.connect(), firstByte != null ? firstByte : provider.firstByte(),
-                    idle != null ? idle : provider.idle(), total != null ? total : provider.total());
+            return new Timeouts(connect != null ? connect : provider.connect(),
+                    firstByte != null ? firstByte : provider.firstByte(), idle != null ? idle : provider.idle(),
+                    total != null ? total : provider.total());
         }
     }
 

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ExchangeTimer implements Runnable {
     /** Which limit passed. */
-    enum Limit { TOTAL, FIRST_BYTE, IDLE }
+    enum Limit { TOTAL, CONNECT, FIRST_BYTE, IDLE }
 
     interface Listener {
         void onTimeout(Limit limit);
@@ -24,8 +24,11 @@ final class ExchangeTimer implements Runnable {
     private final EventLoop loop;
     private final Listener listener;
     private final long totalDeadline;
+    private final long connectNanos;
     private final long firstByteNanos;
     private final long idleNanos;
+    private boolean awaitingConnection;
+    private long connectDeadline;
     private boolean awaitingHead;
     private long waitingSince;
     private boolean streaming;
@@ -38,16 +41,19 @@ final class ExchangeTimer implements Runnable {
         this.loop = loop;
         this.listener = listener;
         this.totalDeadline = startNanos + timeouts.total().toNanos();
+        this.connectNanos = timeouts.connect().toNanos();
         this.firstByteNanos = timeouts.firstByte().toNanos();
         this.idleNanos = timeouts.idle().toNanos();
     }
 
     /**
-     * The attempt waits for a connection (a new one, or a slot of a full pool): only the total limit runs, so that
-     * the wait ends with the request's time even where the connect timeout is longer.
+     * The attempt waits for a connection (a new one, or a slot of a full pool): the connect limit runs from now,
+     * and the total still does.
      */
     void connecting() {
-        scheduleAt(totalDeadline);
+        connectDeadline = System.nanoTime() + connectNanos;
+        awaitingConnection = true;
+        scheduleAt(Math.min(connectDeadline, totalDeadline));
     }
 
     /**
@@ -55,6 +61,7 @@ final class ExchangeTimer implements Runnable {
      * the earlier of the first-byte and total deadlines), so a request costs one scheduled task, not one per limit.
      */
     void requestSent() {
+        awaitingConnection = false;
         awaitingHead = true;
         waitingSince = System.nanoTime();
         scheduleAt(Math.min(waitingSince + firstByteNanos, totalDeadline));
@@ -95,6 +102,13 @@ final class ExchangeTimer implements Runnable {
             return;
         }
         long next = totalDeadline;
+        if (awaitingConnection) {
+            if (now - connectDeadline >= 0) {
+                listener.onTimeout(Limit.CONNECT);
+                return;
+            }
+            next = Math.min(next, connectDeadline);
+        }
         if (awaitingHead) {
             final long deadline = waitingSince + firstByteNanos;
             if (now - deadline >= 0) {

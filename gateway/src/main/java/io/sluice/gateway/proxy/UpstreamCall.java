@@ -256,7 +256,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         if (future.isDone()) {
             onLease(future);
         } else {
-            // No pooled connection at hand: the request's own time bounds the wait (a pooled one costs no task).
+            // No pooled connection at hand: the connect and total limits bound the wait (a pooled one costs no task).
             timer.connecting();
             pendingLease = future;
             future.addListener(f -> {
@@ -507,6 +507,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     public void onTimeout(ExchangeTimer.Limit limit) {
         final String message = switch (limit) {
             case TOTAL -> "The request took longer than its limit of " + Durations.format(timeouts.total()) + ".";
+            case CONNECT -> "No connection to the backend within " + Durations.format(timeouts.connect()) + ".";
             case FIRST_BYTE -> "The backend did not start answering within "
                     + Durations.format(timeouts.firstByte()) + ".";
             case IDLE -> "The backend sent nothing for " + Durations.format(timeouts.idle()) + ".";
@@ -515,6 +516,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             // The request's own time is up: no attempt is left to make.
             closeLease();
             fail(ErrorKind.UPSTREAM_TIMEOUT, message);
+        } else if (limit == ExchangeTimer.Limit.CONNECT) {
+            attemptFailed(RouteWalk.Failure.CONNECT, ErrorKind.UPSTREAM_TIMEOUT, message);
         } else {
             failHere(RouteWalk.Failure.TIMEOUT, ErrorKind.UPSTREAM_TIMEOUT, message);
         }

@@ -171,7 +171,7 @@ class ConfigLoaderTest {
                       - { provider: farm, model: meta/llama }
                       - { provider: cloud }
                     retry: { attempts_per_target: 1, context_fallback: false, max_wait: 2s }
-                    timeouts: { first_byte: 5s }
+                    timeouts: { connect: 1s, first_byte: 5s }
                 """, Map.of());
         assertEquals(new SluiceConfig.Routing("team", "llama", 4096, 65536, new SluiceConfig.Retry(2, 6,
                 EnumSet.of(SluiceConfig.RetryOn.CONNECT, SluiceConfig.RetryOn.SERVER_ERROR), true, Duration.ofSeconds(5))),
@@ -181,9 +181,9 @@ class ConfigLoaderTest {
                 route.targets(), "a target without a model name uses the public one");
         assertEquals(new SluiceConfig.Retry(1, 6, EnumSet.of(SluiceConfig.RetryOn.CONNECT,
                 SluiceConfig.RetryOn.SERVER_ERROR), false, Duration.ofSeconds(2)), route.retry());
-        assertEquals(new SluiceConfig.Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(120),
+        assertEquals(new SluiceConfig.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(120),
                 Duration.ofMinutes(30)), route.deadlines().over(config.providers().get(0).timeouts()),
-                "the route's first_byte over the provider's limits");
+                "the route's connect and first_byte over the provider's limits");
     }
 
     @Test

@@ -86,6 +86,9 @@ class ErrorsTest {
                   - model: narrow-quick
                     targets: [ { provider: narrow, model: narrow-model } ]
                     timeouts: { total: 500ms }
+                  - model: narrow-impatient
+                    targets: [ { provider: narrow, model: narrow-model } ]
+                    timeouts: { connect: 300ms, total: 5s }
                 """;
         gateways = ProtocolGateways.forConfig(config.formatted(backend.url(), deadPort, ""),
                 config.formatted(backend.url(), deadPort, TestCertificates.serverTlsYaml()));
@@ -348,6 +351,24 @@ class ErrorsTest {
         assertEquals(504, second.statusCode());
         assertTrue(Http.text(second).contains("longer than its limit of 500ms"), Http.text(second));
         assertTrue(millis < 5_000, "the route's total, not the 10 s connect timeout: " + millis + " ms");
+        first.get().body().close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aRoutesConnectLimitBoundsEachAttemptsWaitForAConnection(Protocol protocol) throws Exception {
+        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream").body(EVENT).stall().build());
+        final CompletableFuture<HttpResponse<InputStream>> first = protocol.client().sendAsync(
+                Http.postRequest(gateways.uri(protocol, "/v1/chat/completions"),
+                        "{\"model\":\"narrow-model\",\"stream\":true}"),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, first.get().statusCode(), "the provider's one connection is taken");
+        final HttpResponse<byte[]> second = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"narrow-impatient\"}");
+        assertEquals(504, second.statusCode());
+        assertTrue(Http.text(second).contains("No connection to the backend within 300ms."), Http.text(second));
+        assertEquals(List.of("connect", "connect"), gateways.usage(protocol).takeFor(second).attempts().stream()
+                .map(UsageRecord.Attempt::outcome).toList(), "each attempt waited 300 ms, under the 5 s total");
         first.get().body().close();
     }
 
