@@ -338,12 +338,7 @@ class ErrorsTest {
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void aWaitForAConnectionEndsWithTheRequestsTotalTime(Protocol protocol) throws Exception {
-        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream").body(EVENT).stall().build());
-        final CompletableFuture<HttpResponse<InputStream>> first = protocol.client().sendAsync(
-                Http.postRequest(gateways.uri(protocol, "/v1/chat/completions"),
-                        "{\"model\":\"narrow-model\",\"stream\":true}"),
-                HttpResponse.BodyHandlers.ofInputStream());
-        assertEquals(200, first.get().statusCode(), "the provider's one connection is taken");
+        final CompletableFuture<HttpResponse<InputStream>> first = takeTheOnlyConnection(protocol, "narrow-model");
         final long start = System.nanoTime();
         final HttpResponse<byte[]> second = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
                 "{\"model\":\"narrow-quick\"}");
@@ -357,12 +352,7 @@ class ErrorsTest {
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void aRoutesConnectLimitBoundsEachAttemptsWaitForAConnection(Protocol protocol) throws Exception {
-        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream").body(EVENT).stall().build());
-        final CompletableFuture<HttpResponse<InputStream>> first = protocol.client().sendAsync(
-                Http.postRequest(gateways.uri(protocol, "/v1/chat/completions"),
-                        "{\"model\":\"narrow-model\",\"stream\":true}"),
-                HttpResponse.BodyHandlers.ofInputStream());
-        assertEquals(200, first.get().statusCode(), "the provider's one connection is taken");
+        final CompletableFuture<HttpResponse<InputStream>> first = takeTheOnlyConnection(protocol, "narrow-model");
         final HttpResponse<byte[]> second = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
                 "{\"model\":\"narrow-impatient\"}");
         assertEquals(504, second.statusCode());
@@ -375,16 +365,23 @@ class ErrorsTest {
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void aFullPoolWithNoRoomToWaitIs503(Protocol protocol) throws Exception {
-        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream").body(EVENT).stall().build());
-        final CompletableFuture<HttpResponse<InputStream>> first = protocol.client().sendAsync(
-                Http.postRequest(gateways.uri(protocol, "/v1/chat/completions"),
-                        "{\"model\":\"tiny-model\",\"stream\":true}"),
-                HttpResponse.BodyHandlers.ofInputStream());
-        assertEquals(200, first.get().statusCode());
+        final CompletableFuture<HttpResponse<InputStream>> first = takeTheOnlyConnection(protocol, "tiny-model");
         final HttpResponse<byte[]> second = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
                 "{\"model\":\"tiny-model\"}");
         assertEquals(503, second.statusCode());
         assertTrue(Http.text(second).contains("\"code\":\"upstream_busy\""), Http.text(second));
         first.get().body().close();
+    }
+
+    /** Starts a stream of {@code model} that holds its provider's one connection until its body is closed. */
+    private static CompletableFuture<HttpResponse<InputStream>> takeTheOnlyConnection(Protocol protocol, String model)
+            throws Exception {
+        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream").body(EVENT).stall().build());
+        final CompletableFuture<HttpResponse<InputStream>> stream = protocol.client().sendAsync(
+                Http.postRequest(gateways.uri(protocol, "/v1/chat/completions"),
+                        "{\"model\":\"" + model + "\",\"stream\":true}"),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, stream.get().statusCode(), "the provider's one connection is taken");
+        return stream;
     }
 }
