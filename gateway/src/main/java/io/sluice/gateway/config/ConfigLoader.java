@@ -401,9 +401,12 @@ public final class ConfigLoader {
                 on.add(failure);
             }
         }
+        final Duration maxWait = node.duration("max_wait", inherited.maxWait());
+        if (maxWait.compareTo(Duration.ofMinutes(10)) > 0) {
+            throw new ConfigException(node.field("max_wait") + ": must be at most 10m");
+        }
         return new SluiceConfig.Retry(perTarget, max, Collections.unmodifiableSet(on),
-                node.bool("context_fallback", inherited.contextFallback()), node.duration("max_wait",
-                        inherited.maxWait()));
+                node.bool("context_fallback", inherited.contextFallback()), maxWait);
     }
 
     /**

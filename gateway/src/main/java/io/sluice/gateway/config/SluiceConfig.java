@@ -147,7 +147,8 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
     /**
      * Limits a route sets over its providers' {@link Timeouts}; a null field keeps the provider's. The route's
      * connect limit bounds how long one of its attempts waits for a connection (a pool slot, or a connect that the
-     * pool, shared by every route of the endpoint, goes on with under the provider's own limit).
+     * pool, shared by every route of the endpoint, goes on with under the provider's own limit): it can shorten the
+     * wait, not lengthen it, and running out of it is not counted against the endpoint.
      */
     public record Deadlines(Duration connect, Duration firstByte, Duration idle, Duration total) {
         public static final Deadlines NONE = new Deadlines(null, null, null, null);
@@ -177,7 +178,7 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      * @param contextFallback   whether a 400 {@code context_length_exceeded} moves on to the next target (it is
      *                          never tried again on the same one)
      * @param maxWait           the longest a retry waits for an endpoint that asked by Retry-After to be left a
-     *                          while; one that asked for longer is tried again at once
+     *                          while; one that asked for longer is tried again at once (0: never wait)
      */
     public record Retry(int attemptsPerTarget, int maxAttempts, Set<RetryOn> retryOn, boolean contextFallback,
                         Duration maxWait) {

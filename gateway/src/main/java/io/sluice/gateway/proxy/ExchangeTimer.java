@@ -7,8 +7,9 @@ import io.sluice.gateway.config.SluiceConfig;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The upstream time limits of one attempt: the whole exchange (from the request's arrival), the wait for the
- * response to start (its first body byte, or the head of an error), and the silence between response pieces. One
+ * The upstream time limits of one attempt: the whole exchange (from the request's arrival), a route's limit on the
+ * wait for a connection, the wait for the response to start (its first body byte, or the head of an error), and the
+ * silence between response pieces. One
  * scheduled task at a time (as Netty's IdleStateHandler does): activity only records a time, and when the task
  * fires it either reports the limit that passed or schedules itself for the next deadline. While the client is too
  * slow to take more bytes, the backend's silence is not counted against it.
@@ -24,7 +25,6 @@ final class ExchangeTimer implements Runnable {
     private final EventLoop loop;
     private final Listener listener;
     private final long totalDeadline;
-    private final long connectNanos;
     private final long firstByteNanos;
     private final long idleNanos;
     private boolean awaitingConnection;
@@ -41,17 +41,25 @@ final class ExchangeTimer implements Runnable {
         this.loop = loop;
         this.listener = listener;
         this.totalDeadline = startNanos + timeouts.total().toNanos();
-        this.connectNanos = timeouts.connect().toNanos();
         this.firstByteNanos = timeouts.firstByte().toNanos();
         this.idleNanos = timeouts.idle().toNanos();
     }
 
+    /** The attempt waits before it starts (a rest a backend asked for): only the total limit runs. */
+    void resting() {
+        scheduleAt(totalDeadline);
+    }
+
     /**
-     * The attempt waits for a connection (a new one, or a slot of a full pool): the connect limit runs from now,
-     * and the total still does.
+     * The attempt waits for a connection (a new one, or a slot of a full pool): the total limit runs, and, when
+     * {@code limitNanos} is more than 0 (a route's own connect limit), that one from now.
      */
-    void connecting() {
-        connectDeadline = System.nanoTime() + connectNanos;
+    void connecting(long limitNanos) {
+        if (limitNanos <= 0) {
+            scheduleAt(totalDeadline);
+            return;
+        }
+        connectDeadline = System.nanoTime() + limitNanos;
         awaitingConnection = true;
         scheduleAt(Math.min(connectDeadline, totalDeadline));
     }

@@ -118,17 +118,12 @@ final class SseRelay implements ResponseRelay {
 
     /**
      * Whether it sent {@code [DONE]} or a finish reason: a stream that closed before either was cut short. A last
-     * event that came without its closing blank line counts (it is still held: {@link #onEnd()} writes it).
+     * event without its closing blank line does not count: it may be cut, and an event-stream parser drops an
+     * unfinished event at the end of the stream.
      */
     @Override
     public boolean complete() {
-        if (end == null) {
-            return true;
-        }
-        if (held != null) {
-            end.onEvent(held, held.readerIndex(), held.writerIndex());
-        }
-        return end.complete();
+        return end == null || end.complete();
     }
 
     @Override

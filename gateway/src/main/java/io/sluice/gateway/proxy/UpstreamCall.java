@@ -125,6 +125,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private boolean requestWritten;
     private boolean upstreamKeepAlive;
     private HttpResponse heldHead;
+    /** Whether the answer is an event stream, whose endpoint is counted well only when it ended whole. */
+    private boolean eventStream;
+    /** Whether the receiver found the answer, ended cleanly, cut short all the same. */
+    private boolean broken;
     /** The pieces of a held answer (HOLDING_BODY), owned by the call until they are handed on. */
     private List<ByteBuf> heldBody;
     private int heldBytes;
@@ -186,6 +190,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      * event): it counts against the endpoint's passive health like a reset.
      */
     public void brokenAnswer(String why) {
+        broken = true;
         target.provider().health().failed(endpoint, why);
     }
 
@@ -219,10 +224,12 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         final long wait = restBefore();
         if (wait > 0) {
             state = State.RESTING;
-            timer.connecting();
+            timer.resting();
             rest = loop.schedule(() -> {
-                rest = null;
-                connect(false);
+                if (state == State.RESTING) {
+                    rest = null;
+                    connect(false);
+                }
             }, wait, TimeUnit.NANOSECONDS);
         } else {
             connect(false);
@@ -256,8 +263,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         if (future.isDone()) {
             onLease(future);
         } else {
-            // No pooled connection at hand: the connect and total limits bound the wait (a pooled one costs no task).
-            timer.connecting();
+            // No pooled connection at hand: the total and the route's connect limit bound the wait (a pooled one
+            // costs no task). The provider's own connect limit is the pool's.
+            final Duration routeConnect = walk.route().deadlines().connect();
+            timer.connecting(routeConnect == null ? 0 : routeConnect.toNanos());
             pendingLease = future;
             future.addListener(f -> {
                 if (future == pendingLease) {
@@ -371,6 +380,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
                 releaseLease(upstreamKeepAlive);
             }
             receiver.onContent(content.content(), last);
+            if (last && eventStream && !broken) {
+                // A stream went well only if it ended well: the receiver has judged its end by now.
+                target.provider().health().succeeded(endpoint);
+            }
         }
     }
 
@@ -379,7 +392,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      * answer) is held until it is whole or larger than the bound.
      */
     private void startBody() {
-        if (MediaTypes.is(heldHead, HttpHeaderValues.TEXT_EVENT_STREAM) || services.router().holdBodyBytes() == 0) {
+        eventStream = MediaTypes.is(heldHead, HttpHeaderValues.TEXT_EVENT_STREAM);
+        if (eventStream || services.router().holdBodyBytes() == 0) {
             commitHead();
             return;
         }
@@ -425,7 +439,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         state = State.STREAMING;
         timer.responseStarted();
         headNanos = System.nanoTime();
-        target.provider().health().succeeded(endpoint);
+        if (!eventStream) {
+            // An answer handed on whole is well; a stream is judged at its end.
+            target.provider().health().succeeded(endpoint);
+        }
         final HttpResponse head = heldHead;
         heldHead = null;
         receiver.onHead(head, target);
@@ -517,7 +534,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             closeLease();
             fail(ErrorKind.UPSTREAM_TIMEOUT, message);
         } else if (limit == ExchangeTimer.Limit.CONNECT) {
-            attemptFailed(RouteWalk.Failure.CONNECT, ErrorKind.UPSTREAM_TIMEOUT, message);
+            // The route's own patience ran out, maybe waiting for a slot of a full pool: not the endpoint's failure.
+            attemptFailed(RouteWalk.Failure.CONNECT, ErrorKind.UPSTREAM_TIMEOUT, message, false);
         } else {
             failHere(RouteWalk.Failure.TIMEOUT, ErrorKind.UPSTREAM_TIMEOUT, message);
         }
@@ -555,13 +573,18 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     }
 
     private void attemptFailed(RouteWalk.Failure failure, ErrorKind kind, String message) {
+        // A full pool is this gateway's limit, not the endpoint's failure.
+        attemptFailed(failure, kind, message, kind != ErrorKind.UPSTREAM_BUSY);
+    }
+
+    private void attemptFailed(RouteWalk.Failure failure, ErrorKind kind, String message, boolean endpointsFault) {
         if (state == State.DONE) {
             return;
         }
         timer.cancel();
+        cancelRest();
         dropPendingLease();
-        if (kind != ErrorKind.UPSTREAM_BUSY) {
-            // A full pool is this gateway's limit, not the endpoint's failure.
+        if (endpointsFault) {
             target.provider().health().failed(endpoint, message);
         }
         givenUp(failure.name().toLowerCase(Locale.ROOT));
@@ -586,10 +609,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     private void end() {
         state = State.DONE;
-        if (rest != null) {
-            rest.cancel(false);
-            rest = null;
-        }
+        cancelRest();
         dropPendingLease();
         timer.cancel();
         releaseBody();
@@ -619,6 +639,13 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             all.add(attempt(Integer.toString(status)));
         }
         return all;
+    }
+
+    private void cancelRest() {
+        if (rest != null) {
+            rest.cancel(false);
+            rest = null;
+        }
     }
 
     private void dropPendingLease() {

@@ -278,10 +278,6 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
             }
             apply(whole);
         } else {
-            if (!pending.isEmpty()) {
-                // A last event without its closing blank line.
-                decodePending();
-            }
             if (!streamEnd.complete()) {
                 call.brokenAnswer(UpstreamCall.CUT_SHORT);
                 fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), UpstreamCall.CUT_SHORT,

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -76,6 +77,22 @@ class HealthTest {
 
     private String get(Protocol protocol, String path) throws Exception {
         return Http.get(protocol, uri(protocol, path)).body();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Protocol.class, names = {"HTTP_1_1", "H2"})
+    void anEndpointThatEndsEveryStreamBeforeItsFinalEventIsEjected(Protocol protocol) throws Exception {
+        startGateway(protocol, NO_PROBES);
+        final String chunk = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"},"
+                + "\"finish_reason\":null}]}\n\n";
+        sick.respondAlways(Script.builder().head(200, "content-type", "text/event-stream").body(chunk).end().build());
+        well.respondAlways(Script.sse((chunk + "data: [DONE]\n\n").getBytes(StandardCharsets.UTF_8), 100));
+        for (int i = 0; i < 10; i++) {
+            assertEquals(200, Http.post(protocol, uri(protocol, "/v1/chat/completions"),
+                    "{\"model\":\"m\",\"stream\":true}").statusCode());
+        }
+        assertEquals(2, sick.requestCount(), "two streams cut short in a row ejected it, though each began well");
+        assertEquals(8, well.requestCount());
     }
 
     @ParameterizedTest

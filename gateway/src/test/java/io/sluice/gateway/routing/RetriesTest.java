@@ -112,6 +112,9 @@ class RetriesTest {
                     targets: [ { provider: half-dead, model: llama-8b } ]
                   - model: cloud-only
                     targets: [ { provider: cloud, model: gpt-4o-mini } ]
+                  - model: cloud-brisk
+                    targets: [ { provider: cloud, model: gpt-4o-mini } ]
+                    retry: { max_wait: 1s }
                 """.formatted(serverExtra, farmA.url(), farmB.url(), farmA.url(), farmA.url(), deadPort, farmA.url(),
                         cloud.url());
     }
@@ -188,15 +191,28 @@ class RetriesTest {
     @EnumSource(Protocol.class)
     void aRetryAfterLongerThanTheFirstByteLimitIsNotWaitedFor(Protocol protocol) throws Exception {
         farmA.respondAlways(Script.builder().fixedHead(429, RATE_LIMITED.length(), "content-type",
-                "application/json", "retry-after", "30").body(RATE_LIMITED).end().build());
+                "application/json", "retry-after", "3").body(RATE_LIMITED).end().build());
         final long start = System.nanoTime();
         final HttpResponse<byte[]> response = ask(protocol, "one");
         final long millis = (System.nanoTime() - start) / 1_000_000;
         assertEquals(429, response.statusCode());
-        assertEquals("30", response.headers().firstValue("retry-after").orElseThrow(), "the client is told");
-        assertTrue(millis < 10_000, "30 s is past the route's 500 ms first-byte limit: " + millis + " ms");
+        assertEquals("3", response.headers().firstValue("retry-after").orElseThrow(), "the client is told");
+        assertTrue(millis < 2_500, "3 s is within max_wait but past provider solo's 500 ms first_byte: " + millis);
         assertEquals(2, farmA.requestCount());
         assertOutcomes(protocol, response, "429", "429");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aRetryAfterLongerThanTheRoutesMaxWaitIsNotWaitedFor(Protocol protocol) throws Exception {
+        cloud.enqueue(Script.builder().fixedHead(429, RATE_LIMITED.length(), "content-type", "application/json",
+                "retry-after", "3").body(RATE_LIMITED).end().build(), ok());
+        final long start = System.nanoTime();
+        final HttpResponse<byte[]> response = ask(protocol, "cloud-brisk");
+        final long millis = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(200, response.statusCode());
+        assertTrue(millis < 2_500, "3 s is past the route's max_wait of 1 s: tried again at once, " + millis + " ms");
+        assertOutcomes(protocol, response, "429", "200");
     }
 
     @ParameterizedTest
