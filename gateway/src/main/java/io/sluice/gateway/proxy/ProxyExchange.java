@@ -235,12 +235,11 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     }
 
     @Override
-    public void onHead(HttpResponse head, Target target) {
+    public void onHead(HttpResponse head, Target target, boolean eventStream) {
         state = State.STREAMING;
         this.target = target;
         releaseOriginal();
         stats.status(head.status().code());
-        final boolean eventStream = MediaTypes.is(head, HttpHeaderValues.TEXT_EVENT_STREAM);
         relay = eventStream
                 ? new SseRelay(this, plan.dropUsageOnlyEvents(),
                         endpoint.streamEndsWithDone() ? new OpenAiStreamEnd() : null)

@@ -69,8 +69,12 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         /** The request body for an attempt on {@code target}, owned by the call from now on. */
         ByteBuf requestBody(Target target);
 
-        /** The response head from {@code target}: the first byte arrived, and nothing is tried again. */
-        void onHead(HttpResponse head, Target target);
+        /**
+         * The response head from {@code target}: the first byte arrived, and nothing is tried again.
+         *
+         * @param eventStream whether its content type is {@code text/event-stream}
+         */
+        void onHead(HttpResponse head, Target target, boolean eventStream);
 
         /**
          * The answer is an error response from {@code target} (status 400 or more) that is not tried again: its
@@ -445,7 +449,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         }
         final HttpResponse head = heldHead;
         heldHead = null;
-        receiver.onHead(head, target);
+        receiver.onHead(head, target, eventStream);
     }
 
     /** A piece of an error response: kept (bounded) until it ends, then tried again or handed on. */

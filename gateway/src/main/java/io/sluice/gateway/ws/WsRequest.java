@@ -14,7 +14,6 @@ import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.codec.usage.Usage;
 import io.sluice.gateway.balance.AffinityHash;
 import io.sluice.gateway.http.ErrorKind;
-import io.sluice.gateway.http.MediaTypes;
 import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.proxy.ActiveRequests;
 import io.sluice.gateway.proxy.ExchangeStats;
@@ -158,11 +157,11 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     }
 
     @Override
-    public void onHead(HttpResponse head, Target target) {
+    public void onHead(HttpResponse head, Target target, boolean eventStream) {
         provider = target.provider();
         status = head.status().code();
         stats.status(status);
-        eventStream = status == 200 && MediaTypes.is(head, HttpHeaderValues.TEXT_EVENT_STREAM);
+        this.eventStream = status == 200 && eventStream;
     }
 
     @Override
