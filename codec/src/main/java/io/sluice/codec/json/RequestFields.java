@@ -15,10 +15,13 @@ package io.sluice.codec.json;
  * @param empty              whether the body is an object with no fields (an inserted field takes no comma then)
  * @param promptStart        the offset of the value of {@code messages}, {@code prompt} or {@code input} (the first
  *                           of them), where the prompt begins, or -1
+ * @param promptEnd          the offset just past that value, or -1
  * @param maxTokens          whether {@code max_tokens} or {@code max_completion_tokens} is there (null too: a
  *                           second copy added beside it would be a duplicate field)
+ * @param maxTokensAsked     the larger of their values where one is a whole number, else -1
  */
 public record RequestFields(int objectStart, String model, JsonValue modelValue, boolean stream,
                             JsonValue streamOptions, boolean streamOptionsEmpty, JsonValue includeUsage,
-                            boolean empty, int promptStart, boolean maxTokens) {
+                            boolean empty, int promptStart, int promptEnd,
+                            boolean maxTokens, long maxTokensAsked) {
 }

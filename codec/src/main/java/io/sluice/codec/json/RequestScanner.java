@@ -51,7 +51,9 @@ public final class RequestScanner {
         JsonValue includeUsage = null;
         boolean empty = true;
         boolean maxTokens = false;
+        long maxTokensAsked = -1;
         int promptStart = -1;
+        int promptEnd = -1;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             empty = false;
             final String name = parser.currentName();
@@ -100,13 +102,18 @@ public final class RequestScanner {
                     }
                 }
                 case "messages", "prompt", "input" -> {
-                    if (promptStart < 0) {
-                        promptStart = tokenStart(parser);
-                    }
+                    final int start = tokenStart(parser);
                     parser.skipChildren();
+                    if (promptStart < 0) {
+                        promptStart = start;
+                        promptEnd = position(parser);
+                    }
                 }
                 case "max_tokens", "max_completion_tokens" -> {
                     maxTokens = true;
+                    if (token == JsonToken.VALUE_NUMBER_INT && parser.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+                        maxTokensAsked = Math.max(maxTokensAsked, parser.getLongValue());
+                    }
                     parser.skipChildren();
                 }
                 default -> parser.skipChildren();
@@ -116,7 +123,7 @@ public final class RequestScanner {
             throw new MalformedRequestException("The request body has content after its JSON object.");
         }
         return new RequestFields(objectStart, model, modelValue, Boolean.TRUE.equals(stream), streamOptions,
-                streamOptionsEmpty, includeUsage, empty, promptStart, maxTokens);
+                streamOptionsEmpty, includeUsage, empty, promptStart, promptEnd, maxTokens, maxTokensAsked);
     }
 
     /** The span of the scalar or container value the parser is on; strings and containers are read to their end. */

@@ -49,9 +49,20 @@ class RequestScannerTest {
     }
 
     @Test
+    void readsHowManyTokensTheRequestAsksForAtMost() throws Exception {
+        assertEquals(-1, scan("{}").maxTokensAsked());
+        assertEquals(5, scan("{\"max_tokens\":5}").maxTokensAsked());
+        assertEquals(700, scan("{\"max_tokens\":5,\"max_completion_tokens\":700}").maxTokensAsked());
+        assertEquals(-1, scan("{\"max_tokens\":null}").maxTokensAsked());
+        assertEquals(-1, scan("{\"max_tokens\":2.5}").maxTokensAsked());
+        assertEquals(-1, scan("{\"max_tokens\":99999999999999999999999}").maxTokensAsked());
+    }
+
+    @Test
     void findsWhereThePromptBegins() throws Exception {
         final String chat = "{\"model\":\"m\", \"messages\" : [{\"role\":\"user\"}], \"input\":\"x\"}";
         assertEquals(chat.indexOf('['), scan(chat).promptStart());
+        assertEquals(chat.indexOf(']') + 1, scan(chat).promptEnd());
         assertEquals(11, scan("{\"prompt\": \"hi\"}").promptStart());
         assertEquals(-1, scan("{\"model\":\"m\"}").promptStart());
     }
