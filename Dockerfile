@@ -29,6 +29,9 @@ RUN java -XX:ArchiveClassesAtExit=sluice.jsa -jar sluice.jar --config conf/sluic
     done; kill $pid; wait $pid || true; test -s sluice.jsa
 USER sluice
 ENV SLUICE_HOST=0.0.0.0
+# The container's port is published on purpose, so the demo serves without keys; set SLUICE_AUTH=keys with keys in
+# the config (or SLUICE_OPEN_TO_NETWORK=false) to require them.
+ENV SLUICE_OPEN_TO_NETWORK=true
 EXPOSE 8080
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-XX:SharedArchiveFile=/opt/sluice/sluice.jsa", "-Xshare:auto", \

@@ -1,10 +1,13 @@
 package io.sluice.gateway;
 
+import io.sluice.gateway.admission.KeyHash;
 import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.config.ConfigLoader;
 import io.sluice.gateway.config.EnvResolver;
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.control.ConfigFile;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,8 +28,11 @@ public final class Main {
     private static final String LEAK_SAMPLING = "io.netty.leakDetection.samplingInterval";
     private static final String USAGE = """
             Usage: java -jar sluice.jar [--config PATH]
+                   java -jar sluice.jar hash-key
 
             Sluice, a streaming gateway for LLM APIs.
+
+              hash-key        print a new client or admin key and the hash to store in the config
 
               --config PATH   the YAML config (default: $SLUICE_CONFIG, else conf/sluice.yaml,
                               else the built-in default, which serves the offline demo model)
@@ -39,6 +45,10 @@ public final class Main {
 
     public static void main(String[] args) throws InterruptedException {
         sampleFewerBuffersForLeaks();
+        if (args.length == 1 && args[0].equals("hash-key")) {
+            printNewKey(System.out);
+            return;
+        }
         String configPath = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -65,16 +75,18 @@ public final class Main {
                 }
             }
         }
+        final ConfigFile file;
         final SluiceConfig config;
         try {
-            config = loadConfig(configPath, System.getenv());
+            file = configFile(configPath, System.getenv());
+            config = file == null ? builtInConfig(System.getenv()) : file.check(file.text());
         } catch (ConfigException e) {
             exit(System.err, "config error: " + e.getMessage(), 2);
             return;
         }
         final Sluice sluice;
         try {
-            sluice = Sluice.start(config, List.of());
+            sluice = Sluice.start(config, file, List.of());
         } catch (ConfigException e) {
             exit(System.err, "config error: " + e.getMessage(), 2);
             return;
@@ -85,6 +97,7 @@ public final class Main {
             exit(System.err, "cannot start: " + e, 1);
             return;
         }
+        reloadOnHangUp(sluice);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 sluice.close();
@@ -93,6 +106,15 @@ public final class Main {
             }
         }, "sluice-shutdown"));
         sluice.awaitClose();
+    }
+
+    /** A new key, shown once, and the hash that goes into the config: {@code auth.keys[].hash} or {@code admin.key_hash}. */
+    static void printNewKey(PrintStream out) {
+        final String key = KeyHash.newKey();
+        out.println("key:  " + key);
+        out.println("hash: " + KeyHash.of(key));
+        out.println("Give the key to its user; it is not stored anywhere. Put the hash in the config, e.g.");
+        out.println("  auth: { mode: keys, keys: [ { id: team-a, hash: \"" + KeyHash.of(key) + "\" } ] }");
     }
 
     /**
@@ -107,22 +129,34 @@ public final class Main {
         }
     }
 
-    /** Loads the config from the first place that has one; also points logback at a logback.xml beside it. */
-    static SluiceConfig loadConfig(String configPath, Map<String, String> environment) {
+    /**
+     * The config file from the first place that names one, or null for the built-in config; also points logback at a
+     * logback.xml beside it.
+     */
+    static ConfigFile configFile(String configPath, Map<String, String> environment) {
         String path = configPath != null ? configPath : environment.get("SLUICE_CONFIG");
         if (path == null && Files.isRegularFile(Path.of(DEFAULT_CONFIG))) {
             path = DEFAULT_CONFIG;
         }
         if (path == null) {
             useLogbackConfig(null);
-            return builtInConfig(environment);
+            return null;
         }
         final Path file = Path.of(path);
         if (!Files.isRegularFile(file)) {
             throw new ConfigException(path + ": no such config file");
         }
         useLogbackConfig(file.toAbsolutePath().getParent().resolve("logback.xml"));
-        return ConfigLoader.load(file, environment);
+        return new ConfigFile(file, environment);
+    }
+
+    /** {@code kill -HUP} reloads the config file, as nginx and HAProxy do; a refused file is logged and left. */
+    private static void reloadOnHangUp(Sluice sluice) {
+        try {
+            Signal.handle(new Signal("HUP"), signal -> sluice.control().reload("SIGHUP"));
+        } catch (IllegalArgumentException e) {
+            // No SIGHUP on this system: the file watch and the admin API still reload.
+        }
     }
 
     private static SluiceConfig builtInConfig(Map<String, String> environment) {

@@ -14,13 +14,18 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
+import io.sluice.gateway.admission.Admission;
+import io.sluice.gateway.admission.Buckets;
 import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.config.SluiceConfig;
-import io.sluice.gateway.demo.DemoServer;
-import io.sluice.gateway.health.EndpointChecks;
+import io.sluice.gateway.control.AdminApi;
+import io.sluice.gateway.control.ConfigControl;
+import io.sluice.gateway.control.ConfigFile;
+import io.sluice.gateway.control.ReloadResult;
+import io.sluice.gateway.control.Reloader;
+import io.sluice.gateway.demo.DemoModel;
 import io.sluice.gateway.metrics.GatewayMetrics;
 import io.sluice.gateway.net.Allocators;
 import io.sluice.gateway.net.Draining;
@@ -29,32 +34,33 @@ import io.sluice.gateway.proxy.ActiveRequests;
 import io.sluice.gateway.proxy.ProxyServices;
 import io.sluice.gateway.proxy.RelayedHeaders;
 import io.sluice.gateway.proxy.TrustedProxies;
-import io.sluice.gateway.routing.Provider;
-import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.server.HttpServerInitializer;
-import io.sluice.gateway.upstream.UpstreamEndpoint;
+import io.sluice.gateway.server.Listener;
+import io.sluice.gateway.snapshot.GatewaySnapshot;
+import io.sluice.gateway.snapshot.SnapshotBuilder;
+import io.sluice.gateway.snapshot.Snapshots;
+import io.sluice.gateway.upstream.EndpointRegistry;
 import io.sluice.gateway.upstream.UpstreamPools;
 import io.sluice.gateway.usage.LoggingUsageSink;
 import io.sluice.gateway.usage.UsageReporter;
 import io.sluice.gateway.usage.UsageSink;
-import io.sluice.providers.ProviderType;
+import io.sluice.gateway.usage.UsageStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.SSLException;
+import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A running gateway: event loops, the demo model when configured, upstream pools, the usage reporter and the
- * listening socket. {@link #start} builds it from a checked config; {@link #close} stops it.
+ * A running gateway: event loops, the demo model when configured, upstream pools, the usage reporter, the listening
+ * socket and the current {@link GatewaySnapshot}. {@link #start} builds it from a checked config, {@link #reload}
+ * swaps in the next one, {@link #close} stops it.
  */
 public final class Sluice implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sluice.class);
@@ -63,25 +69,33 @@ public final class Sluice implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel server;
+    /** The admin API's own socket, or null when the main one serves it. */
+    private final Channel adminServer;
     private final ChannelGroup connections;
-    private final DemoServer demo;
+    private final DemoModel demo;
     private final UpstreamPools pools;
-    private final EndpointChecks checks;
+    private final Snapshots snapshots;
+    private final Reloader reloader;
+    private final ConfigControl control;
     private final UsageReporter usage;
     private final DnsAddressResolverGroup resolver;
     private final ActiveRequests active;
     private final GatewayMetrics metrics;
     private final Duration shutdownTimeout;
 
-    private Sluice(EventLoopGroup group, Channel server, ChannelGroup connections, DemoServer demo,
-                   UpstreamPools pools, EndpointChecks checks, UsageReporter usage, DnsAddressResolverGroup resolver,
-                   ActiveRequests active, GatewayMetrics metrics, Duration shutdownTimeout) {
+    private Sluice(EventLoopGroup group, Channel server, Channel adminServer, ChannelGroup connections,
+                   DemoModel demo, UpstreamPools pools, Snapshots snapshots, Reloader reloader,
+                   ConfigControl control, UsageReporter usage, DnsAddressResolverGroup resolver, ActiveRequests active,
+                   GatewayMetrics metrics, Duration shutdownTimeout) {
         this.group = group;
         this.server = server;
+        this.adminServer = adminServer;
         this.connections = connections;
         this.demo = demo;
         this.pools = pools;
-        this.checks = checks;
+        this.snapshots = snapshots;
+        this.reloader = reloader;
+        this.control = control;
         this.usage = usage;
         this.resolver = resolver;
         this.active = active;
@@ -95,6 +109,18 @@ public final class Sluice implements AutoCloseable {
      * @param sinks usage sinks besides the ones the config names (tests and embedders pass theirs here)
      */
     public static Sluice start(SluiceConfig config, List<UsageSink> sinks) throws InterruptedException {
+        return start(config, null, sinks);
+    }
+
+    /**
+     * Starts a gateway whose config was read from {@code file}, which it then reloads when it changes and the admin
+     * API can edit.
+     *
+     * @param file  where {@code config} came from, or null (then the config cannot be reloaded or changed)
+     * @param sinks usage sinks besides the ones the config names
+     */
+    public static Sluice start(SluiceConfig config, ConfigFile file, List<UsageSink> sinks)
+            throws InterruptedException {
         final SluiceConfig.Server serverConfig = config.server();
         final Transport transport = Transport.choose(serverConfig.transport());
         final ByteBufAllocator allocator = Allocators.of(serverConfig.allocator());
@@ -106,62 +132,114 @@ public final class Sluice implements AutoCloseable {
         final ActiveRequests active = new ActiveRequests();
         final GatewayMetrics metrics = new GatewayMetrics(active);
         allSinks.add(metrics);
+        final UsageStats stats = new UsageStats();
+        allSinks.add(stats);
         final UsageReporter usage = new UsageReporter(config.usage().queue(), allSinks);
         final DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelType())
                 .socketChannelType(transport.socketChannelType()));
-        DemoServer demo = null;
+        final DemoModel demo = new DemoModel(group, transport, allocator);
+        Reloader reloader = null;
+        ConfigControl control = null;
+        Channel server = null;
         try {
-            final Map<String, Provider> providers = new LinkedHashMap<>();
-            for (SluiceConfig.Provider provider : config.providers()) {
-                if (provider.type() == ProviderType.DEMO && demo == null) {
-                    demo = DemoServer.start(group, transport, allocator, provider.demo());
-                }
-                final List<URI> urls = provider.type() == ProviderType.DEMO ? List.of(demo.url()) : provider.endpoints();
-                providers.put(provider.id(), new Provider(provider, endpoints(provider, urls)));
-            }
-            final Router router = new Router(config, providers);
-            metrics.watch(router.providers());
+            final EndpointRegistry endpoints = new EndpointRegistry();
+            final SnapshotBuilder builder = new SnapshotBuilder(endpoints, demo::url);
+            final Snapshots snapshots = new Snapshots(builder.build(config, 1));
             final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
-            final ProxyServices services = new ProxyServices(router, pools, usage, serverConfig.maxRequestBytes(),
+            reloader = new Reloader(group, pools, endpoints, builder, snapshots, metrics);
+            control = new ConfigControl(file, reloader::reload, snapshots::current);
+            final ProxyServices services = new ProxyServices(snapshots, pools,
+                    new Admission(new Buckets(System::nanoTime)), usage, serverConfig.maxRequestBytes(),
                     serverConfig.websocket(), active, metrics,
                     new TrustedProxies(serverConfig.trustedProxies(), serverConfig.tls() != null),
                     new RelayedHeaders(serverConfig.responseHeaders()));
             final ChannelGroup connections = new DefaultChannelGroup("sluice-clients", group.next());
             final SslContext serverTls = serverConfig.tls() == null ? null : serverTls(serverConfig.tls());
-            final ChannelFuture bound = new ServerBootstrap()
-                    .group(group)
-                    .channel(transport.serverChannelType())
-                    .option(ChannelOption.SO_BACKLOG, 4096)
-                    .option(ChannelOption.ALLOCATOR, allocator)
-                    .childOption(ChannelOption.ALLOCATOR, allocator)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new HttpServerInitializer(services, serverConfig, serverTls, connections))
-                    .bind(serverConfig.host(), serverConfig.port()).awaitUninterruptibly();
-            if (!bound.isSuccess()) {
-                bound.channel().close();
-                throw new StartException("cannot listen on " + serverConfig.host() + ":" + serverConfig.port() + ": "
-                        + bindFailure(bound.cause()) + " (server.host, server.port; SLUICE_HOST, SLUICE_PORT)");
-            }
-            final Channel server = bound.channel();
-            final Sluice sluice = new Sluice(group, server, connections, demo, pools,
-                    new EndpointChecks(group, pools, router.providers()), usage, resolver, active, metrics,
-                    serverConfig.shutdownTimeout());
+            final AdminApi admin = new AdminApi(control, stats);
+            final SluiceConfig.Admin adminConfig = config.admin();
+            server = bind(group, transport, allocator, serverConfig.host(), serverConfig.port(),
+                    new HttpServerInitializer(services, serverConfig, serverTls, connections,
+                            new Listener(adminConfig.port() == 0 ? admin : null, true)),
+                    "server.host, server.port; SLUICE_HOST, SLUICE_PORT");
+            final Channel adminServer = adminConfig.port() == 0 ? null : bind(group, transport, allocator,
+                    adminConfig.host(), adminConfig.port(), new HttpServerInitializer(services, serverConfig, null,
+                            connections, new Listener(admin, false)), "admin.host, admin.port");
+            control.watch();
+            final Sluice sluice = new Sluice(group, server, adminServer, connections, demo, pools, snapshots,
+                    reloader, control, usage, resolver, active, metrics, serverConfig.shutdownTimeout());
             LOG.info("Sluice {} listening on {}://{}:{} ({}, {} allocator; config {}); models: {}", Version.current(),
                     serverTls == null ? "http" : "https", serverConfig.host(), sluice.address().getPort(),
                     transport.name(), serverConfig.allocator(), config.source(),
-                    String.join(", ", router.publicModels()));
-            return sluice;
-        } catch (RuntimeException | InterruptedException e) {
-            if (demo != null) {
-                demo.close();
+                    String.join(", ", snapshots.current().router().publicModels()));
+            if (adminServer != null) {
+                LOG.info("admin API on http://{}:{}", adminConfig.host(),
+                        ((InetSocketAddress) adminServer.localAddress()).getPort());
             }
+            return sluice;
+        } catch (RuntimeException | IOException e) {
+            if (server != null) {
+                server.close();
+            }
+            if (control != null) {
+                control.close();
+            }
+            if (reloader != null) {
+                reloader.close();
+            }
+            demo.close();
             resolver.close();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             usage.close();
             metrics.close();
-            throw e;
+            if (e instanceof IOException io) {
+                throw new StartException("cannot watch the config file: " + io.getMessage());
+            }
+            throw (RuntimeException) e;
         }
+    }
+
+    private static Channel bind(EventLoopGroup group, Transport transport, ByteBufAllocator allocator, String host,
+                                int port, HttpServerInitializer initializer, String fields) {
+        final ChannelFuture bound = new ServerBootstrap()
+                .group(group)
+                .channel(transport.serverChannelType())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.ALLOCATOR, allocator)
+                .childOption(ChannelOption.ALLOCATOR, allocator)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(initializer)
+                .bind(host, port).awaitUninterruptibly();
+        if (!bound.isSuccess()) {
+            bound.channel().close();
+            throw new StartException("cannot listen on " + host + ":" + port + ": " + bindFailure(bound.cause())
+                    + " (" + fields + ")");
+        }
+        return bound.channel();
+    }
+
+    /**
+     * Makes {@code next} the running config (see {@link Reloader}).
+     *
+     * @throws io.sluice.gateway.config.ConfigException when the snapshot cannot be built; nothing changed then
+     */
+    public ReloadResult reload(SluiceConfig next) {
+        return reloader.reload(next);
+    }
+
+    /** Reloads, rewrites and checks the config file, one change at a time (SIGHUP, the admin API). */
+    public ConfigControl control() {
+        return control;
+    }
+
+    /** The running snapshot: its config, version and routes. */
+    public GatewaySnapshot snapshot() {
+        return snapshots.current();
+    }
+
+    /** The admin API's own address, or null when the main port serves it. */
+    public InetSocketAddress adminAddress() {
+        return adminServer == null ? null : (InetSocketAddress) adminServer.localAddress();
     }
 
     /** Why a bind failed, in words: the JDK's and the native transport's messages differ. */
@@ -191,30 +269,6 @@ public final class Sluice implements AutoCloseable {
                     .build();
         } catch (SSLException | IllegalArgumentException e) {
             throw new ConfigException("server.tls: " + e.getMessage());
-        }
-    }
-
-    private static List<UpstreamEndpoint> endpoints(SluiceConfig.Provider provider, List<URI> urls) {
-        final boolean https = urls.stream().anyMatch(url -> url.getScheme().equalsIgnoreCase("https"));
-        final SslContext tls = https ? clientTls(provider) : null;
-        final List<UpstreamEndpoint> endpoints = new ArrayList<>();
-        for (URI url : urls) {
-            endpoints.add(new UpstreamEndpoint(url, tls));
-        }
-        return endpoints;
-    }
-
-    private static SslContext clientTls(SluiceConfig.Provider provider) {
-        final SslContextBuilder builder = SslContextBuilder.forClient();
-        if (!provider.tls().verify()) {
-            builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
-        } else if (provider.tls().ca() != null) {
-            builder.trustManager(provider.tls().ca().toFile());
-        }
-        try {
-            return builder.build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new ConfigException("providers." + provider.id() + ".tls: " + e.getMessage());
         }
     }
 
@@ -258,7 +312,11 @@ public final class Sluice implements AutoCloseable {
     public void close(Duration drain) throws InterruptedException {
         final long start = System.nanoTime();
         server.close().sync();
-        checks.close();
+        if (adminServer != null) {
+            adminServer.close().sync();
+        }
+        control.close();
+        reloader.close();
         for (Channel connection : connections) {
             connection.eventLoop().execute(() -> connection.pipeline().fireUserEventTriggered(Draining.INSTANCE));
         }
@@ -276,9 +334,7 @@ public final class Sluice implements AutoCloseable {
                 ended);
         connections.close().await(5, TimeUnit.SECONDS);
         pools.closeIdle();
-        if (demo != null) {
-            demo.close();
-        }
+        demo.close();
         // The resolver's datagram channels close on their event loops before those stop: with io_uring a read
         // still pending when its loop stops leaves its buffer to the garbage collector.
         resolver.close();

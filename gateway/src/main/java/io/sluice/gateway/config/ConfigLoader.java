@@ -75,7 +75,7 @@ public final class ConfigLoader {
             throw new ConfigException(source + ": not valid YAML (" + e.getMessage() + ")");
         }
         final ConfigNode root = new ConfigNode("", tree, env).allowOnly("server", "usage", "providers", "routing",
-                "routes");
+                "routes", "auth", "limits", "admin");
         final SluiceConfig.Server server = server(root.child("server"), dir);
         final SluiceConfig.Usage usage = usage(root.child("usage"));
         final List<SluiceConfig.Provider> providers = providers(root, dir);
@@ -85,7 +85,13 @@ public final class ConfigLoader {
         final SluiceConfig.Routing routing = routing(root.child("routing"));
         final List<SluiceConfig.Route> routes = routes(root, providers, routing.retry());
         checkDefaultModel(root.child("routing"), routing, providers, routes);
-        return new SluiceConfig(source, server, usage, providers, routing, routes);
+        final Set<String> models = new HashSet<>();
+        providers.forEach(provider -> models.addAll(provider.models().keySet()));
+        routes.forEach(route -> models.add(route.model()));
+        return new SluiceConfig(source, server, usage, List.copyOf(providers), routing, routes,
+                AccessSections.auth(root.child("auth"), server.host(), models),
+                AccessSections.limits(root.child("limits"), models),
+                AccessSections.admin(root.child("admin"), server.host()));
     }
 
     private static SluiceConfig.Server server(ConfigNode node, Path dir) {
@@ -255,7 +261,7 @@ public final class ConfigLoader {
         for (int i = 0; i < urls.size(); i++) {
             endpoints.add(endpointUrl(node.field("endpoints") + "[" + i + "]", urls.get(i)));
         }
-        return endpoints;
+        return List.copyOf(endpoints);
     }
 
     private static URI endpointUrl(String field, String text) {

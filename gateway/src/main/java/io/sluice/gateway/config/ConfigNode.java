@@ -1,8 +1,12 @@
 package io.sluice.gateway.config;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,6 +58,11 @@ final class ConfigNode {
         return values.get(key) != null;
     }
 
+    /** The names of this mapping's fields, in file order. */
+    List<String> keys() {
+        return values.keySet().stream().map(String::valueOf).toList();
+    }
+
     String field(String key) {
         return path.isEmpty() ? key : path + "." + key;
     }
@@ -79,7 +88,7 @@ final class ConfigNode {
         for (int i = 0; i < items.size(); i++) {
             out.add(scalar(field(key) + "[" + i + "]", items.get(i)));
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** A mapping of names to strings, in file order. */
@@ -96,7 +105,7 @@ final class ConfigNode {
             final String name = String.valueOf(entry.getKey());
             out.put(name, scalar(field(key) + "." + name, entry.getValue()));
         }
-        return out;
+        return Collections.unmodifiableMap(out);
     }
 
     String string(String key, String fallback) {
@@ -125,6 +134,40 @@ final class ConfigNode {
             return value;
         } catch (NumberFormatException e) {
             throw new ConfigException(field(key) + ": '" + text + "' is not a whole number");
+        }
+    }
+
+    /** A number with an optional fraction, such as a rate per second. */
+    double decimal(String key, double fallback, double min, double max) {
+        final String text = string(key, null);
+        if (text == null) {
+            return fallback;
+        }
+        try {
+            final double value = Double.parseDouble(text.strip());
+            if (!(value >= min && value <= max)) {
+                throw new ConfigException(field(key) + ": " + text.strip() + " is outside " + min + ".." + max);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(field(key) + ": '" + text + "' is not a number");
+        }
+    }
+
+    /** An ISO-8601 instant ({@code 2027-01-31T00:00:00Z}); YAML reads an unquoted one as a date already. */
+    Instant instant(String key) {
+        final Object value = values.get(key);
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Date date) {
+            return date.toInstant();
+        }
+        final String text = scalar(field(key), value).strip();
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new ConfigException(field(key) + ": '" + text + "' is not a time such as 2027-01-31T00:00:00Z");
         }
     }
 

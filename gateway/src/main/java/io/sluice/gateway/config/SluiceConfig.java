@@ -10,13 +10,77 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The whole configuration, as read and checked from one YAML file. Immutable; see conf/sluice.yaml for every
- * field with its default.
+ * The whole configuration, as read and checked from one YAML file. Immutable (every list, set and map in it is an
+ * unmodifiable copy), so one instance can be shared by every event loop of a
+ * {@link io.sluice.gateway.snapshot.GatewaySnapshot}; see conf/sluice.yaml for every field with its default.
  *
  * @param source where it was read from (a file name), for the start-up line
  */
 public record SluiceConfig(String source, Server server, Usage usage, List<Provider> providers, Routing routing,
-                           List<Route> routes) {
+                           List<Route> routes, Auth auth, Limits limits, Admin admin) {
+
+    /**
+     * Who may call the model APIs.
+     *
+     * @param mode          {@code none} (anyone who reaches the port) or {@code keys}
+     * @param openToNetwork whether {@code none} may serve on an address other than loopback
+     * @param internalKey   the shared secret of {@code x-internal-auth}, or null when it is not accepted
+     * @param keys          the client keys, each stored as the hash of the key
+     */
+    public record Auth(AuthMode mode, boolean openToNetwork, String internalKey, List<ApiKey> keys) {
+    }
+
+    /** Whether requests must present a key. */
+    public enum AuthMode { NONE, KEYS }
+
+    /**
+     * One client key, as stored: never the key, only its hash.
+     *
+     * @param hash          {@code sha256:} and the 64 hex digits of the key's SHA-256
+     * @param user          the user it belongs to, for usage records, or null
+     * @param allowedModels the public model names it may use (empty: all)
+     * @param expires       when it stops working, or null for never
+     * @param limits        its own limits ({@link RateLimits#NONE} fields where it has none)
+     */
+    public record ApiKey(String id, String hash, String name, String user, List<String> allowedModels,
+                         boolean disabled, java.time.Instant expires, RateLimits limits) {
+    }
+
+    /**
+     * A request rate and a token rate; a zero field is no limit.
+     *
+     * @param rps   requests per second refilled
+     * @param burst requests that may arrive at once (at least one)
+     * @param tpm   tokens per minute: the prompt (estimated) and {@code max_tokens} are reserved at admission and
+     *              settled against the real usage when the response ends
+     */
+    public record RateLimits(double rps, int burst, long tpm) {
+        public static final RateLimits NONE = new RateLimits(0, 0, 0);
+
+        public boolean limitsRequests() {
+            return rps > 0;
+        }
+    }
+
+    /**
+     * Limits beside the keys' own.
+     *
+     * @param perIp            requests per client IP for requests that present no key (tokens are not counted)
+     * @param models           per public model, over every caller
+     * @param assumedMaxTokens the completion tokens reserved for a request that sets no {@code max_tokens} and
+     *                         gets no {@code routing.default_max_tokens}
+     */
+    public record Limits(RateLimits perIp, Map<String, RateLimits> models, int assumedMaxTokens) {
+    }
+
+    /**
+     * The admin API.
+     *
+     * @param keyHash the admin key's {@code sha256:} hash, or null: then only loopback callers are let in
+     * @param port    a port of its own for the admin API on {@code host} (0: the main listener serves it)
+     */
+    public record Admin(String keyHash, String host, int port) {
+    }
 
     /**
      * The listening side.

@@ -3,6 +3,7 @@ package io.sluice.gateway.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -49,29 +50,55 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
     private final ExecutorService scraper = Executors.newSingleThreadExecutor(
             new DefaultThreadFactory("sluice-metrics", true));
 
+    /** The health gauges of each provider's endpoint, by provider id and endpoint URL. */
+    private final Map<List<String>, EndpointGauges> healthGauges = new HashMap<>();
+
+    private record EndpointGauges(UpstreamEndpoint endpoint, List<Meter> meters) {
+    }
+
     public GatewayMetrics(ActiveRequests active) {
         Gauge.builder("llm.proxy.active.requests", active, ActiveRequests::size)
                 .description("Requests in flight: HTTP exchanges and WebSocket requests")
                 .register(registry);
     }
 
-    /** Exports the health of every endpoint of {@code providers}. */
-    public void watch(List<Provider> providers) {
+    /**
+     * Exports the health of every endpoint of {@code providers}; called again after a reload, it drops the gauges of
+     * endpoints no provider has any more.
+     */
+    public synchronized void watch(List<Provider> providers) {
+        final Map<List<String>, EndpointGauges> next = new HashMap<>();
         for (Provider provider : providers) {
             for (UpstreamEndpoint endpoint : provider.endpoints()) {
-                Gauge.builder("llm.proxy.provider.health", endpoint,
-                                e -> e.stats().available(System.nanoTime()) ? 1 : 0)
-                        .description("1 while the endpoint is in rotation, 0 while ejected, cooling down or down")
-                        .tags("provider", provider.id(), "endpoint", endpoint.url())
-                        .register(registry);
-                Gauge.builder("llm.proxy.provider.latency", endpoint, e -> e.stats().probeLatencyNanos() < 0
-                                ? Double.NaN : e.stats().probeLatencyNanos() / 1e9)
-                        .description("How long the endpoint's last good health probe took")
-                        .baseUnit("seconds")
-                        .tags("provider", provider.id(), "endpoint", endpoint.url())
-                        .register(registry);
+                final List<String> key = List.of(provider.id(), endpoint.url());
+                final EndpointGauges kept = healthGauges.get(key);
+                if (kept != null && kept.endpoint() == endpoint) {
+                    next.put(key, healthGauges.remove(key));
+                    continue;
+                }
+                if (kept != null) {
+                    // The same URL, remade with other pool settings: its gauges must read the new stats.
+                    kept.meters().forEach(registry::remove);
+                    healthGauges.remove(key);
+                }
+                next.put(key, new EndpointGauges(endpoint, List.of(
+                        Gauge.builder("llm.proxy.provider.health", endpoint,
+                                        e -> e.stats().available(System.nanoTime()) ? 1 : 0)
+                                .description("1 while the endpoint is in rotation, 0 while ejected, cooling down or "
+                                        + "down")
+                                .tags("provider", provider.id(), "endpoint", endpoint.url())
+                                .register(registry),
+                        Gauge.builder("llm.proxy.provider.latency", endpoint, e -> e.stats().probeLatencyNanos() < 0
+                                        ? Double.NaN : e.stats().probeLatencyNanos() / 1e9)
+                                .description("How long the endpoint's last good health probe took")
+                                .baseUnit("seconds")
+                                .tags("provider", provider.id(), "endpoint", endpoint.url())
+                                .register(registry))));
             }
         }
+        healthGauges.values().forEach(gauges -> gauges.meters().forEach(registry::remove));
+        healthGauges.clear();
+        healthGauges.putAll(next);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.sluice.gateway.proxy;
 
 import io.sluice.codec.usage.Usage;
+import io.sluice.gateway.admission.Caller;
+import io.sluice.gateway.admission.Ticket;
 import io.sluice.gateway.http.AccessLog;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.Target;
@@ -12,7 +14,8 @@ import java.util.List;
 
 /**
  * How one request went and what it cost, gathered as it runs, and reported once at its end: a usage record for a
- * routed request, and an access line for every one. Used on one event loop.
+ * routed request, the settlement of its admission ticket, and an access line for every one. Used on one event
+ * loop.
  */
 public final class ExchangeStats {
     private final String requestId;
@@ -23,6 +26,8 @@ public final class ExchangeStats {
     private String model;
     private Route route;
     private UpstreamCall call;
+    private Caller caller;
+    private Ticket ticket;
     private boolean stream;
     private int status;
     private long firstBodyNanos = -1;
@@ -56,6 +61,16 @@ public final class ExchangeStats {
         this.stream = stream;
     }
 
+    /** Authentication found who sent it: its key is named in the usage record, admitted or not. */
+    public void caller(Caller caller) {
+        this.caller = caller;
+    }
+
+    /** Admission let the request in: its ticket is settled when the request is reported. */
+    public void admitted(Ticket ticket) {
+        this.ticket = ticket;
+    }
+
     public void call(UpstreamCall call) {
         this.call = call;
     }
@@ -87,13 +102,18 @@ public final class ExchangeStats {
             return;
         }
         reported = true;
+        if (ticket != null) {
+            ticket.settle(usage);
+        }
         final long now = System.nanoTime();
         final long headNanos = call == null ? -1 : call.headNanos();
         // Where the request went last: its first choice, unless an attempt was made elsewhere.
         final Target target = call == null || call.target() == null ? route == null ? null : route.primary()
                 : call.target();
         if (route != null) {
-            reporter.report(new UsageRecord(requestId, null, null, route.publicModel(), target.backendModel(),
+            reporter.report(new UsageRecord(requestId,
+                    caller == null ? null : caller.keyId(), caller == null ? null : caller.userId(),
+                    route.publicModel(), target.backendModel(),
                     target.provider().id(), call == null || call.endpoint() == null ? null : call.endpoint().url(), path,
                     stream, status, usage == null ? 0 : usage.promptTokens(),
                     usage == null ? 0 : usage.completionTokens(), usage == null ? 0 : usage.totalTokens(),

@@ -18,6 +18,10 @@ import io.sluice.codec.json.JsonSplice;
 import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.codec.json.RequestFields;
 import io.sluice.codec.json.RequestScanner;
+import io.sluice.gateway.admission.Caller;
+import io.sluice.gateway.admission.Refusal;
+import io.sluice.gateway.admission.Ticket;
+import io.sluice.gateway.admission.Verdict;
 import io.sluice.gateway.balance.AffinityHash;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.MediaTypes;
@@ -27,16 +31,21 @@ import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.routing.Router;
+import io.sluice.gateway.snapshot.GatewaySnapshot;
 import io.sluice.providers.ProviderError;
 import io.sluice.providers.openai.OpenAiEndpoint;
 import io.sluice.providers.openai.OpenAiRequestEdits;
 import io.sluice.providers.openai.OpenAiStreamEnd;
 import io.sluice.providers.openai.RequestPlan;
 
+import java.util.List;
+import java.util.Map;
+
 /**
  * One proxied HTTP request, from its head to the last byte of its response.
  *
- * <p>It gathers the body, routes on its {@code model}, and runs an {@link UpstreamCall} over the route's targets,
+ * <p>It authenticates the caller on the head, gathers the body, routes on its {@code model}, passes admission
+ * (allowed models, request and token limits) on the snapshot it read at its head, and runs an {@link UpstreamCall} over the route's targets,
  * giving each attempt the body with the edits its target needs (spliced, never re-serialised); the response that
  * the call hands on it relays to the client as the backend's own buffers. It asks the call for
  * more only while the client can take it (backpressure), cancels the call the moment the client leaves, and
@@ -58,6 +67,9 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private final ProxyServices services;
     private final HttpRequest request;
     private final OpenAiEndpoint endpoint;
+    /** The config this request runs on from its head to its end, whatever a reload does meanwhile. */
+    private final GatewaySnapshot snapshot;
+    private Caller caller;
     private final ExchangeStats stats;
     /** What the current backend read relayed, written to the client when the read completes. */
     private final ReadBatch batch;
@@ -88,6 +100,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         this.services = services;
         this.request = request;
         this.endpoint = endpoint;
+        this.snapshot = services.snapshots().current();
         this.stats = new ExchangeStats(requestId, request.method().name(), Uris.path(request.uri()), startNanos);
         this.batch = new ReadBatch(client, http1Encoder);
         this.keepAlive = HttpUtil.isKeepAlive(request);
@@ -95,12 +108,21 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     }
 
     /**
-     * Checks the request head before its body is read: a declared length over the limit is refused at once, and
-     * a client waiting for {@code 100 Continue} gets it.
+     * Checks the request head before its body is read: a caller without a valid key, or a declared length over the
+     * limit, is refused at once (and the connection closed rather than the body read), and a client waiting for
+     * {@code 100 Continue} gets it.
      *
      * @return false when the exchange already answered and is over
      */
     public boolean start() {
+        final Verdict verdict = snapshot.access().authenticate(request.headers());
+        if (verdict instanceof Refusal refusal) {
+            keepAlive = false;
+            refuse(refusal);
+            return false;
+        }
+        caller = (Caller) verdict;
+        stats.caller(caller);
         if (HttpUtil.getContentLength(request, -1L) > services.maxRequestBytes()) {
             refuseTooLarge();
             return false;
@@ -188,7 +210,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             return;
         }
         stats.model(fields.model());
-        final Route route = services.router().route(fields.model());
+        final Route route = snapshot.router().route(fields.model());
         if (route == null && fields.model() == null) {
             respondError(ErrorKind.MISSING_MODEL, "You must provide a model parameter.");
             return;
@@ -198,13 +220,21 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             return;
         }
         stats.routed(route, fields.stream());
+        final ClientOrigin origin = services.trustedProxies().origin(request.headers(),
+                client.channel().remoteAddress());
+        final Verdict admitted = services.admission().admit(snapshot.access(), caller, route.publicModel(),
+                origin.address(), new JsonBodyDemand(body.content(), fields));
+        if (admitted instanceof Refusal refusal) {
+            refuse(refusal);
+            return;
+        }
+        stats.admitted((Ticket) admitted);
         this.fields = fields;
         original = body.take();
         body = null;
-        call = new UpstreamCall(client.channel().eventLoop(), services, route,
-                endpoint.path() + Uris.query(request.uri()), request.headers(),
-                services.trustedProxies().origin(request.headers(), client.channel().remoteAddress()),
-                stats.requestId(), stats.startNanos(), this);
+        call = new UpstreamCall(client.channel().eventLoop(), services, route, snapshot.router().holdBodyBytes(),
+                endpoint.path() + Uris.query(request.uri()), request.headers(), origin, stats.requestId(),
+                stats.startNanos(), this);
         stats.call(call);
         call.start();
     }
@@ -213,7 +243,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     @Override
     public ByteBuf requestBody(Target target) {
         plan = OpenAiRequestEdits.plan(fields, endpoint, target.modelEdit(fields.model()),
-                target.provider().includeUsage(), services.router().defaultMaxTokens());
+                target.provider().includeUsage(), snapshot.router().defaultMaxTokens());
         return plan.edits().isEmpty() ? original.retainedDuplicate()
                 : JsonSplice.apply(client.alloc(), original, plan.edits());
     }
@@ -348,10 +378,21 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         respondError(kind, message, null);
     }
 
+    /** Admission said no: its error, with the headers it gave ({@code Retry-After}, {@code x-ratelimit-*}). */
+    private void refuse(Refusal refusal) {
+        respondError(refusal.kind(), refusal.message(), null, refusal.headers());
+    }
+
     private void respondError(ErrorKind kind, String message, String param) {
+        respondError(kind, message, param, List.of());
+    }
+
+    private void respondError(ErrorKind kind, String message, String param,
+                              List<Map.Entry<String, String>> headers) {
         stats.status(kind.status().code());
         final FullHttpResponse response = Responses.error(client.alloc(), kind, message, param, stats.requestId(),
                 keepAlive);
+        headers.forEach(header -> response.headers().set(header.getKey(), header.getValue()));
         stats.bytesOut(response.content().readableBytes());
         finishWith(client.writeAndFlush(response));
     }

@@ -1,17 +1,20 @@
 package io.sluice.gateway.proxy;
 
+import io.sluice.gateway.admission.Admission;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.metrics.GatewayMetrics;
-import io.sluice.gateway.routing.Router;
+import io.sluice.gateway.snapshot.Snapshots;
 import io.sluice.gateway.upstream.UpstreamPools;
 import io.sluice.gateway.usage.UsageReporter;
 
 /**
- * What every exchange shares: the routes, the upstream pools, the usage queue, the request size limit, the
- * WebSocket settings, the requests in flight (for a graceful shutdown), the metrics, whose forwarding headers to
- * believe and which response headers to relay.
+ * Seam: process-wide state (DESIGN.md §2b), what every exchange shares for the life of the process: the current
+ * {@link io.sluice.gateway.snapshot.GatewaySnapshot} (each request reads it once, at its head), the upstream pools,
+ * the limiter buckets behind {@link Admission}, the usage queue, the requests in flight (for a graceful shutdown)
+ * and the metrics; and the listener's settings, which a reload does not change: the request size limit, the
+ * WebSocket settings, whose forwarding headers to believe and which response headers to relay.
  */
-public record ProxyServices(Router router, UpstreamPools pools, UsageReporter usage, long maxRequestBytes,
-                            SluiceConfig.WebSocket websocket, ActiveRequests active, GatewayMetrics metrics,
-                            TrustedProxies trustedProxies, RelayedHeaders relayedHeaders) {
+public record ProxyServices(Snapshots snapshots, UpstreamPools pools, Admission admission, UsageReporter usage,
+                            long maxRequestBytes, SluiceConfig.WebSocket websocket, ActiveRequests active,
+                            GatewayMetrics metrics, TrustedProxies trustedProxies, RelayedHeaders relayedHeaders) {
 }

@@ -7,6 +7,7 @@ import io.netty.util.AsciiString;
 import io.netty.util.NetUtil;
 
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -77,7 +78,30 @@ public final class TrustedProxies {
         final String clientProto = trusted ? headers.get(X_FORWARDED_PROTO) : null;
         return new ClientOrigin(chain.isBlank() ? address : chain + ", " + address,
                 (forwarded.isBlank() ? "" : forwarded + ", ") + forwardedNode + ";proto=" + proto,
-                clientProto == null || clientProto.isBlank() ? proto : clientProto);
+                clientProto == null || clientProto.isBlank() ? proto : clientProto,
+                trusted ? nearestUntrusted(chain, address) : address);
+    }
+
+    /**
+     * Walks {@code X-Forwarded-For} from its right end (the hop nearest Sluice) past the trusted proxies: the first
+     * address that is not one is the client, since only trusted hops are believed to have appended truthfully.
+     */
+    private String nearestUntrusted(String chain, String peer) {
+        final String[] hops = chain.split(",");
+        String client = peer;
+        for (int i = hops.length - 1; i >= 0; i--) {
+            final String hop = hops[i].strip();
+            if (hop.isEmpty()) {
+                continue;
+            }
+            client = hop;
+            final InetAddress address = NetUtil.isValidIpV4Address(hop) || NetUtil.isValidIpV6Address(hop)
+                    ? NetUtil.createInetAddressFromIpAddressString(hop) : null;
+            if (address == null || !trusts(new InetSocketAddress(address, 0))) {
+                break;
+            }
+        }
+        return client;
     }
 
     private boolean trusts(InetSocketAddress peer) {

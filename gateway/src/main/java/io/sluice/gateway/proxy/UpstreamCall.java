@@ -108,6 +108,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     private final EventLoop loop;
     private final ProxyServices services;
+    private final int holdBodyBytes;
     private final RouteWalk walk;
     private final String apiPath;
     private final HttpHeaders clientHeaders;
@@ -155,13 +156,15 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      * @param clientHeaders the client's headers, whose end-to-end ones are forwarded (credentials never are)
      * @param origin        who the backend is told sent the request
      * @param startNanos    when the request arrived, for the total timeout
+     * @param holdBodyBytes how much of an answer that is not an event stream is held before its head is handed on
      */
-    public UpstreamCall(EventLoop loop, ProxyServices services, Route route, String apiPath,
+    public UpstreamCall(EventLoop loop, ProxyServices services, Route route, int holdBodyBytes, String apiPath,
                         HttpHeaders clientHeaders, ClientOrigin origin, String requestId, long startNanos,
                         Receiver receiver) {
         this.loop = loop;
         this.services = services;
         this.walk = new RouteWalk(route);
+        this.holdBodyBytes = holdBodyBytes;
         this.apiPath = apiPath;
         this.clientHeaders = clientHeaders;
         this.origin = origin;
@@ -397,7 +400,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      */
     private void startBody() {
         eventStream = MediaTypes.is(heldHead, HttpHeaderValues.TEXT_EVENT_STREAM);
-        if (eventStream || services.router().holdBodyBytes() == 0) {
+        if (eventStream || holdBodyBytes == 0) {
             commitHead();
             return;
         }
@@ -418,7 +421,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         } else {
             bytes.release();
         }
-        if (!last && heldBytes <= services.router().holdBodyBytes()) {
+        if (!last && heldBytes <= holdBodyBytes) {
             return;
         }
         final List<ByteBuf> pieces = heldBody;

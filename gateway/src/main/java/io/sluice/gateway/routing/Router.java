@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * Maps requested model names to routes, for every front: the configured routes, and each provider's
  * {@code models} map as one-target routes. A configured prefix before a name is accepted and ignored, and a
- * request that names no model takes the default one. Renders the model list once, at start-up. Immutable; shared
- * by all event loops.
+ * request that names no model takes the default one. Renders the model list once, when its snapshot is made.
+ * Immutable, part of a {@link io.sluice.gateway.snapshot.GatewaySnapshot}; shared by all event loops.
  */
 public final class Router {
     private final Map<String, Route> routes = new LinkedHashMap<>();
@@ -81,6 +81,11 @@ public final class Router {
     /** How many bytes of an answer that is not an event stream are read before its head is handed on. */
     public int holdBodyBytes() {
         return holdBodyBytes;
+    }
+
+    /** Every route, in config order. */
+    public List<Route> routes() {
+        return List.copyOf(routes.values());
     }
 
     public List<String> publicModels() {

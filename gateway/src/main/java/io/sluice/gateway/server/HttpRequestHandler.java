@@ -1,6 +1,7 @@
 package io.sluice.gateway.server;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -18,7 +19,10 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.gateway.admission.Refusal;
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.control.AdminApi;
+import io.sluice.gateway.control.AdminReply;
 import io.sluice.gateway.http.AccessLog;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.MalformedRequests;
@@ -32,10 +36,12 @@ import io.sluice.gateway.routing.HealthReport;
 import io.sluice.gateway.proxy.ExchangeOwner;
 import io.sluice.gateway.proxy.ProxyExchange;
 import io.sluice.gateway.proxy.ProxyServices;
+import io.sluice.gateway.snapshot.GatewaySnapshot;
 import io.sluice.gateway.ws.WebSocketUpgrade;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -65,8 +71,14 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
                               FullHttpResponse response) {
     }
 
+    /** The largest admin request body: a whole config file. */
+    private static final int MAX_ADMIN_BODY = 4 << 20;
+
     private final ProxyServices services;
     private final SluiceConfig.Server config;
+    private final Listener listener;
+    /** The body of an admin request while it arrives; null otherwise. */
+    private ByteArrayOutputStream adminBody;
     /** The connection's idle timer; null on an HTTP/2 stream, whose connection restarts its own. */
     private final IdleStateHandler idleTimer;
     private final boolean http1;
@@ -84,16 +96,18 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private RequestDeadline deadline;
     private boolean closing;
     private boolean draining;
-    /** A metrics scrape is being rendered off the event loop: requests behind it wait. */
-    private boolean scraping;
+    /** A metrics scrape or an admin answer is being made off the event loop: requests behind it wait. */
+    private boolean answeringOffLoop;
 
     /**
      * @param idleTimer the connection's idle timer on HTTP/1.1, whose requests are also checked for a single Host;
      *                  null on an HTTP/2 stream (its connection has its own timer, and :authority stands for Host)
      */
-    HttpRequestHandler(ProxyServices services, SluiceConfig.Server config, IdleStateHandler idleTimer) {
+    HttpRequestHandler(ProxyServices services, SluiceConfig.Server config, IdleStateHandler idleTimer,
+                       Listener listener) {
         this.services = services;
         this.config = config;
+        this.listener = listener;
         this.idleTimer = idleTimer;
         this.http1 = idleTimer != null;
     }
@@ -126,7 +140,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
 
     /** Whether the current request has fully arrived but its response is not done. */
     private boolean busy() {
-        return exchange != null && exchange.requestComplete() || scraping;
+        return exchange != null && exchange.requestComplete() || answeringOffLoop;
     }
 
     private void dispatch(Object msg) {
@@ -164,8 +178,15 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         receiving = true;
         deadline.headArrived();
         final String path = Uris.path(request.uri());
-        final RequestRoutes.Match match = RequestRoutes.match(request.method(), path);
         final boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (listener.admin() != null && AdminApi.serves(path)) {
+            onAdminRequest(request, requestId, start, keepAlive);
+            return;
+        }
+        RequestRoutes.Match match = RequestRoutes.match(request.method(), path);
+        if (!listener.modelApis() && match.kind() != RequestRoutes.Kind.HEALTH) {
+            match = new RequestRoutes.Match(RequestRoutes.Kind.NOT_FOUND, null, null);
+        }
         switch (match.kind()) {
             case PROXY -> {
                 exchange = new ProxyExchange(ctx, this, services, request, match.endpoint(), requestId, start,
@@ -177,10 +198,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             case HEALTH -> local = new LocalReply(match.kind(), request, requestId, start,
                     Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(HEALTHY), requestId, keepAlive));
             case HEALTH_DETAILED -> local = new LocalReply(match.kind(), request, requestId, start, Responses.json(
-                    HttpResponseStatus.OK, Unpooled.wrappedBuffer(HealthReport.render(services.router().providers())),
-                    requestId, keepAlive));
-            case MODELS -> local = new LocalReply(match.kind(), request, requestId, start, Responses.json(
-                    HttpResponseStatus.OK, Unpooled.wrappedBuffer(services.router().modelList()), requestId,
+                    HttpResponseStatus.OK, Unpooled.wrappedBuffer(HealthReport.render(
+                            services.snapshots().current().router().providers())), requestId, keepAlive));
+            case MODELS -> local = new LocalReply(match.kind(), request, requestId, start, models(request, requestId,
                     keepAlive));
             case METRICS, WEBSOCKET -> local = new LocalReply(match.kind(), request, requestId, start, null);
             case METHOD_NOT_ALLOWED -> {
@@ -196,6 +216,43 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         }
     }
 
+    /**
+     * An admin request: a caller the admin API refuses is answered at once (the body is not read); otherwise the
+     * body is gathered and answered once the API (off the event loop) has.
+     */
+    private void onAdminRequest(HttpRequest request, String requestId, long start, boolean keepAlive) {
+        final AdminReply refusal = listener.admin().refusal(request.headers(), ctx.channel().remoteAddress());
+        if (refusal != null) {
+            local = new LocalReply(RequestRoutes.Kind.ADMIN, request, requestId, start, adminResponse(refusal,
+                    requestId, keepAlive));
+            return;
+        }
+        if (HttpUtil.getContentLength(request, 0L) > MAX_ADMIN_BODY) {
+            refuse(request, requestId, start, ErrorKind.REQUEST_TOO_LARGE,
+                    "An admin request body is at most " + MAX_ADMIN_BODY + " bytes.");
+            return;
+        }
+        adminBody = new ByteArrayOutputStream();
+        local = new LocalReply(RequestRoutes.Kind.ADMIN, request, requestId, start, null);
+    }
+
+    private static FullHttpResponse adminResponse(AdminReply reply, String requestId, boolean keepAlive) {
+        final FullHttpResponse response = Responses.json(HttpResponseStatus.valueOf(reply.status()),
+                Unpooled.wrappedBuffer(reply.body()), requestId, keepAlive);
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+        return response;
+    }
+
+    /** The model list, for a caller that authenticates as the model APIs require. */
+    private FullHttpResponse models(HttpRequest request, String requestId, boolean keepAlive) {
+        final GatewaySnapshot snapshot = services.snapshots().current();
+        if (snapshot.access().authenticate(request.headers()) instanceof Refusal refusal) {
+            return Responses.error(ctx.alloc(), refusal.kind(), refusal.message(), requestId, keepAlive);
+        }
+        return Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(snapshot.router().modelList()),
+                requestId, keepAlive);
+    }
+
     private void onContent(HttpContent content) {
         final boolean last = content instanceof LastHttpContent;
         requestEnded |= last;
@@ -207,6 +264,17 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         if (exchange != null && !exchange.requestComplete()) {
             exchange.onRequestContent(content);
             return;
+        }
+        if (adminBody != null) {
+            final ByteBuf bytes = content.content();
+            if (adminBody.size() + bytes.readableBytes() > MAX_ADMIN_BODY) {
+                content.release();
+                adminBody = null;
+                refuseIncomplete(ErrorKind.REQUEST_TOO_LARGE, "An admin request body is at most " + MAX_ADMIN_BODY
+                        + " bytes.");
+                return;
+            }
+            adminBody.writeBytes(ByteBufUtil.getBytes(bytes));
         }
         content.release();
         if (local != null && last) {
@@ -221,10 +289,23 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             upgradeToWebSocket(reply);
             return;
         }
+        if (reply.kind() == RequestRoutes.Kind.ADMIN && reply.response() == null) {
+            final byte[] body = adminBody.toByteArray();
+            adminBody = null;
+            answeringOffLoop = true;
+            listener.admin().handle(reply.request().method(), Uris.path(reply.request().uri()), body)
+                    .whenComplete((answer, failure) -> ctx.executor().execute(() -> {
+                        answeringOffLoop = false;
+                        send(reply, adminResponse(failure == null ? answer
+                                : AdminReply.error(500, "internal_error", "The admin request failed."),
+                                reply.requestId(), HttpUtil.isKeepAlive(reply.request())));
+                    }));
+            return;
+        }
         if (reply.kind() == RequestRoutes.Kind.METRICS) {
-            scraping = true;
+            answeringOffLoop = true;
             services.metrics().scrape().whenComplete((text, failure) -> ctx.executor().execute(() -> {
-                scraping = false;
+                answeringOffLoop = false;
                 final HttpResponseStatus status = failure == null ? HttpResponseStatus.OK
                         : HttpResponseStatus.INTERNAL_SERVER_ERROR;
                 final ByteBuf body = Unpooled.copiedBuffer(failure == null ? text : "", StandardCharsets.UTF_8);
@@ -329,7 +410,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         if (!closing && !deadline.armed()) {
             if (receiving) {
                 deadline.arm(true);
-            } else if (http1 && !readDispatched && exchange == null && local == null && !scraping) {
+            } else if (http1 && !readDispatched && exchange == null && local == null && !answeringOffLoop) {
                 deadline.arm(false);
             }
         }

@@ -52,18 +52,21 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     private final SluiceConfig.Server config;
     private final SslContext tls;
     private final ChannelGroup connections;
+    private final Listener listener;
     private final StreamInitializer streams = new StreamInitializer();
 
     /**
      * @param tls         the server TLS context with ALPN, or null for cleartext
      * @param connections where every client connection is kept, so shutdown can close them (GOAWAY on h2)
+     * @param listener    what this socket serves
      */
     public HttpServerInitializer(ProxyServices services, SluiceConfig.Server config, SslContext tls,
-                                 ChannelGroup connections) {
+                                 ChannelGroup connections, Listener listener) {
         this.services = services;
         this.config = config;
         this.tls = tls;
         this.connections = connections;
+        this.listener = listener;
     }
 
     @Override
@@ -102,7 +105,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         // the timer when a response ends, and never closes a connection whose response is on its way.
         final IdleStateHandler idle = new IdleStateHandler(config.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS);
         pipeline.addLast(PipelineNames.IDLE, idle);
-        pipeline.addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, config, idle));
+        pipeline.addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, config, idle, listener));
     }
 
     /** HTTP/2: the frame codec, a child pipeline per stream, and the connection's idle timer. */
@@ -138,7 +141,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         @Override
         protected void initChannel(Http2StreamChannel ch) {
             ch.pipeline().addLast(PipelineNames.H2_STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true))
-                    .addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, config, null));
+                    .addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, config, null, listener));
         }
     }
 }

@@ -5,7 +5,7 @@ import io.sluice.providers.openai.OpenAiEndpoint;
 
 /** Which handling a request method and path get; unknown paths are 404, known paths with another method 405. */
 final class RequestRoutes {
-    enum Kind { HEALTH, HEALTH_DETAILED, MODELS, METRICS, PROXY, WEBSOCKET, NOT_FOUND, METHOD_NOT_ALLOWED }
+    enum Kind { HEALTH, HEALTH_DETAILED, MODELS, METRICS, PROXY, WEBSOCKET, ADMIN, NOT_FOUND, METHOD_NOT_ALLOWED }
 
     /**
      * @param endpoint the OpenAI operation for {@link Kind#PROXY}

@@ -48,6 +48,8 @@ public final class EndpointPool {
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     /** Written on the loop, read by other loops' pools when they give a connection slot back. */
     private volatile int waiting;
+    /** Its endpoint left the config: connections close as they come back instead of being kept. */
+    private boolean retired;
 
     EndpointPool(UpstreamEndpoint endpoint, EventLoop loop, Bootstrap bootstrap, SluiceConfig.Pool config,
                  ConnectionBudget budget, long waitNanos) {
@@ -136,7 +138,7 @@ public final class EndpointPool {
 
     /** Takes a connection back; it is reused only when {@code reusable} and still open. */
     void release(Channel channel, boolean reusable) {
-        if (!reusable || !channel.isActive()) {
+        if (!reusable || !channel.isActive() || retired && waiters.isEmpty()) {
             channel.close();
             return;
         }
@@ -157,6 +159,12 @@ public final class EndpointPool {
         while (!idle.isEmpty() && now - idle.peekLast().since() >= idleNanos) {
             idle.pollLast().channel().close();
         }
+    }
+
+    /** Its endpoint left the config: idle connections close now, busy ones when their exchange ends. */
+    void retire() {
+        retired = true;
+        closeIdle();
     }
 
     /** Closes every idle connection (at shutdown). */

@@ -8,8 +8,9 @@ import java.util.Locale;
 
 /**
  * One backend address: where to connect, what to put in {@code Host}, and the API base path that request paths
- * go below, with its {@link EndpointStats}. Shared by all event loops; each loop keeps its own pool of connections
- * to it.
+ * go below, with its {@link EndpointStats}. Made once per value by the {@link EndpointRegistry}, so it and its
+ * stats and health outlive config reloads that keep it. Shared by all event loops; each loop keeps its own pool of
+ * connections to it.
  */
 public final class UpstreamEndpoint {
     private final String url;
@@ -19,24 +20,42 @@ public final class UpstreamEndpoint {
     private final String basePath;
     private final SslContext sslContext;
     private final EndpointStats stats = new EndpointStats();
+    /** Set once no snapshot names it: its pools close each connection as it comes back. */
+    private volatile boolean retired;
 
     /**
      * @param url        an http or https URL; its path is the API base, {@code /v1} when it has none
      * @param sslContext the client TLS context for https, or null for http
      */
     public UpstreamEndpoint(URI url, SslContext sslContext) {
-        final boolean https = url.getScheme().toLowerCase(Locale.ROOT).equals("https");
+        final boolean https = isHttps(url);
         final int defaultPort = https ? 443 : 80;
         this.host = url.getHost();
         this.port = url.getPort() < 0 ? defaultPort : url.getPort();
         this.hostHeader = port == defaultPort ? host : host + ":" + port;
-        final String path = url.getRawPath() == null ? "" : url.getRawPath().replaceAll("/+$", "");
-        this.basePath = path.isEmpty() ? "/v1" : path;
-        this.url = (https ? "https://" : "http://") + hostHeader + basePath;
+        this.basePath = basePath(url);
+        this.url = canonical(url);
         this.sslContext = https ? sslContext : null;
         if (https && sslContext == null) {
             throw new IllegalArgumentException("an https endpoint needs a TLS context: " + url);
         }
+    }
+
+    static boolean isHttps(URI url) {
+        return url.getScheme().toLowerCase(Locale.ROOT).equals("https");
+    }
+
+    /** The base URL as {@link #url()} shows it: default port left out, trailing slashes removed, {@code /v1} added. */
+    static String canonical(URI url) {
+        final boolean https = isHttps(url);
+        final int port = url.getPort() < 0 ? https ? 443 : 80 : url.getPort();
+        return (https ? "https://" : "http://") + url.getHost() + (port == (https ? 443 : 80) ? "" : ":" + port)
+                + basePath(url);
+    }
+
+    private static String basePath(URI url) {
+        final String path = url.getRawPath() == null ? "" : url.getRawPath().replaceAll("/+$", "");
+        return path.isEmpty() ? "/v1" : path;
     }
 
     /** Unresolved, so that the connect resolves it with the non-blocking resolver of the event loop. */
@@ -59,6 +78,15 @@ public final class UpstreamEndpoint {
     /** The request path for an API path such as {@code /chat/completions}. */
     public String pathFor(String apiPath) {
         return basePath + apiPath;
+    }
+
+    /** No config names it any more; requests that started before keep going until they end. */
+    void retire() {
+        retired = true;
+    }
+
+    boolean retired() {
+        return retired;
     }
 
     /** Its load, shared by every event loop. */

@@ -12,6 +12,7 @@ import io.sluice.gateway.net.Transport;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -22,8 +23,10 @@ import java.util.concurrent.TimeUnit;
  * All upstream connection pools: one set per event loop, one pool per endpoint within it (as Envoy and Zuul do),
  * so a request is served on a connection of its own loop with no hand-off and no lock.
  *
- * <p>The outer map is fixed at start-up and only read afterwards; each loop's pools are created and used on that
- * loop alone. Each loop evicts its idle connections on a timer.
+ * <p>Seam: process-wide state (DESIGN.md §2b). The outer map is fixed at start-up and only read afterwards; each
+ * loop's pools are created, used and retired on that loop alone. Endpoints are values made once by the
+ * {@link EndpointRegistry}, so a reload that keeps an endpoint keeps its pools; one that drops it retires them.
+ * Each loop evicts its idle connections on a timer.
  */
 public final class UpstreamPools {
     private final Map<EventExecutor, Map<UpstreamEndpoint, EndpointPool>> loops = new IdentityHashMap<>();
@@ -57,7 +60,12 @@ public final class UpstreamPools {
         EndpointPool pool = pools.get(endpoint);
         if (pool == null) {
             pool = newPool(loop, endpoint, limits, connect);
-            pools.put(endpoint, pool);
+            if (endpoint.retired()) {
+                // An attempt of a request that began before a reload removed the endpoint: served, not kept.
+                pool.retire();
+            } else {
+                pools.put(endpoint, pool);
+            }
         }
         return pool;
     }
@@ -79,6 +87,23 @@ public final class UpstreamPools {
         final EndpointPool pool = new EndpointPool(endpoint, loop, bootstrap, limits, budget, connect.toNanos());
         budget.register(pool);
         return pool;
+    }
+
+    /**
+     * Drains the pools of endpoints no config names any more, on every loop: idle connections close now, busy ones
+     * when their exchange ends, and the pools are forgotten.
+     */
+    public void retire(Collection<UpstreamEndpoint> endpoints) {
+        if (endpoints.isEmpty()) {
+            return;
+        }
+        loops.forEach((executor, pools) -> executor.execute(() -> endpoints.forEach(endpoint -> {
+            final EndpointPool pool = pools.remove(endpoint);
+            if (pool != null) {
+                pool.retire();
+            }
+        })));
+        endpoints.forEach(budgets::remove);
     }
 
     /** Closes the idle connections of every loop (at shutdown). */

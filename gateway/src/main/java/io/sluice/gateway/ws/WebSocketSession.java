@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -50,6 +51,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
     private final ProxyServices services;
     private final WsFormat format;
     private final ClientOrigin origin;
+    private final HttpHeaders credentials;
     private final Map<String, WsRequest> active = new HashMap<>();
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> pinger;
@@ -58,11 +60,16 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
     /** The peer broke the protocol and was told so: what it still sends is discarded until the socket closes. */
     private boolean violated;
 
-    /** @param origin who opened the socket, as its requests tell the backend */
-    WebSocketSession(ProxyServices services, WsFormat format, ClientOrigin origin) {
+    /**
+     * @param origin      who opened the socket, as its requests tell the backend
+     * @param credentials the credential headers of the handshake, with which each request is authenticated against
+     *                    the config current when it arrives (a key disabled by a reload stops working at once)
+     */
+    WebSocketSession(ProxyServices services, WsFormat format, ClientOrigin origin, HttpHeaders credentials) {
         this.services = services;
         this.format = format;
         this.origin = origin;
+        this.credentials = credentials;
     }
 
     @Override
@@ -184,6 +191,10 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
 
     ClientOrigin origin() {
         return origin;
+    }
+
+    HttpHeaders credentials() {
+        return credentials;
     }
 
     EventLoop eventLoop() {

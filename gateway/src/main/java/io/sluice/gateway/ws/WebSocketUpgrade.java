@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.sluice.gateway.admission.AccessPolicy;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.net.PipelineNames;
@@ -75,7 +76,8 @@ public final class WebSocketUpgrade {
                 new WebSocketFrameAggregator(maxMessage));
         pipeline.addAfter(PipelineNames.WS_AGGREGATOR, PipelineNames.WS_SESSION,
                 new WebSocketSession(services, format,
-                        services.trustedProxies().origin(request.headers(), ctx.channel().remoteAddress())));
+                        services.trustedProxies().origin(request.headers(), ctx.channel().remoteAddress()),
+                        AccessPolicy.credentials(request.headers())));
         pipeline.remove(PipelineNames.REQUEST_HANDLER);
         return new Result(handshake, true, 101);
     }

@@ -12,6 +12,10 @@ import io.sluice.codec.CaptureBuffer;
 import io.sluice.codec.sse.SseData;
 import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.codec.usage.Usage;
+import io.sluice.gateway.admission.Caller;
+import io.sluice.gateway.admission.Refusal;
+import io.sluice.gateway.admission.Ticket;
+import io.sluice.gateway.admission.Verdict;
 import io.sluice.gateway.balance.AffinityHash;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.RequestIds;
@@ -24,6 +28,7 @@ import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.Target;
+import io.sluice.gateway.snapshot.GatewaySnapshot;
 import io.sluice.proto.Ack;
 import io.sluice.proto.Error;
 import io.sluice.proto.LLMRequest;
@@ -58,6 +63,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     private final String id;
     private final ExchangeStats stats;
     private UpstreamCall call;
+    /** The snapshot's {@code routing.default_max_tokens}, read when the request started. */
+    private int defaultMaxTokens;
     private Provider provider;
     private int status;
     private boolean eventStream;
@@ -82,10 +89,21 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         this.stats = new ExchangeStats(RequestIds.generate(), "WS", "/ws", System.nanoTime());
     }
 
-    /** Checks the request, answers with its Ack, and starts it when accepted; false when it was refused. */
+    /**
+     * Authenticates the request with the socket's credentials, checks and routes it, passes admission, answers with
+     * its Ack, and starts it when accepted; false when it was refused (an admission refusal is an {@code Error} with
+     * the uniform code: {@code UNAUTHORIZED}, {@code FORBIDDEN}, {@code RATE_LIMIT}).
+     */
     boolean start() {
+        final GatewaySnapshot snapshot = services.snapshots().current();
+        final Verdict verdict = snapshot.access().authenticate(session.credentials());
+        if (verdict instanceof Refusal refusal) {
+            return refuse(refusal);
+        }
+        final Caller caller = (Caller) verdict;
+        stats.caller(caller);
         stats.model(request.getModel());
-        final Route route = services.router().route(request.getModel());
+        final Route route = snapshot.router().route(request.getModel());
         if (route == null && request.getModel().isEmpty()) {
             return refuse("INVALID_REQUEST", "model is required");
         }
@@ -101,12 +119,19 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
             return refuse("INVALID_REQUEST", e.getMessage());
         }
         stats.routed(route, request.getStream());
+        final Verdict admitted = services.admission().admit(snapshot.access(), caller, route.publicModel(),
+                session.origin().address(), new LlmRequestDemand(request));
+        if (admitted instanceof Refusal refusal) {
+            return refuse(refusal);
+        }
+        stats.admitted((Ticket) admitted);
+        defaultMaxTokens = snapshot.router().defaultMaxTokens();
         session.send(WebSocketMessage.newBuilder()
                 .setAck(Ack.newBuilder().setRequestId(id).setAccepted(true)).build(), true);
         final HttpHeaders headers = new DefaultHttpHeaders()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        call = new UpstreamCall(session.eventLoop(), services, route, "/chat/completions", headers,
-                session.origin(), stats.requestId(), stats.startNanos(), this);
+        call = new UpstreamCall(session.eventLoop(), services, route, snapshot.router().holdBodyBytes(),
+                "/chat/completions", headers, session.origin(), stats.requestId(), stats.startNanos(), this);
         stats.call(call);
         services.active().add(this);
         call.start();
@@ -127,6 +152,16 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         }
     }
 
+    /** Admission said no: an {@code Error} for the request, which is metered and logged with its status. */
+    private boolean refuse(Refusal refusal) {
+        stats.status(refusal.kind().status().code());
+        stats.bytesOut(session.send(WebSocketMessage.newBuilder().setError(Error.newBuilder().setRequestId(id)
+                .setCode(refusal.kind().uniformCode()).setMessage(refusal.message()).setTraceId(stats.requestId()))
+                .build(), true));
+        stats.report(services.usage(), null);
+        return false;
+    }
+
     private boolean refuse(String code, String message) {
         session.send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(id).setAccepted(false)
                 .setErrorCode(code).setErrorMessage(message)).build(), true);
@@ -135,8 +170,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
 
     @Override
     public ByteBuf requestBody(Target target) {
-        return Unpooled.wrappedBuffer(OpenAiChatRequests.body(request, target.backendModel(),
-                services.router().defaultMaxTokens()));
+        return Unpooled.wrappedBuffer(OpenAiChatRequests.body(request, target.backendModel(), defaultMaxTokens));
     }
 
     /** A metadata entry of that name keeps a conversation on one endpoint (prefix_affinity). */

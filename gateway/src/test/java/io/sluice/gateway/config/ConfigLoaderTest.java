@@ -46,6 +46,7 @@ class ConfigLoaderTest {
     void environmentReferencesAndDefaultsAreExpanded() {
         final String yaml = """
                 server: { port: "${PORT:-9000}", host: "${HOST}", max_request_bytes: 2MiB }
+                auth: { mode: keys }
                 providers:
                   - id: v
                     type: vllm

@@ -49,6 +49,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * one closes, so tests can see keep-alive reuse and cancellation from the backend's side.
  */
 public final class ScriptedBackend implements AutoCloseable {
+    private final AtomicInteger open = new AtomicInteger();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
     private final boolean tls;
@@ -162,6 +163,11 @@ public final class ScriptedBackend implements AutoCloseable {
         return closes.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** Connections open now, probes' included. */
+    public int openConnections() {
+        return open.get();
+    }
+
     /** Connections that carried a request; those of the gateway's health probes are not counted. */
     public int connectionsOpened() {
         return connections.get();
@@ -192,11 +198,13 @@ public final class ScriptedBackend implements AutoCloseable {
         @Override
         public void channelActive(ChannelHandlerContext ctx) {
             this.ctx = ctx;
+            open.incrementAndGet();
             ctx.fireChannelActive();
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            open.decrementAndGet();
             if (id != 0) {
                 closes.add(System.nanoTime());
             }

@@ -4,11 +4,13 @@ import io.sluice.gateway.Sluice;
 import io.sluice.gateway.config.ConfigLoader;
 import io.sluice.gateway.config.EnvResolver;
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.control.ConfigFile;
 
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A real Sluice on an ephemeral loopback port, started from config text written in the test, with an in-memory
@@ -23,6 +25,22 @@ public final class TestGateway implements AutoCloseable {
         final SluiceConfig config = ConfigLoader.parse(yaml, "test config", new EnvResolver(name -> null), dir);
         this.sluice = Sluice.start(config, List.of(usage));
         this.tls = config.server().tls() != null;
+    }
+
+    private TestGateway(ConfigFile file) throws InterruptedException {
+        final SluiceConfig config = file.check(file.text());
+        this.sluice = Sluice.start(config, file, List.of(usage));
+        this.tls = config.server().tls() != null;
+    }
+
+    /** A gateway that runs from {@code file}: it reloads it when it changes, and its admin API writes it. */
+    public static TestGateway fromFile(Path file) throws InterruptedException {
+        return new TestGateway(new ConfigFile(file, Map.of()));
+    }
+
+    /** The gateway itself, to reload it or read its snapshot. */
+    public Sluice sluice() {
+        return sluice;
     }
 
     public static TestGateway start(String yaml) throws InterruptedException {

@@ -39,15 +39,22 @@ public final class WsClient implements AutoCloseable {
     private final AtomicInteger pings = new AtomicInteger();
     private volatile boolean reading = true;
 
-    private WsClient(URI uri, boolean protobuf) {
+    private WsClient(URI uri, boolean protobuf, String... headers) {
         this.protobuf = protobuf;
-        this.socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(uri, new Listener()).join();
+        final WebSocket.Builder builder = HttpClient.newHttpClient().newWebSocketBuilder();
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            builder.header(headers[i], headers[i + 1]);
+        }
+        this.socket = builder.buildAsync(uri, new Listener()).join();
     }
 
-    /** Opens {@code /ws} on a cleartext gateway in the given format ({@code json} or {@code protobuf}). */
-    public static WsClient open(int port, String format) {
+    /**
+     * Opens {@code /ws} on a cleartext gateway in the given format ({@code json} or {@code protobuf}), with the
+     * handshake headers given as name, value, name, value...
+     */
+    public static WsClient open(int port, String format, String... headers) {
         return new WsClient(URI.create("ws://127.0.0.1:" + port + "/ws?format=" + format),
-                format.equals("protobuf"));
+                format.equals("protobuf"), headers);
     }
 
     public void send(WebSocketMessage message) {

@@ -1,0 +1,55 @@
+package io.sluice.gateway.admission;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import io.netty.buffer.ByteBuf;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Estimates how many tokens a prompt holds, for reserving against tokens-per-minute limits: jtokkit's count with the
+ * model's encoding (OpenAI names; cl100k_base for any other model, a fair guess for Llama-family tokenizers) over
+ * the first {@value #COUNTED_CHARS} characters, scaled by length for the rest. The bound keeps the count well under
+ * a millisecond on the event loop however long the prompt; the estimate is settled against the backend's own count
+ * when the response ends. Thread-safe.
+ */
+public final class PromptTokens {
+    private static final int COUNTED_CHARS = 16 * 1024;
+    private static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
+
+    private final Encoding encoding;
+
+    private PromptTokens(Encoding encoding) {
+        this.encoding = encoding;
+    }
+
+    /** The counter for a backend model; its encoding is loaded now (a few milliseconds the first time, off a loop). */
+    public static PromptTokens forModel(String backendModel) {
+        final Encoding encoding = REGISTRY.getEncodingForModel(backendModel)
+                .orElseGet(() -> REGISTRY.getEncoding(EncodingType.CL100K_BASE));
+        encoding.countTokens("warm up");
+        return new PromptTokens(encoding);
+    }
+
+    /** The tokens of {@code text}. */
+    public long count(CharSequence text) {
+        if (text.length() <= COUNTED_CHARS) {
+            return encoding.countTokens(text.toString());
+        }
+        final long counted = encoding.countTokens(text.subSequence(0, COUNTED_CHARS).toString());
+        return scaled(counted, COUNTED_CHARS, text.length());
+    }
+
+    /** The tokens of the UTF-8 text in {@code length} bytes of {@code body} from {@code from}, JSON syntax included. */
+    public long count(ByteBuf body, int from, int length) {
+        final int read = Math.min(length, COUNTED_CHARS);
+        final long counted = encoding.countTokens(body.toString(from, read, StandardCharsets.UTF_8));
+        return read == length ? counted : scaled(counted, read, length);
+    }
+
+    private static long scaled(long counted, long sample, long whole) {
+        return (long) Math.ceil((double) counted * whole / sample);
+    }
+}

@@ -1,0 +1,411 @@
+package io.sluice.gateway.control;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.sluice.codec.json.Json;
+import io.sluice.gateway.admission.KeyHash;
+import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.snapshot.GatewaySnapshot;
+import io.sluice.gateway.usage.UsageStats;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
+
+/**
+ * The admin API (DESIGN.md §3): the config file read, replaced, checked and reloaded; its version; CRUD for
+ * providers, routes and keys (a key is made here, shown once and stored as its hash); stats; and the older local
+ * paths under {@code /api}. Every change is checked before anything is written, written atomically and applied
+ * through {@link ConfigControl}; an invalid one is a 400 naming the field. It lets in the admin key
+ * ({@code Authorization: Bearer}), or, when no admin key is set, callers on loopback only.
+ *
+ * <p>Thread: called on an event loop; file work runs on the config thread and the answer completes there.
+ */
+public final class AdminApi {
+    private static final String V1 = "/admin/v1";
+    private static final String REDACTED = "[redacted]";
+
+    /** A list in the config file that the API edits entry by entry. */
+    private record Entries(String name, List<String> where, String idField) {
+    }
+
+    private static final Entries PROVIDERS = new Entries("provider", List.of("providers"), "id");
+    private static final Entries ROUTES = new Entries("route", List.of("routes"), "model");
+    private static final Entries KEYS = new Entries("key", List.of("auth", "keys"), "id");
+
+    private final ConfigControl control;
+    private final UsageStats stats;
+
+    public AdminApi(ConfigControl control, UsageStats stats) {
+        this.control = control;
+        this.stats = stats;
+    }
+
+    /** Whether {@code path} is one of the admin API's. */
+    public static boolean serves(String path) {
+        return path.equals(V1) || path.startsWith(V1 + "/") || path.startsWith("/api/");
+    }
+
+    /**
+     * Null when the caller may use the API, else the 401 to answer: the admin key is compared in constant time
+     * with the configured hash; with none configured, only a caller on the loopback interface is let in.
+     */
+    public AdminReply refusal(HttpHeaders headers, SocketAddress peer) {
+        final String keyHash = control.running().config().admin().keyHash();
+        if (keyHash == null) {
+            return peer instanceof InetSocketAddress inet && inet.getAddress() != null
+                    && inet.getAddress().isLoopbackAddress() ? null
+                    : AdminReply.error(401, "admin_loopback_only", "No admin key is configured (admin.key_hash): "
+                    + "the admin API answers callers on this host only.");
+        }
+        final String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+        final String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+                ? authorization.substring(7).strip() : null;
+        if (presented != null && MessageDigest.isEqual(KeyHash.of(presented).getBytes(StandardCharsets.US_ASCII),
+                keyHash.getBytes(StandardCharsets.US_ASCII))) {
+            return null;
+        }
+        return AdminReply.error(401, "invalid_admin_key", presented == null
+                ? "The admin API needs the admin key: Authorization: Bearer ADMIN_KEY." : "Incorrect admin key.");
+    }
+
+    /** Answers one admin request; the future completes off the event loop. */
+    public CompletableFuture<AdminReply> handle(HttpMethod method, String path, byte[] body) {
+        try {
+            return route(method, path, new String(body, StandardCharsets.UTF_8))
+                    .exceptionally(AdminApi::failure);
+        } catch (ConfigException e) {
+            return CompletableFuture.completedFuture(AdminReply.invalid(e));
+        }
+    }
+
+    private CompletableFuture<AdminReply> route(HttpMethod method, String path, String body) {
+        final String get = "GET";
+        final String put = "PUT";
+        final String post = "POST";
+        final String m = method.name();
+        switch (path) {
+            case "/api/health":
+                return only(m, get, () -> done(AdminReply.json(200, "{\"status\":\"ok\"}".getBytes(
+                        StandardCharsets.US_ASCII))));
+            case "/api/models":
+                return only(m, get, () -> done(AdminReply.json(200, control.running().router().modelList())));
+            case "/api/stats":
+            case V1 + "/stats":
+                return only(m, get, () -> done(AdminReply.json(200, stats.render())));
+            case "/api/config":
+            case V1 + "/config":
+                if (m.equals(get)) {
+                    return control.text().thenApply(AdminReply::yaml);
+                }
+                return only(m, put, () -> control.replace(body).thenApply(AdminApi::reloaded));
+            case V1 + "/config/version":
+                return only(m, get, () -> done(version(control.running())));
+            case V1 + "/config/reload":
+                return only(m, post, () -> control.reload("admin API").thenApply(AdminApi::reloaded));
+            case V1 + "/config/validate":
+                return only(m, post, () -> control.check(body).thenApply(config -> ok("valid", true)));
+            case V1 + "/auth/validate":
+                return only(m, post, () -> done(ok("valid", true)));
+            case "/api/config/apikey":
+                return only(m, put, () -> setProviderKey(ConfigTree.mapping(body, "the request body")));
+            default:
+                break;
+        }
+        if (path.startsWith(V1 + "/providers")) {
+            return entries(PROVIDERS, path.substring((V1 + "/providers").length()), m, body);
+        }
+        if (path.startsWith(V1 + "/routes")) {
+            return entries(ROUTES, path.substring((V1 + "/routes").length()), m, body);
+        }
+        if (path.startsWith(V1 + "/master-keys")) {
+            return entries(KEYS, path.substring((V1 + "/master-keys").length()), m, body);
+        }
+        if (path.startsWith(V1 + "/keys")) {
+            return entries(KEYS, path.substring((V1 + "/keys").length()), m, body);
+        }
+        return done(AdminReply.error(404, "not_found", "No admin path " + path + "."));
+    }
+
+    /** The list ({@code rest} empty) or one entry ({@code /ID}) of {@code entries}. */
+    private CompletableFuture<AdminReply> entries(Entries entries, String rest, String method, String body) {
+        if (!rest.isEmpty() && !rest.startsWith("/") || rest.equals("/")) {
+            return done(AdminReply.error(404, "not_found", "No such admin path."));
+        }
+        final String id = rest.isEmpty() ? null : URLDecoder.decode(rest.substring(1), StandardCharsets.UTF_8);
+        if (id == null) {
+            if (method.equals("GET")) {
+                return read(root -> AdminReply.json(200, Json.render(g -> {
+                    g.writeStartArray();
+                    for (Object entry : list(root, entries)) {
+                        writeTree(g, shown(entries, entry));
+                    }
+                    g.writeEndArray();
+                })));
+            }
+            return only(method, "POST", () -> create(entries, ConfigTree.mapping(body, "the request body")));
+        }
+        return switch (method) {
+            case "GET" -> read(root -> {
+                final int at = ConfigTree.indexOf(list(root, entries), entries.idField(), id);
+                return at < 0 ? missing(entries, id)
+                        : AdminReply.json(200, Json.render(g -> writeTree(g, shown(entries, list(root, entries)
+                        .get(at)))));
+            });
+            case "PUT" -> replaceEntry(entries, id, ConfigTree.mapping(body, "the request body"));
+            case "DELETE" -> change(root -> {
+                final List<Object> list = list(root, entries);
+                final int at = ConfigTree.indexOf(list, entries.idField(), id);
+                if (at < 0) {
+                    throw new NotFound(entries, id);
+                }
+                list.remove(at);
+                return root;
+            }, result -> AdminReply.noContent());
+            default -> done(notAllowed(method));
+        };
+    }
+
+    private CompletableFuture<AdminReply> create(Entries entries, Map<String, Object> entry) {
+        final Object id = entry.get(entries.idField());
+        if (id == null || String.valueOf(id).isBlank()) {
+            return done(AdminReply.error(400, "invalid_config", entries.name() + " needs " + entries.idField()));
+        }
+        final String key = entries == KEYS ? storeHashOf(entry, true) : null;
+        return change(root -> {
+            final List<Object> list = list(root, entries);
+            if (ConfigTree.indexOf(list, entries.idField(), String.valueOf(id)) >= 0) {
+                throw new Conflict(entries.name() + " '" + id + "' exists already; PUT replaces it");
+            }
+            list.add(entry);
+            return root;
+        }, result -> {
+            final Map<String, Object> shown = new LinkedHashMap<>(shown(entries, entry));
+            if (key != null) {
+                // The only time the key is shown: it is stored as its hash.
+                shown.put("key", key);
+            }
+            shown.put("config_version", result.version());
+            return AdminReply.json(201, Json.render(g -> writeTree(g, shown)));
+        });
+    }
+
+    private CompletableFuture<AdminReply> replaceEntry(Entries entries, String id, Map<String, Object> entry) {
+        entry.putIfAbsent(entries.idField(), id);
+        if (!id.equals(String.valueOf(entry.get(entries.idField())))) {
+            return done(AdminReply.error(400, "invalid_config", "the " + entries.idField() + " in the body ('"
+                    + entry.get(entries.idField()) + "') is not the one in the path ('" + id + "')"));
+        }
+        final boolean newKey = entries == KEYS && entry.containsKey("key");
+        if (newKey) {
+            storeHashOf(entry, false);
+        }
+        return change(root -> {
+            final List<Object> list = list(root, entries);
+            final int at = ConfigTree.indexOf(list, entries.idField(), id);
+            if (at < 0) {
+                throw new NotFound(entries, id);
+            }
+            if (entries == KEYS && !newKey && list.get(at) instanceof Map<?, ?> old) {
+                entry.put("hash", old.get("hash"));
+            }
+            list.set(at, entry);
+            return root;
+        }, result -> AdminReply.json(200, Json.render(g -> writeTree(g, shown(entries, entry)))));
+    }
+
+    /**
+     * Puts the hash of the body's {@code key} (or, when {@code generate} and there is none, of a new key) in the
+     * entry in its place, and returns the key made, or null.
+     */
+    private static String storeHashOf(Map<String, Object> entry, boolean generate) {
+        final Object given = entry.remove("key");
+        entry.remove("hash");
+        final String key = given != null ? String.valueOf(given) : generate ? KeyHash.newKey() : null;
+        if (key == null) {
+            return null;
+        }
+        if (key.length() < 16) {
+            throw new ConfigException("key: must be at least 16 characters (leave it out to have one made)");
+        }
+        entry.put("hash", KeyHash.of(key));
+        return given == null ? key : null;
+    }
+
+    /** Seed 000's {@code PUT /api/config/apikey}: {@code {"provider": ID, "api_key": KEY}}. */
+    private CompletableFuture<AdminReply> setProviderKey(Map<String, Object> body) {
+        final Object key = body.get("api_key");
+        if (key == null) {
+            return done(AdminReply.error(400, "invalid_config", "api_key is required"));
+        }
+        final Object provider = body.get("provider");
+        return change(root -> {
+            final List<Object> providers = ConfigTree.list(root, "providers");
+            int at = provider == null ? -1 : ConfigTree.indexOf(providers, "id", String.valueOf(provider));
+            if (provider == null) {
+                for (int i = 0; i < providers.size() && at < 0; i++) {
+                    at = providers.get(i) instanceof Map<?, ?> p && !"demo".equals(p.get("type")) ? i : -1;
+                }
+            }
+            if (at < 0) {
+                throw new NotFound(PROVIDERS, provider == null ? "(one that is not the demo)" : String.valueOf(provider));
+            }
+            @SuppressWarnings("unchecked") final Map<String, Object> entry = (Map<String, Object>) providers.get(at);
+            entry.put("api_key", String.valueOf(key));
+            return root;
+        }, AdminApi::reloaded);
+    }
+
+    private CompletableFuture<AdminReply> read(Function<Map<String, Object>, AdminReply> answer) {
+        return control.text().thenApply(text -> answer.apply(ConfigTree.mapping(text, "the config file")));
+    }
+
+    private CompletableFuture<AdminReply> change(java.util.function.UnaryOperator<Map<String, Object>> edit,
+                                                 Function<ReloadResult, AdminReply> answer) {
+        return control.edit(edit).thenApply(answer);
+    }
+
+    private static List<Object> list(Map<String, Object> root, Entries entries) {
+        Map<String, Object> parent = root;
+        for (int i = 0; i < entries.where().size() - 1; i++) {
+            parent = ConfigTree.child(parent, entries.where().get(i));
+        }
+        return ConfigTree.list(parent, entries.where().get(entries.where().size() - 1));
+    }
+
+    /** An entry as the API shows it: without a key's hash, and with a provider's literal API key masked. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> shown(Entries entries, Object entry) {
+        final Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) entry);
+        if (entries == KEYS) {
+            copy.remove("hash");
+        }
+        if (copy.get("api_key") instanceof String key && !key.isBlank() && !key.startsWith("${")) {
+            copy.put("api_key", REDACTED);
+        }
+        return copy;
+    }
+
+    private static AdminReply version(GatewaySnapshot snapshot) {
+        return AdminReply.json(200, Json.render(g -> {
+            g.writeStartObject();
+            g.writeNumberField("version", snapshot.version());
+            g.writeStringField("loaded_at", snapshot.loadedAt().toString());
+            g.writeStringField("source", snapshot.config().source());
+            g.writeEndObject();
+        }));
+    }
+
+    private static AdminReply reloaded(ReloadResult result) {
+        return AdminReply.json(200, Json.render(g -> {
+            g.writeStartObject();
+            g.writeNumberField("version", result.version());
+            g.writeArrayFieldStart("restart_required");
+            for (String field : result.restartRequired()) {
+                g.writeString(field);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }));
+    }
+
+    private static AdminReply ok(String field, boolean value) {
+        return AdminReply.json(200, Json.render(g -> {
+            g.writeStartObject();
+            g.writeBooleanField(field, value);
+            g.writeEndObject();
+        }));
+    }
+
+    private static AdminReply failure(Throwable thrown) {
+        final Throwable cause = thrown instanceof CompletionException && thrown.getCause() != null
+                ? thrown.getCause() : thrown;
+        if (cause instanceof NotFound notFound) {
+            return missing(notFound.entries, notFound.id);
+        }
+        if (cause instanceof Conflict conflict) {
+            return AdminReply.error(409, "conflict", conflict.getMessage());
+        }
+        if (cause instanceof ConfigException e) {
+            return AdminReply.invalid(e);
+        }
+        return AdminReply.error(500, "internal_error", "The change failed: " + cause.getClass().getSimpleName());
+    }
+
+    private static AdminReply missing(Entries entries, String id) {
+        return AdminReply.error(404, "not_found", "No " + entries.name() + " has the " + entries.idField() + " '"
+                + id + "'.");
+    }
+
+    private static AdminReply notAllowed(String method) {
+        return AdminReply.error(405, "method_not_allowed", method + " is not allowed here.");
+    }
+
+    private static CompletableFuture<AdminReply> only(String method, String allowed,
+                                                      java.util.function.Supplier<CompletableFuture<AdminReply>> then) {
+        return method.equals(allowed) ? then.get() : done(notAllowed(method));
+    }
+
+    private static CompletableFuture<AdminReply> done(AdminReply reply) {
+        return CompletableFuture.completedFuture(reply);
+    }
+
+    /** Writes a YAML tree (maps, lists, scalars) as JSON. */
+    private static void writeTree(JsonGenerator g, Object value) throws IOException {
+        if (value instanceof Map<?, ?> map) {
+            g.writeStartObject();
+            for (Map.Entry<?, ?> entry : map.entrySet()) {
+                g.writeFieldName(String.valueOf(entry.getKey()));
+                writeTree(g, entry.getValue());
+            }
+            g.writeEndObject();
+        } else if (value instanceof List<?> list) {
+            g.writeStartArray();
+            for (Object item : list) {
+                writeTree(g, item);
+            }
+            g.writeEndArray();
+        } else if (value instanceof Number number) {
+            g.writeNumber(number.toString());
+        } else if (value instanceof Boolean bool) {
+            g.writeBoolean(bool);
+        } else if (value instanceof Date date) {
+            g.writeString(date.toInstant().toString());
+        } else if (value == null) {
+            g.writeNull();
+        } else {
+            g.writeString(String.valueOf(value));
+        }
+    }
+
+    /** No entry has that id. */
+    private static final class NotFound extends RuntimeException {
+        final Entries entries;
+        final String id;
+
+        NotFound(Entries entries, String id) {
+            super(null, null, false, false);
+            this.entries = entries;
+            this.id = id;
+        }
+    }
+
+    /** An entry with that id exists already. */
+    private static final class Conflict extends RuntimeException {
+        Conflict(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+package io.sluice.gateway.control;
+
+import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.snapshot.GatewaySnapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * Every way the running config changes, one at a time on a thread of its own ({@code sluice-config}), never on an
+ * event loop: a reload of the file (on SIGHUP, when the file changes, or asked by the admin API), and the admin
+ * API's edits, each checked before anything is written, then written atomically and applied. A check that fails
+ * changes nothing and its error names the field; it is logged and given back to the caller.
+ */
+public final class ConfigControl implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigControl.class);
+    /** Editors save in bursts (truncate, write, rename): the file is read once it has been quiet this long. */
+    private static final long SETTLE_MILLIS = 200;
+
+    private final ConfigFile file;
+    private final Function<SluiceConfig, ReloadResult> apply;
+    private final Supplier<GatewaySnapshot> running;
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(task -> {
+        final Thread t = new Thread(task, "sluice-config");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The text last applied or written, so that a write of our own does not come back as a change. */
+    private volatile String applied;
+    private WatchService watcher;
+
+    /**
+     * @param file    the file the gateway runs from, or null when it runs from the built-in config (then nothing can
+     *                be reloaded or written)
+     * @param apply   makes a checked config the running one
+     * @param running the running snapshot
+     */
+    public ConfigControl(ConfigFile file, Function<SluiceConfig, ReloadResult> apply,
+                         Supplier<GatewaySnapshot> running) {
+        this.file = file;
+        this.apply = apply;
+        this.running = running;
+        this.applied = file == null ? null : file.text();
+    }
+
+    public GatewaySnapshot running() {
+        return running.get();
+    }
+
+    /** Whether there is a file to reload and write. */
+    public boolean hasFile() {
+        return file != null;
+    }
+
+    /** Reads, checks and applies the file as it is now. */
+    public CompletableFuture<ReloadResult> reload(String why) {
+        return onConfigThread(() -> {
+            final String text = requireFile().text();
+            try {
+                final ReloadResult result = apply.apply(file.check(text));
+                applied = text;
+                return result;
+            } catch (ConfigException e) {
+                LOG.warn("config reload ({}) refused, the running config stays: {}", why, e.getMessage());
+                throw e;
+            }
+        });
+    }
+
+    /** The file's text. */
+    public CompletableFuture<String> text() {
+        return onConfigThread(() -> requireFile().text());
+    }
+
+    /** Checks {@code text} as a config, changing nothing. */
+    public CompletableFuture<SluiceConfig> check(String text) {
+        return onConfigThread(() -> requireFile().check(text));
+    }
+
+    /** Checks {@code text}, writes it as the file and applies it. */
+    public CompletableFuture<ReloadResult> replace(String text) {
+        return onConfigThread(() -> write(text));
+    }
+
+    /** Applies {@code change} to the file's tree, then as {@link #replace}. */
+    public CompletableFuture<ReloadResult> edit(UnaryOperator<Map<String, Object>> change) {
+        return onConfigThread(() -> write(ConfigTree.dump(change.apply(
+                ConfigTree.mapping(requireFile().text(), file.path().getFileName().toString())))));
+    }
+
+    private ReloadResult write(String text) {
+        final SluiceConfig checked = requireFile().write(text);
+        applied = text;
+        return apply.apply(checked);
+    }
+
+    private ConfigFile requireFile() {
+        if (file == null) {
+            throw new ConfigException("the gateway runs from its built-in config; start it with --config FILE to "
+                    + "reload or change it");
+        }
+        return file;
+    }
+
+    private <T> CompletableFuture<T> onConfigThread(Supplier<T> task) {
+        return CompletableFuture.supplyAsync(task, thread);
+    }
+
+    /** Reloads whenever the file changes on disk (its directory is watched, so a rename over it counts too). */
+    public void watch() throws IOException {
+        if (file == null) {
+            return;
+        }
+        watcher = FileSystems.getDefault().newWatchService();
+        final Path dir = file.path().getParent();
+        dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+        final Thread watching = new Thread(this::watchLoop, "sluice-config-watch");
+        watching.setDaemon(true);
+        watching.start();
+    }
+
+    private void watchLoop() {
+        final Path name = file.path().getFileName();
+        try {
+            while (true) {
+                WatchKey key = watcher.take();
+                boolean ours = false;
+                // Gather what arrives while the editor is still saving, then read once.
+                do {
+                    for (WatchEvent<?> event : key.pollEvents()) {
+                        ours |= name.equals(event.context());
+                    }
+                    key.reset();
+                } while ((key = watcher.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) != null);
+                if (ours) {
+                    onConfigThread(() -> {
+                        if (!requireFile().text().equals(applied)) {
+                            reload("the file changed");
+                        }
+                        return null;
+                    });
+                }
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            // closing
+        }
+    }
+
+    @Override
+    public void close() {
+        if (watcher != null) {
+            try {
+                watcher.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        thread.shutdownNow();
+    }
+}

@@ -1,0 +1,97 @@
+package io.sluice.gateway.control;
+
+import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.config.ConfigLoader;
+import io.sluice.gateway.config.EnvResolver;
+import io.sluice.gateway.config.SluiceConfig;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+/**
+ * The YAML file the gateway runs from: read and checked, and written the only safe way: the new text is checked
+ * first, written to a temporary file beside it and forced to disk, the current file is kept as {@code NAME.bak},
+ * and the new one is renamed over it (an atomic replace: a reader or a crash sees the old file or the new one,
+ * never half of one). Used by the config thread only (blocking file I/O, never on an event loop).
+ */
+public final class ConfigFile {
+    private final Path path;
+    private final Path dir;
+    private final Map<String, String> environment;
+
+    public ConfigFile(Path path, Map<String, String> environment) {
+        this.path = path.toAbsolutePath();
+        this.dir = this.path.getParent();
+        this.environment = environment;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** The file's text as it is on disk. */
+    public String text() {
+        try {
+            return Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ConfigException(path + ": cannot read the config file (" + e.getMessage() + ")");
+        }
+    }
+
+    /** Checks {@code text} as the file would be read; throws {@link ConfigException} naming the field. */
+    public SluiceConfig check(String text) {
+        return ConfigLoader.parse(text, path.toString(), EnvResolver.forConfigDir(dir, environment), dir);
+    }
+
+    /** Checks {@code text}, then writes it in place of the file, keeping the old one as the backup. */
+    public SluiceConfig write(String text) {
+        final SluiceConfig checked = check(text);
+        final Path temporary = dir.resolve("." + path.getFileName() + ".new");
+        try {
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+                channel.write(StandardCharsets.UTF_8.encode(text));
+                channel.force(true);
+            }
+            if (Files.exists(path)) {
+                Files.copy(path, backup(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            try {
+                Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING);
+            }
+            forceDirectory();
+        } catch (IOException e) {
+            throw new ConfigException(path + ": cannot write the config file (" + e.getMessage() + ")");
+        } finally {
+            try {
+                Files.deleteIfExists(temporary);
+            } catch (IOException ignored) {
+                // It is only a leftover beside the file; the next write truncates it.
+            }
+        }
+        return checked;
+    }
+
+    /** Where the file before the last write is kept. */
+    public Path backup() {
+        return dir.resolve(path.getFileName() + ".bak");
+    }
+
+    /** The rename is durable once the directory entry is: not every file system lets a directory be forced. */
+    private void forceDirectory() {
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true);
+        } catch (IOException ignored) {
+            // Best effort, as in most databases' own write paths on such systems.
+        }
+    }
+}

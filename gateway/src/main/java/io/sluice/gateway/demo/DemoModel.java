@@ -1,0 +1,45 @@
+package io.sluice.gateway.demo;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoopGroup;
+import io.sluice.gateway.StartException;
+import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.net.Transport;
+
+import java.net.URI;
+
+/**
+ * The built-in demo model of a running gateway, started when a config first names a demo provider (at start-up,
+ * or by a reload), with that provider's settings. Used by the thread that starts or reloads the gateway.
+ */
+public final class DemoModel {
+    private final EventLoopGroup group;
+    private final Transport transport;
+    private final ByteBufAllocator allocator;
+    private DemoServer server;
+
+    public DemoModel(EventLoopGroup group, Transport transport, ByteBufAllocator allocator) {
+        this.group = group;
+        this.transport = transport;
+        this.allocator = allocator;
+    }
+
+    /** Where the demo model listens, started now if it is not yet. */
+    public synchronized URI url(SluiceConfig.Provider provider) {
+        if (server == null) {
+            try {
+                server = DemoServer.start(group, transport, allocator, provider.demo());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new StartException("interrupted while starting the demo model");
+            }
+        }
+        return server.url();
+    }
+
+    public synchronized void close() throws InterruptedException {
+        if (server != null) {
+            server.close();
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package io.sluice.gateway.control;
+
+import io.sluice.gateway.admission.KeyHash;
+import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.Protocol;
+import io.sluice.gateway.testing.Script;
+import io.sluice.gateway.testing.ScriptedBackend;
+import io.sluice.gateway.testing.TestGateway;
+import io.sluice.testkit.WireSamples;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The admin API over a real gateway running from a file: it needs the admin key; providers, routes and keys go
+ * through create, read, update and delete, each change checked, written atomically (the previous file kept) and
+ * applied at once; a key is shown once and stored as its hash, and works after a restart; an invalid change is
+ * refused naming the field and writes nothing; the older /api paths answer too; and the API can have a port of its
+ * own.
+ */
+class AdminApiTest {
+    private static final String ADMIN_KEY = KeyHash.newKey();
+
+    @TempDir
+    Path dir;
+    private ScriptedBackend backend;
+    private Path file;
+
+    @BeforeEach
+    void start() throws Exception {
+        backend = ScriptedBackend.start();
+        backend.respondAlways(Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")));
+        file = dir.resolve("sluice.yaml");
+        Files.writeString(file, """
+                server: { host: 127.0.0.1, port: 0, threads: 1 }
+                usage: { log: false }
+                auth: { mode: keys }
+                admin: { key_hash: "%s" }
+                providers:
+                  - { id: demo, type: demo, models: { demo: demo-1 }, demo: { token_delay: 0ms } }
+                """.formatted(KeyHash.of(ADMIN_KEY)));
+    }
+
+    @AfterEach
+    void stop() {
+        backend.close();
+    }
+
+    @Test
+    void theApiNeedsTheAdminKey() throws Exception {
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            assertEquals(401, send(gateway, "GET", "/admin/v1/config/version", null, null).statusCode());
+            final HttpResponse<String> wrong = send(gateway, "POST", "/admin/v1/auth/validate", null,
+                    KeyHash.newKey());
+            assertEquals(401, wrong.statusCode());
+            assertTrue(wrong.body().contains("invalid_admin_key"), wrong.body());
+            final HttpResponse<String> right = send(gateway, "POST", "/admin/v1/auth/validate", null, ADMIN_KEY);
+            assertEquals(200, right.statusCode());
+            assertEquals("{\"valid\":true}", right.body());
+        }
+    }
+
+    @Test
+    void providersRoutesAndKeysGoThroughCrudAndSurviveARestart() throws Exception {
+        final String key;
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            final HttpResponse<String> provider = admin(gateway, "POST", "/admin/v1/providers", """
+                    {"id":"farm","type":"vllm","endpoints":["%s"],"api_key":"sk-upstream-secret-123",
+                     "health":{"probe":{"enabled":false}}}""".formatted(backend.url()));
+            assertEquals(201, provider.statusCode(), provider.body());
+            assertTrue(provider.body().contains("\"api_key\":\"[redacted]\""), provider.body());
+            assertEquals(201, admin(gateway, "POST", "/admin/v1/routes",
+                    "{\"model\":\"llama\",\"targets\":[{\"provider\":\"farm\",\"model\":\"meta/llama\"}]}")
+                    .statusCode());
+            final HttpResponse<String> created = admin(gateway, "POST", "/admin/v1/master-keys",
+                    "{\"id\":\"team-a\",\"name\":\"Team A\",\"allowed_models\":[\"llama\"]}");
+            assertEquals(201, created.statusCode(), created.body());
+            final Matcher shown = Pattern.compile("\"key\":\"(sk-sluice-[^\"]+)\"").matcher(created.body());
+            assertTrue(shown.find(), "the new key is shown once: " + created.body());
+            key = shown.group(1);
+            assertFalse(created.body().contains("sha256:"), "the hash is not shown");
+            final String onDisk = Files.readString(file);
+            assertTrue(onDisk.contains(KeyHash.of(key)) && !onDisk.contains(key), "only the hash is stored");
+            assertTrue(Files.exists(dir.resolve("sluice.yaml.bak")), "the file before the change is kept");
+
+            assertEquals(200, chat(gateway, key, "llama").statusCode(), "the new route, provider and key work");
+            assertEquals("{\"model\":\"meta/llama\"}", backend.takeRequest().bodyText());
+            assertEquals(403, chat(gateway, key, "demo").statusCode(), "allowed_models as created");
+
+            final HttpResponse<String> keys = admin(gateway, "GET", "/admin/v1/master-keys", null);
+            assertTrue(keys.body().contains("\"id\":\"team-a\"") && !keys.body().contains("sha256"), keys.body());
+            assertEquals(200, admin(gateway, "PUT", "/admin/v1/master-keys/team-a",
+                    "{\"name\":\"Team A\",\"allowed_models\":[\"llama\",\"demo\"]}").statusCode());
+            assertEquals(200, chat(gateway, key, "demo").statusCode(), "the update kept the hash and widened it");
+            assertTrue(admin(gateway, "GET", "/admin/v1/providers/farm", null).body()
+                    .contains("\"api_key\":\"[redacted]\""));
+            assertEquals(404, admin(gateway, "GET", "/admin/v1/routes/nothing", null).statusCode());
+            assertEquals(409, admin(gateway, "POST", "/admin/v1/routes",
+                    "{\"model\":\"llama\",\"targets\":[{\"provider\":\"farm\"}]}").statusCode());
+            final HttpResponse<String> version = admin(gateway, "GET", "/admin/v1/config/version", null);
+            assertTrue(version.body().contains("\"version\":5"), "one version per change: " + version.body());
+        }
+        try (TestGateway restarted = TestGateway.fromFile(file)) {
+            assertEquals(200, chat(restarted, key, "llama").statusCode(), "the key works after a restart");
+            assertEquals(204, admin(restarted, "DELETE", "/admin/v1/master-keys/team-a", null).statusCode());
+            assertEquals(401, chat(restarted, key, "llama").statusCode(), "a deleted key is refused at once");
+            assertEquals(204, admin(restarted, "DELETE", "/admin/v1/routes/llama", null).statusCode());
+            assertEquals(204, admin(restarted, "DELETE", "/admin/v1/providers/farm", null).statusCode());
+            assertFalse(Files.readString(file).contains("farm"));
+        }
+    }
+
+    @Test
+    void anInvalidChangeIsRefusedNamingTheFieldAndWritesNothing() throws Exception {
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            final String before = Files.readString(file);
+            final HttpResponse<String> refused = admin(gateway, "POST", "/admin/v1/routes",
+                    "{\"model\":\"x\",\"targets\":[{\"provider\":\"nowhere\"}]}");
+            assertEquals(400, refused.statusCode());
+            assertTrue(refused.body().contains("routes[0].targets[0].provider") && refused.body()
+                    .contains("invalid_config"), refused.body());
+            final HttpResponse<String> badYaml = admin(gateway, "PUT", "/admin/v1/config",
+                    "server: { port: [ }");
+            assertEquals(400, badYaml.statusCode(), badYaml.body());
+            assertEquals(400, admin(gateway, "POST", "/admin/v1/config/validate",
+                    "providers: []").statusCode());
+            assertEquals(before, Files.readString(file), "nothing was written");
+            assertEquals(1, gateway.sluice().snapshot().version(), "nothing was applied");
+        }
+    }
+
+    @Test
+    void theConfigIsReadAndReplacedWholeAndTheOlderApiPathsAnswer() throws Exception {
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            final HttpResponse<String> config = admin(gateway, "GET", "/api/config", null);
+            assertEquals(200, config.statusCode());
+            assertEquals(Files.readString(file), config.body());
+            final String next = config.body().replace("models: { demo: demo-1 }",
+                    "models: { demo: demo-1, demo2: demo-1 }");
+            final HttpResponse<String> replaced = admin(gateway, "PUT", "/admin/v1/config", next);
+            assertEquals("{\"version\":2,\"restart_required\":[]}", replaced.body());
+            assertEquals(next, Files.readString(file), "written as sent, comments and all");
+            assertTrue(admin(gateway, "GET", "/api/models", null).body().contains("\"id\":\"demo2\""));
+            assertEquals("{\"status\":\"ok\"}", admin(gateway, "GET", "/api/health", null).body());
+            assertTrue(admin(gateway, "GET", "/api/stats", null).body().contains("\"requests\":"));
+            final HttpResponse<String> restart = admin(gateway, "PUT", "/admin/v1/config",
+                    next.replace("threads: 1", "threads: 1, idle_timeout: 30s"));
+            assertTrue(restart.body().contains("\"restart_required\":[\"server.idle_timeout\"]"), restart.body());
+        }
+    }
+
+    @Test
+    void theApiCanHaveAPortOfItsOwn() throws Exception {
+        Files.writeString(file, Files.readString(file).replace("admin: { key_hash", "admin: { port: 0, key_hash")
+                .replace("port: 0, key_hash", "port: " + freePort() + ", key_hash"));
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            final int adminPort = gateway.sluice().adminAddress().getPort();
+            assertEquals(404, send(gateway, "GET", "/admin/v1/config/version", null, ADMIN_KEY).statusCode(),
+                    "the main port does not serve it");
+            final HttpResponse<String> own = Protocol.HTTP_1_1.client().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + adminPort + "/admin/v1/config/version"))
+                    .header("authorization", "Bearer " + ADMIN_KEY).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, own.statusCode());
+            assertEquals(404, Http.post(URI.create("http://127.0.0.1:" + adminPort + "/v1/chat/completions"),
+                    "{\"model\":\"demo\"}").statusCode(), "the admin port serves no model API");
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static HttpResponse<String> admin(TestGateway gateway, String method, String path, String body)
+            throws Exception {
+        return send(gateway, method, path, body, ADMIN_KEY);
+    }
+
+    private static HttpResponse<String> send(TestGateway gateway, String method, String path, String body,
+                                             String key) throws Exception {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(gateway.uri(path)).method(method,
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            request.header("authorization", "Bearer " + key);
+        }
+        return Protocol.HTTP_1_1.client().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<byte[]> chat(TestGateway gateway, String key, String model) throws Exception {
+        return Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"" + model + "\"}", "authorization",
+                "Bearer " + key);
+    }
+}

@@ -1,0 +1,178 @@
+package io.sluice.gateway.control;
+
+import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.testing.GatewayProcess;
+import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.Protocol;
+import io.sluice.gateway.testing.Script;
+import io.sluice.gateway.testing.ScriptedBackend;
+import io.sluice.gateway.testing.TestGateway;
+import io.sluice.testkit.WireSamples;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Hot reload: a new config swaps in while streams run on the old one, none of them failing; new requests see the
+ * new routes at once; the removed backend's connections close as their streams end; an invalid file changes
+ * nothing; the file is reloaded when it changes on disk and on SIGHUP; fields that need a restart are named.
+ */
+class ReloadTest {
+    private static final String EVENT = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n";
+    private static final String DONE = "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}"
+            + "\n\ndata: [DONE]\n\n";
+
+    @TempDir
+    Path dir;
+    private ScriptedBackend first;
+    private ScriptedBackend second;
+    private Path file;
+
+    @BeforeEach
+    void start() throws Exception {
+        first = ScriptedBackend.start();
+        second = ScriptedBackend.start();
+        file = dir.resolve("sluice.yaml");
+    }
+
+    @AfterEach
+    void stop() {
+        first.close();
+        second.close();
+    }
+
+    /** A config whose model {@code m} is served by {@code backend}; the pool keeps idle connections a minute. */
+    private static String config(ScriptedBackend backend, String extra) {
+        return """
+                server: { host: 127.0.0.1, port: 0, threads: 2 }
+                usage: { log: false }
+                providers:
+                  - id: farm
+                    type: vllm
+                    endpoints: [ "%s" ]
+                    models: { m: m }
+                    pool: { idle_timeout: 60s }
+                    health: { probe: { enabled: false } }
+                %s
+                """.formatted(backend.url(), extra);
+    }
+
+    private void write(String text) throws Exception {
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aReloadUnderTwoHundredStreamsFailsNoneAndNewRequestsSeeTheNewConfig() throws Exception {
+        first.respondAlways(Script.builder().head(200, "content-type", "text/event-stream")
+                .body(EVENT.repeat(20) + DONE, EVENT.length(), Duration.ofMillis(50)).end().build());
+        second.respondAlways(Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")));
+        write(config(first, ""));
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            final HttpClient client = Protocol.HTTP_1_1.client();
+            final List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                streams.add(client.sendAsync(Http.postRequest(gateway.uri("/v1/chat/completions"),
+                        "{\"model\":\"m\",\"stream\":true}"), HttpResponse.BodyHandlers.ofString()));
+            }
+            await(() -> first.requestCount() == 200, "all 200 streams reached the first backend");
+            final ReloadResult result = gateway.sluice().control().reload("test").get(30, TimeUnit.SECONDS);
+            assertEquals(2, result.version());
+            assertEquals(List.of(), result.restartRequired());
+            final HttpResponse<byte[]> fresh = Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}");
+            assertEquals(200, fresh.statusCode(), "the unchanged file reloads as it was");
+            write(config(second, ""));
+            gateway.sluice().control().reload("test").get(30, TimeUnit.SECONDS);
+            final int firstBefore = first.requestCount();
+            assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}").statusCode());
+            assertEquals(firstBefore, first.requestCount(), "a new request goes to the new backend");
+            assertTrue(second.requestCount() >= 1);
+            for (CompletableFuture<HttpResponse<String>> stream : streams) {
+                final HttpResponse<String> response = stream.get(60, TimeUnit.SECONDS);
+                assertEquals(200, response.statusCode());
+                assertTrue(response.body().endsWith(DONE), "each stream ran to its end on the old config");
+            }
+            await(() -> first.openConnections() == 0,
+                    "the removed backend's pool closed its connections as their streams ended");
+        }
+    }
+
+    @Test
+    void anInvalidConfigChangesNothingAndSaysWhichFieldIsWrong() throws Exception {
+        second.respondAlways(Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")));
+        write(config(second, ""));
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            write(config(second, "routes: [ { model: x, targets: [ { provider: nowhere } ] } ]"));
+            final ExecutionException refused = assertThrows(ExecutionException.class,
+                    () -> gateway.sluice().control().reload("test").get(30, TimeUnit.SECONDS));
+            final ConfigException error = assertInstanceOf(ConfigException.class, refused.getCause());
+            assertTrue(error.getMessage().contains("routes[0].targets[0].provider"), error.getMessage());
+            assertEquals(1, gateway.sluice().snapshot().version(), "the running config stays");
+            assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}").statusCode());
+        }
+    }
+
+    @Test
+    void theFileIsReloadedWhenItChangesAndRestartOnlyFieldsAreNamed() throws Exception {
+        second.respondAlways(Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")));
+        write(config(second, ""));
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            write(config(second, "").replace("models: { m: m }", "models: { m: m, n: n }")
+                    .replace("threads: 2 }", "threads: 2, request_timeout: 30s }"));
+            await(() -> gateway.sluice().snapshot().version() == 2, "the change on disk was applied");
+            assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"n\"}").statusCode());
+            assertEquals(List.of("server.request_timeout"), RestartFields.between(
+                    gateway.sluice().snapshot().config(), gateway.sluice().control().check(Files.readString(file)
+                            .replace("request_timeout: 30s", "request_timeout: 60s")).get()));
+        }
+    }
+
+    @Test
+    void hangUpReloadsTheFile() throws Exception {
+        final String yaml = """
+                server: { host: 127.0.0.1, port: %d, threads: 1 }
+                usage: { log: false }
+                providers: [ { id: demo, type: demo, models: { demo: demo-1 } } ]
+                """;
+        try (GatewayProcess gateway = GatewayProcess.start(dir, yaml, List.of())) {
+            final URI version = URI.create("http://127.0.0.1:" + gateway.port() + "/admin/v1/config/version");
+            assertTrue(Http.get(version).body().contains("\"version\":1"), Http.get(version).body());
+            gateway.signal("HUP");
+            await(() -> {
+                try {
+                    return Http.get(version).body().contains("\"version\":2");
+                } catch (Exception e) {
+                    return false;
+                }
+            }, "SIGHUP reloaded the file");
+            assertTrue(gateway.isAlive());
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
+            Thread.sleep(20);
+        }
+    }
+}
