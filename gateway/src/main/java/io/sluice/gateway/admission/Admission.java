@@ -38,6 +38,10 @@ public final class Admission {
         final SluiceConfig.RateLimits keyLimits = key == null ? SluiceConfig.RateLimits.NONE : key.limits();
         final SluiceConfig.RateLimits modelLimits = limits.models().getOrDefault(publicModel,
                 SluiceConfig.RateLimits.NONE);
+        if (keyLimits == SluiceConfig.RateLimits.NONE && modelLimits == SluiceConfig.RateLimits.NONE
+                && (!caller.anonymous() || limits.perIp() == SluiceConfig.RateLimits.NONE)) {
+            return caller.unlimited();
+        }
         final List<Scoped> requests = new ArrayList<>(3);
         add(requests, "key " + caller.keyId(), key == null ? null : buckets.requests("key", key.id(), keyLimits));
         add(requests, "model " + publicModel, buckets.requests("model", publicModel, modelLimits));

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * A request let in: who sent it, and the tokens reserved for it in its tokens-per-minute buckets until
- * {@link #settle} learns what it used. Used on the request's event loop; settled once.
+ * {@link #settle} learns what it used. Used on the request's event loop; settled once. A ticket with no buckets
+ * holds nothing to settle and is immutable.
  *
  * @param caller the request's caller, whose key id goes into the usage record
  */
@@ -37,11 +38,12 @@ public final class Ticket implements Verdict {
      * the backend may have spent all of it.
      */
     public void settle(Usage usage) {
-        if (settled) {
+        if (tokenBuckets.isEmpty() || settled) {
+            // A ticket with no buckets may be shared by requests on several loops: it is never written.
             return;
         }
         settled = true;
-        if (usage == null || tokenBuckets.isEmpty()) {
+        if (usage == null) {
             return;
         }
         final long difference = usage.totalTokens() - reserved;

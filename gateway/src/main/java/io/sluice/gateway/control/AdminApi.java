@@ -179,6 +179,7 @@ public final class AdminApi {
     }
 
     private CompletableFuture<AdminReply> create(Entries entries, Map<String, Object> entry) {
+        seedNames(entries, entry);
         final Object id = entry.get(entries.idField());
         if (id == null || String.valueOf(id).isBlank()) {
             return done(AdminReply.error(400, "invalid_config", entries.name() + " needs " + entries.idField()));
@@ -203,6 +204,7 @@ public final class AdminApi {
     }
 
     private CompletableFuture<AdminReply> replaceEntry(Entries entries, String id, Map<String, Object> entry) {
+        seedNames(entries, entry);
         entry.putIfAbsent(entries.idField(), id);
         if (!id.equals(String.valueOf(entry.get(entries.idField())))) {
             return done(AdminReply.error(400, "invalid_config", "the " + entries.idField() + " in the body ('"
@@ -224,6 +226,42 @@ public final class AdminApi {
             list.set(at, entry);
             return root;
         }, result -> AdminReply.json(200, Json.render(g -> writeTree(g, shown(entries, entry)))));
+    }
+
+    /**
+     * Seed 003's admin API names fields its own way; its bodies are taken as they are: a provider's
+     * {@code provider_type}, {@code api_base} and {@code model_mapping}, a key's {@code rate_limit} (requests per
+     * second, the burst as many) and {@code is_enabled}.
+     */
+    private static void seedNames(Entries entries, Map<String, Object> entry) {
+        final Object enabled = entry.remove("is_enabled");
+        if (entries == PROVIDERS) {
+            rename(entry, "provider_type", "type");
+            rename(entry, "model_mapping", "models");
+            final Object base = entry.remove("api_base");
+            if (base != null) {
+                entry.putIfAbsent("endpoints", List.of(base));
+            }
+            if (Boolean.FALSE.equals(enabled)) {
+                throw new ConfigException("is_enabled: a provider is taken out of service by deleting it or "
+                        + "leaving it out of every route");
+            }
+        } else if (entries == KEYS) {
+            if (enabled instanceof Boolean on) {
+                entry.putIfAbsent("disabled", !on);
+            }
+            final Object rate = entry.remove("rate_limit");
+            if (rate != null && !entry.containsKey("limits")) {
+                entry.put("limits", new LinkedHashMap<>(Map.of("rps", rate, "burst", rate)));
+            }
+        }
+    }
+
+    private static void rename(Map<String, Object> entry, String from, String to) {
+        final Object value = entry.remove(from);
+        if (value != null) {
+            entry.putIfAbsent(to, value);
+        }
     }
 
     /**

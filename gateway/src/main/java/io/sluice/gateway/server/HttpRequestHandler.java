@@ -24,6 +24,7 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.control.AdminApi;
 import io.sluice.gateway.control.AdminReply;
 import io.sluice.gateway.http.AccessLog;
+import io.sluice.gateway.http.AnthropicErrors;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.MalformedRequests;
 import io.sluice.gateway.http.RequestIds;
@@ -202,6 +203,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
                             services.snapshots().current().router().providers())), requestId, keepAlive));
             case MODELS -> local = new LocalReply(match.kind(), request, requestId, start, models(request, requestId,
                     keepAlive));
+            case ANTHROPIC -> local = new LocalReply(match.kind(), request, requestId, start,
+                    anthropic(request, path, requestId, keepAlive));
             case METRICS, WEBSOCKET -> local = new LocalReply(match.kind(), request, requestId, start, null);
             case METHOD_NOT_ALLOWED -> {
                 final FullHttpResponse response = Responses.error(ctx.alloc(), ErrorKind.METHOD_NOT_ALLOWED,
@@ -241,6 +244,24 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
                 Unpooled.wrappedBuffer(reply.body()), requestId, keepAlive);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
         return response;
+    }
+
+    /**
+     * A request of the Anthropic Messages API, which this gateway does not serve yet: an Anthropic SDK gets its
+     * errors in its own format, the refusal of its key first, as every model API does.
+     */
+    private FullHttpResponse anthropic(HttpRequest request, String path, String requestId, boolean keepAlive) {
+        final ErrorKind kind;
+        final String message;
+        if (services.snapshots().current().access().authenticate(request.headers()) instanceof Refusal refusal) {
+            kind = refusal.kind();
+            message = refusal.message();
+        } else {
+            kind = ErrorKind.NOT_FOUND;
+            message = "The Anthropic Messages API (" + path + ") is not served by this gateway yet; use the OpenAI "
+                    + "API at /v1/chat/completions.";
+        }
+        return Responses.json(kind.status(), AnthropicErrors.body(kind, message), requestId, keepAlive);
     }
 
     /** The model list, for a caller that authenticates as the model APIs require. */

@@ -5,7 +5,9 @@ import io.sluice.providers.openai.OpenAiEndpoint;
 
 /** Which handling a request method and path get; unknown paths are 404, known paths with another method 405. */
 final class RequestRoutes {
-    enum Kind { HEALTH, HEALTH_DETAILED, MODELS, METRICS, PROXY, WEBSOCKET, ADMIN, NOT_FOUND, METHOD_NOT_ALLOWED }
+    enum Kind {
+        HEALTH, HEALTH_DETAILED, MODELS, METRICS, PROXY, WEBSOCKET, ADMIN, ANTHROPIC, NOT_FOUND, METHOD_NOT_ALLOWED
+    }
 
     /**
      * @param endpoint the OpenAI operation for {@link Kind#PROXY}
@@ -15,6 +17,8 @@ final class RequestRoutes {
     }
 
     private static final String OPENAI_PREFIX = "/v1";
+    /** The Anthropic Messages API: not served yet, but its callers get their errors in its format. */
+    private static final String ANTHROPIC_MESSAGES = "/v1/messages";
 
     private RequestRoutes() {
     }
@@ -34,6 +38,9 @@ final class RequestRoutes {
         }
         if (path.equals("/v1/models") || path.equals("/v1/llm/models")) {
             return expect(HttpMethod.GET, method, Kind.MODELS, null);
+        }
+        if (path.equals(ANTHROPIC_MESSAGES) || path.startsWith(ANTHROPIC_MESSAGES + "/")) {
+            return new Match(Kind.ANTHROPIC, null, HttpMethod.POST);
         }
         if (path.startsWith(OPENAI_PREFIX)) {
             final OpenAiEndpoint endpoint = OpenAiEndpoint.forPath(path.substring(OPENAI_PREFIX.length()));

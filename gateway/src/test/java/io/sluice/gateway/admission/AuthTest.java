@@ -169,6 +169,22 @@ class AuthTest {
         assertEquals("narrow", record.keyId());
     }
 
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void anAnthropicCallerGetsItsErrorsInTheAnthropicFormat(Protocol protocol) throws Exception {
+        final String messages = "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[]}";
+        final HttpResponse<byte[]> refused = Http.post(protocol, gateways.uri(protocol, "/v1/messages"), messages,
+                "x-api-key", KeyHash.newKey(), "anthropic-version", "2023-06-01");
+        assertEquals(401, refused.statusCode());
+        assertEquals("{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\","
+                + "\"message\":\"Incorrect API key provided.\"}}", Http.text(refused));
+        final HttpResponse<byte[]> keyed = Http.post(protocol, gateways.uri(protocol, "/v1/messages"), messages,
+                "x-api-key", KEY, "anthropic-version", "2023-06-01");
+        assertEquals(404, keyed.statusCode());
+        assertTrue(Http.text(keyed).startsWith("{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\""),
+                Http.text(keyed));
+    }
+
     @Test
     void aWebSocketAuthenticatesEachRequestWithItsHandshakeKey() throws Exception {
         try (WsClient anonymous = WsClient.open(gateways.port(Protocol.HTTP_1_1), "json")) {

@@ -124,6 +124,27 @@ class AdminApiTest {
     }
 
     @Test
+    void seed003sBodiesAreTakenAsTheySendThem() throws Exception {
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            assertEquals(201, admin(gateway, "POST", "/admin/v1/providers", """
+                    {"id":"openai-main","provider_type":"openai","api_base":"%s","api_key":"sk-xxx",
+                     "model_mapping":{"gpt-4":"gpt-4-turbo"},"is_enabled":true}""".formatted(backend.url()))
+                    .statusCode());
+            final HttpResponse<String> key = admin(gateway, "POST", "/admin/v1/master-keys", """
+                    {"id":"key-1","key":"sk-my-secret-key","name":"Production Key","allowed_models":["gpt-4"],
+                     "rate_limit":1,"is_enabled":true}""");
+            assertEquals(201, key.statusCode(), key.body());
+            assertFalse(key.body().contains("sk-my-secret-key"), "a key the client chose is not repeated");
+            assertEquals(200, chat(gateway, "sk-my-secret-key", "gpt-4").statusCode());
+            assertEquals("{\"model\":\"gpt-4-turbo\"}", backend.takeRequest().bodyText());
+            assertEquals(429, chat(gateway, "sk-my-secret-key", "gpt-4").statusCode(), "rate_limit 1: burst 1");
+            assertEquals(200, admin(gateway, "PUT", "/admin/v1/master-keys/key-1",
+                    "{\"allowed_models\":[\"gpt-4\"],\"is_enabled\":false}").statusCode());
+            assertEquals(401, chat(gateway, "sk-my-secret-key", "gpt-4").statusCode(), "disabled");
+        }
+    }
+
+    @Test
     void anInvalidChangeIsRefusedNamingTheFieldAndWritesNothing() throws Exception {
         try (TestGateway gateway = TestGateway.fromFile(file)) {
             final String before = Files.readString(file);
