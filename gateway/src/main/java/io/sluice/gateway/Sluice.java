@@ -23,7 +23,6 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.control.AdminApi;
 import io.sluice.gateway.control.ConfigControl;
 import io.sluice.gateway.control.ConfigFile;
-import io.sluice.gateway.control.ReloadResult;
 import io.sluice.gateway.control.Reloader;
 import io.sluice.gateway.demo.DemoModel;
 import io.sluice.gateway.metrics.GatewayMetrics;
@@ -59,8 +58,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A running gateway: event loops, the demo model when configured, upstream pools, the usage reporter, the listening
- * socket and the current {@link GatewaySnapshot}. {@link #start} builds it from a checked config, {@link #reload}
- * swaps in the next one, {@link #close} stops it.
+ * socket and the current {@link GatewaySnapshot}. {@link #start} builds it from a checked config, its
+ * {@link #control()} reloads and changes that config, {@link #close} stops it.
  */
 public final class Sluice implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sluice.class);
@@ -148,7 +147,7 @@ public final class Sluice implements AutoCloseable {
             final Snapshots snapshots = new Snapshots(builder.build(config, 1));
             final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
             reloader = new Reloader(group, pools, endpoints, builder, snapshots, metrics);
-            control = new ConfigControl(file, reloader::reload, snapshots::current);
+            control = new ConfigControl(file, reloader, snapshots::current);
             final ProxyServices services = new ProxyServices(snapshots, pools,
                     new Admission(new Buckets(System::nanoTime)), usage, serverConfig.maxRequestBytes(),
                     serverConfig.websocket(), active, metrics,
@@ -216,15 +215,6 @@ public final class Sluice implements AutoCloseable {
                     + " (" + fields + ")");
         }
         return bound.channel();
-    }
-
-    /**
-     * Makes {@code next} the running config (see {@link Reloader}).
-     *
-     * @throws io.sluice.gateway.config.ConfigException when the snapshot cannot be built; nothing changed then
-     */
-    public ReloadResult reload(SluiceConfig next) {
-        return reloader.reload(next);
     }
 
     /** Reloads, rewrites and checks the config file, one change at a time (SIGHUP, the admin API). */

@@ -103,6 +103,10 @@ public final class RequestScanner {
                 }
                 case "messages", "prompt", "input" -> {
                     final int start = tokenStart(parser);
+                    if (token == JsonToken.VALUE_STRING) {
+                        // A string is read lazily: finish it so that the position is past its closing quote.
+                        parser.finishToken();
+                    }
                     parser.skipChildren();
                     if (promptStart < 0) {
                         promptStart = start;

@@ -64,6 +64,8 @@ class RequestScannerTest {
         assertEquals(chat.indexOf('['), scan(chat).promptStart());
         assertEquals(chat.indexOf(']') + 1, scan(chat).promptEnd());
         assertEquals(11, scan("{\"prompt\": \"hi\"}").promptStart());
+        assertEquals(15, scan("{\"prompt\": \"hi\"}").promptEnd(), "past a string prompt's closing quote");
+        assertEquals(18, scan("{\"input\":[\"a\",\"b\"] , \"x\":1}").promptEnd());
         assertEquals(-1, scan("{\"model\":\"m\"}").promptStart());
     }
 

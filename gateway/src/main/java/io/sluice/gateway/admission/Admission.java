@@ -16,6 +16,9 @@ import java.util.concurrent.TimeUnit;
  * event loops without a lock (see {@link TokenBucket}); the buckets are process-wide, in {@link Buckets}.
  */
 public final class Admission {
+    /** More tokens than any bucket holds; a reservation is never counted above it. */
+    private static final long MAX_RESERVE = 1L << 40;
+
     private final Buckets buckets;
 
     public Admission(Buckets buckets) {
@@ -64,8 +67,9 @@ public final class Admission {
         }
         final PromptTokens counter = policy.counter(publicModel);
         final long asked = demand.maxTokens();
-        final long reserve = (counter == null ? 0 : demand.promptTokens(counter))
-                + (asked >= 0 ? asked : policy.assumedMaxTokens());
+        // Capped, so that an absurd max_tokens is refused as too large instead of overflowing.
+        final long reserve = Math.min(MAX_RESERVE, (counter == null ? 0 : demand.promptTokens(counter))
+                + Math.min(MAX_RESERVE, asked >= 0 ? asked : policy.assumedMaxTokens()));
         for (int i = 0; i < tokens.size(); i++) {
             final Scoped scoped = tokens.get(i);
             if (reserve > scoped.bucket().capacity()) {

@@ -34,19 +34,21 @@ public final class Ticket implements Verdict {
 
     /**
      * The response ended: what was reserved is corrected to what the backend counted, given back or charged as a
-     * debt. With no count (the backend reported none, or the client left before it came) the reservation stands:
-     * the backend may have spent all of it.
+     * debt. With no count, a request that relayed no answer (refused, failed, or left before its first token) gives
+     * it all back; one whose answer had started keeps it, since the backend may have spent all of it.
+     *
+     * @param answered whether any of the backend's answer reached the client
      */
-    public void settle(Usage usage) {
+    public void settle(Usage usage, boolean answered) {
         if (tokenBuckets.isEmpty() || settled) {
             // A ticket with no buckets may be shared by requests on several loops: it is never written.
             return;
         }
         settled = true;
-        if (usage == null) {
+        if (usage == null && answered) {
             return;
         }
-        final long difference = usage.totalTokens() - reserved;
+        final long difference = (usage == null ? 0 : usage.totalTokens()) - reserved;
         for (TokenBucket bucket : tokenBuckets) {
             if (difference < 0) {
                 bucket.giveBack(-difference);

@@ -65,9 +65,12 @@ public final class TokenBucket {
         full.getAndUpdate(was -> Math.max(clock.getAsLong(), was - cost));
     }
 
-    /** Takes {@code n} tokens used beyond what was taken, whether the bucket holds them or not. */
+    /**
+     * Takes {@code n} tokens used beyond what was taken, whether the bucket holds them or not; a debt is counted up
+     * to one full bucket, whatever a backend claims.
+     */
     public void charge(long n) {
-        final long cost = Math.multiplyExact(intervalNanos, n);
+        final long cost = Math.multiplyExact(intervalNanos, Math.min(n, capacity));
         full.getAndUpdate(was -> Math.max(was, clock.getAsLong()) + cost);
     }
 

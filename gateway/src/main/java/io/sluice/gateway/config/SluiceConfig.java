@@ -28,6 +28,12 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      * @param keys          the client keys, each stored as the hash of the key
      */
     public record Auth(AuthMode mode, boolean openToNetwork, String internalKey, List<ApiKey> keys) {
+        /** Never the internal key: a record printed by mistake must not leak it. */
+        @Override
+        public String toString() {
+            return "Auth[mode=" + mode + ", internalKey=" + (internalKey == null ? "none" : "[redacted]") + ", keys="
+                    + keys + "]";
+        }
     }
 
     /** Whether requests must present a key. */
@@ -44,6 +50,11 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      */
     public record ApiKey(String id, String hash, String name, String user, List<String> allowedModels,
                          boolean disabled, java.time.Instant expires, RateLimits limits) {
+        /** Never the hash: a record printed by mistake must not leak it. */
+        @Override
+        public String toString() {
+            return "ApiKey[id=" + id + "]";
+        }
     }
 
     /**
@@ -80,6 +91,11 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      * @param port    a port of its own for the admin API on {@code host} (0: the main listener serves it)
      */
     public record Admin(String keyHash, String host, int port) {
+        /** Never the hash: a record printed by mistake must not leak it. */
+        @Override
+        public String toString() {
+            return "Admin[host=" + host + ", port=" + port + "]";
+        }
     }
 
     /**

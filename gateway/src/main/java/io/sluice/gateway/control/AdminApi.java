@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.util.AsciiString;
 import io.sluice.codec.json.Json;
 import io.sluice.gateway.admission.KeyHash;
 import io.sluice.gateway.config.ConfigException;
@@ -13,7 +14,7 @@ import io.sluice.gateway.usage.UsageStats;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.URLDecoder;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Date;
@@ -35,6 +36,9 @@ import java.util.function.Function;
  */
 public final class AdminApi {
     private static final String V1 = "/admin/v1";
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    private static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
     private static final String REDACTED = "[redacted]";
 
     /** A list in the config file that the API edits entry by entry. */
@@ -65,10 +69,12 @@ public final class AdminApi {
     public AdminReply refusal(HttpHeaders headers, SocketAddress peer) {
         final String keyHash = control.running().config().admin().keyHash();
         if (keyHash == null) {
-            return peer instanceof InetSocketAddress inet && inet.getAddress() != null
-                    && inet.getAddress().isLoopbackAddress() ? null
-                    : AdminReply.error(401, "admin_loopback_only", "No admin key is configured (admin.key_hash): "
-                    + "the admin API answers callers on this host only.");
+            // A proxy on this host would make every caller look local: a forwarded request is not on this host.
+            final boolean local = peer instanceof InetSocketAddress inet && inet.getAddress() != null
+                    && inet.getAddress().isLoopbackAddress() && !headers.contains(X_FORWARDED_FOR)
+                    && !headers.contains(FORWARDED) && !headers.contains(X_REAL_IP);
+            return local ? null : AdminReply.error(401, "admin_loopback_only", "No admin key is configured "
+                    + "(admin.key_hash): the admin API answers callers on this host only, not forwarded ones.");
         }
         final String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
         final String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
@@ -81,14 +87,11 @@ public final class AdminApi {
                 ? "The admin API needs the admin key: Authorization: Bearer ADMIN_KEY." : "Incorrect admin key.");
     }
 
-    /** Answers one admin request; the future completes off the event loop. */
+    /** Answers one admin request, all of it (parsing the body too) on the config thread. */
     public CompletableFuture<AdminReply> handle(HttpMethod method, String path, byte[] body) {
-        try {
-            return route(method, path, new String(body, StandardCharsets.UTF_8))
-                    .exceptionally(AdminApi::failure);
-        } catch (ConfigException e) {
-            return CompletableFuture.completedFuture(AdminReply.invalid(e));
-        }
+        return control.onConfigThread(() -> route(method, path, new String(body, StandardCharsets.UTF_8)))
+                .thenCompose(answer -> answer)
+                .exceptionally(AdminApi::failure);
     }
 
     private CompletableFuture<AdminReply> route(HttpMethod method, String path, String body) {
@@ -139,12 +142,21 @@ public final class AdminApi {
         return done(AdminReply.error(404, "not_found", "No admin path " + path + "."));
     }
 
+    /** A path segment with its %XX escapes decoded ({@code +} stays itself, as in any path). */
+    private static String decoded(String segment) {
+        try {
+            return URI.create("/" + segment).getPath().substring(1);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("the path has a malformed %-escape");
+        }
+    }
+
     /** The list ({@code rest} empty) or one entry ({@code /ID}) of {@code entries}. */
     private CompletableFuture<AdminReply> entries(Entries entries, String rest, String method, String body) {
         if (!rest.isEmpty() && !rest.startsWith("/") || rest.equals("/")) {
             return done(AdminReply.error(404, "not_found", "No such admin path."));
         }
-        final String id = rest.isEmpty() ? null : URLDecoder.decode(rest.substring(1), StandardCharsets.UTF_8);
+        final String id = rest.isEmpty() ? null : decoded(rest.substring(1));
         if (id == null) {
             if (method.equals("GET")) {
                 return read(root -> AdminReply.json(200, Json.render(g -> {
@@ -210,7 +222,7 @@ public final class AdminApi {
             return done(AdminReply.error(400, "invalid_config", "the " + entries.idField() + " in the body ('"
                     + entry.get(entries.idField()) + "') is not the one in the path ('" + id + "')"));
         }
-        final boolean newKey = entries == KEYS && entry.containsKey("key");
+        final boolean newKey = entries == KEYS && (entry.containsKey("key") || entry.containsKey("hash"));
         if (newKey) {
             storeHashOf(entry, false);
         }
@@ -266,10 +278,14 @@ public final class AdminApi {
 
     /**
      * Puts the hash of the body's {@code key} (or, when {@code generate} and there is none, of a new key) in the
-     * entry in its place, and returns the key made, or null.
+     * entry in its place, and returns the key made, or null. A body with a {@code hash} and no key (one printed by
+     * {@code hash-key}) keeps that hash.
      */
     private static String storeHashOf(Map<String, Object> entry, boolean generate) {
         final Object given = entry.remove("key");
+        if (given == null && entry.get("hash") != null) {
+            return null;
+        }
         entry.remove("hash");
         final String key = given != null ? String.valueOf(given) : generate ? KeyHash.newKey() : null;
         if (key == null) {

@@ -11,7 +11,6 @@ import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
-import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.Map;
@@ -19,7 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -35,7 +33,7 @@ public final class ConfigControl implements AutoCloseable {
     private static final long SETTLE_MILLIS = 200;
 
     private final ConfigFile file;
-    private final Function<SluiceConfig, ReloadResult> apply;
+    private final Reloader reloader;
     private final Supplier<GatewaySnapshot> running;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(task -> {
         final Thread t = new Thread(task, "sluice-config");
@@ -49,13 +47,12 @@ public final class ConfigControl implements AutoCloseable {
     /**
      * @param file    the file the gateway runs from, or null when it runs from the built-in config (then nothing can
      *                be reloaded or written)
-     * @param apply   makes a checked config the running one
-     * @param running the running snapshot
+     * @param reloader makes a checked config the running one
+     * @param running  the running snapshot
      */
-    public ConfigControl(ConfigFile file, Function<SluiceConfig, ReloadResult> apply,
-                         Supplier<GatewaySnapshot> running) {
+    public ConfigControl(ConfigFile file, Reloader reloader, Supplier<GatewaySnapshot> running) {
         this.file = file;
-        this.apply = apply;
+        this.reloader = reloader;
         this.running = running;
         this.applied = file == null ? null : file.text();
     }
@@ -72,9 +69,9 @@ public final class ConfigControl implements AutoCloseable {
     /** Reads, checks and applies the file as it is now. */
     public CompletableFuture<ReloadResult> reload(String why) {
         return onConfigThread(() -> {
-            final String text = requireFile().text();
             try {
-                final ReloadResult result = apply.apply(file.check(text));
+                final String text = requireFile().text();
+                final ReloadResult result = reloader.reload(file.check(text));
                 applied = text;
                 return result;
             } catch (ConfigException e) {
@@ -105,10 +102,25 @@ public final class ConfigControl implements AutoCloseable {
                 ConfigTree.mapping(requireFile().text(), file.path().getFileName().toString())))));
     }
 
+    /**
+     * Checks and builds {@code text} first, so that what only building finds is refused before the file is
+     * touched; then writes it and applies what was built.
+     */
     private ReloadResult write(String text) {
-        final SluiceConfig checked = requireFile().write(text);
+        final GatewaySnapshot staged = reloader.stage(requireFile().check(text));
+        try {
+            file.write(text);
+        } catch (RuntimeException e) {
+            reloader.discard();
+            throw e;
+        }
         applied = text;
-        return apply.apply(checked);
+        return reloader.commit(staged);
+    }
+
+    /** Runs {@code task} on the config thread, where every change and every file read happens. */
+    public <T> CompletableFuture<T> onConfigThread(Supplier<T> task) {
+        return CompletableFuture.supplyAsync(task, thread);
     }
 
     private ConfigFile requireFile() {
@@ -117,10 +129,6 @@ public final class ConfigControl implements AutoCloseable {
                     + "reload or change it");
         }
         return file;
-    }
-
-    private <T> CompletableFuture<T> onConfigThread(Supplier<T> task) {
-        return CompletableFuture.supplyAsync(task, thread);
     }
 
     /** Reloads whenever the file changes on disk (its directory is watched, so a rename over it counts too). */
@@ -137,16 +145,14 @@ public final class ConfigControl implements AutoCloseable {
     }
 
     private void watchLoop() {
-        final Path name = file.path().getFileName();
         try {
             while (true) {
                 WatchKey key = watcher.take();
                 boolean ours = false;
                 // Gather what arrives while the editor is still saving, then read once.
                 do {
-                    for (WatchEvent<?> event : key.pollEvents()) {
-                        ours |= name.equals(event.context());
-                    }
+                    // Any entry counts: a Kubernetes ConfigMap swaps a symlink beside the file, not the file.
+                    ours |= !key.pollEvents().isEmpty();
                     key.reset();
                 } while ((key = watcher.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) != null);
                 if (ours) {

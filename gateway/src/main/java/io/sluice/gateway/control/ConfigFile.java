@@ -13,7 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The YAML file the gateway runs from: read and checked, and written the only safe way: the new text is checked
@@ -50,13 +53,16 @@ public final class ConfigFile {
         return ConfigLoader.parse(text, path.toString(), EnvResolver.forConfigDir(dir, environment), dir);
     }
 
-    /** Checks {@code text}, then writes it in place of the file, keeping the old one as the backup. */
-    public SluiceConfig write(String text) {
-        final SluiceConfig checked = check(text);
+    /**
+     * Writes {@code text} (checked by the caller) in place of the file, keeping the old one as the backup; the new
+     * file gets the old one's permissions, which may keep secrets from other users.
+     */
+    public void write(String text) {
         final Path temporary = dir.resolve("." + path.getFileName() + ".new");
         try {
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
-                    StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            Files.deleteIfExists(temporary);
+            try (FileChannel channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), permissionsOf(path))) {
                 channel.write(StandardCharsets.UTF_8.encode(text));
                 channel.force(true);
             }
@@ -78,7 +84,14 @@ public final class ConfigFile {
                 // It is only a leftover beside the file; the next write truncates it.
             }
         }
-        return checked;
+    }
+
+    /** The POSIX permissions of {@code file} as a file attribute, or none where there are none. */
+    private static FileAttribute<?>[] permissionsOf(Path file) throws IOException {
+        if (!Files.exists(file) || !file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return new FileAttribute<?>[0];
+        }
+        return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(Files.getPosixFilePermissions(file))};
     }
 
     /** Where the file before the last write is kept. */

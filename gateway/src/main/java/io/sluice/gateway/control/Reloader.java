@@ -45,24 +45,46 @@ public final class Reloader implements AutoCloseable {
         this.checks = new EndpointChecks(group, pools, snapshots.current().router().providers());
     }
 
-    /** @throws io.sluice.gateway.config.ConfigException when the snapshot cannot be built; nothing changed then */
+    /** Builds and applies {@code next}; see {@link #stage} and {@link #commit}. */
     public synchronized ReloadResult reload(SluiceConfig next) {
+        return commit(stage(next));
+    }
+
+    /**
+     * Builds the snapshot of {@code next} without applying it: whatever only building finds (a CA file that is no
+     * certificate, a demo model that cannot start) fails here, before anything is written or swapped.
+     *
+     * @throws io.sluice.gateway.config.ConfigException when it cannot be built; nothing changed then
+     */
+    public synchronized GatewaySnapshot stage(SluiceConfig next) {
         final GatewaySnapshot running = snapshots.current();
-        final GatewaySnapshot built;
         try {
-            built = builder.build(next, running.version() + 1);
+            return builder.build(next, running.version() + 1);
         } catch (RuntimeException e) {
-            endpoints.keepOnly(endpointsOf(running));
+            discard();
             throw e;
         }
-        snapshots.swap(built);
+    }
+
+    /** Forgets the endpoints a staged snapshot made that the running one does not use. */
+    public synchronized void discard() {
+        endpoints.keepOnly(endpointsOf(snapshots.current()));
+    }
+
+    /** Makes a staged snapshot the running one. */
+    public synchronized ReloadResult commit(GatewaySnapshot built) {
+        final GatewaySnapshot running = snapshots.current();
+        final GatewaySnapshot next = new GatewaySnapshot(running.version() + 1, built.loadedAt(), built.config(),
+                built.router(), built.access());
+        snapshots.swap(next);
         checks.close();
-        checks = new EndpointChecks(group, pools, built.router().providers());
-        metrics.watch(built.router().providers());
-        pools.retire(endpoints.keepOnly(endpointsOf(built)));
-        final ReloadResult result = new ReloadResult(built.version(), RestartFields.between(running.config(), next));
-        LOG.info("config version {} from {} is running; models: {}{}", built.version(), next.source(),
-                String.join(", ", built.router().publicModels()), result.restartRequired().isEmpty() ? ""
+        checks = new EndpointChecks(group, pools, next.router().providers());
+        metrics.watch(next.router().providers());
+        pools.retire(endpoints.keepOnly(endpointsOf(next)));
+        final ReloadResult result = new ReloadResult(next.version(),
+                RestartFields.between(running.config(), next.config()));
+        LOG.info("config version {} from {} is running; models: {}{}", next.version(), next.config().source(),
+                String.join(", ", next.router().publicModels()), result.restartRequired().isEmpty() ? ""
                         : "; these changes wait for a restart: " + String.join(", ", result.restartRequired()));
         return result;
     }

@@ -9,8 +9,9 @@ import java.util.Objects;
 
 /**
  * The fields a reload cannot apply to a running gateway, because the listening sockets, event loops, usage
- * pipeline or demo model were built from them at start-up: everything under {@code server}, {@code usage} and
- * {@code admin}, and a demo provider's {@code demo} settings. A reload applies the rest and names these. Stateless.
+ * pipeline or demo model were built from them at start-up: everything under {@code server} and {@code usage},
+ * the admin API's {@code host} and {@code port}, and a demo provider's {@code demo} settings. A reload applies the
+ * rest (the admin key too) and names these. Stateless.
  */
 final class RestartFields {
     private RestartFields() {
@@ -21,7 +22,12 @@ final class RestartFields {
         final List<String> changed = new ArrayList<>();
         differing("server", running.server(), next.server(), changed);
         differing("usage", running.usage(), next.usage(), changed);
-        differing("admin", running.admin(), next.admin(), changed);
+        if (!running.admin().host().equals(next.admin().host())) {
+            changed.add("admin.host");
+        }
+        if (running.admin().port() != next.admin().port()) {
+            changed.add("admin.port");
+        }
         for (SluiceConfig.Provider provider : next.providers()) {
             running.providers().stream().filter(p -> p.id().equals(provider.id())).findFirst()
                     .filter(p -> p.demo() != null && !Objects.equals(p.demo(), provider.demo()))

@@ -103,7 +103,7 @@ public final class ExchangeStats {
         }
         reported = true;
         if (ticket != null) {
-            ticket.settle(usage);
+            ticket.settle(usage, firstBodyNanos >= 0);
         }
         final long now = System.nanoTime();
         final long headNanos = call == null ? -1 : call.headNanos();

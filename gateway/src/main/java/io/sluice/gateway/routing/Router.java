@@ -4,6 +4,7 @@ import io.sluice.codec.json.Json;
 import io.sluice.gateway.config.SluiceConfig;
 
 import java.time.Instant;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +22,7 @@ public final class Router {
     private final Route defaultRoute;
     private final int defaultMaxTokens;
     private final int holdBodyBytes;
+    private final long created;
     private final byte[] modelList;
 
     /** @param providers the providers of {@code config}, by id */
@@ -41,7 +43,8 @@ public final class Router {
         this.defaultRoute = routing.defaultModel() == null ? null : routes.get(routing.defaultModel());
         this.defaultMaxTokens = routing.defaultMaxTokens();
         this.holdBodyBytes = routing.holdBodyBytes();
-        this.modelList = renderModelList(Instant.now().getEpochSecond());
+        this.created = Instant.now().getEpochSecond();
+        this.modelList = renderModelList(routes.keySet());
     }
 
     /** The longest part of a model name an error repeats: a client may send a megabyte of it. */
@@ -97,12 +100,20 @@ public final class Router {
         return modelList;
     }
 
-    private byte[] renderModelList(long created) {
+    /** The model list of a key that may use only {@code allowed}. */
+    public byte[] modelList(Collection<String> allowed) {
+        return renderModelList(allowed);
+    }
+
+    private byte[] renderModelList(Collection<String> names) {
         return Json.render(g -> {
             g.writeStartObject();
             g.writeStringField("object", "list");
             g.writeArrayFieldStart("data");
             for (Route route : routes.values()) {
+                if (!names.contains(route.publicModel())) {
+                    continue;
+                }
                 g.writeStartObject();
                 g.writeStringField("id", route.publicModel());
                 g.writeStringField("object", "model");

@@ -19,7 +19,9 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.gateway.admission.Caller;
 import io.sluice.gateway.admission.Refusal;
+import io.sluice.gateway.admission.Verdict;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.control.AdminApi;
 import io.sluice.gateway.control.AdminReply;
@@ -226,14 +228,22 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private void onAdminRequest(HttpRequest request, String requestId, long start, boolean keepAlive) {
         final AdminReply refusal = listener.admin().refusal(request.headers(), ctx.channel().remoteAddress());
         if (refusal != null) {
-            local = new LocalReply(RequestRoutes.Kind.ADMIN, request, requestId, start, adminResponse(refusal,
-                    requestId, keepAlive));
+            // Answered now, its body unread, and the connection closed: as any request refused on its head.
+            receiving = false;
+            deadline.disarm();
+            final ChannelFuture write = ctx.writeAndFlush(adminResponse(refusal, requestId, false));
+            AccessLog.log(requestId, request.method().name(), Uris.path(request.uri()), null, null, refusal.status(),
+                    -1, System.nanoTime() - start, 0, 0, null);
+            exchangeDone(write, false);
             return;
         }
         if (HttpUtil.getContentLength(request, 0L) > MAX_ADMIN_BODY) {
             refuse(request, requestId, start, ErrorKind.REQUEST_TOO_LARGE,
                     "An admin request body is at most " + MAX_ADMIN_BODY + " bytes.");
             return;
+        }
+        if (HttpUtil.is100ContinueExpected(request)) {
+            ctx.writeAndFlush(Responses.continueResponse());
         }
         adminBody = new ByteArrayOutputStream();
         local = new LocalReply(RequestRoutes.Kind.ADMIN, request, requestId, start, null);
@@ -264,14 +274,20 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         return Responses.json(kind.status(), AnthropicErrors.body(kind, message), requestId, keepAlive);
     }
 
-    /** The model list, for a caller that authenticates as the model APIs require. */
+    /**
+     * The model list, for a caller that authenticates as the model APIs require: the models its key may use, or all
+     * of them.
+     */
     private FullHttpResponse models(HttpRequest request, String requestId, boolean keepAlive) {
         final GatewaySnapshot snapshot = services.snapshots().current();
-        if (snapshot.access().authenticate(request.headers()) instanceof Refusal refusal) {
+        final Verdict verdict = snapshot.access().authenticate(request.headers());
+        if (verdict instanceof Refusal refusal) {
             return Responses.error(ctx.alloc(), refusal.kind(), refusal.message(), requestId, keepAlive);
         }
-        return Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(snapshot.router().modelList()),
-                requestId, keepAlive);
+        final SluiceConfig.ApiKey key = ((Caller) verdict).key();
+        return Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(key == null
+                || key.allowedModels().isEmpty() ? snapshot.router().modelList()
+                : snapshot.router().modelList(key.allowedModels())), requestId, keepAlive);
     }
 
     private void onContent(HttpContent content) {

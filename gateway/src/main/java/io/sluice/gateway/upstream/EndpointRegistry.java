@@ -68,12 +68,13 @@ public final class EndpointRegistry {
 
     private static SslContext clientTls(SluiceConfig.Provider provider) {
         final SslContextBuilder builder = SslContextBuilder.forClient();
-        if (!provider.tls().verify()) {
-            builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
-        } else if (provider.tls().ca() != null) {
-            builder.trustManager(provider.tls().ca().toFile());
-        }
         try {
+            if (!provider.tls().verify()) {
+                builder.trustManager(InsecureTrustManagerFactory.INSTANCE).endpointIdentificationAlgorithm(null);
+            } else if (provider.tls().ca() != null) {
+                // Read now: a file that holds no certificate is a config error, not a failure at the first request.
+                builder.trustManager(provider.tls().ca().toFile());
+            }
             return builder.build();
         } catch (SSLException | IllegalArgumentException e) {
             throw new ConfigException("providers." + provider.id() + ".tls: " + e.getMessage());

@@ -82,8 +82,9 @@ public final class UpstreamPools {
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connect.toMillis()))
                 .handler(new UpstreamChannelInitializer(endpoint));
-        final ConnectionBudget budget = budgets.computeIfAbsent(endpoint,
-                e -> new ConnectionBudget(limits.maxConnections()));
+        // A retired endpoint's last attempts get a budget of their own, never kept: the map only holds live ones.
+        final ConnectionBudget budget = endpoint.retired() ? new ConnectionBudget(limits.maxConnections())
+                : budgets.computeIfAbsent(endpoint, e -> new ConnectionBudget(limits.maxConnections()));
         final EndpointPool pool = new EndpointPool(endpoint, loop, bootstrap, limits, budget, connect.toNanos());
         budget.register(pool);
         return pool;

@@ -105,6 +105,12 @@ class AdmissionTest {
         assertInstanceOf(Refusal.class, admit(anonymous, "m", 0, 0));
         assertInstanceOf(Ticket.class, admission.admit(snapshot.access(), anonymous, "m", "10.0.0.2",
                 demand(0, 0)), "another address has its own bucket");
+        for (int i = 0; i < 3; i++) {
+            assertInstanceOf(Ticket.class, admission.admit(snapshot.access(), anonymous, "m", "2001:db8:1:2::" + i,
+                    demand(0, 0)));
+        }
+        assertInstanceOf(Refusal.class, admission.admit(snapshot.access(), anonymous, "m", "2001:db8:1:2:ffff::9",
+                demand(0, 0)), "an IPv6 /64 is one client");
     }
 
     @Test
@@ -115,16 +121,24 @@ class AdmissionTest {
         final Refusal refused = assertInstanceOf(Refusal.class, admit(teamA, "m", 100, 500),
                 "400 left of 1000");
         assertEquals(ErrorKind.RATE_LIMITED_TOKENS, refused.kind());
-        first.settle(new Usage(100, 20, 120, 0, 0));
-        first.settle(new Usage(100, 20, 120, 0, 0));
+        first.settle(new Usage(100, 20, 120, 0, 0), true);
+        first.settle(new Usage(100, 20, 120, 0, 0), true);
         now.addAndGet(TimeUnit.SECONDS.toNanos(1));
         assertInstanceOf(Ticket.class, admit(teamA, "m", 100, 500), "settled to 120: 860 left");
         final Ticket cancelled = assertInstanceOf(Ticket.class, admit(teamA, "m", 0, -1));
         assertEquals(300, cancelled.reserved(), "no max_tokens: the assumed 300");
-        cancelled.settle(null);
+        cancelled.settle(null, true);
         now.addAndGet(TimeUnit.SECONDS.toNanos(1));
         assertInstanceOf(Refusal.class, admit(teamA, "m", 100, 500),
-                "no usage came: the reservation stands");
+                "no usage came for an answer that had started: the reservation stands");
+        final Ticket unanswered = assertInstanceOf(Ticket.class, admit(teamA, "m", 0, 25), "about 30 left");
+        unanswered.settle(null, false);
+        now.addAndGet(TimeUnit.SECONDS.toNanos(1));
+        assertInstanceOf(Ticket.class, admit(teamA, "m", 0, 25),
+                "a request that relayed no answer gave its whole reservation back");
+        now.addAndGet(TimeUnit.SECONDS.toNanos(1));
+        final Refusal absurd = assertInstanceOf(Refusal.class, admit(teamA, "m", 1, Long.MAX_VALUE));
+        assertTrue(absurd.message().contains("Request too large"), "no overflow: " + absurd.message());
         final Refusal tooLarge = assertInstanceOf(Refusal.class, admit(teamA, "m", 600, 500));
         assertTrue(tooLarge.message().contains("Request too large"), tooLarge.message());
     }

@@ -167,6 +167,10 @@ class AuthTest {
         final UsageRecord record = gateways.usage(protocol).takeFor(refused);
         assertEquals(403, record.status());
         assertEquals("narrow", record.keyId());
+        final String models = protocol.client().send(HttpRequest.newBuilder(gateways.uri(protocol, "/v1/models"))
+                .header("authorization", "Bearer " + NARROW_KEY).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(models.contains("\"id\":\"m\"") && !models.contains("\"id\":\"other\""),
+                "the list shows the models the key may use: " + models);
     }
 
     @ParameterizedTest

@@ -45,10 +45,15 @@ class TokenBucketTest {
         assertEquals(950, bucket.remaining());
         bucket.giveBack(5000);
         assertEquals(1000, bucket.remaining(), "never fuller than full");
-        bucket.charge(1500);
+        assertTrue(bucket.tryTake(1000) < 0);
+        bucket.charge(500);
         assertEquals(0, bucket.remaining());
         assertTrue(bucket.tryTake(1) > TimeUnit.SECONDS.toNanos(29), "500 tokens of debt take 30 s to pay");
         advance(60_000);
         assertEquals(500, bucket.remaining());
+        bucket.charge(Long.MAX_VALUE);
+        assertEquals(0, bucket.remaining());
+        advance(90_000);
+        assertEquals(1000, bucket.remaining(), "a debt counts one bucket at most, whatever a backend claims");
     }
 }

@@ -3,6 +3,7 @@ package io.sluice.gateway.control;
 import io.sluice.gateway.admission.KeyHash;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.Protocol;
+import io.sluice.gateway.testing.RawHttp;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
 import io.sluice.gateway.testing.TestGateway;
@@ -158,6 +159,16 @@ class AdminApiTest {
             assertEquals(400, badYaml.statusCode(), badYaml.body());
             assertEquals(400, admin(gateway, "POST", "/admin/v1/config/validate",
                     "providers: []").statusCode());
+            final HttpResponse<String> unbuildable = admin(gateway, "POST", "/admin/v1/providers", """
+                    {"id":"cloud","type":"openai","endpoints":["https://127.0.0.1:9/v1"],
+                     "tls":{"ca":"%s"}}""".formatted(file.toAbsolutePath()));
+            assertEquals(400, unbuildable.statusCode(), "a CA file that is no certificate fails the build");
+            assertTrue(unbuildable.body().contains("providers.cloud.tls"), unbuildable.body());
+            try (RawHttp raw = new RawHttp(gateway.port())) {
+                final String answer = raw.send("GET /admin/v1/routes/%zz HTTP/1.1\r\nhost: x\r\nauthorization: Bearer "
+                        + ADMIN_KEY + "\r\nconnection: close\r\n\r\n").readToClose();
+                assertTrue(answer.startsWith("HTTP/1.1 400") && answer.contains("malformed %-escape"), answer);
+            }
             assertEquals(before, Files.readString(file), "nothing was written");
             assertEquals(1, gateway.sluice().snapshot().version(), "nothing was applied");
         }
@@ -180,6 +191,24 @@ class AdminApiTest {
             final HttpResponse<String> restart = admin(gateway, "PUT", "/admin/v1/config",
                     next.replace("threads: 1", "threads: 1, idle_timeout: 30s"));
             assertTrue(restart.body().contains("\"restart_required\":[\"server.idle_timeout\"]"), restart.body());
+        }
+    }
+
+    @Test
+    void withoutAnAdminKeyOnlyUnforwardedLocalCallersGetInAndTheFileKeepsItsPermissions() throws Exception {
+        Files.writeString(file, Files.readString(file).replaceAll("admin: \\{ key_hash: \"[^\"]+\" }", "admin: {}"));
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            assertEquals(200, send(gateway, "GET", "/admin/v1/config/version", null, null).statusCode());
+            final HttpResponse<String> forwarded = Protocol.HTTP_1_1.client().send(HttpRequest.newBuilder(
+                    gateway.uri("/admin/v1/config/version")).header("x-forwarded-for", "203.0.113.7").build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, forwarded.statusCode(), "a proxy on this host does not make its callers local");
+            assertEquals(201, send(gateway, "POST", "/admin/v1/routes",
+                    "{\"model\":\"d2\",\"targets\":[{\"provider\":\"demo\",\"model\":\"demo-1\"}]}", null)
+                    .statusCode());
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(file)), "a file of secrets stays private");
         }
     }
 
