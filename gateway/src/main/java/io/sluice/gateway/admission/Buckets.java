@@ -13,8 +13,8 @@ import java.util.function.LongSupplier;
 /**
  * Process-wide state: every limiter bucket, surviving reloads (a key whose limits did not change keeps its bucket;
  * one whose limits changed gets a fresh one). Buckets of keys and models are bounded by the config; buckets of
- * client addresses by a size cap, least recently used first. A bucket is dropped once it is unused and full again
- * (and {@value #IDLE_MINUTES} minutes idle): a fresh one would be the same, so dropping it forgets nothing.
+ * client addresses by a size cap, least recently used first. An unused bucket is dropped once it is sure to be full
+ * again: a fresh one would be the same, so dropping it forgets nothing.
  *
  * <p>Thread-safe: a lookup of an existing bucket takes no lock; the first request of a key, model or address adds
  * its bucket with one map insert.
@@ -33,27 +33,28 @@ public final class Buckets {
             .maximumSize(MAX_ADDRESSES).build();
 
     /**
-     * A bucket is kept {@value #IDLE_MINUTES} minutes after its last use, or until it is full again if that is
-     * later (a slow rate, a debt): dropped, it would come back full and forget what it still counts.
+     * A bucket is kept {@value #IDLE_MINUTES} minutes after its last use, or twice the time it takes to fill if that
+     * is longer (a slow rate; a debt is one bucket at most): by then it is full, and a fresh one would be the same.
      */
     private static final class UntilFull implements Expiry<Key, TokenBucket> {
-        private static long keep(TokenBucket bucket) {
-            return Math.max(TimeUnit.MINUTES.toNanos(IDLE_MINUTES), bucket.nanosUntilFull());
+        private static long keep(Key key) {
+            final double fill = key.capacity() / key.perSecond() * 2e9;
+            return (long) Math.min(Long.MAX_VALUE / 2.0, Math.max(TimeUnit.MINUTES.toNanos(IDLE_MINUTES), fill));
         }
 
         @Override
         public long expireAfterCreate(Key key, TokenBucket bucket, long now) {
-            return keep(bucket);
+            return keep(key);
         }
 
         @Override
         public long expireAfterUpdate(Key key, TokenBucket bucket, long now, long current) {
-            return keep(bucket);
+            return keep(key);
         }
 
         @Override
         public long expireAfterRead(Key key, TokenBucket bucket, long now, long current) {
-            return keep(bucket);
+            return keep(key);
         }
     }
 
@@ -87,8 +88,24 @@ public final class Buckets {
             return address;
         }
         final byte[] bytes = NetUtil.createByteArrayFromIpAddressString(address);
-        return bytes == null || bytes.length != 16 ? address
-                : HexFormat.of().formatHex(bytes, 0, 8) + "::/64";
+        if (bytes == null || bytes.length != 16) {
+            return address;
+        }
+        if (isIpv4Mapped(bytes)) {
+            // ::ffff:a.b.c.d from a dual-stack proxy is the IPv4 client itself.
+            return (bytes[12] & 0xff) + "." + (bytes[13] & 0xff) + "." + (bytes[14] & 0xff) + "." + (bytes[15] & 0xff);
+        }
+        return HexFormat.of().formatHex(bytes, 0, 8) + "::/64";
+    }
+
+    /** {@code ::ffff:0:0/96}: ten zero bytes, then two 0xff. */
+    private static boolean isIpv4Mapped(byte[] bytes) {
+        for (int i = 0; i < 10; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
     }
 
     private TokenBucket bucket(Cache<Key, TokenBucket> cache, Key key) {

@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
 final class AccessSections {
     private static final Pattern KEY_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern HASH = Pattern.compile("sha256:[0-9a-f]{64}");
+    /** The slowest rate: with at most a million in a burst, a bucket's span stays within a long of nanoseconds. */
+    private static final double MIN_RPS = 0.001;
 
     private AccessSections() {
     }
@@ -119,7 +121,11 @@ final class AccessSections {
             node.allowOnly("rps", "burst", "tpm");
         }
         final double rps = node.decimal("rps", 0, 0, 1_000_000);
-        final int burst = node.integer("burst", (int) Math.ceil(rps), 0, 10_000_000);
+        if (rps > 0 && rps < MIN_RPS) {
+            throw new ConfigException(node.field("rps") + ": must be 0 (no limit) or at least " + MIN_RPS
+                    + " (one request in about 17 minutes)");
+        }
+        final int burst = node.integer("burst", (int) Math.ceil(rps), 0, 1_000_000);
         if (rps > 0 && burst < 1) {
             throw new ConfigException(node.field("burst") + ": must be at least 1 when rps is set");
         }

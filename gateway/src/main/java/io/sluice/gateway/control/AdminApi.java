@@ -395,6 +395,10 @@ public final class AdminApi {
         if (cause instanceof ConfigException e) {
             return AdminReply.invalid(e);
         }
+        if (cause instanceof java.io.UncheckedIOException e) {
+            // The change was valid; the disk refused it. Nothing was applied.
+            return AdminReply.error(500, "config_write_failed", e.getMessage());
+        }
         return AdminReply.error(500, "internal_error", "The change failed: " + cause.getClass().getSimpleName());
     }
 

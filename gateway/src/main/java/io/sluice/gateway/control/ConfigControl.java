@@ -11,12 +11,14 @@ import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -86,9 +88,14 @@ public final class ConfigControl implements AutoCloseable {
         return onConfigThread(() -> requireFile().text());
     }
 
-    /** Checks {@code text} as a config, changing nothing. */
+    /** Checks {@code text} as a config, and builds it (a CA file is read, for one), changing nothing. */
     public CompletableFuture<SluiceConfig> check(String text) {
-        return onConfigThread(() -> requireFile().check(text));
+        return onConfigThread(() -> {
+            final SluiceConfig checked = requireFile().check(text);
+            reloader.stage(checked);
+            reloader.discard();
+            return checked;
+        });
     }
 
     /** Checks {@code text}, writes it as the file and applies it. */
@@ -120,7 +127,11 @@ public final class ConfigControl implements AutoCloseable {
 
     /** Runs {@code task} on the config thread, where every change and every file read happens. */
     public <T> CompletableFuture<T> onConfigThread(Supplier<T> task) {
-        return CompletableFuture.supplyAsync(task, thread);
+        try {
+            return CompletableFuture.supplyAsync(task, thread);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new ConfigException("the gateway is shutting down"));
+        }
     }
 
     private ConfigFile requireFile() {
@@ -145,16 +156,22 @@ public final class ConfigControl implements AutoCloseable {
     }
 
     private void watchLoop() {
+        final Path name = file.path().getFileName();
         try {
             while (true) {
                 WatchKey key = watcher.take();
                 boolean ours = false;
-                // Gather what arrives while the editor is still saving, then read once.
+                // Gather what arrives while the editor is still saving, then read once; at most a second, so that
+                // a log file written beside the config cannot put the reload off for ever.
+                final long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
                 do {
-                    // Any entry counts: a Kubernetes ConfigMap swaps a symlink beside the file, not the file.
-                    ours |= !key.pollEvents().isEmpty();
+                    for (WatchEvent<?> event : key.pollEvents()) {
+                        // The file itself, or the "..data" link a Kubernetes ConfigMap swaps beside it.
+                        ours |= name.equals(event.context()) || String.valueOf(event.context()).startsWith("..");
+                    }
                     key.reset();
-                } while ((key = watcher.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) != null);
+                } while (System.nanoTime() < until
+                        && (key = watcher.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) != null);
                 if (ours) {
                     onConfigThread(() -> {
                         if (!requireFile().text().equals(applied)) {
@@ -178,6 +195,15 @@ public final class ConfigControl implements AutoCloseable {
                 // closing anyway
             }
         }
-        thread.shutdownNow();
+        // Changes already asked for are finished (and answered): a file half-applied at exit helps no one.
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(10, TimeUnit.SECONDS)) {
+                thread.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            thread.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -6,6 +6,7 @@ import io.sluice.gateway.config.EnvResolver;
 import io.sluice.gateway.config.SluiceConfig;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -58,31 +59,44 @@ public final class ConfigFile {
      * file gets the old one's permissions, which may keep secrets from other users.
      */
     public void write(String text) {
-        final Path temporary = dir.resolve("." + path.getFileName() + ".new");
+        Path temporary = null;
         try {
+            // A symlinked config (a mounted secret, a file kept elsewhere) is written where the link points.
+            final Path target = Files.exists(path) ? path.toRealPath() : path;
+            temporary = target.resolveSibling("." + target.getFileName() + ".new");
             Files.deleteIfExists(temporary);
             try (FileChannel channel = FileChannel.open(temporary, Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), permissionsOf(path))) {
+                    StandardOpenOption.WRITE), permissionsOf(target))) {
                 channel.write(StandardCharsets.UTF_8.encode(text));
                 channel.force(true);
             }
-            if (Files.exists(path)) {
-                Files.copy(path, backup(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
+            keepPermissions(target, temporary);
+            if (Files.exists(target)) {
+                Files.copy(target, backup(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.COPY_ATTRIBUTES);
             }
             try {
-                Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING);
             }
-            forceDirectory();
+            forceDirectory(target.getParent());
         } catch (IOException e) {
-            throw new ConfigException(path + ": cannot write the config file (" + e.getMessage() + ")");
+            throw new UncheckedIOException(path + ": cannot write the config file (" + e.getMessage() + ")", e);
         } finally {
             try {
-                Files.deleteIfExists(temporary);
+                if (temporary != null) {
+                    Files.deleteIfExists(temporary);
+                }
             } catch (IOException ignored) {
                 // It is only a leftover beside the file; the next write truncates it.
             }
+        }
+    }
+
+    /** Gives {@code made} the permissions of {@code original} exactly (a create is masked by the umask). */
+    private static void keepPermissions(Path original, Path made) throws IOException {
+        if (Files.exists(original) && original.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(made, Files.getPosixFilePermissions(original));
         }
     }
 
@@ -100,7 +114,7 @@ public final class ConfigFile {
     }
 
     /** The rename is durable once the directory entry is: not every file system lets a directory be forced. */
-    private void forceDirectory() {
+    private static void forceDirectory(Path dir) {
         try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
             directory.force(true);
         } catch (IOException ignored) {

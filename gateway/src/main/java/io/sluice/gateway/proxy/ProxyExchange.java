@@ -360,7 +360,10 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         relay.discard();
         stats.status(kind.status().code());
         if (relay.canEndWithErrorEvent()) {
-            write(OpenAiErrors.streamEvent(client.alloc(), kind, message));
+            // Sluice's own event, not the backend's answer: counted as bytes out, not as the first token.
+            final ByteBuf event = OpenAiErrors.streamEvent(client.alloc(), kind, message);
+            stats.bytesOut(event.readableBytes());
+            batch.add(event);
             batch.write();
             finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
         } else {

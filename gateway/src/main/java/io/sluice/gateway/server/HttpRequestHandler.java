@@ -534,7 +534,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             ctx.close();
         } else if (evt instanceof Draining) {
             draining = true;
-            if (exchange == null && local == null) {
+            if (exchange == null && local == null && !answeringOffLoop) {
                 ctx.close();
             } else if (exchange != null) {
                 exchange.closeAfterResponse();

@@ -111,6 +111,10 @@ class AdmissionTest {
         }
         assertInstanceOf(Refusal.class, admission.admit(snapshot.access(), anonymous, "m", "2001:db8:1:2:ffff::9",
                 demand(0, 0)), "an IPv6 /64 is one client");
+        assertInstanceOf(Ticket.class, admission.admit(snapshot.access(), anonymous, "m", "::ffff:10.0.0.3",
+                demand(0, 0)), "a dual-stack proxy's mapped address is its IPv4 client, not one shared /64");
+        assertInstanceOf(Ticket.class, admission.admit(snapshot.access(), anonymous, "m", "::ffff:10.0.0.4",
+                demand(0, 0)));
     }
 
     @Test

@@ -173,6 +173,10 @@ class AdminApiTest {
                      "tls":{"ca":"%s"}}""".formatted(file.toAbsolutePath()));
             assertEquals(400, unbuildable.statusCode(), "a CA file that is no certificate fails the build");
             assertTrue(unbuildable.body().contains("providers.cloud.tls"), unbuildable.body());
+            assertEquals(400, admin(gateway, "POST", "/admin/v1/config/validate", before.replace("providers:", """
+                    providers:
+                      - { id: cloud, type: openai, endpoints: [ "https://127.0.0.1:9/v1" ], tls: { ca: "%s" } }"""
+                    .formatted(file.toAbsolutePath()))).statusCode(), "validate builds too");
             try (RawHttp raw = new RawHttp(gateway.port())) {
                 final String answer = raw.send("GET /admin/v1/routes/%zz HTTP/1.1\r\nhost: x\r\nauthorization: Bearer "
                         + ADMIN_KEY + "\r\nconnection: close\r\n\r\n").readToClose();
