@@ -1,54 +1,58 @@
 package io.sluice.providers;
 
 import java.net.URI;
-import java.util.Locale;
+import java.util.List;
+import java.util.Map;
 
 /**
- * The kinds of backend Sluice knows, all OpenAI-compatible so far, and where each lives unless told otherwise.
- * The {@code type} field of a provider in the config names one of these.
+ * One kind of backend: where it lives unless told otherwise, how it is probed, which dialect it speaks, what it can
+ * do, and how a request carries the provider's key and API version to it. Each kind is a package of its own,
+ * registered by one line in {@link ProviderTypes}; the {@code type} field of a provider in the config names one.
+ * Immutable.
  */
-public enum ProviderType {
-    /** The built-in demo model server, started inside the gateway: works offline with no key. */
-    DEMO(null, "/health"),
-    OPENAI(URI.create("https://api.openai.com/v1"), null),
-    OPENROUTER(URI.create("https://openrouter.ai/api/v1"), null),
-    VLLM(null, "/health"),
-    TGI(null, "/health"),
-    OLLAMA(URI.create("http://127.0.0.1:11434/v1"), null);
+public interface ProviderType {
+    /** The name used in the config. */
+    String configName();
 
-    private final URI defaultBaseUrl;
-    private final String healthPath;
+    /** The protocol its API speaks. */
+    Dialect dialect();
 
-    ProviderType(URI defaultBaseUrl, String healthPath) {
-        this.defaultBaseUrl = defaultBaseUrl;
-        this.healthPath = healthPath;
-    }
+    /** Where the API lives when the config names no endpoint; null when it must be named. */
+    URI defaultBaseUrl();
 
     /**
      * The path at the server's root that answers a health probe without running the model, or null when the
      * probe asks for the model list below the API base instead ({@code GET /v1/models}: no tokens either).
      */
-    public String healthPath() {
-        return healthPath;
-    }
+    String healthPath();
 
-    /** Where the provider's API lives when the config names no endpoint; null when it must be named. */
-    public URI defaultBaseUrl() {
-        return defaultBaseUrl;
-    }
+    /** What its backends can do beyond the dialect's basics. */
+    Capabilities capabilities();
 
-    /** The name used in the config. */
-    public String configName() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
-    /** The type a config name stands for, or null. */
-    public static ProviderType fromConfigName(String name) {
-        for (ProviderType type : values()) {
-            if (type.configName().equals(name)) {
-                return type;
-            }
-        }
+    /** The API version used when the config gives none, or null when the kind has no versions. */
+    default String defaultApiVersion() {
         return null;
+    }
+
+    /** The headers that carry the provider's key (none without one) and its API version to the backend. */
+    default List<Map.Entry<String, String>> credentialHeaders(String apiKey, String apiVersion) {
+        return apiKey == null ? List.of() : List.of(Map.entry("authorization", "Bearer " + apiKey));
+    }
+
+    /** The request target of the model list, which probes ask for when the kind has no health path. */
+    default String modelListPath(String basePath, String apiVersion) {
+        return basePath + "/models";
+    }
+
+    /**
+     * The request target for an operation.
+     *
+     * @param basePath     the endpoint's API base ({@code /v1})
+     * @param apiPath      the operation's path below it, with the client's query ({@code /chat/completions?x=1})
+     * @param backendModel the model the backend is asked for
+     * @param apiVersion   the configured API version, or the kind's default
+     */
+    default String requestPath(String basePath, String apiPath, String backendModel, String apiVersion) {
+        return basePath + apiPath;
     }
 }

@@ -2,6 +2,8 @@ package io.sluice.gateway.config;
 
 import io.sluice.gateway.proxy.TrustedProxies;
 import io.sluice.providers.ProviderType;
+import io.sluice.providers.ProviderTypes;
+import io.sluice.providers.demo.Demo;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -33,6 +35,9 @@ import java.util.regex.Pattern;
  */
 public final class ConfigLoader {
     private static final Pattern HEADER_PATTERN = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]*\\*?");
+    private static final Set<String> RESERVED_HEADERS = Set.of("authorization", "host", "content-length",
+            "content-type", "transfer-encoding", "connection", "upgrade", "te", "trailer", "keep-alive",
+            "proxy-authorization", "forwarded", "x-request-id", "cookie", "accept-encoding", "x-internal-auth");
     private static final Pattern PROVIDER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final String DEFAULT_DEMO_REPLY = "Hello! This is the Sluice demo model streaming through the "
             + "gateway. Point a provider in conf/sluice.yaml at a real model server to get real answers.";
@@ -208,28 +213,62 @@ public final class ConfigLoader {
     }
 
     private static SluiceConfig.Provider provider(ConfigNode node, Path dir) {
-        node.allowOnly("id", "type", "api_key", "endpoints", "models", "timeouts", "pool", "tls", "include_usage",
-                "balance", "health", "demo");
+        node.allowOnly("id", "type", "api_key", "api_version", "headers", "endpoints", "models", "timeouts", "pool",
+                "tls", "include_usage", "balance", "health", "demo");
         final String id = node.requiredString("id");
         if (!PROVIDER_ID.matcher(id).matches()) {
             throw new ConfigException(node.field("id") + ": '" + id + "' must be letters, digits, '.', '_' or '-'");
         }
         final String typeName = node.requiredString("type").toLowerCase(Locale.ROOT);
-        final ProviderType type = ProviderType.fromConfigName(typeName);
+        final ProviderType type = ProviderTypes.named(typeName);
         if (type == null) {
             throw new ConfigException(node.field("type") + ": unknown provider type '" + typeName + "'; use one of "
-                    + String.join(", ", Arrays.stream(ProviderType.values()).map(ProviderType::configName).toList()));
+                    + String.join(", ", ProviderTypes.ALL.stream().map(ProviderType::configName).toList()));
         }
         final Map<String, String> models = node.stringMap("models");
-        if (type != ProviderType.DEMO && node.has("demo")) {
+        if (type != Demo.TYPE && node.has("demo")) {
             throw new ConfigException(node.field("demo") + ": only a provider of type demo takes demo settings");
         }
+        final String apiVersion = blankToNull(node.string("api_version", null));
+        if (apiVersion != null && type.defaultApiVersion() == null) {
+            throw new ConfigException(node.field("api_version") + ": a " + type.configName()
+                    + " provider has no API versions");
+        }
         final List<URI> endpoints = endpoints(node, type);
-        return new SluiceConfig.Provider(id, type, apiKey(node), endpoints,
-                models, timeouts(node.child("timeouts")), pool(node.child("pool")), tls(node.child("tls"), dir),
-                node.bool("include_usage", true), balance(node.child("balance"), endpoints.size(), type),
-                health(node.child("health")),
-                type == ProviderType.DEMO ? demo(node.child("demo")) : null);
+        return new SluiceConfig.Provider(id, type, apiKey(node),
+                apiVersion != null ? printable(node, "api_version", apiVersion) : type.defaultApiVersion(),
+                upstreamHeaders(node), endpoints, models, timeouts(node.child("timeouts")), pool(node.child("pool")),
+                tls(node.child("tls"), dir), node.bool("include_usage", true),
+                balance(node.child("balance"), endpoints.size(), type), health(node.child("health")),
+                type == Demo.TYPE ? demo(node.child("demo")) : null);
+    }
+
+    /**
+     * A provider's own headers: any name but the ones Sluice sets or must not forward (a key goes in api_key,
+     * where it is masked and never logged).
+     */
+    private static Map<String, String> upstreamHeaders(ConfigNode node) {
+        final Map<String, String> headers = node.stringMap("headers");
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            final String name = header.getKey().toLowerCase(Locale.ROOT);
+            if (!HEADER_PATTERN.matcher(name).matches() || name.endsWith("*")) {
+                throw new ConfigException(node.field("headers") + "." + header.getKey() + ": not a header name");
+            }
+            if (RESERVED_HEADERS.contains(name) || name.endsWith("api-key") || name.startsWith("x-forwarded-")) {
+                throw new ConfigException(node.field("headers") + "." + header.getKey() + ": Sluice sets this header "
+                        + "itself (a key goes in api_key)");
+            }
+            printable(node, "headers." + header.getKey(), header.getValue());
+        }
+        return headers;
+    }
+
+    /** A value for a header line: printable ASCII, so it cannot inject another header. */
+    private static String printable(ConfigNode node, String key, String value) {
+        if (!value.chars().allMatch(c -> c >= 0x20 && c <= 0x7e)) {
+            throw new ConfigException(node.field(key) + ": must be printable ASCII on one line");
+        }
+        return value;
     }
 
     /** The key goes into a header: one with CR, LF or another control character in it would inject headers. */
@@ -244,7 +283,7 @@ public final class ConfigLoader {
 
     private static List<URI> endpoints(ConfigNode node, ProviderType type) {
         final List<String> urls = node.strings("endpoints");
-        if (type == ProviderType.DEMO) {
+        if (type == Demo.TYPE) {
             if (!urls.isEmpty()) {
                 throw new ConfigException(node.field("endpoints") + ": the demo provider runs inside the gateway");
             }
@@ -350,7 +389,7 @@ public final class ConfigLoader {
     private static SluiceConfig.Metrics metrics(ConfigNode node, SluiceConfig.Strategy strategy, ProviderType type) {
         node.allowOnly("enabled", "path", "interval", "timeout");
         final boolean enabled = node.bool("enabled",
-                strategy == SluiceConfig.Strategy.LEAST_LOADED && type == ProviderType.VLLM);
+                strategy == SluiceConfig.Strategy.LEAST_LOADED && type.capabilities().loadMetrics());
         if (!enabled) {
             return null;
         }

@@ -112,9 +112,7 @@ final class EndpointGet implements UpstreamListener {
                 Unpooled.EMPTY_BUFFER);
         request.headers().set(HttpHeaderNames.HOST, endpoint.hostHeader())
                 .set(HttpHeaderNames.USER_AGENT, userAgent);
-        if (provider.authorization() != null) {
-            request.headers().set(HttpHeaderNames.AUTHORIZATION, provider.authorization());
-        }
+        provider.upstreamHeaders().forEach(header -> request.headers().set(header.getKey(), header.getValue()));
         lease.channel().writeAndFlush(request);
         lease.channel().read();
     }

@@ -32,8 +32,7 @@ final class Probe implements Runnable {
         this.provider = provider;
         this.endpoint = endpoint;
         this.config = config;
-        final String typePath = provider.type().healthPath();
-        this.path = config.path() != null ? config.path() : typePath != null ? typePath : endpoint.pathFor("/models");
+        this.path = config.path() != null ? config.path() : provider.probePath(endpoint);
     }
 
     @Override

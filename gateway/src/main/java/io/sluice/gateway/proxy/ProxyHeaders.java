@@ -19,6 +19,7 @@ import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 
 /**
@@ -65,11 +66,11 @@ final class ProxyHeaders {
     /**
      * The request for the backend: {@code POST path} with the body (taken over) and a Content-Length.
      *
-     * @param authorization the provider's {@code Authorization} value, or null
+     * @param providerHeaders the provider's key, version and own headers, set over anything the client sent
      */
     static FullHttpRequest upstreamRequest(HttpHeaders client, ClientOrigin origin, String path,
-                                           UpstreamEndpoint target, String authorization, String requestId,
-                                           ByteBuf body) {
+                                           UpstreamEndpoint target, List<Map.Entry<String, String>> providerHeaders,
+                                           String requestId, ByteBuf body) {
         final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, body,
                 UNCHECKED, UNCHECKED);
         final HttpHeaders headers = request.headers();
@@ -84,8 +85,8 @@ final class ProxyHeaders {
         if (!headers.contains(HttpHeaderNames.CONTENT_TYPE)) {
             headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         }
-        if (authorization != null) {
-            headers.set(HttpHeaderNames.AUTHORIZATION, authorization);
+        for (Map.Entry<String, String> header : providerHeaders) {
+            headers.set(header.getKey(), header.getValue());
         }
         return request;
     }

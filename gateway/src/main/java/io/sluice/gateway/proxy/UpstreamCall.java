@@ -312,8 +312,9 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         state = State.WAITING;
         requestWritten = false;
         final Lease sentOn = lease;
-        lease.channel().writeAndFlush(ProxyHeaders.upstreamRequest(clientHeaders, origin, endpoint.pathFor(apiPath),
-                        endpoint, target.provider().authorization(), requestId, body.retainedDuplicate()))
+        lease.channel().writeAndFlush(ProxyHeaders.upstreamRequest(clientHeaders, origin,
+                        target.provider().requestPath(endpoint, apiPath, target.backendModel()), endpoint,
+                        target.provider().upstreamHeaders(), requestId, body.retainedDuplicate()))
                 .addListener(f -> {
                     if (lease != sentOn) {
                         return;

@@ -8,12 +8,14 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.providers.ProviderType;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A configured provider ready to take requests: its endpoints and the strategy that spreads attempts over them,
- * its limits, and the credential Sluice sends on the
- * client's behalf. Shared by all event loops.
+ * its limits, and the credential Sluice sends on the client's behalf, laid out as its {@link ProviderType} says.
+ * Part of a snapshot; shared by all event loops.
  */
 public final class Provider {
     private static final int MIN_MASKED = 8;
@@ -21,7 +23,8 @@ public final class Provider {
     private final String id;
     private final List<UpstreamEndpoint> endpoints;
     private final String apiKey;
-    private final String authorization;
+    private final String apiVersion;
+    private final List<Map.Entry<String, String>> upstreamHeaders;
     private final SluiceConfig.Timeouts timeouts;
     private final SluiceConfig.Pool pool;
     private final boolean includeUsage;
@@ -35,7 +38,11 @@ public final class Provider {
         this.id = config.id();
         this.endpoints = List.copyOf(endpoints);
         this.apiKey = config.apiKey();
-        this.authorization = apiKey == null ? null : "Bearer " + apiKey;
+        this.apiVersion = config.apiVersion();
+        final List<Map.Entry<String, String>> headers = new ArrayList<>(
+                config.type().credentialHeaders(apiKey, apiVersion));
+        headers.addAll(config.headers().entrySet());
+        this.upstreamHeaders = List.copyOf(headers);
         this.timeouts = config.timeouts();
         this.pool = config.pool();
         this.includeUsage = config.includeUsage();
@@ -78,9 +85,22 @@ public final class Provider {
         return endpoints;
     }
 
-    /** The {@code Authorization} value for the backend, or null when the provider has no key. */
-    public String authorization() {
-        return authorization;
+    /**
+     * The headers every request to the backend carries: the provider's key and API version as its kind sends them
+     * ({@code Authorization: Bearer}, Azure's {@code api-key}, ...), and the provider's own {@code headers}.
+     */
+    public List<Map.Entry<String, String>> upstreamHeaders() {
+        return upstreamHeaders;
+    }
+
+    /** The request target of an operation on {@code endpoint}, as the provider's kind lays it out. */
+    public String requestPath(UpstreamEndpoint endpoint, String apiPath, String backendModel) {
+        return type.requestPath(endpoint.basePath(), apiPath, backendModel, apiVersion);
+    }
+
+    /** What a health probe of {@code endpoint} asks for when the config names no path. */
+    public String probePath(UpstreamEndpoint endpoint) {
+        return type.healthPath() != null ? type.healthPath() : type.modelListPath(endpoint.basePath(), apiVersion);
     }
 
     /**

@@ -5,7 +5,7 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.upstream.EndpointRegistry;
-import io.sluice.providers.ProviderType;
+import io.sluice.providers.demo.Demo;
 
 import java.net.URI;
 import java.time.Instant;
@@ -33,7 +33,7 @@ public final class SnapshotBuilder {
     public GatewaySnapshot build(SluiceConfig config, long version) {
         final Map<String, Provider> providers = new LinkedHashMap<>();
         for (SluiceConfig.Provider provider : config.providers()) {
-            final List<URI> urls = provider.type() == ProviderType.DEMO ? List.of(demoUrl.apply(provider))
+            final List<URI> urls = provider.type() == Demo.TYPE ? List.of(demoUrl.apply(provider))
                     : provider.endpoints();
             providers.put(provider.id(), new Provider(provider, endpoints.of(provider, urls)));
         }

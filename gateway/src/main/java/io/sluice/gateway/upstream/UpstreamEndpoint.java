@@ -75,9 +75,9 @@ public final class UpstreamEndpoint {
         return hostHeader;
     }
 
-    /** The request path for an API path such as {@code /chat/completions}. */
-    public String pathFor(String apiPath) {
-        return basePath + apiPath;
+    /** The API base that request paths go below ({@code /v1}). */
+    public String basePath() {
+        return basePath;
     }
 
     /** No config names it any more; requests that started before keep going until they end. */

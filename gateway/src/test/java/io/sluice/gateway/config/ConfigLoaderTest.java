@@ -1,6 +1,6 @@
 package io.sluice.gateway.config;
 
-import io.sluice.providers.ProviderType;
+import io.sluice.providers.demo.Demo;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +36,7 @@ class ConfigLoaderTest {
         assertEquals("pooled", config.server().allocator());
         assertEquals(100L << 20, config.server().maxRequestBytes());
         final SluiceConfig.Provider demo = config.providers().get(0);
-        assertEquals(ProviderType.DEMO, demo.type());
+        assertEquals(Demo.TYPE, demo.type());
         assertEquals(Duration.ofMillis(20), demo.demo().tokenDelay());
         assertEquals(Duration.ofSeconds(4), demo.pool().idleTimeout());
         assertTrue(demo.includeUsage());
@@ -240,7 +240,7 @@ class ConfigLoaderTest {
         final Path shipped = Path.of(System.getProperty("sluice.project.dir"), "conf", "sluice.yaml");
         final SluiceConfig config = ConfigLoader.load(shipped, Map.of());
         assertEquals(1, config.providers().size());
-        assertEquals(ProviderType.DEMO, config.providers().get(0).type());
+        assertEquals(Demo.TYPE, config.providers().get(0).type());
         assertEquals(Map.of("demo", "demo-1"), config.providers().get(0).models());
     }
 
@@ -277,7 +277,7 @@ class ConfigLoaderTest {
     void anUnknownProviderTypeListsTheValidOnes() {
         final ConfigException e = assertThrows(ConfigException.class, () -> parse(
                 "providers: [ { id: x, type: bedrock, models: { m: m } } ]\n", Map.of()));
-        assertEquals("providers[0].type: unknown provider type 'bedrock'; use one of demo, openai, openrouter, vllm, "
-                + "tgi, ollama", e.getMessage());
+        assertEquals("providers[0].type: unknown provider type 'bedrock'; use one of openai, azure, openrouter, "
+                + "vllm, tgi, ollama, demo", e.getMessage());
     }
 }

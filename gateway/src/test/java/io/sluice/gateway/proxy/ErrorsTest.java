@@ -186,7 +186,7 @@ class ErrorsTest {
                 "{\"model\":\"dead-model\"}");
         assertEquals(502, response.statusCode());
         assertTrue(Http.text(response).contains("\"code\":\"upstream_unavailable\""), Http.text(response));
-        final UsageRecord record = gateways.usage(protocol).take();
+        final UsageRecord record = gateways.usage(protocol).takeFor(response);
         assertEquals(502, record.status());
         assertEquals("dead", record.provider());
     }
@@ -198,7 +198,7 @@ class ErrorsTest {
         final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(502, response.statusCode());
         assertEquals(2, backend.requestCount(), "tried again once, as the route's policy says");
-        assertEquals(List.of("reset", "reset"), gateways.usage(protocol).take().attempts().stream()
+        assertEquals(List.of("reset", "reset"), gateways.usage(protocol).takeFor(response).attempts().stream()
                 .map(UsageRecord.Attempt::outcome).toList());
         assertTrue(Http.text(response).contains("\"code\":\"upstream_failed\""), Http.text(response));
     }
@@ -209,7 +209,7 @@ class ErrorsTest {
         backend.respondAlways(Script.builder().raw("NOT HTTP AT ALL\r\n\r\n").close().build());
         final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(502, response.statusCode());
-        assertEquals(502, gateways.usage(protocol).take().status());
+        assertEquals(502, gateways.usage(protocol).takeFor(response).status());
     }
 
     @ParameterizedTest
@@ -220,7 +220,7 @@ class ErrorsTest {
         assertEquals(504, response.statusCode());
         assertEquals("{\"error\":{\"message\":\"The backend did not start answering within 300ms.\","
                 + "\"type\":\"timeout_error\",\"param\":null,\"code\":\"upstream_timeout\"}}", Http.text(response));
-        assertEquals(504, gateways.usage(protocol).take().status());
+        assertEquals(504, gateways.usage(protocol).takeFor(response).status());
     }
 
     @ParameterizedTest
@@ -232,7 +232,7 @@ class ErrorsTest {
         assertEquals(200, response.statusCode());
         assertEquals(EVENT + EVENT + "data: {\"error\":{\"message\":\"The backend sent nothing for 300ms.\","
                 + "\"type\":\"timeout_error\",\"param\":null,\"code\":\"upstream_timeout\"}}\n\n", Http.text(response));
-        assertEquals(504, gateways.usage(protocol).take().status());
+        assertEquals(504, gateways.usage(protocol).takeFor(response).status());
     }
 
     @ParameterizedTest
@@ -245,7 +245,7 @@ class ErrorsTest {
                 + "was complete.\",\"type\":\"upstream_error\",\"param\":null,\"code\":\"upstream_failed\"}}\n\n",
                 Http.text(response));
         assertFalse(Http.text(response).contains("[DONE]"));
-        assertEquals(502, gateways.usage(protocol).take().status());
+        assertEquals(502, gateways.usage(protocol).takeFor(response).status());
     }
 
     @ParameterizedTest
@@ -258,7 +258,7 @@ class ErrorsTest {
         assertEquals(CHUNK + CHUNK + "data: {\"error\":{\"message\":\"The backend ended the stream before its final "
                 + "event.\",\"type\":\"upstream_error\",\"param\":null,\"code\":\"upstream_failed\"}}\n\n",
                 Http.text(response), "no [DONE] and no finish reason: cut short, however cleanly it closed");
-        assertEquals(502, gateways.usage(protocol).take().status());
+        assertEquals(502, gateways.usage(protocol).takeFor(response).status());
     }
 
     @ParameterizedTest
@@ -270,7 +270,7 @@ class ErrorsTest {
                 .body(stream, 7, Duration.ZERO).end().build());
         final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), STREAM);
         assertEquals(stream, Http.text(response));
-        assertEquals(200, gateways.usage(protocol).take().status());
+        assertEquals(200, gateways.usage(protocol).takeFor(response).status());
     }
 
     @ParameterizedTest
@@ -296,7 +296,7 @@ class ErrorsTest {
         assertEquals("{\"error\":{\"message\":\"The backend closed the connection before the response was complete.\","
                 + "\"type\":\"upstream_error\",\"param\":null,\"code\":\"upstream_failed\"}}", Http.text(response));
         assertEquals(2, backend.requestCount(), "tried again once, as the route's policy says");
-        assertEquals(List.of("reset", "reset"), gateways.usage(protocol).take().attempts().stream()
+        assertEquals(List.of("reset", "reset"), gateways.usage(protocol).takeFor(response).attempts().stream()
                 .map(UsageRecord.Attempt::outcome).toList());
     }
 
@@ -312,7 +312,7 @@ class ErrorsTest {
                 "{\"model\":\"m\"}");
         assertEquals(200, response.statusCode());
         assertEquals(answer, Http.text(response));
-        assertEquals(List.of("reset", "200"), gateways.usage(protocol).take().attempts().stream()
+        assertEquals(List.of("reset", "200"), gateways.usage(protocol).takeFor(response).attempts().stream()
                 .map(UsageRecord.Attempt::outcome).toList());
     }
 

@@ -58,6 +58,7 @@ public final class ScriptedBackend implements AutoCloseable {
     /** How the gateway's health probes are answered; they are not recorded and touch no queued script. */
     private volatile Script probeAnswer = Script.json(200, "{}");
     private final AtomicInteger probes = new AtomicInteger();
+    private volatile RecordedRequest lastProbe;
     /** How the gateway's load scrapes are answered (a 404 until told otherwise); not recorded either. */
     private volatile Script metricsAnswer = Script.json(404, "{}");
     private final AtomicInteger scrapes = new AtomicInteger();
@@ -124,6 +125,11 @@ public final class ScriptedBackend implements AutoCloseable {
     /** How many load scrapes came. */
     public int scrapeCount() {
         return scrapes.get();
+    }
+
+    /** The last health probe that came, or null. */
+    public RecordedRequest lastProbe() {
+        return lastProbe;
     }
 
     /** How many health probes came. */
@@ -225,6 +231,10 @@ public final class ScriptedBackend implements AutoCloseable {
                     body.writeBytes(bytes);
                     final String agent = request.headers().get("user-agent");
                     if (content instanceof LastHttpContent && (PROBE_AGENT.equals(agent) || SCRAPE_AGENT.equals(agent))) {
+                        if (PROBE_AGENT.equals(agent)) {
+                            lastProbe = new RecordedRequest(request.method().name(), request.uri(),
+                                    request.headers().copy(), new byte[0], 0);
+                        }
                         (PROBE_AGENT.equals(agent) ? probes : scrapes).incrementAndGet();
                         script = PROBE_AGENT.equals(agent) ? probeAnswer : metricsAnswer;
                         step = 0;

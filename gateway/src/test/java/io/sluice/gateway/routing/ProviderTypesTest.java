@@ -1,0 +1,156 @@
+package io.sluice.gateway.routing;
+
+import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.config.ConfigLoader;
+import io.sluice.gateway.config.EnvResolver;
+import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.RecordedRequest;
+import io.sluice.gateway.testing.Script;
+import io.sluice.gateway.testing.ScriptedBackend;
+import io.sluice.gateway.testing.TestGateway;
+import io.sluice.providers.ProviderType;
+import io.sluice.providers.ProviderTypes;
+import io.sluice.testkit.WireSamples;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Each kind of provider as its backend sees it: Azure's deployment paths, api-version and api-key header, its
+ * probe of the model list; OpenRouter's attribution headers set by the provider and its processing comments passed
+ * through; a Bearer key for the rest; and the config refusing what a kind does not take.
+ */
+class ProviderTypesTest {
+    private ScriptedBackend backend;
+
+    @BeforeEach
+    void start() throws Exception {
+        backend = ScriptedBackend.start();
+    }
+
+    @AfterEach
+    void stop() {
+        backend.close();
+    }
+
+    private TestGateway gateway(String provider) throws InterruptedException {
+        return TestGateway.start("""
+                server: { host: 127.0.0.1, port: 0, threads: 1 }
+                usage: { log: false }
+                providers:
+                %s
+                """.formatted(provider));
+    }
+
+    @Test
+    void azureAsksTheDeploymentWithItsApiVersionAndKeyHeader() throws Exception {
+        backend.enqueue(Script.json(200, WireSamples.bytes("azure_chat_nonstream_normalized.json")));
+        try (TestGateway gateway = gateway("""
+                  - id: azure
+                    type: azure
+                    api_key: azure-secret-key-123
+                    endpoints: [ "%s/openai" ]
+                    models: { gpt-4o: my gpt4o deployment }
+                    health: { probe: { enabled: false } }
+                """.formatted(backend.url().toString().replaceAll("/v1$", "")))) {
+            final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions?trace=1"),
+                    "{\"model\":\"gpt-4o\",\"messages\":[]}");
+            assertEquals(200, response.statusCode(), Http.text(response));
+            final RecordedRequest request = backend.takeRequest();
+            assertEquals("/openai/deployments/my%20gpt4o%20deployment/chat/completions?api-version=2024-10-21&trace=1",
+                    request.uri());
+            assertEquals("azure-secret-key-123", request.headers().get("api-key"));
+            assertNull(request.headers().get("authorization"), "Azure takes its key in api-key only");
+        }
+    }
+
+    @Test
+    void azureIsProbedAtItsModelListWithItsKey() throws Exception {
+        backend.answerProbes(Script.json(200, "{\"data\":[]}"));
+        try (TestGateway gateway = gateway("""
+                  - id: azure
+                    type: azure
+                    api_key: azure-secret-key-123
+                    api_version: 2025-01-01-preview
+                    endpoints: [ "%s/openai" ]
+                    models: { gpt-4o: dep }
+                    health: { probe: { interval: 50ms } }
+                """.formatted(backend.url().toString().replaceAll("/v1$", "")))) {
+            final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (backend.probeCount() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(backend.probeCount() > 0, "the endpoint was probed");
+            final RecordedRequest probe = backend.lastProbe();
+            assertEquals("GET", probe.method());
+            assertEquals("/openai/models?api-version=2025-01-01-preview", probe.uri());
+            assertEquals("azure-secret-key-123", probe.headers().get("api-key"));
+        }
+    }
+
+    @Test
+    void openRouterGetsItsAttributionHeadersAndItsCommentsReachTheClient() throws Exception {
+        backend.enqueue(Script.sse(WireSamples.bytes("openrouter_chat_stream_reconstructed.txt"), 64));
+        try (TestGateway gateway = gateway("""
+                  - id: openrouter
+                    type: openrouter
+                    api_key: sk-or-secret-123456
+                    endpoints: [ "%s" ]
+                    headers: { HTTP-Referer: "https://app.example", X-Title: "Example App" }
+                    models: { mini: openai/gpt-4o-mini }
+                    health: { probe: { enabled: false } }
+                """.formatted(backend.url()))) {
+            final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"),
+                    "{\"model\":\"mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+            assertEquals(200, response.statusCode());
+            assertEquals(new String(WireSamples.bytes("openrouter_chat_stream_reconstructed.txt")),
+                    Http.text(response), "passed through byte for byte, comment lines included");
+            final RecordedRequest request = backend.takeRequest();
+            assertEquals("/v1/chat/completions", request.uri());
+            assertEquals("https://app.example", request.headers().get("http-referer"));
+            assertEquals("Example App", request.headers().get("x-title"));
+            assertEquals("Bearer sk-or-secret-123456", request.headers().get("authorization"));
+        }
+    }
+
+    @Test
+    void theConfigRefusesWhatAKindDoesNotTake() {
+        final ConfigException version = assertThrows(ConfigException.class, () -> parse(
+                "{ id: v, type: vllm, endpoints: [ \"http://127.0.0.1:9\" ], api_version: x, models: { m: m } }"));
+        assertTrue(version.getMessage().startsWith("providers[0].api_version: a vllm provider has no API versions"),
+                version.getMessage());
+        final ConfigException header = assertThrows(ConfigException.class, () -> parse(
+                "{ id: v, type: openai, headers: { Authorization: x }, models: { m: m } }"));
+        assertTrue(header.getMessage().contains("providers[0].headers.Authorization: Sluice sets this header"),
+                header.getMessage());
+        final ConfigException injected = assertThrows(ConfigException.class, () -> parse(
+                "{ id: v, type: openai, headers: { X-Title: \"a\\r\\nX-Evil: 1\" }, models: { m: m } }"));
+        assertTrue(injected.getMessage().contains("printable ASCII"), injected.getMessage());
+    }
+
+    @Test
+    void everyKindHasItsOwnNameAndAWayToBeProbed() {
+        final Set<String> names = new HashSet<>();
+        for (ProviderType type : ProviderTypes.ALL) {
+            assertTrue(names.add(type.configName()), type.configName());
+            assertTrue(type.healthPath() != null || type.modelListPath("/v1", type.defaultApiVersion()) != null);
+        }
+        assertEquals(List.of("openai", "azure", "openrouter", "vllm", "tgi", "ollama", "demo"), List.copyOf(
+                ProviderTypes.ALL.stream().map(ProviderType::configName).toList()));
+    }
+
+    private static void parse(String provider) {
+        ConfigLoader.parse("providers: [ " + provider + " ]", "test", new EnvResolver(name -> null), null);
+    }
+}

@@ -1,0 +1,16 @@
+package io.sluice.providers.openai;
+
+import io.sluice.providers.Capabilities;
+import io.sluice.providers.OpenAiCompatible;
+import io.sluice.providers.ProviderType;
+
+import java.net.URI;
+
+/** OpenAI's own API. */
+public final class OpenAi {
+    public static final ProviderType TYPE = new OpenAiCompatible("openai", URI.create("https://api.openai.com/v1"),
+            null, new Capabilities(true, false, false, false));
+
+    private OpenAi() {
+    }
+}
