@@ -1,8 +1,10 @@
 package io.sluice.gateway.routing;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.sluice.codec.json.Json;
 import io.sluice.gateway.config.SluiceConfig;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -100,9 +102,24 @@ public final class Router {
         return modelList;
     }
 
+    /** The body of {@code GET /v1/models/{id}} for a public model, or null when no route serves it. */
+    public byte[] model(String id) {
+        final Route route = routes.get(id);
+        return route == null ? null : Json.render(g -> writeModel(g, route));
+    }
+
     /** The model list of a key that may use only {@code allowed}. */
     public byte[] modelList(Collection<String> allowed) {
         return renderModelList(allowed);
+    }
+
+    private void writeModel(JsonGenerator g, Route route) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", route.publicModel());
+        g.writeStringField("object", "model");
+        g.writeNumberField("created", created);
+        g.writeStringField("owned_by", route.primary().provider().id());
+        g.writeEndObject();
     }
 
     private byte[] renderModelList(Collection<String> names) {
@@ -114,12 +131,7 @@ public final class Router {
                 if (!names.contains(route.publicModel())) {
                     continue;
                 }
-                g.writeStartObject();
-                g.writeStringField("id", route.publicModel());
-                g.writeStringField("object", "model");
-                g.writeNumberField("created", created);
-                g.writeStringField("owned_by", route.primary().provider().id());
-                g.writeEndObject();
+                writeModel(g, route);
             }
             g.writeEndArray();
             g.writeEndObject();

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -36,6 +37,7 @@ import io.sluice.gateway.net.Draining;
 import io.sluice.gateway.net.LingeringClose;
 import io.sluice.gateway.net.PipelineNames;
 import io.sluice.gateway.routing.HealthReport;
+import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.proxy.ExchangeOwner;
 import io.sluice.gateway.proxy.ProxyExchange;
 import io.sluice.gateway.proxy.ProxyServices;
@@ -205,6 +207,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
                             services.snapshots().current().router().providers())), requestId, keepAlive));
             case MODELS -> local = new LocalReply(match.kind(), request, requestId, start, models(request, requestId,
                     keepAlive));
+            case MODEL -> local = new LocalReply(match.kind(), request, requestId, start, model(request,
+                    path.substring(RequestRoutes.MODELS_PREFIX.length()), requestId, keepAlive));
             case ANTHROPIC -> local = new LocalReply(match.kind(), request, requestId, start,
                     anthropic(request, path, requestId, keepAlive));
             case METRICS, WEBSOCKET -> local = new LocalReply(match.kind(), request, requestId, start, null);
@@ -288,6 +292,22 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         return Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(key == null
                 || key.allowedModels().isEmpty() ? snapshot.router().modelList()
                 : snapshot.router().modelList(key.allowedModels())), requestId, keepAlive);
+    }
+
+    /** One model, for a caller that may use it: the SDKs' {@code models.retrieve}. */
+    private FullHttpResponse model(HttpRequest request, String rawId, String requestId, boolean keepAlive) {
+        final GatewaySnapshot snapshot = services.snapshots().current();
+        final Verdict verdict = snapshot.access().authenticate(request.headers());
+        if (verdict instanceof Refusal refusal) {
+            return Responses.error(ctx.alloc(), refusal.kind(), refusal.message(), requestId, keepAlive);
+        }
+        final String id = QueryStringDecoder.decodeComponent(rawId.replace("+", "%2B"));
+        final SluiceConfig.ApiKey key = ((Caller) verdict).key();
+        final byte[] model = key != null && !key.allowedModels().isEmpty() && !key.allowedModels().contains(id)
+                ? null : snapshot.router().model(id);
+        return model == null ? Responses.error(ctx.alloc(), ErrorKind.MODEL_NOT_FOUND, Router.notFound(id),
+                requestId, keepAlive)
+                : Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(model), requestId, keepAlive);
     }
 
     private void onContent(HttpContent content) {

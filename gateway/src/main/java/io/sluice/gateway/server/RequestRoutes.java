@@ -6,7 +6,7 @@ import io.sluice.providers.openai.OpenAiEndpoint;
 /** Which handling a request method and path get; unknown paths are 404, known paths with another method 405. */
 final class RequestRoutes {
     enum Kind {
-        HEALTH, HEALTH_DETAILED, MODELS, METRICS, PROXY, WEBSOCKET, ADMIN, ANTHROPIC, NOT_FOUND, METHOD_NOT_ALLOWED
+        HEALTH, HEALTH_DETAILED, MODELS, MODEL, METRICS, PROXY, WEBSOCKET, ADMIN, ANTHROPIC, NOT_FOUND, METHOD_NOT_ALLOWED
     }
 
     /**
@@ -17,6 +17,8 @@ final class RequestRoutes {
     }
 
     private static final String OPENAI_PREFIX = "/v1";
+    /** {@code GET /v1/models/{id}}: the OpenAI SDKs' {@code models.retrieve}. */
+    static final String MODELS_PREFIX = "/v1/models/";
     /** The Anthropic Messages API: not served yet, but its callers get their errors in its format. */
     private static final String ANTHROPIC_MESSAGES = "/v1/messages";
 
@@ -38,6 +40,9 @@ final class RequestRoutes {
         }
         if (path.equals("/v1/models") || path.equals("/v1/llm/models")) {
             return expect(HttpMethod.GET, method, Kind.MODELS, null);
+        }
+        if (path.startsWith(MODELS_PREFIX) && path.length() > MODELS_PREFIX.length()) {
+            return expect(HttpMethod.GET, method, Kind.MODEL, null);
         }
         if (path.equals(ANTHROPIC_MESSAGES) || path.startsWith(ANTHROPIC_MESSAGES + "/")) {
             return new Match(Kind.ANTHROPIC, null, HttpMethod.POST);

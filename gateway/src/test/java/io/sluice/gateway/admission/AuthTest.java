@@ -171,6 +171,11 @@ class AuthTest {
                 .header("authorization", "Bearer " + NARROW_KEY).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(models.contains("\"id\":\"m\"") && !models.contains("\"id\":\"other\""),
                 "the list shows the models the key may use: " + models);
+        for (String[] retrieve : List.of(new String[] {"m", "200"}, new String[] {"other", "404"})) {
+            assertEquals(Integer.parseInt(retrieve[1]), protocol.client().send(HttpRequest.newBuilder(
+                    gateways.uri(protocol, "/v1/models/" + retrieve[0])).header("x-api-key", NARROW_KEY).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode(), "models.retrieve of " + retrieve[0]);
+        }
     }
 
     @ParameterizedTest

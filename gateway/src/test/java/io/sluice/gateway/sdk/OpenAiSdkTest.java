@@ -137,6 +137,18 @@ class OpenAiSdkTest {
         assertTrue(e.getMessage().contains("The model `gpt-99` does not exist"), e.getMessage());
     }
 
+    @Test
+    void theSdkListsAndRetrievesTheModels() {
+        final List<String> ids = new ArrayList<>();
+        client.models().list().data().forEach(model -> ids.add(model.id()));
+        assertEquals(List.of("demo", "gpt-4o-mini"), ids);
+        final com.openai.models.models.Model model = client.models().retrieve("gpt-4o-mini");
+        assertEquals("gpt-4o-mini", model.id());
+        assertEquals("recorded", model.ownedBy());
+        final NotFoundException e = assertThrows(NotFoundException.class, () -> client.models().retrieve("gpt-99"));
+        assertTrue(e.getMessage().contains("The model `gpt-99` does not exist"), e.getMessage());
+    }
+
     private static List<ChatCompletionChunk> stream(ChatCompletionCreateParams params) {
         final List<ChatCompletionChunk> chunks = new ArrayList<>();
         try (StreamResponse<ChatCompletionChunk> response = client.chat().completions().createStreaming(params)) {
