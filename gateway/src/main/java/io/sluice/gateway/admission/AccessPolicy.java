@@ -30,6 +30,8 @@ public final class AccessPolicy {
     private final int defaultMaxTokens;
     /** By public model; empty when no limit counts tokens. */
     private final Map<String, PromptTokens> counters = new HashMap<>();
+    /** For models a backend lists ({@code list_upstream}) rather than the config; null when nothing counts tokens. */
+    private final PromptTokens fallbackCounter;
 
     public AccessPolicy(SluiceConfig config, List<Route> routes) {
         this.mode = config.auth().mode();
@@ -45,6 +47,7 @@ public final class AccessPolicy {
                 counters.put(route.publicModel(), PromptTokens.forModel(route.primary().backendModel()));
             }
         }
+        this.fallbackCounter = countsTokens ? PromptTokens.forModel("") : null;
     }
 
     /**
@@ -112,7 +115,7 @@ public final class AccessPolicy {
 
     /** The prompt counter of a public model, or null when no limit counts tokens. */
     PromptTokens counter(String publicModel) {
-        return counters.get(publicModel);
+        return counters.getOrDefault(publicModel, fallbackCounter);
     }
 
     /** The completion tokens reserved for a request that does not say how many it wants. */

@@ -213,8 +213,8 @@ public final class ConfigLoader {
     }
 
     private static SluiceConfig.Provider provider(ConfigNode node, Path dir) {
-        node.allowOnly("id", "type", "api_key", "api_version", "headers", "endpoints", "models", "timeouts", "pool",
-                "tls", "include_usage", "balance", "health", "demo");
+        node.allowOnly("id", "type", "api_key", "api_version", "headers", "endpoints", "models", "list_upstream",
+                "list_refresh", "timeouts", "pool", "tls", "include_usage", "balance", "health", "demo");
         final String id = node.requiredString("id");
         if (!PROVIDER_ID.matcher(id).matches()) {
             throw new ConfigException(node.field("id") + ": '" + id + "' must be letters, digits, '.', '_' or '-'");
@@ -237,10 +237,29 @@ public final class ConfigLoader {
         final List<URI> endpoints = endpoints(node, type);
         return new SluiceConfig.Provider(id, type, apiKey(node),
                 apiVersion != null ? printable(node, "api_version", apiVersion) : type.defaultApiVersion(),
-                upstreamHeaders(node), endpoints, models, timeouts(node.child("timeouts")), pool(node.child("pool")),
+                upstreamHeaders(node), endpoints, models, listUpstream(node, type), timeouts(node.child("timeouts")),
+                pool(node.child("pool")),
                 tls(node.child("tls"), dir), node.bool("include_usage", true),
                 balance(node.child("balance"), endpoints.size(), type), health(node.child("health")),
                 type == Demo.TYPE ? demo(node.child("demo")) : null);
+    }
+
+    /** How often the backend's model list is read, or null when it is not (the demo model has no list to read). */
+    private static Duration listUpstream(ConfigNode node, ProviderType type) {
+        if (!node.bool("list_upstream", false)) {
+            if (node.has("list_refresh")) {
+                throw new ConfigException(node.field("list_refresh") + ": only with list_upstream: true");
+            }
+            return null;
+        }
+        if (type == Demo.TYPE) {
+            throw new ConfigException(node.field("list_upstream") + ": the demo model serves the names in models");
+        }
+        final Duration refresh = positive(node, "list_refresh", Duration.ofMinutes(10));
+        if (refresh.compareTo(Duration.ofSeconds(10)) < 0) {
+            throw new ConfigException(node.field("list_refresh") + ": must be at least 10s");
+        }
+        return refresh;
     }
 
     /**
@@ -499,8 +518,8 @@ public final class ConfigLoader {
             routes.add(new SluiceConfig.Route(model, List.copyOf(targets), retry(node.child("retry"), inherited),
                     deadlines(node.child("timeouts"))));
         }
-        if (shortForm.isEmpty() && routes.isEmpty()) {
-            throw new ConfigException("routes: no model is served; add a route, or models to a provider");
+        if (shortForm.isEmpty() && routes.isEmpty() && providers.stream().noneMatch(p -> p.listUpstream() != null)) {
+            throw new ConfigException("routes: no model is served; add a route, models to a provider, or list_upstream: true");
         }
         return List.copyOf(routes);
     }

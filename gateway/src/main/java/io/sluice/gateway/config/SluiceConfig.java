@@ -137,11 +137,13 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      * @param apiVersion   the API version its kind sends (Azure's {@code api-version}), or null for the kind's own
      * @param headers      headers sent with every request to it (OpenRouter's attribution headers, say)
      * @param models       public model name to the backend's model name
+     * @param listUpstream how often the backend's own model list is read and merged into the gateway's (each
+     *                     model it lists is served under its own name), or null when it is not
      * @param includeUsage whether streams are made to report usage with {@code stream_options.include_usage}
      */
     public record Provider(String id, ProviderType type, String apiKey, String apiVersion,
                            Map<String, String> headers, List<URI> endpoints,
-                           Map<String, String> models, Timeouts timeouts, Pool pool, Tls tls,
+                           Map<String, String> models, Duration listUpstream, Timeouts timeouts, Pool pool, Tls tls,
                            boolean includeUsage, Balance balance, Health health, Demo demo) {
         /** Never the key: a record printed by mistake must not leak it. */
         @Override

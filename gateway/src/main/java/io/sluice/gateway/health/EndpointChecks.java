@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The background checks of every endpoint, never inside a request and never costing tokens: health probes, whose
  * outcomes go to the provider's {@link io.sluice.gateway.balance.OutlierDetector}, and, for {@code least_loaded}
- * providers that read them, load scrapes. Each check runs at its interval on one event loop (spread over the loops;
+ * providers that read them, load scrapes; and the model lists of {@code list_upstream} providers. Each check runs at its interval on one event loop (spread over the loops;
  * scraped text is parsed on a thread of its own), its first run at a random point of the first interval, so that a
  * farm is not probed all at once.
  */
@@ -30,6 +30,13 @@ public final class EndpointChecks implements AutoCloseable {
 
     public EndpointChecks(EventLoopGroup group, UpstreamPools pools, List<Provider> providers) {
         for (Provider provider : providers) {
+            if (provider.listUpstream() != null) {
+                final EventLoop loop = group.next();
+                // Read at once: until it is, the provider's own models are not served.
+                final long interval = provider.listUpstream().toNanos();
+                schedules.add(loop.scheduleWithFixedDelay(new ModelListing(loop, pools, provider, parser()), 0,
+                        interval, TimeUnit.NANOSECONDS));
+            }
             final SluiceConfig.Probe probe = provider.probe();
             final SluiceConfig.Metrics metrics = provider.loadMetrics();
             for (UpstreamEndpoint endpoint : provider.endpoints()) {

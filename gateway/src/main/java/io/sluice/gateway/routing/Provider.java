@@ -33,6 +33,9 @@ public final class Provider {
     private final ProviderType type;
     private final SluiceConfig.Probe probe;
     private final SluiceConfig.Metrics loadMetrics;
+    private final java.time.Duration listUpstream;
+    /** The backend's own model ids, as last read; empty until read, kept when a read fails. */
+    private volatile List<String> upstreamModels = List.of();
 
     public Provider(SluiceConfig.Provider config, List<UpstreamEndpoint> endpoints) {
         this.id = config.id();
@@ -51,6 +54,7 @@ public final class Provider {
         this.type = config.type();
         this.probe = config.health().probe();
         this.loadMetrics = config.balance().metrics();
+        this.listUpstream = config.listUpstream();
     }
 
     public String id() {
@@ -76,6 +80,20 @@ public final class Provider {
         return loadMetrics;
     }
 
+    /** How often the backend's model list is read, or null when it is not. */
+    public java.time.Duration listUpstream() {
+        return listUpstream;
+    }
+
+    /** The models the backend listed when last asked (written by the listing, read by every event loop). */
+    public List<String> upstreamModels() {
+        return upstreamModels;
+    }
+
+    public void upstreamModels(List<String> ids) {
+        this.upstreamModels = List.copyOf(ids);
+    }
+
     /** Where attempts and probes report how each endpoint answered. */
     public OutlierDetector health() {
         return health;
@@ -98,9 +116,14 @@ public final class Provider {
         return type.requestPath(endpoint.basePath(), apiPath, backendModel, apiVersion);
     }
 
+    /** The request target of {@code endpoint}'s model list. */
+    public String modelListPath(UpstreamEndpoint endpoint) {
+        return type.modelListPath(endpoint.basePath(), apiVersion);
+    }
+
     /** What a health probe of {@code endpoint} asks for when the config names no path. */
     public String probePath(UpstreamEndpoint endpoint) {
-        return type.healthPath() != null ? type.healthPath() : type.modelListPath(endpoint.basePath(), apiVersion);
+        return type.healthPath() != null ? type.healthPath() : modelListPath(endpoint);
     }
 
     /**

@@ -7,6 +7,8 @@ import io.sluice.gateway.config.SluiceConfig;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,9 @@ public final class Router {
     private final Route defaultRoute;
     private final int defaultMaxTokens;
     private final int holdBodyBytes;
+    private final SluiceConfig.Retry retry;
+    /** The providers whose backends' own model lists are served too. */
+    private final List<Provider> listing;
     private final long created;
     private final byte[] modelList;
 
@@ -45,8 +50,10 @@ public final class Router {
         this.defaultRoute = routing.defaultModel() == null ? null : routes.get(routing.defaultModel());
         this.defaultMaxTokens = routing.defaultMaxTokens();
         this.holdBodyBytes = routing.holdBodyBytes();
+        this.retry = routing.retry();
+        this.listing = this.providers.stream().filter(p -> p.listUpstream() != null).toList();
         this.created = Instant.now().getEpochSecond();
-        this.modelList = renderModelList(routes.keySet());
+        this.modelList = renderModelList(null);
     }
 
     /** The longest part of a model name an error repeats: a client may send a megabyte of it. */
@@ -66,11 +73,21 @@ public final class Router {
         if (model == null || model.isEmpty()) {
             return defaultRoute;
         }
-        final Route route = routes.get(model);
+        Route route = routes.get(model);
         if (route == null && prefix != null && model.startsWith(prefix)) {
-            return routes.get(model.substring(prefix.length()));
+            route = routes.get(model.substring(prefix.length()));
         }
-        return route;
+        return route != null ? route : listed(model);
+    }
+
+    /** A one-target route to the first listing provider whose backend lists {@code model}, or null. */
+    private Route listed(String model) {
+        for (Provider provider : listing) {
+            if (provider.upstreamModels().contains(model)) {
+                return new Route(model, List.of(new Target(provider, model)), retry, SluiceConfig.Deadlines.NONE);
+            }
+        }
+        return null;
     }
 
     /** Every provider, in config order. */
@@ -97,15 +114,19 @@ public final class Router {
         return List.copyOf(routes.keySet());
     }
 
-    /** The body of {@code GET /v1/models}, in the OpenAI list format. */
+    /**
+     * The body of {@code GET /v1/models}, in the OpenAI list format: the configured models, then those the listing
+     * providers' backends list.
+     */
     public byte[] modelList() {
-        return modelList;
+        return listing.isEmpty() ? modelList : renderModelList(null);
     }
 
     /** The body of {@code GET /v1/models/{id}} for a public model, or null when no route serves it. */
     public byte[] model(String id) {
-        final Route route = routes.get(id);
-        return route == null ? null : Json.render(g -> writeModel(g, route));
+        final Route route = routes.containsKey(id) ? routes.get(id) : listed(id);
+        return route == null ? null : Json.render(g -> writeModel(g, route.publicModel(),
+                route.primary().provider().id()));
     }
 
     /** The model list of a key that may use only {@code allowed}. */
@@ -113,25 +134,33 @@ public final class Router {
         return renderModelList(allowed);
     }
 
-    private void writeModel(JsonGenerator g, Route route) throws IOException {
+    private void writeModel(JsonGenerator g, String id, String provider) throws IOException {
         g.writeStartObject();
-        g.writeStringField("id", route.publicModel());
+        g.writeStringField("id", id);
         g.writeStringField("object", "model");
         g.writeNumberField("created", created);
-        g.writeStringField("owned_by", route.primary().provider().id());
+        g.writeStringField("owned_by", provider);
         g.writeEndObject();
     }
 
+    /** The list, of every model or of {@code names} only (null: every one). */
     private byte[] renderModelList(Collection<String> names) {
         return Json.render(g -> {
             g.writeStartObject();
             g.writeStringField("object", "list");
             g.writeArrayFieldStart("data");
+            final Set<String> written = new HashSet<>();
             for (Route route : routes.values()) {
-                if (!names.contains(route.publicModel())) {
-                    continue;
+                if ((names == null || names.contains(route.publicModel())) && written.add(route.publicModel())) {
+                    writeModel(g, route.publicModel(), route.primary().provider().id());
                 }
-                writeModel(g, route);
+            }
+            for (Provider provider : listing) {
+                for (String id : provider.upstreamModels()) {
+                    if ((names == null || names.contains(id)) && written.add(id)) {
+                        writeModel(g, id, provider.id());
+                    }
+                }
             }
             g.writeEndArray();
             g.writeEndObject();

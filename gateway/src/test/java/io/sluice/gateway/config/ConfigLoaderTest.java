@@ -94,7 +94,8 @@ class ConfigLoaderTest {
             "providers: [ { id: a, type: magic, models: { m: m } } ]|providers[0].type: unknown provider type 'magic'",
             "providers: [ { id: a, type: vllm, models: { m: m } } ]|providers[0].endpoints: a vllm provider needs",
             "providers: [ { id: a, type: vllm, endpoints: [ 'ftp://x' ], models: { m: m } } ]|providers[0].endpoints[0]:",
-            "providers: [ { id: a, type: openai } ]|routes: no model is served; add a route, or models to a provider",
+            "providers: [ { id: a, type: openai } ]|routes: no model is served; add a route, models to a provider, or "
+                    + "list_upstream: true",
             "{ providers: [ { id: a, type: openai } ], routes: [ { model: m, targets: [ { provider: b } ] } ] }"
                     + "|routes[0].targets[0].provider: no provider has the id 'b'",
             "{ providers: [ { id: a, type: openai } ], routes: [ { model: m } ] }"

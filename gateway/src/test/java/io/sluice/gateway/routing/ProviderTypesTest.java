@@ -125,6 +125,46 @@ class ProviderTypesTest {
     }
 
     @Test
+    void aProviderServesTheModelsItsBackendListsAndADownOneBreaksNothing() throws Exception {
+        backend.respondAlways(Script.json(200, WireSamples.bytes("vllm_models.json")));
+        try (TestGateway gateway = gateway("""
+                  - id: farm
+                    type: vllm
+                    endpoints: [ "%s" ]
+                    list_upstream: true
+                    health: { probe: { enabled: false } }
+                  - id: gone
+                    type: openai
+                    endpoints: [ "http://127.0.0.1:9/v1" ]
+                    list_upstream: true
+                    models: { fixed: fixed-1 }
+                    health: { probe: { enabled: false } }
+                """.formatted(backend.url()))) {
+            final String listed = "meta-llama/Llama-3.1-8B-Instruct";
+            final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            String models = "";
+            while (!models.contains(listed) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                models = Http.get(gateway.uri("/v1/models")).body();
+            }
+            assertTrue(models.contains("{\"id\":\"fixed\",") && models.contains("\"id\":\"" + listed
+                    + "\",\"object\":\"model\",\"created\":"), "the configured model and the listed one, the "
+                    + "unreachable provider's listing leaving the rest whole: " + models);
+            assertEquals(200, Http.get(gateway.uri("/v1/models/" + listed)).statusCode());
+            assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"" + listed + "\"}")
+                    .statusCode());
+            RecordedRequest request;
+            do {
+                request = backend.takeRequest();
+            } while (!request.method().equals("POST"));
+            assertEquals("/v1/chat/completions", request.uri());
+            assertEquals("{\"model\":\"" + listed + "\"}", request.bodyText(), "sent under its own name");
+            assertEquals(404, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"not-listed\"}")
+                    .statusCode());
+        }
+    }
+
+    @Test
     void theConfigRefusesWhatAKindDoesNotTake() {
         final ConfigException version = assertThrows(ConfigException.class, () -> parse(
                 "{ id: v, type: vllm, endpoints: [ \"http://127.0.0.1:9\" ], api_version: x, models: { m: m } }"));

@@ -1,0 +1,55 @@
+package io.sluice.providers.openai;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.sluice.codec.json.Json;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads a backend's model list in the OpenAI format ({@code {"object":"list","data":[{"id":...},...]}}, as
+ * OpenAI, vLLM, Ollama and OpenRouter answer {@code GET /v1/models}) into its model ids, in order. Stateless.
+ */
+public final class OpenAiModelList {
+    /** More models than any backend lists; past it the rest is left out. */
+    private static final int MAX_MODELS = 10_000;
+
+    private OpenAiModelList() {
+    }
+
+    /** The ids of {@code length} bytes of a model list; throws {@link IOException} for anything else. */
+    public static List<String> ids(byte[] body, int length) throws IOException {
+        final List<String> ids = new ArrayList<>();
+        try (JsonParser parser = Json.FACTORY.createParser(body, 0, length)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("a model list is a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                final String field = parser.currentName();
+                final JsonToken value = parser.nextToken();
+                if (field.equals("data") && value == JsonToken.START_ARRAY) {
+                    while (parser.nextToken() == JsonToken.START_OBJECT) {
+                        readModel(parser, ids);
+                    }
+                } else {
+                    parser.skipChildren();
+                }
+            }
+        }
+        return ids.size() > MAX_MODELS ? List.copyOf(ids.subList(0, MAX_MODELS)) : List.copyOf(ids);
+    }
+
+    private static void readModel(JsonParser parser, List<String> ids) throws IOException {
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            final String field = parser.currentName();
+            final JsonToken value = parser.nextToken();
+            if (field.equals("id") && value == JsonToken.VALUE_STRING && !parser.getText().isBlank()) {
+                ids.add(parser.getText());
+            } else {
+                parser.skipChildren();
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package io.sluice.providers.openai;
+
+import io.sluice.testkit.WireSamples;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Model ids from the recorded model lists of OpenAI and vLLM, and a refusal of anything else. */
+class OpenAiModelListTest {
+    private static List<String> ids(byte[] body) throws IOException {
+        return OpenAiModelList.ids(body, body.length);
+    }
+
+    @Test
+    void readsTheRecordedLists() throws IOException {
+        assertEquals(List.of("meta-llama/Llama-3.1-8B-Instruct"), ids(WireSamples.bytes("vllm_models.json")));
+        final List<String> openai = ids(WireSamples.bytes("openai_models_list.json"));
+        assertEquals("gpt-3.5-turbo-16k", openai.get(0));
+        assertTrue(openai.contains("dall-e-3"));
+    }
+
+    @Test
+    void skipsWhatIsNotAnIdAndRefusesWhatIsNotAList() throws IOException {
+        assertEquals(List.of("a"), ids("{\"data\":[{\"id\":\"a\",\"x\":{\"id\":\"b\"}},{\"id\":7},{}]}"
+                .getBytes(StandardCharsets.UTF_8)));
+        assertThrows(IOException.class, () -> ids("[]".getBytes(StandardCharsets.UTF_8)));
+        assertThrows(IOException.class, () -> ids("{\"data\":[".getBytes(StandardCharsets.UTF_8)));
+    }
+}
