@@ -12,6 +12,7 @@ import io.sluice.gateway.snapshot.GatewaySnapshot;
 import io.sluice.gateway.usage.UsageStats;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.URI;
@@ -24,6 +25,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * The admin API (DESIGN.md §3): the config file read, replaced, checked and reloaded; its version; CRUD for
@@ -326,7 +329,7 @@ public final class AdminApi {
         return control.text().thenApply(text -> answer.apply(ConfigTree.mapping(text, "the config file")));
     }
 
-    private CompletableFuture<AdminReply> change(java.util.function.UnaryOperator<Map<String, Object>> edit,
+    private CompletableFuture<AdminReply> change(UnaryOperator<Map<String, Object>> edit,
                                                  Function<ReloadResult, AdminReply> answer) {
         return control.edit(edit).thenApply(answer);
     }
@@ -395,7 +398,7 @@ public final class AdminApi {
         if (cause instanceof ConfigException e) {
             return AdminReply.invalid(e);
         }
-        if (cause instanceof java.io.UncheckedIOException e) {
+        if (cause instanceof UncheckedIOException e) {
             // The change was valid; the disk refused it. Nothing was applied.
             return AdminReply.error(500, "config_write_failed", e.getMessage());
         }
@@ -412,7 +415,7 @@ public final class AdminApi {
     }
 
     private static CompletableFuture<AdminReply> only(String method, String allowed,
-                                                      java.util.function.Supplier<CompletableFuture<AdminReply>> then) {
+                                                      Supplier<CompletableFuture<AdminReply>> then) {
         return method.equals(allowed) ? then.get() : done(notAllowed(method));
     }
 

@@ -71,12 +71,10 @@ public final class Reloader implements AutoCloseable {
         endpoints.keepOnly(endpointsOf(snapshots.current()));
     }
 
-    /** Makes a staged snapshot the running one. */
-    public synchronized ReloadResult commit(GatewaySnapshot built) {
+    /** Makes a staged snapshot the running one (changes are staged and committed by one thread, in turn). */
+    public synchronized ReloadResult commit(GatewaySnapshot next) {
         final GatewaySnapshot running = snapshots.current();
-        final GatewaySnapshot next = new GatewaySnapshot(running.version() + 1, built.loadedAt(), built.config(),
-                built.router(), built.access());
-        snapshots.swap(next);
+        snapshots.set(next);
         checks.close();
         checks = new EndpointChecks(group, pools, next.router().providers());
         metrics.watch(next.router().providers());

@@ -8,6 +8,7 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.providers.ProviderType;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,7 @@ public final class Provider {
     private final ProviderType type;
     private final SluiceConfig.Probe probe;
     private final SluiceConfig.Metrics loadMetrics;
-    private final java.time.Duration listUpstream;
+    private final Duration listUpstream;
     /** The backend's own model ids, as last read; empty until read, kept when a read fails. */
     private volatile List<String> upstreamModels = List.of();
 
@@ -81,7 +82,7 @@ public final class Provider {
     }
 
     /** How often the backend's model list is read, or null when it is not. */
-    public java.time.Duration listUpstream() {
+    public Duration listUpstream() {
         return listUpstream;
     }
 

@@ -17,8 +17,8 @@ public final class Snapshots {
         return current.get();
     }
 
-    /** Makes {@code next} current and returns the one it replaced. */
-    public GatewaySnapshot swap(GatewaySnapshot next) {
-        return current.getAndSet(next);
+    /** Makes {@code next} current; requests that read the one before keep it. */
+    public void set(GatewaySnapshot next) {
+        current.set(next);
     }
 }

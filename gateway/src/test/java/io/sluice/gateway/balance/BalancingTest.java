@@ -1,5 +1,6 @@
 package io.sluice.gateway.balance;
 
+import io.sluice.gateway.testing.Await;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.Protocol;
 import io.sluice.gateway.testing.ProtocolGateways;
@@ -136,11 +137,8 @@ class BalancingTest {
     private static void awaitScrapes() throws InterruptedException {
         final int firstSeen = first.scrapeCount();
         final int secondSeen = second.scrapeCount();
-        final long deadline = System.nanoTime() + 10_000_000_000L;
-        while (first.scrapeCount() < firstSeen + 2 || second.scrapeCount() < secondSeen + 2) {
-            assertTrue(System.nanoTime() < deadline, "the endpoints were not scraped");
-            Thread.sleep(20);
-        }
+        Await.until("the endpoints were scraped twice more",
+                () -> first.scrapeCount() >= firstSeen + 2 && second.scrapeCount() >= secondSeen + 2);
     }
 
     /** Sends {@code count} requests one after the other; returns how many the first endpoint got. */

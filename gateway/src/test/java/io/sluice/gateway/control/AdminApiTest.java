@@ -1,6 +1,7 @@
 package io.sluice.gateway.control;
 
 import io.sluice.gateway.admission.KeyHash;
+import io.sluice.gateway.testing.Await;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.Protocol;
 import io.sluice.gateway.testing.RawHttp;
@@ -111,14 +112,9 @@ class AdminApiTest {
             assertEquals(404, admin(gateway, "GET", "/admin/v1/routes/nothing", null).statusCode());
             assertEquals(409, admin(gateway, "POST", "/admin/v1/routes",
                     "{\"model\":\"llama\",\"targets\":[{\"provider\":\"farm\"}]}").statusCode());
-            final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
-            String stats = "";
-            while (!stats.contains("\"team-a\":{\"requests\":3,\"errors\":1") && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-                stats = admin(gateway, "GET", "/admin/v1/stats", null).body();
-            }
-            assertTrue(stats.contains("\"team-a\":{\"requests\":3,\"errors\":1"),
-                    "two answers and a 403 for the key: " + stats);
+            Await.until("two answers and a 403 for the key in the stats", () -> admin(gateway, "GET",
+                    "/admin/v1/stats", null).body().contains("\"team-a\":{\"requests\":3,\"errors\":1"));
+            final String stats = admin(gateway, "GET", "/admin/v1/stats", null).body();
             assertTrue(stats.contains("\"by_model\":{\"demo\":") && stats.contains("\"llama\":"), stats);
             final HttpResponse<String> version = admin(gateway, "GET", "/admin/v1/config/version", null);
             assertTrue(version.body().contains("\"version\":5"), "one version per change: " + version.body());

@@ -1,6 +1,7 @@
 package io.sluice.gateway.control;
 
 import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.testing.Await;
 import io.sluice.gateway.testing.GatewayProcess;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.Protocol;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -94,7 +94,7 @@ class ReloadTest {
                 streams.add(client.sendAsync(Http.postRequest(gateway.uri("/v1/chat/completions"),
                         "{\"model\":\"m\",\"stream\":true}"), HttpResponse.BodyHandlers.ofString()));
             }
-            await(() -> first.requestCount() == 200, "all 200 streams reached the first backend");
+            Await.until("all 200 streams reached the first backend", () -> first.requestCount() == 200);
             final ReloadResult result = gateway.sluice().control().reload("test").get(30, TimeUnit.SECONDS);
             assertEquals(2, result.version());
             assertEquals(List.of(), result.restartRequired());
@@ -111,8 +111,8 @@ class ReloadTest {
                 assertEquals(200, response.statusCode());
                 assertTrue(response.body().endsWith(DONE), "each stream ran to its end on the old config");
             }
-            await(() -> first.openConnections() == 0,
-                    "the removed backend's pool closed its connections as their streams ended");
+            Await.until("the removed backend's pool closed its connections as their streams ended",
+                    () -> first.openConnections() == 0);
         }
     }
 
@@ -138,7 +138,7 @@ class ReloadTest {
         try (TestGateway gateway = TestGateway.fromFile(file)) {
             write(config(second, "").replace("models: { m: m }", "models: { m: m, n: n }")
                     .replace("threads: 2 }", "threads: 2, request_timeout: 30s }"));
-            await(() -> gateway.sluice().snapshot().version() == 2, "the change on disk was applied");
+            Await.until("the change on disk was applied", () -> gateway.sluice().snapshot().version() == 2);
             assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"n\"}").statusCode());
             assertEquals(List.of("server.request_timeout"), RestartFields.between(
                     gateway.sluice().snapshot().config(), gateway.sluice().control().check(Files.readString(file)
@@ -157,22 +157,8 @@ class ReloadTest {
             final URI version = URI.create("http://127.0.0.1:" + gateway.port() + "/admin/v1/config/version");
             assertTrue(Http.get(version).body().contains("\"version\":1"), Http.get(version).body());
             gateway.signal("HUP");
-            await(() -> {
-                try {
-                    return Http.get(version).body().contains("\"version\":2");
-                } catch (Exception e) {
-                    return false;
-                }
-            }, "SIGHUP reloaded the file");
+            Await.until("SIGHUP reloaded the file", () -> Http.get(version).body().contains("\"version\":2"));
             assertTrue(gateway.isAlive());
-        }
-    }
-
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
-            Thread.sleep(20);
         }
     }
 }

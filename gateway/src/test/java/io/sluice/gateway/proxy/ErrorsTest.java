@@ -1,5 +1,6 @@
 package io.sluice.gateway.proxy;
 
+import io.sluice.gateway.testing.Await;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.RawHttp;
 import io.sluice.gateway.testing.Script;
@@ -23,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -377,19 +379,21 @@ class ErrorsTest {
     private static CompletableFuture<HttpResponse<InputStream>> takeTheOnlyConnection(Protocol protocol, String model)
             throws Exception {
         backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream").body(EVENT).stall().build());
-        for (int tries = 0; ; tries++) {
+        final AtomicReference<CompletableFuture<HttpResponse<InputStream>>> taken = new AtomicReference<>();
+        // The slot of the previous test's stream is given back once its connection has closed: soon.
+        Await.until("the provider's one connection is free", () -> {
             final CompletableFuture<HttpResponse<InputStream>> stream = protocol.client().sendAsync(
                     Http.postRequest(gateways.uri(protocol, "/v1/chat/completions"),
                             "{\"model\":\"" + model + "\",\"stream\":true}"),
                     HttpResponse.BodyHandlers.ofInputStream());
-            if (stream.get().statusCode() == 503 && tries < 100) {
-                // The slot of the previous test's stream is given back once its connection has closed: soon.
+            if (stream.get().statusCode() == 503) {
                 stream.get().body().close();
-                Thread.sleep(20);
-                continue;
+                return false;
             }
-            assertEquals(200, stream.get().statusCode(), "the provider's one connection is taken");
-            return stream;
-        }
+            taken.set(stream);
+            return true;
+        });
+        assertEquals(200, taken.get().get().statusCode(), "the provider's one connection is taken");
+        return taken.get();
     }
 }

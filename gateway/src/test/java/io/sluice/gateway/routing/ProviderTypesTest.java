@@ -3,6 +3,7 @@ package io.sluice.gateway.routing;
 import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.config.ConfigLoader;
 import io.sluice.gateway.config.EnvResolver;
+import io.sluice.gateway.testing.Await;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.RecordedRequest;
 import io.sluice.gateway.testing.Script;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -87,11 +87,7 @@ class ProviderTypesTest {
                     models: { gpt-4o: dep }
                     health: { probe: { interval: 50ms } }
                 """.formatted(backend.url().toString().replaceAll("/v1$", "")))) {
-            final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (backend.probeCount() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            assertTrue(backend.probeCount() > 0, "the endpoint was probed");
+            Await.until("the endpoint was probed", () -> backend.probeCount() > 0);
             final RecordedRequest probe = backend.lastProbe();
             assertEquals("GET", probe.method());
             assertEquals("/openai/models?api-version=2025-01-01-preview", probe.uri());
@@ -141,12 +137,9 @@ class ProviderTypesTest {
                     health: { probe: { enabled: false } }
                 """.formatted(backend.url()))) {
             final String listed = "meta-llama/Llama-3.1-8B-Instruct";
-            final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            String models = "";
-            while (!models.contains(listed) && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-                models = Http.get(gateway.uri("/v1/models")).body();
-            }
+            Await.until("the backend's list was read", () -> Http.get(gateway.uri("/v1/models")).body()
+                    .contains(listed));
+            final String models = Http.get(gateway.uri("/v1/models")).body();
             assertTrue(models.contains("{\"id\":\"fixed\",") && models.contains("\"id\":\"" + listed
                     + "\",\"object\":\"model\",\"created\":"), "the configured model and the listed one, the "
                     + "unreachable provider's listing leaving the rest whole: " + models);
