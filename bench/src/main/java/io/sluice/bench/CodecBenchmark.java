@@ -18,11 +18,11 @@ import io.sluice.codec.usage.Usage;
 import io.sluice.codec.usage.UsageReader;
 import io.sluice.proto.StreamChunk;
 import io.sluice.proto.WebSocketMessage;
+import io.sluice.providers.RequestEdits;
+import io.sluice.providers.RequestPlan;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.openai.OpenAiEndpoint;
-import io.sluice.providers.openai.OpenAiRequestEdits;
 import io.sluice.providers.openai.OpenAiStreamDecoder;
-import io.sluice.providers.openai.RequestPlan;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -149,7 +149,7 @@ public class CodecBenchmark {
     /** What the gateway does to a request body: scan, plan the rename and usage edits, splice. */
     @Benchmark
     public int requestScanAndSplice() throws MalformedRequestException {
-        final RequestPlan plan = OpenAiRequestEdits.plan(RequestScanner.scan(request), OpenAiEndpoint.CHAT_COMPLETIONS,
+        final RequestPlan plan = RequestEdits.plan(RequestScanner.scan(request), OpenAiEndpoint.CHAT_COMPLETIONS,
                 BACKEND_MODEL, true, 0);
         final ByteBuf spliced = JsonSplice.apply(PooledByteBufAllocator.DEFAULT, request, plan.edits());
         final int length = spliced.readableBytes();
@@ -165,7 +165,7 @@ public class CodecBenchmark {
     /** One OpenAI chat chunk to the WebSocket API's StreamChunk, encoded as JSON. */
     @Benchmark
     public int translateChunkToWebSocketJson() throws IOException {
-        final StreamDelta delta = OpenAiStreamDecoder.decode(CHUNK_DATA, CHUNK_DATA.length);
+        final StreamDelta delta = OpenAiStreamDecoder.read(CHUNK_DATA, CHUNK_DATA.length);
         final WebSocketMessage message = WebSocketMessage.newBuilder().setChunk(StreamChunk.newBuilder()
                 .setRequestId("r1").setContent(delta.content())).build();
         final ByteBuf out = PooledByteBufAllocator.DEFAULT.buffer(256);

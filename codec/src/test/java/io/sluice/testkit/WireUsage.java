@@ -29,7 +29,8 @@ public final class WireUsage {
             "openai_chat_nonstream.json", new Usage(209, 13, 222, 0, 0),
             "openai_chat_nonstream_tool_calls_normalized.json", new Usage(162, 219, 381, 0, 192),
             "azure_chat_nonstream_normalized.json", new Usage(8, 271, 279, 0, 192),
-            "openai_embeddings_base64_normalized.json", new Usage(5, 0, 5, 0, 0));
+            "openai_embeddings_base64_normalized.json", new Usage(5, 0, 5, 0, 0),
+            "anthropic_messages_nonstream.json", new Usage(10, 25, 35, 0, 0));
 
     private WireUsage() {
     }

@@ -1,5 +1,6 @@
 package io.sluice.providers;
 
+import io.sluice.providers.anthropic.Anthropic;
 import io.sluice.providers.azure.Azure;
 import io.sluice.providers.demo.Demo;
 import io.sluice.providers.ollama.Ollama;
@@ -19,6 +20,7 @@ public final class ProviderTypes {
             Vllm.TYPE,
             Tgi.TYPE,
             Ollama.TYPE,
+            Anthropic.TYPE,
             Demo.TYPE);
 
     private ProviderTypes() {

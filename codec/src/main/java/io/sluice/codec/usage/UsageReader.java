@@ -12,7 +12,9 @@ import java.io.IOException;
  * <p>It understands the OpenAI chat and completions names ({@code prompt_tokens}, {@code completion_tokens},
  * {@code prompt_tokens_details.cached_tokens}, {@code completion_tokens_details.reasoning_tokens}) and the
  * Responses API names ({@code input_tokens}, {@code output_tokens} and their {@code _details}), at the top level
- * or under {@code response} (the Responses API's {@code response.completed} event).
+ * or under {@code response} (the Responses API's {@code response.completed} event). Anthropic's prompt-cache counts
+ * ({@code cache_read_input_tokens}, {@code cache_creation_input_tokens}), which its {@code input_tokens} leave out,
+ * are added to the prompt, the reads also counted as cached.
  */
 public final class UsageReader {
     private UsageReader() {
@@ -86,6 +88,8 @@ public final class UsageReader {
         long completion = 0;
         long total = -1;
         long cached = 0;
+        long cacheRead = 0;
+        long cacheCreation = 0;
         long reasoning = 0;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             final String name = parser.currentName();
@@ -94,6 +98,8 @@ public final class UsageReader {
                 case "prompt_tokens", "input_tokens" -> prompt = parser.getValueAsLong();
                 case "completion_tokens", "output_tokens" -> completion = parser.getValueAsLong();
                 case "total_tokens" -> total = parser.getValueAsLong();
+                case "cache_read_input_tokens" -> cacheRead = parser.getValueAsLong();
+                case "cache_creation_input_tokens" -> cacheCreation = parser.getValueAsLong();
                 case "prompt_tokens_details", "input_tokens_details" ->
                         cached = value == JsonToken.START_OBJECT ? readDetail(parser, "cached_tokens") : cached;
                 case "completion_tokens_details", "output_tokens_details" ->
@@ -101,6 +107,8 @@ public final class UsageReader {
                 default -> parser.skipChildren();
             }
         }
+        prompt += cacheRead + cacheCreation;
+        cached += cacheRead;
         return new Usage(prompt, completion, total >= 0 ? total : prompt + completion, cached, reasoning);
     }
 

@@ -33,6 +33,13 @@ class JsonUsageTeeTest {
     }
 
     @Test
+    void anthropicsPromptCacheCountsArePromptTokens() {
+        final String body = "{\"type\":\"message\",\"usage\":{\"input_tokens\":5,\"cache_creation_input_tokens\":100,"
+                + "\"cache_read_input_tokens\":2000,\"output_tokens\":30}}";
+        assertEquals(new Usage(2105, 30, 2135, 2000, 0), run(List.of(body.getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @Test
     void ignoresNestedUsageKeysAndKeysInsideStrings() {
         final String body = "{\"choices\":[{\"message\":{\"content\":\"\\\"usage\\\":{}\",\"usage\":{\"prompt_tokens\":7}}}],"
                 + "\"note\":\"usage\",\"usage\" : {\"prompt_tokens\":3,\"completion_tokens\":4,"

@@ -42,8 +42,8 @@ final class BodyRelay implements ResponseRelay {
      * connection closes (neither) cannot tell, and is taken as it came.
      */
     @Override
-    public boolean complete() {
-        return true;
+    public String failure() {
+        return null;
     }
 
     @Override

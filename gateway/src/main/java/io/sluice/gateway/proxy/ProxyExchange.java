@@ -2,6 +2,7 @@ package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
@@ -12,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.sluice.codec.json.JsonSplice;
@@ -23,20 +25,19 @@ import io.sluice.gateway.admission.Refusal;
 import io.sluice.gateway.admission.Ticket;
 import io.sluice.gateway.admission.Verdict;
 import io.sluice.gateway.balance.AffinityHash;
+import io.sluice.gateway.front.Front;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.MediaTypes;
-import io.sluice.gateway.http.OpenAiErrors;
 import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.snapshot.GatewaySnapshot;
+import io.sluice.providers.DialectCodec;
 import io.sluice.providers.ProviderError;
-import io.sluice.providers.openai.OpenAiEndpoint;
-import io.sluice.providers.openai.OpenAiRequestEdits;
-import io.sluice.providers.openai.OpenAiStreamEnd;
-import io.sluice.providers.openai.RequestPlan;
+import io.sluice.providers.RequestPlan;
+import io.sluice.providers.TranslatedRequest;
 
 import java.util.List;
 import java.util.Map;
@@ -45,12 +46,13 @@ import java.util.Map;
  * One proxied HTTP request, from its head to the last byte of its response.
  *
  * <p>It authenticates the caller on the head, gathers the body, routes on its {@code model}, passes admission
- * (allowed models, request and token limits) on the snapshot it read at its head, and runs an {@link UpstreamCall} over the route's targets,
- * giving each attempt the body with the edits its target needs (spliced, never re-serialised); the response that
- * the call hands on it relays to the client as the backend's own buffers. It asks the call for
- * more only while the client can take it (backpressure), cancels the call the moment the client leaves, and
- * reports failures in the OpenAI error format: as a status before the first response byte, as a terminal
- * {@code data:} error event after it.
+ * (allowed models, request and token limits) on the snapshot it read at its head, and runs an {@link UpstreamCall}
+ * over the route's targets. A target of the client's dialect ({@link Front}) gets the body with the edits it needs
+ * (spliced, never re-serialised), and its answer is relayed as the backend's own buffers; a target of another
+ * dialect gets the request translated, and its answer is translated back event by event
+ * ({@link TranslatingRelay}). It asks the call for more only while the client can take it (backpressure), cancels
+ * the call the moment the client leaves, and reports failures in the client's dialect: as a status before the first
+ * response byte, as a terminal error event after it.
  *
  * <p>Thread: the client connection's (or HTTP/2 stream's) event loop, which is also the upstream connection's.
  * Buffers: request pieces are owned by {@link RequestBody} until the body is whole; the whole body is kept until
@@ -66,7 +68,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private final ExchangeOwner owner;
     private final ProxyServices services;
     private final HttpRequest request;
-    private final OpenAiEndpoint endpoint;
+    private final Front front;
     /** The config this request runs on from its head to its end, whatever a reload does meanwhile. */
     private final GatewaySnapshot snapshot;
     private Caller caller;
@@ -77,10 +79,17 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     private State state = State.RECEIVING;
     private RequestBody body;
-    private RequestPlan plan;
     /** What the scan found in the request body, and the body as the client sent it, kept for every attempt. */
     private RequestFields fields;
     private ByteBuf original;
+    private Route route;
+    /** The request in the form translations start from, when a target speaks another dialect; else null. */
+    private TranslatedRequest translated;
+    /** The current attempt's target's dialect, and its edits when that is the client's own. */
+    private DialectCodec backend;
+    private RequestPlan plan;
+    /** A whole translated answer's head, written with the answer once its length is known. */
+    private HttpResponse heldHead;
     private UpstreamCall call;
     /** The target whose response is relayed, once its head arrived. */
     private Target target;
@@ -93,13 +102,13 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
      *                     written (see {@link ReadBatch}); null on an HTTP/2 stream
      */
     public ProxyExchange(ChannelHandlerContext client, ExchangeOwner owner, ProxyServices services,
-                         HttpRequest request, OpenAiEndpoint endpoint, String requestId, long startNanos,
+                         HttpRequest request, Front front, String requestId, long startNanos,
                          ChannelHandlerContext http1Encoder) {
         this.client = client;
         this.owner = owner;
         this.services = services;
         this.request = request;
-        this.endpoint = endpoint;
+        this.front = front;
         this.snapshot = services.snapshots().current();
         this.stats = new ExchangeStats(requestId, request.method().name(), Uris.path(request.uri()), startNanos);
         this.batch = new ReadBatch(client, http1Encoder);
@@ -229,23 +238,71 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             return;
         }
         stats.admitted((Ticket) admitted);
+        if (!prepareTranslation(route)) {
+            return;
+        }
         this.fields = fields;
+        this.route = route;
         original = body.take();
         body = null;
         call = new UpstreamCall(client.channel().eventLoop(), services, route, snapshot.router().holdBodyBytes(),
-                endpoint.path() + Uris.query(request.uri()), request.headers(), origin, stats.requestId(),
-                stats.startNanos(), this);
+                request.headers(), origin, stats.requestId(), stats.startNanos(), this);
         stats.call(call);
         call.start();
     }
 
-    /** The client's body with the edits {@code target} needs: its model name, usage in streams, defaults. */
+    /**
+     * Reads the request into the form translations start from when a target of the route speaks another dialect,
+     * once for every attempt. An operation that has no counterpart in that dialect is answered here (an estimate)
+     * or refused.
+     *
+     * @return false when the exchange already answered
+     */
+    private boolean prepareTranslation(Route route) {
+        final DialectCodec dialect = front.codec();
+        if (route.targets().stream().allMatch(t -> t.provider().type().dialect().codec() == dialect)) {
+            return true;
+        }
+        if (!front.operation().chat()) {
+            final byte[] local = front.localAnswer(body.content(), route.primary().backendModel());
+            if (local == null) {
+                respondError(ErrorKind.BAD_REQUEST, "The model " + route.publicModel() + " is served by a "
+                        + "provider of another API, which has no " + front.operation().path() + ".");
+            } else {
+                stats.status(200);
+                stats.bytesOut(local.length);
+                finishWith(client.writeAndFlush(Responses.json(HttpResponseStatus.OK,
+                        Unpooled.wrappedBuffer(local), stats.requestId(), keepAlive)));
+            }
+            return false;
+        }
+        try {
+            translated = dialect.toOpenAi(body.content());
+            return true;
+        } catch (MalformedRequestException e) {
+            respondError(ErrorKind.BAD_REQUEST, e.getMessage(), e.param());
+            return false;
+        }
+    }
+
+    /**
+     * The request for {@code target}: the client's body with the edits it needs (its model name, usage in streams,
+     * defaults) when it speaks the client's dialect, else the request translated into its dialect.
+     */
     @Override
-    public ByteBuf requestBody(Target target) {
-        plan = OpenAiRequestEdits.plan(fields, endpoint, target.modelEdit(fields.model()),
-                target.provider().includeUsage(), snapshot.router().defaultMaxTokens());
-        return plan.edits().isEmpty() ? original.retainedDuplicate()
-                : JsonSplice.apply(client.alloc(), original, plan.edits());
+    public UpstreamCall.Attempt attempt(Target target) {
+        backend = target.provider().type().dialect().codec();
+        final int defaultMaxTokens = snapshot.router().defaultMaxTokens();
+        if (backend == front.codec()) {
+            plan = backend.plan(fields, front.operation(), target.modelEdit(fields.model()),
+                    target.provider().includeUsage(), defaultMaxTokens);
+            return new UpstreamCall.Attempt(front.operation().path() + Uris.query(request.uri()),
+                    plan.edits().isEmpty() ? original.retainedDuplicate()
+                            : JsonSplice.apply(client.alloc(), original, plan.edits()));
+        }
+        plan = null;
+        return new UpstreamCall.Attempt(backend.chat().path(), Unpooled.wrappedBuffer(backend.fromOpenAi(translated,
+                target.backendModel(), target.provider().includeUsage(), defaultMaxTokens)));
     }
 
     /** A session header's value keeps a conversation on one endpoint (prefix_affinity). */
@@ -270,14 +327,40 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         this.target = target;
         releaseOriginal();
         stats.status(head.status().code());
-        relay = eventStream
-                ? new SseRelay(this, plan.dropUsageOnlyEvents(),
-                        endpoint.streamEndsWithDone() ? new OpenAiStreamEnd() : null)
-                : new BodyRelay(this, MediaTypes.is(head, HttpHeaderValues.APPLICATION_JSON));
-        final boolean framed = !eventStream && HttpUtil.getContentLength(head, -1L) >= 0;
+        if (plan != null) {
+            relay = eventStream
+                    ? new SseRelay(this, backend.watcher(front.operation(), plan.dropUsageOnlyEvents()))
+                    : new BodyRelay(this, MediaTypes.is(head, HttpHeaderValues.APPLICATION_JSON));
+            writeHead(head, target, eventStream, !eventStream && HttpUtil.getContentLength(head, -1L) >= 0);
+            return;
+        }
+        relay = new TranslatingRelay(this, backend, front.codec(), eventStream, fields.stream(),
+                front.answerId(stats.requestId()), fields.model() == null ? route.publicModel() : fields.model(),
+                translated.includeUsage());
+        writeHead(head, target, fields.stream(), !fields.stream());
+    }
+
+    /**
+     * The client's response head. A translated answer is in the client's format: an event stream, or JSON whose
+     * length is known only once it is whole, so its head is held until then.
+     *
+     * @param framed whether the client's body will have a known length
+     */
+    private void writeHead(HttpResponse head, Target target, boolean eventStream, boolean framed) {
         keepAlive &= framed || request.protocolVersion().isKeepAliveDefault();
         final HttpResponse clientHead = ProxyHeaders.clientResponse(head, services.relayedHeaders(),
                 stats.requestId(), target, eventStream, keepAlive, request.protocolVersion());
+        if (plan == null) {
+            clientHead.headers().set(HttpHeaderNames.CONTENT_TYPE, eventStream
+                    ? HttpHeaderValues.TEXT_EVENT_STREAM : HttpHeaderValues.APPLICATION_JSON);
+            clientHead.headers().remove(HttpHeaderNames.CONTENT_ENCODING);
+            if (!eventStream) {
+                clientHead.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+                heldHead = clientHead;
+                batch.chunked(false);
+                return;
+            }
+        }
         batch.chunked(HttpUtil.isTransferEncodingChunked(clientHead));
         client.write(clientHead);
     }
@@ -286,9 +369,10 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     public void onContent(ByteBuf content, boolean last) {
         relay.onContent(content);
         if (last) {
-            if (!relay.complete()) {
-                call.brokenAnswer(UpstreamCall.CUT_SHORT);
-                onFailure(ErrorKind.UPSTREAM_FAILED, UpstreamCall.CUT_SHORT);
+            final String failure = relay.failure();
+            if (failure != null) {
+                call.brokenAnswer(failure);
+                onFailure(ErrorKind.UPSTREAM_FAILED, failure);
                 return;
             }
             relay.onEnd();
@@ -299,6 +383,11 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     @Override
     public void write(ByteBuf bytes) {
+        if (heldHead != null) {
+            HttpUtil.setContentLength(heldHead, bytes.readableBytes());
+            client.write(heldHead);
+            heldHead = null;
+        }
         stats.bodyOut(bytes.readableBytes());
         batch.add(bytes);
     }
@@ -329,7 +418,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     /**
      * The backend's error response is the answer: the client gets the backend's status and relayed headers with the
-     * error rendered in the OpenAI format, bounded and with the provider's key masked.
+     * error rendered in the client's format, bounded and with the provider's key masked.
      */
     @Override
     public void onErrorResponse(HttpResponse upstream, Target target, byte[] body, int length) {
@@ -338,7 +427,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         releaseOriginal();
         stats.status(upstream.status().code());
         final ProviderError parsed = UpstreamErrors.read(body, length, upstream.status().code(), target.provider());
-        final ByteBuf rendered = OpenAiErrors.body(client.alloc(), parsed);
+        final ByteBuf rendered = front.backendError(client.alloc(), parsed, upstream.status().code());
         stats.bytesOut(rendered.readableBytes());
         final HttpResponse head = ProxyHeaders.clientResponse(upstream, services.relayedHeaders(), stats.requestId(),
                 target, false, keepAlive, request.protocolVersion());
@@ -358,10 +447,16 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             return;
         }
         relay.discard();
+        if (heldHead != null) {
+            // Nothing of the answer was written: the failure can still be a status.
+            heldHead = null;
+            respondError(kind, message);
+            return;
+        }
         stats.status(kind.status().code());
         if (relay.canEndWithErrorEvent()) {
             // Sluice's own event, not the backend's answer: counted as bytes out, not as the first token.
-            final ByteBuf event = OpenAiErrors.streamEvent(client.alloc(), kind, message);
+            final ByteBuf event = front.streamError(client.alloc(), kind, message);
             stats.bytesOut(event.readableBytes());
             batch.add(event);
             batch.write();
@@ -393,8 +488,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private void respondError(ErrorKind kind, String message, String param,
                               List<Map.Entry<String, String>> headers) {
         stats.status(kind.status().code());
-        final FullHttpResponse response = Responses.error(client.alloc(), kind, message, param, stats.requestId(),
-                keepAlive);
+        final FullHttpResponse response = Responses.json(kind.status(), front.error(client.alloc(), kind, message,
+                param), stats.requestId(), keepAlive);
         headers.forEach(header -> response.headers().set(header.getKey(), header.getValue()));
         stats.bytesOut(response.content().readableBytes());
         finishWith(client.writeAndFlush(response));

@@ -21,10 +21,10 @@ interface ResponseRelay {
     boolean canEndWithErrorEvent();
 
     /**
-     * Whether the body, now ended, is a whole answer: false for an event stream that closed before its final event,
-     * which was cut short however cleanly its connection ended.
+     * Why the body, now ended, is not a whole answer, or null when it is: an event stream that closed before its
+     * final event was cut short however cleanly its connection ended.
      */
-    boolean complete();
+    String failure();
 
     /** The usage the body reported so far, or null. */
     Usage usage();

@@ -3,19 +3,18 @@ package io.sluice.gateway.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.sluice.codec.sse.SseEventFramer;
-import io.sluice.codec.usage.StreamUsageTee;
 import io.sluice.codec.usage.Usage;
-import io.sluice.providers.openai.OpenAiStreamEnd;
+import io.sluice.providers.StreamWatcher;
 
 /**
  * Relays a Server-Sent Event stream byte for byte, whole events at a time.
  *
  * <p>Each piece from the backend is written as it came when it ends on an event boundary (the common case); a
  * partial event at its end is held, as retained slices, until the rest arrives, so the client never sees half an
- * event and a failure can always be reported with a clean terminal event. The usage tee sees every complete
- * event, and so does the check that the stream ended whole; when Sluice asked for usage the client did not want,
- * the tee names the usage-only chunk, which alone is left out. Nothing is copied: what is written are the
- * backend's buffers or slices of them.
+ * event and a failure can always be reported with a clean terminal event. The dialect's {@link StreamWatcher} sees
+ * every complete event: it reads the usage, tells whether the stream ended whole, and names an event Sluice asked
+ * for that the client did not want (OpenAI's usage-only chunk), which alone is left out. Nothing is copied: what
+ * is written are the backend's buffers or slices of them.
  */
 final class SseRelay implements ResponseRelay {
     /** A single event larger than this is passed on in pieces rather than held whole. */
@@ -23,15 +22,12 @@ final class SseRelay implements ResponseRelay {
 
     private final ClientSink sink;
     private final SseEventFramer framer = new SseEventFramer();
-    private final StreamUsageTee tee;
-    /** The check that the stream ended whole, where its dialect has end rules Sluice knows; else null. */
-    private final OpenAiStreamEnd end;
+    private final StreamWatcher watcher;
     private CompositeByteBuf held;
 
-    SseRelay(ClientSink sink, boolean dropUsageOnlyEvents, OpenAiStreamEnd end) {
+    SseRelay(ClientSink sink, StreamWatcher watcher) {
         this.sink = sink;
-        this.end = end;
-        this.tee = new StreamUsageTee(dropUsageOnlyEvents);
+        this.watcher = watcher;
     }
 
     @Override
@@ -71,12 +67,9 @@ final class SseRelay implements ResponseRelay {
         content.release();
     }
 
-    /** Shows a complete event to the stream-end check and the usage tee; true when it must not be relayed. */
+    /** Shows a complete event to the watcher; true when it must not be relayed. */
     private boolean seen(ByteBuf buf, int from, int to) {
-        if (end != null) {
-            end.onEvent(buf, from, to);
-        }
-        return tee.onEvent(buf, from, to);
+        return watcher.onEvent(buf, from, to);
     }
 
     private void completeHeldEvent() {
@@ -117,13 +110,13 @@ final class SseRelay implements ResponseRelay {
     }
 
     /**
-     * Whether it sent {@code [DONE]} or a finish reason: a stream that closed before either was cut short. A last
-     * event without its closing blank line does not count: it may be cut, and an event-stream parser drops an
-     * unfinished event at the end of the stream.
+     * Whether it sent its final event ({@code [DONE]} or a finish reason, {@code message_stop}). A last event
+     * without its closing blank line does not count: it may be cut, and an event-stream parser drops an unfinished
+     * event at the end of the stream.
      */
     @Override
-    public boolean complete() {
-        return end == null || end.complete();
+    public String failure() {
+        return watcher.complete() ? null : UpstreamCall.CUT_SHORT;
     }
 
     @Override
@@ -133,6 +126,6 @@ final class SseRelay implements ResponseRelay {
 
     @Override
     public Usage usage() {
-        return tee.usage();
+        return watcher.usage();
     }
 }

@@ -66,8 +66,8 @@ import java.util.concurrent.TimeUnit;
 public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Listener {
     /** Who sends the request and hears the response. All calls come on the call's event loop. */
     public interface Receiver extends AffinitySource {
-        /** The request body for an attempt on {@code target}, owned by the call from now on. */
-        ByteBuf requestBody(Target target);
+        /** The request for an attempt on {@code target}; its body is owned by the call from now on. */
+        Attempt attempt(Target target);
 
         /**
          * The response head from {@code target}: the first byte arrived, and nothing is tried again.
@@ -93,6 +93,13 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     }
 
     /**
+     * What one attempt sends: the operation's path below the API base (with the client's query, where it goes as
+     * sent) and the body, in the dialect of the attempt's target.
+     */
+    public record Attempt(String apiPath, ByteBuf body) {
+    }
+
+    /**
      * HEAD_HELD: a good head came, and is held until the first body byte (a model server answers the head at once
      * and then computes: the first token is what counts). HOLDING_BODY: a good answer that is not an event stream is
      * read whole, up to a bound, before any of it is handed on, so that one cut short can still be tried again.
@@ -110,7 +117,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private final ProxyServices services;
     private final int holdBodyBytes;
     private final RouteWalk walk;
-    private final String apiPath;
+    /** The current attempt's path below the API base. */
+    private String apiPath;
     private final HttpHeaders clientHeaders;
     private final ClientOrigin origin;
     private final String requestId;
@@ -152,20 +160,18 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private Future<?> rest;
 
     /**
-     * @param apiPath       the path below the API base, with the client's query ({@code /chat/completions?...})
      * @param clientHeaders the client's headers, whose end-to-end ones are forwarded (credentials never are)
      * @param origin        who the backend is told sent the request
      * @param startNanos    when the request arrived, for the total timeout
      * @param holdBodyBytes how much of an answer that is not an event stream is held before its head is handed on
      */
-    public UpstreamCall(EventLoop loop, ProxyServices services, Route route, int holdBodyBytes, String apiPath,
+    public UpstreamCall(EventLoop loop, ProxyServices services, Route route, int holdBodyBytes,
                         HttpHeaders clientHeaders, ClientOrigin origin, String requestId, long startNanos,
                         Receiver receiver) {
         this.loop = loop;
         this.services = services;
         this.walk = new RouteWalk(route);
         this.holdBodyBytes = holdBodyBytes;
-        this.apiPath = apiPath;
         this.clientHeaders = clientHeaders;
         this.origin = origin;
         this.requestId = requestId;
@@ -224,7 +230,9 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         currentGivenUp = false;
         endpoint.stats().started();
         counted = true;
-        body = receiver.requestBody(target);
+        final Attempt attempt = receiver.attempt(target);
+        apiPath = attempt.apiPath();
+        body = attempt.body();
         timeouts = walk.route().deadlines().over(target.provider().timeouts());
         timer = new ExchangeTimer(loop, this, startNanos, timeouts);
         replacedStale = false;

@@ -194,7 +194,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         }
         switch (match.kind()) {
             case PROXY -> {
-                exchange = new ProxyExchange(ctx, this, services, request, match.endpoint(), requestId, start,
+                exchange = new ProxyExchange(ctx, this, services, request, match.front(), requestId, start,
                         http1Encoder);
                 if (!exchange.start()) {
                     exchange = null;
@@ -261,8 +261,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     }
 
     /**
-     * A request of the Anthropic Messages API, which this gateway does not serve yet: an Anthropic SDK gets its
-     * errors in its own format, the refusal of its key first, as every model API does.
+     * A path below the Anthropic Messages API that this gateway does not serve (batches, say): an Anthropic SDK gets
+     * its errors in its own format, the refusal of its key first, as every model API does.
      */
     private FullHttpResponse anthropic(HttpRequest request, String path, String requestId, boolean keepAlive) {
         final ErrorKind kind;
@@ -272,10 +272,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             message = refusal.message();
         } else {
             kind = ErrorKind.NOT_FOUND;
-            message = "The Anthropic Messages API (" + path + ") is not served by this gateway yet; use the OpenAI "
-                    + "API at /v1/chat/completions.";
+            message = "The Anthropic API has no " + path + " on this gateway; it serves /v1/messages and "
+                    + "/v1/messages/count_tokens.";
         }
-        return Responses.json(kind.status(), AnthropicErrors.body(kind, message), requestId, keepAlive);
+        return Responses.json(kind.status(), AnthropicErrors.body(ctx.alloc(),
+                AnthropicErrors.type(kind.status().code()), message), requestId, keepAlive);
     }
 
     /**

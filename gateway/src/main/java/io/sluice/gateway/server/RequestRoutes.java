@@ -1,6 +1,9 @@
 package io.sluice.gateway.server;
 
 import io.netty.handler.codec.http.HttpMethod;
+import io.sluice.gateway.front.AnthropicFront;
+import io.sluice.gateway.front.Front;
+import io.sluice.gateway.front.OpenAiFront;
 import io.sluice.providers.openai.OpenAiEndpoint;
 
 /** Which handling a request method and path get; unknown paths are 404, known paths with another method 405. */
@@ -10,17 +13,18 @@ final class RequestRoutes {
     }
 
     /**
-     * @param endpoint the OpenAI operation for {@link Kind#PROXY}
-     * @param allow    the method the path takes, for the {@code Allow} header of a 405
+     * @param front the client dialect and operation of {@link Kind#PROXY}
+     * @param allow the method the path takes, for the {@code Allow} header of a 405
      */
-    record Match(Kind kind, OpenAiEndpoint endpoint, HttpMethod allow) {
+    record Match(Kind kind, Front front, HttpMethod allow) {
     }
 
     private static final String OPENAI_PREFIX = "/v1";
     /** {@code GET /v1/models/{id}}: the OpenAI SDKs' {@code models.retrieve}. */
     static final String MODELS_PREFIX = "/v1/models/";
-    /** The Anthropic Messages API: not served yet, but its callers get their errors in its format. */
+    /** The Anthropic Messages API; its callers get their errors in its format, on paths it does not have too. */
     private static final String ANTHROPIC_MESSAGES = "/v1/messages";
+    private static final String ANTHROPIC_COUNT_TOKENS = "/v1/messages/count_tokens";
 
     private RequestRoutes() {
     }
@@ -44,20 +48,26 @@ final class RequestRoutes {
         if (path.startsWith(MODELS_PREFIX) && path.length() > MODELS_PREFIX.length()) {
             return expect(HttpMethod.GET, method, Kind.MODEL, null);
         }
-        if (path.equals(ANTHROPIC_MESSAGES) || path.startsWith(ANTHROPIC_MESSAGES + "/")) {
+        if (path.equals(ANTHROPIC_MESSAGES)) {
+            return expect(HttpMethod.POST, method, Kind.PROXY, AnthropicFront.MESSAGES);
+        }
+        if (path.equals(ANTHROPIC_COUNT_TOKENS)) {
+            return expect(HttpMethod.POST, method, Kind.PROXY, AnthropicFront.COUNT_TOKENS);
+        }
+        if (path.startsWith(ANTHROPIC_MESSAGES + "/")) {
             return new Match(Kind.ANTHROPIC, null, HttpMethod.POST);
         }
         if (path.startsWith(OPENAI_PREFIX)) {
             final OpenAiEndpoint endpoint = OpenAiEndpoint.forPath(path.substring(OPENAI_PREFIX.length()));
             if (endpoint != null) {
-                return expect(HttpMethod.POST, method, Kind.PROXY, endpoint);
+                return expect(HttpMethod.POST, method, Kind.PROXY, OpenAiFront.of(endpoint));
             }
         }
         return new Match(Kind.NOT_FOUND, null, null);
     }
 
-    private static Match expect(HttpMethod allowed, HttpMethod method, Kind kind, OpenAiEndpoint endpoint) {
-        return method.equals(allowed) ? new Match(kind, endpoint, allowed)
+    private static Match expect(HttpMethod allowed, HttpMethod method, Kind kind, Front front) {
+        return method.equals(allowed) ? new Match(kind, front, allowed)
                 : new Match(Kind.METHOD_NOT_ALLOWED, null, allowed);
     }
 }

@@ -8,9 +8,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
-import io.sluice.codec.CaptureBuffer;
-import io.sluice.codec.sse.SseData;
-import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.codec.usage.Usage;
 import io.sluice.gateway.admission.Caller;
 import io.sluice.gateway.admission.Refusal;
@@ -20,6 +17,7 @@ import io.sluice.gateway.balance.AffinityHash;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.proxy.ActiveRequests;
+import io.sluice.gateway.proxy.DeltaReader;
 import io.sluice.gateway.proxy.ExchangeStats;
 import io.sluice.gateway.proxy.ProxyServices;
 import io.sluice.gateway.proxy.UpstreamCall;
@@ -36,26 +34,26 @@ import io.sluice.proto.LLMResponse;
 import io.sluice.proto.StreamChunk;
 import io.sluice.proto.ToolCallDelta;
 import io.sluice.proto.WebSocketMessage;
+import io.sluice.providers.Answer;
+import io.sluice.providers.DialectCodec;
 import io.sluice.providers.StreamDelta;
+import io.sluice.providers.TranslatedRequest;
 import io.sluice.providers.openai.OpenAiChatRequests;
-import io.sluice.providers.openai.OpenAiStreamDecoder;
-import io.sluice.providers.openai.OpenAiStreamEnd;
-
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * One {@link LLMRequest} on a socket: it is acknowledged, sent as an OpenAI chat stream through an
- * {@link UpstreamCall}, and the stream is translated event by event into {@link StreamChunk}s (or gathered into
- * one {@link LLMResponse} for {@code stream: false}) as it arrives; nothing waits for the whole stream.
+ * One {@link LLMRequest} on a socket: the WebSocket front of the request core. It is acknowledged, sent through an
+ * {@link UpstreamCall} as a chat stream in the dialect of each target (from the OpenAI chat form, like every
+ * translation), and the stream is read into deltas ({@link DeltaReader}) and sent on as {@link StreamChunk}s (or
+ * gathered into one {@link LLMResponse} for {@code stream: false}) as it arrives; nothing waits for the whole
+ * stream.
  *
  * <p>Like an HTTP exchange it reads the backend only while the socket can take more, and is metered and logged
  * the same way (path {@code /ws}). Thread: the socket's event loop. Buffers: each response piece is read and
  * released here; only the text of a partial event is kept between pieces.
  */
 final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
-    private static final int MAX_EVENT_BYTES = 4 * 1024 * 1024;
     private static final int STATUS_CANCELLED = 499;
+    private static final String UNREADABLE = "The backend's answer could not be read.";
 
     private final WebSocketSession session;
     private final ProxyServices services;
@@ -63,19 +61,16 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     private final String id;
     private final ExchangeStats stats;
     private UpstreamCall call;
+    /** The request in the OpenAI chat form, written in each target's dialect. */
+    private TranslatedRequest chat;
     /** The snapshot's {@code routing.default_max_tokens}, read when the request started. */
     private int defaultMaxTokens;
     private Provider provider;
     private int status;
     private boolean eventStream;
-    private final SseEventFramer framer = new SseEventFramer();
-    private final OpenAiStreamEnd streamEnd = new OpenAiStreamEnd();
-    /** The text of a partial event, or the whole body when the backend did not answer with a stream. */
-    private final CaptureBuffer pending = new CaptureBuffer(256, MAX_EVENT_BYTES);
-    private final CaptureBuffer data = new CaptureBuffer(256, MAX_EVENT_BYTES);
-    private final StringBuilder content = new StringBuilder();
-    private final StringBuilder reasoning = new StringBuilder();
-    private final Map<Integer, ToolCallDelta.Builder> toolCalls = new TreeMap<>();
+    private DeltaReader reader;
+    /** What a request for a whole answer gathers. */
+    private final Answer answer = new Answer();
     private String finishReason = "";
     private Usage usage;
     private boolean paused;
@@ -114,7 +109,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
             return refuse("INVALID_REQUEST", "the request has no user_prompt and no messages");
         }
         try {
-            OpenAiChatRequests.check(request);
+            chat = OpenAiChatRequests.request(request);
         } catch (IllegalArgumentException e) {
             return refuse("INVALID_REQUEST", e.getMessage());
         }
@@ -130,8 +125,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
                 .setAck(Ack.newBuilder().setRequestId(id).setAccepted(true)).build(), true);
         final HttpHeaders headers = new DefaultHttpHeaders()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        call = new UpstreamCall(session.eventLoop(), services, route, snapshot.router().holdBodyBytes(),
-                "/chat/completions", headers, session.origin(), stats.requestId(), stats.startNanos(), this);
+        call = new UpstreamCall(session.eventLoop(), services, route, snapshot.router().holdBodyBytes(), headers, session.origin(), stats.requestId(), stats.startNanos(), this);
         stats.call(call);
         services.active().add(this);
         call.start();
@@ -169,8 +163,10 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     }
 
     @Override
-    public ByteBuf requestBody(Target target) {
-        return Unpooled.wrappedBuffer(OpenAiChatRequests.body(request, target.backendModel(), defaultMaxTokens));
+    public UpstreamCall.Attempt attempt(Target target) {
+        final DialectCodec backend = target.provider().type().dialect().codec();
+        return new UpstreamCall.Attempt(backend.chat().path(), Unpooled.wrappedBuffer(backend.fromOpenAi(chat,
+                target.backendModel(), target.provider().includeUsage(), defaultMaxTokens)));
     }
 
     /** A metadata entry of that name keeps a conversation on one endpoint (prefix_affinity). */
@@ -196,6 +192,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         status = head.status().code();
         stats.status(status);
         this.eventStream = status == 200 && eventStream;
+        reader = new DeltaReader(provider.type().dialect().codec(), this.eventStream);
     }
 
     @Override
@@ -208,10 +205,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     @Override
     public void onContent(ByteBuf piece, boolean last) {
         try {
-            if (eventStream) {
-                translate(piece);
-            } else {
-                pending.append(piece, piece.readerIndex(), piece.readableBytes());
+            if (!done) {
+                reader.read(piece, this::apply);
             }
         } finally {
             piece.release();
@@ -221,44 +216,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         }
     }
 
-    /** Decodes every event that completes in this piece; a partial one is kept for the next. */
-    private void translate(ByteBuf piece) {
-        int start = piece.readerIndex();
-        int end;
-        while (!done && (end = framer.nextEventEnd(piece, start, piece.writerIndex())) >= 0) {
-            if (pending.isEmpty()) {
-                onEvent(piece, start, end);
-            } else {
-                pending.append(piece, start, end - start);
-                decodePending();
-            }
-            start = end;
-        }
-        if (start < piece.writerIndex()) {
-            pending.append(piece, start, piece.writerIndex() - start);
-        }
-    }
-
-    /** Decodes the event gathered in {@code pending} and empties it. */
-    private void decodePending() {
-        final ByteBuf whole = Unpooled.wrappedBuffer(pending.array(), 0, pending.length());
-        try {
-            onEvent(whole, 0, whole.writerIndex());
-        } finally {
-            whole.release();
-            pending.reset();
-        }
-    }
-
-    private void onEvent(ByteBuf buf, int from, int to) {
-        streamEnd.onEvent(buf, from, to);
-        if (SseData.copyData(buf, from, to, data)) {
-            apply(OpenAiStreamDecoder.decode(data.array(), data.length()));
-        }
-    }
-
     private void apply(StreamDelta delta) {
-        if (delta == null) {
+        if (done) {
             return;
         }
         if (delta.usage() != null) {
@@ -270,28 +229,20 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
                     ErrorKind.UPSTREAM_FAILED.status().code());
             return;
         }
+        if (request.getStream()) {
+            if (delta.hasOutput()) {
+                final StreamChunk.Builder chunk = StreamChunk.newBuilder().setRequestId(id)
+                        .setContent(delta.content()).setReasoning(delta.reasoning());
+                for (StreamDelta.ToolCallPiece piece : delta.toolCalls()) {
+                    chunk.addToolCalls(toolCall(piece));
+                }
+                stats.bodyOut(session.send(WebSocketMessage.newBuilder().setChunk(chunk).build(), false));
+            }
+        } else {
+            answer.add(delta);
+        }
         if (delta.finishReason() != null) {
             finishReason = delta.finishReason();
-        }
-        if (!delta.hasOutput()) {
-            return;
-        }
-        if (request.getStream()) {
-            final StreamChunk.Builder chunk = StreamChunk.newBuilder().setRequestId(id)
-                    .setContent(delta.content()).setReasoning(delta.reasoning());
-            for (StreamDelta.ToolCallPiece piece : delta.toolCalls()) {
-                chunk.addToolCalls(toolCall(piece));
-            }
-            stats.bodyOut(session.send(WebSocketMessage.newBuilder().setChunk(chunk).build(), false));
-        } else {
-            content.append(delta.content());
-            reasoning.append(delta.reasoning());
-            for (StreamDelta.ToolCallPiece piece : delta.toolCalls()) {
-                final ToolCallDelta.Builder call = toolCalls.computeIfAbsent(piece.index(),
-                        i -> ToolCallDelta.newBuilder().setIndex(i));
-                call.setId(call.getId() + piece.id()).setName(call.getName() + piece.name())
-                        .setArguments(call.getArguments() + piece.arguments());
-            }
         }
     }
 
@@ -303,15 +254,16 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     /** The response ended: the final LLMResponse, or the backend's error. */
     private void finish() {
         if (!eventStream) {
-            final StreamDelta whole = OpenAiStreamDecoder.decode(pending.array(), pending.length());
+            final StreamDelta whole = reader.whole();
             if (status != 200 || whole == null || whole.error() != null) {
                 final int failed = status == 200 ? ErrorKind.UPSTREAM_FAILED.status().code() : status;
-                fail(ErrorKind.uniformCode(failed), backendError(), failed);
+                fail(ErrorKind.uniformCode(failed), whole == null || whole.error() == null ? UNREADABLE
+                        : UpstreamErrors.text(whole.error(), provider), failed);
                 return;
             }
             apply(whole);
         } else {
-            if (!streamEnd.complete()) {
+            if (!reader.ended()) {
                 call.brokenAnswer(UpstreamCall.CUT_SHORT);
                 fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), UpstreamCall.CUT_SHORT,
                         ErrorKind.UPSTREAM_FAILED.status().code());
@@ -319,14 +271,13 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
             }
         }
         final LLMResponse.Builder response = LLMResponse.newBuilder().setRequestId(id).setTraceId(stats.requestId())
-                .setFinishReason(finishReason).setContent(content.toString()).setReasoning(reasoning.toString());
-        toolCalls.values().forEach(response::addToolCalls);
+                .setFinishReason(finishReason)
+                .setContent(answer.content()).setReasoning(answer.reasoning());
+        for (Answer.ToolCall call : answer.toolCalls()) {
+            response.addToolCalls(ToolCallDelta.newBuilder().setIndex(call.index()).setId(call.id())
+                    .setName(call.name()).setArguments(call.arguments()));
+        }
         end(response, 200);
-    }
-
-    /** The backend's own error message, bounded and with the provider's key masked. */
-    private String backendError() {
-        return UpstreamErrors.read(pending.array(), pending.length(), status, provider).message();
     }
 
     @Override
@@ -359,7 +310,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         }
         call.cancel();
         end(LLMResponse.newBuilder().setRequestId(id).setTraceId(stats.requestId()).setFinishReason("cancelled")
-                .setContent(request.getStream() ? "" : content.toString()), STATUS_CANCELLED);
+                .setContent(request.getStream() ? "" : answer.content()), STATUS_CANCELLED);
     }
 
     /** The socket closed: stop the backend, record what was used, send nothing. */

@@ -181,14 +181,19 @@ class AuthTest {
     @ParameterizedTest
     @EnumSource(Protocol.class)
     void anAnthropicCallerGetsItsErrorsInTheAnthropicFormat(Protocol protocol) throws Exception {
-        final String messages = "{\"model\":\"m\",\"max_tokens\":9,\"messages\":[]}";
+        final String messages = "{\"model\":\"m\",\"max_tokens\":9,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
         final HttpResponse<byte[]> refused = Http.post(protocol, gateways.uri(protocol, "/v1/messages"), messages,
                 "x-api-key", KeyHash.newKey(), "anthropic-version", "2023-06-01");
         assertEquals(401, refused.statusCode());
         assertEquals("{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\","
                 + "\"message\":\"Incorrect API key provided.\"}}", Http.text(refused));
-        final HttpResponse<byte[]> keyed = Http.post(protocol, gateways.uri(protocol, "/v1/messages"), messages,
+        final HttpResponse<byte[]> answered = Http.post(protocol, gateways.uri(protocol, "/v1/messages"), messages,
                 "x-api-key", KEY, "anthropic-version", "2023-06-01");
+        assertEquals(200, answered.statusCode(), Http.text(answered));
+        assertTrue(Http.text(answered).startsWith("{\"id\":\"msg_"), Http.text(answered));
+        final HttpResponse<byte[]> keyed = Http.post(protocol, gateways.uri(protocol, "/v1/messages/batches"),
+                messages, "x-api-key", KEY, "anthropic-version", "2023-06-01");
         assertEquals(404, keyed.statusCode());
         assertTrue(Http.text(keyed).startsWith("{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\""),
                 Http.text(keyed));

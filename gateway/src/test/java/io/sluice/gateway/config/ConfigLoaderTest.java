@@ -279,6 +279,6 @@ class ConfigLoaderTest {
         final ConfigException e = assertThrows(ConfigException.class, () -> parse(
                 "providers: [ { id: x, type: bedrock, models: { m: m } } ]\n", Map.of()));
         assertEquals("providers[0].type: unknown provider type 'bedrock'; use one of openai, azure, openrouter, "
-                + "vllm, tgi, ollama, demo", e.getMessage());
+                + "vllm, tgi, ollama, anthropic, demo", e.getMessage());
     }
 }

@@ -179,7 +179,7 @@ class ProviderTypesTest {
             assertTrue(names.add(type.configName()), type.configName());
             assertTrue(type.healthPath() != null || type.modelListPath("/v1", type.defaultApiVersion()) != null);
         }
-        assertEquals(List.of("openai", "azure", "openrouter", "vllm", "tgi", "ollama", "demo"), List.copyOf(
+        assertEquals(List.of("openai", "azure", "openrouter", "vllm", "tgi", "ollama", "anthropic", "demo"), List.copyOf(
                 ProviderTypes.ALL.stream().map(ProviderType::configName).toList()));
     }
 

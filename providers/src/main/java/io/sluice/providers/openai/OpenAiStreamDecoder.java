@@ -5,24 +5,46 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.sluice.codec.json.Json;
 import io.sluice.codec.usage.Usage;
 import io.sluice.codec.usage.UsageReader;
+import io.sluice.providers.StreamDecoder;
 import io.sluice.providers.StreamDelta;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Reads an OpenAI chat completion chunk (or a whole chat completion) into a {@link StreamDelta}, with
  * jackson-core's streaming parser. Only the first choice is read. Reasoning text is taken from
  * {@code reasoning_content} (vLLM, DeepSeek) or {@code reasoning} (OpenRouter); an {@code error} object, as
- * OpenRouter and TGI send mid-stream, becomes the delta's error.
+ * OpenRouter and TGI send mid-stream, becomes the delta's error. One instance reads one stream and knows whether
+ * it ended: with {@code [DONE]} or a finish reason.
  */
-public final class OpenAiStreamDecoder {
-    private OpenAiStreamDecoder() {
+public final class OpenAiStreamDecoder implements StreamDecoder {
+    private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
+
+    private boolean ended;
+
+    @Override
+    public StreamDelta decode(byte[] data, int length) {
+        if (length == DONE.length && Arrays.equals(data, 0, length, DONE, 0, length)) {
+            ended = true;
+            return null;
+        }
+        final StreamDelta delta = read(data, length);
+        if (delta != null && delta.finishReason() != null) {
+            ended = true;
+        }
+        return delta;
     }
 
-    /** The delta of one event's data; null for {@code [DONE]} and for data that is not a JSON object. */
-    public static StreamDelta decode(byte[] json, int length) {
+    @Override
+    public boolean ended() {
+        return ended;
+    }
+
+    /** The delta of one chunk, or of a whole chat completion; null for data that is not a JSON object. */
+    public static StreamDelta read(byte[] json, int length) {
         try (JsonParser p = Json.FACTORY.createParser(json, 0, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;

@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.sluice.codec.ByteSearch;
 
 /**
- * Tells whether a chat completions or completions stream ({@link OpenAiEndpoint#streamEndsWithDone()}) ended as a
+ * Tells whether a chat completions or completions stream ({@link OpenAiEndpoint#streamHasFinalEvent()}) ended as a
  * whole answer: it sent {@code data: [DONE]}, or a chunk whose {@code finish_reason} is set (a reason given means
  * the answer is whole, whatever follows; some servers close without {@code [DONE]}). A stream that stops before
  * either was cut short, even when its connection ended cleanly, and must not look like a success.

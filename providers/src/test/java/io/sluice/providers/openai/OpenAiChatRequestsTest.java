@@ -13,13 +13,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class OpenAiChatRequestsTest {
 
+    private static String body(LLMRequest request, String backendModel, int defaultMaxTokens) {
+        return new String(OpenAiCodec.INSTANCE.fromOpenAi(OpenAiChatRequests.request(request), backendModel, true,
+                defaultMaxTokens), StandardCharsets.UTF_8);
+    }
+
     @Test
     void theSeedsPromptsBecomeChatMessagesAndStreamsAlwaysReportUsage() {
         final LLMRequest request = LLMRequest.newBuilder().setRequestId("r").setModel("fast")
                 .setSystemPrompt("Be brief.").setUserPrompt("Hi").build();
         assertEquals("{\"model\":\"meta/llama\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
                 + "{\"role\":\"user\",\"content\":\"Hi\"}],\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
-                new String(OpenAiChatRequests.body(request, "meta/llama", 0), StandardCharsets.UTF_8));
+                body(request, "meta/llama", 0));
     }
 
     @Test
@@ -32,8 +37,7 @@ class OpenAiChatRequestsTest {
         assertEquals("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"a\"},{\"role\":\"assistant\","
                 + "\"content\":\"b\"}],\"stream\":true,\"stream_options\":{\"include_usage\":true},\"temperature\":0.0,"
                 + "\"max_tokens\":64,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
-                + "\"metadata\":{\"team\":\"x\"}}", new String(OpenAiChatRequests.body(request, "m", 4096),
-                StandardCharsets.UTF_8));
+                + "\"metadata\":{\"team\":\"x\"}}", body(request, "m", 4096));
         assertTrue(OpenAiChatRequests.hasInput(request));
         assertFalse(OpenAiChatRequests.hasInput(LLMRequest.newBuilder().setSystemPrompt("x").build()));
     }
@@ -43,14 +47,14 @@ class OpenAiChatRequestsTest {
         final LLMRequest request = LLMRequest.newBuilder().setModel("m").setUserPrompt("x").build();
         assertEquals("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stream\":true,"
                 + "\"stream_options\":{\"include_usage\":true},\"max_tokens\":4096}",
-                new String(OpenAiChatRequests.body(request, "m", 4096), StandardCharsets.UTF_8));
+                body(request, "m", 4096));
     }
 
     @Test
     void toolsMustBeAJsonArray() {
         for (String tools : new String[] {"{\"type\":\"function\"}", "[1,", "[] []"}) {
             final LLMRequest request = LLMRequest.newBuilder().setModel("m").setUserPrompt("x").setTools(tools).build();
-            assertThrows(IllegalArgumentException.class, () -> OpenAiChatRequests.body(request, "m", 0), tools);
+            assertThrows(IllegalArgumentException.class, () -> body(request, "m", 0), tools);
         }
     }
 }

@@ -34,7 +34,7 @@ class OpenAiStreamDecoderTest {
             int end;
             while ((end = framer.nextEventEnd(buf, start, bytes.length)) >= 0) {
                 if (SseData.copyData(buf, start, end, data)) {
-                    final StreamDelta delta = OpenAiStreamDecoder.decode(data.array(), data.length());
+                    final StreamDelta delta = OpenAiStreamDecoder.read(data.array(), data.length());
                     if (delta != null) {
                         deltas.add(delta);
                     }
@@ -91,8 +91,8 @@ class OpenAiStreamDecoderTest {
                 .getBytes(StandardCharsets.UTF_8);
         final byte[] openRouter = "{\"choices\":[{\"delta\":{\"reasoning\":\"hmm\",\"content\":null}}]}"
                 .getBytes(StandardCharsets.UTF_8);
-        assertEquals("think", OpenAiStreamDecoder.decode(vllm, vllm.length).reasoning());
-        final StreamDelta delta = OpenAiStreamDecoder.decode(openRouter, openRouter.length);
+        assertEquals("think", OpenAiStreamDecoder.read(vllm, vllm.length).reasoning());
+        final StreamDelta delta = OpenAiStreamDecoder.read(openRouter, openRouter.length);
         assertEquals("hmm", delta.reasoning());
         assertEquals("", delta.content());
     }
@@ -100,7 +100,7 @@ class OpenAiStreamDecoderTest {
     @Test
     void aWholeCompletionReadsLikeOneBigDelta() {
         final byte[] body = WireSamples.bytes("openai_chat_nonstream_tool_calls_normalized.json");
-        final StreamDelta delta = OpenAiStreamDecoder.decode(body, body.length);
+        final StreamDelta delta = OpenAiStreamDecoder.read(body, body.length);
         assertEquals("tool_calls", delta.finishReason());
         assertEquals(381, delta.usage().totalTokens());
         assertEquals("get_current_weather", delta.toolCalls().get(0).name());
@@ -109,6 +109,6 @@ class OpenAiStreamDecoderTest {
     @Test
     void doneAndNonJsonDataAreNoDelta() {
         final byte[] done = "[DONE]".getBytes(StandardCharsets.UTF_8);
-        assertNull(OpenAiStreamDecoder.decode(done, done.length));
+        assertNull(OpenAiStreamDecoder.read(done, done.length));
     }
 }

@@ -1,4 +1,4 @@
-package io.sluice.providers.openai;
+package io.sluice.providers;
 
 import com.fasterxml.jackson.core.JsonToken;
 import io.sluice.codec.json.JsonSplice.Edit;
@@ -12,15 +12,15 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Plans the edits of an OpenAI request body: the public model name becomes the backend's (or is added, for a
- * request that named none and took the default model), a default {@code max_tokens} is added where none was given,
- * and a stream is made to report exact usage by setting {@code stream_options.include_usage} when the client did
- * not.
+ * Plans the edits of a request body that goes to a backend of its own dialect: the public model name becomes the
+ * backend's (or is added, for a request that named none and took the default model), a default {@code max_tokens}
+ * is added where none was given, and an OpenAI stream is made to report exact usage by setting
+ * {@code stream_options.include_usage} when the client did not.
  *
  * <p>Each edit touches only the bytes of one value or inserts fields after the opening brace; everything else
  * stays as sent.
  */
-public final class OpenAiRequestEdits {
+public final class RequestEdits {
     private static final byte[] MODEL_NAME = bytes("\"model\":");
     private static final byte[] MAX_TOKENS_NAME = bytes("\"max_tokens\":");
     private static final byte[] STREAM_OPTIONS_FIELD = bytes("\"stream_options\":{\"include_usage\":true}");
@@ -28,18 +28,18 @@ public final class OpenAiRequestEdits {
     private static final byte[] INCLUDE_USAGE_FIELD = bytes("\"include_usage\":true,");
     private static final byte[] TRUE = bytes("true");
 
-    private OpenAiRequestEdits() {
+    private RequestEdits() {
     }
 
     /**
      * @param fields           what the scan found in the body
-     * @param endpoint         the operation requested
+     * @param operation        the operation requested
      * @param backendModel     the backend's model name as a JSON string token, or null to keep the client's
      * @param askForUsage      whether to make streams report usage (a provider can turn this off for a backend
      *                         that rejects {@code stream_options})
      * @param defaultMaxTokens the {@code max_tokens} to add when the request gives none, or 0
      */
-    public static RequestPlan plan(RequestFields fields, OpenAiEndpoint endpoint, byte[] backendModel,
+    public static RequestPlan plan(RequestFields fields, Operation operation, byte[] backendModel,
                                    boolean askForUsage, int defaultMaxTokens) {
         final List<Edit> edits = new ArrayList<>(2);
         final List<byte[]> newFields = new ArrayList<>(0);
@@ -48,10 +48,10 @@ public final class OpenAiRequestEdits {
         } else if (backendModel != null) {
             newFields.add(concat(MODEL_NAME, backendModel));
         }
-        if (defaultMaxTokens > 0 && !fields.maxTokens() && endpoint.takesMaxTokens()) {
+        if (defaultMaxTokens > 0 && !fields.maxTokens() && operation.takesMaxTokens()) {
             newFields.add(concat(MAX_TOKENS_NAME, bytes(Integer.toString(defaultMaxTokens))));
         }
-        final boolean added = askForUsage && fields.stream() && endpoint.takesStreamOptions()
+        final boolean added = askForUsage && fields.stream() && operation.takesStreamOptions()
                 && addIncludeUsage(fields, edits, newFields);
         if (!newFields.isEmpty()) {
             edits.add(Edit.insert(fields.objectStart() + 1, fieldList(newFields, !fields.empty())));

@@ -1,4 +1,4 @@
-package io.sluice.providers.openai;
+package io.sluice.providers;
 
 import io.sluice.codec.json.JsonSplice;
 

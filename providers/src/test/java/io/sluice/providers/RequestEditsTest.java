@@ -1,4 +1,4 @@
-package io.sluice.providers.openai;
+package io.sluice.providers;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.sluice.codec.json.Json;
 import io.sluice.codec.json.JsonSplice;
 import io.sluice.codec.json.RequestScanner;
+import io.sluice.providers.openai.OpenAiEndpoint;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -16,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class OpenAiRequestEditsTest {
+class RequestEditsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
@@ -95,7 +96,7 @@ class OpenAiRequestEditsTest {
                                int defaultMaxTokens) throws Exception {
         final ByteBuf original = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
         try {
-            final RequestPlan plan = OpenAiRequestEdits.plan(RequestScanner.scan(original), endpoint,
+            final RequestPlan plan = RequestEdits.plan(RequestScanner.scan(original), endpoint,
                     backendModel == null ? null : Json.quotedUtf8(backendModel), askForUsage, defaultMaxTokens);
             final ByteBuf edited = JsonSplice.apply(ByteBufAllocator.DEFAULT, original, plan.edits());
             try {

@@ -1,0 +1,40 @@
+package io.sluice.providers.openai;
+
+import io.netty.buffer.ByteBuf;
+import io.sluice.codec.usage.StreamUsageTee;
+import io.sluice.codec.usage.Usage;
+import io.sluice.providers.StreamWatcher;
+
+/**
+ * Watches an OpenAI stream relayed byte for byte: its usage ({@link StreamUsageTee}, which also names the usage-only
+ * chunk Sluice asked for on the client's behalf) and, for the operations whose streams end with a finish reason and
+ * {@code [DONE]}, whether it ended whole ({@link OpenAiStreamEnd}).
+ */
+final class OpenAiStreamWatcher implements StreamWatcher {
+    private final StreamUsageTee tee;
+    /** Null for an operation without a final event Sluice knows. */
+    private final OpenAiStreamEnd end;
+
+    OpenAiStreamWatcher(boolean hasFinalEvent, boolean dropUsageOnlyEvents) {
+        this.tee = new StreamUsageTee(dropUsageOnlyEvents);
+        this.end = hasFinalEvent ? new OpenAiStreamEnd() : null;
+    }
+
+    @Override
+    public boolean onEvent(ByteBuf buf, int from, int to) {
+        if (end != null) {
+            end.onEvent(buf, from, to);
+        }
+        return tee.onEvent(buf, from, to);
+    }
+
+    @Override
+    public boolean complete() {
+        return end == null || end.complete();
+    }
+
+    @Override
+    public Usage usage() {
+        return tee.usage();
+    }
+}
