@@ -1,7 +1,5 @@
 package io.sluice.providers;
 
-import io.netty.buffer.ByteBuf;
-import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.codec.json.RequestFields;
 
 /**
@@ -11,9 +9,7 @@ import io.sluice.codec.json.RequestFields;
  * two dialects a chat request is translated through the OpenAI form ({@link TranslatedRequest}) and the answer is
  * decoded into {@link StreamDelta}s by the backend's codec and written again by the client's. Stateless.
  */
-public interface DialectCodec {
-    Dialect dialect();
-
+public interface DialectCodec extends ClientCodec {
     /** Its conversation-turn operation: where a request translated into this dialect goes. */
     Operation chat();
 
@@ -31,13 +27,6 @@ public interface DialectCodec {
     StreamWatcher watcher(Operation operation, boolean dropUsageOnlyEvents);
 
     /**
-     * A client's chat request of this dialect in the OpenAI form.
-     *
-     * @throws MalformedRequestException when it is not valid JSON or not a request of this dialect
-     */
-    TranslatedRequest toOpenAi(ByteBuf body) throws MalformedRequestException;
-
-    /**
      * The request body for a backend of this dialect.
      *
      * @param askForUsage      whether a stream must report usage, where the dialect must be asked
@@ -50,16 +39,4 @@ public interface DialectCodec {
 
     /** A whole (not streamed) answer of this dialect as one delta, or null when it is not one. */
     StreamDelta decodeAnswer(byte[] json, int length);
-
-    /**
-     * A writer of one stream for a client of this dialect.
-     *
-     * @param id           the stream's id as the client sees it
-     * @param model        the model name the client asked for
-     * @param includeUsage whether the client asked for usage, where the dialect makes it optional
-     */
-    StreamEncoder encoder(String id, String model, boolean includeUsage);
-
-    /** A whole answer for a client of this dialect. */
-    byte[] answer(Answer answer, String id, String model);
 }

@@ -8,7 +8,8 @@ import java.util.Map;
  *
  * @param openAi       the request as an OpenAI chat completions body (a {@link io.sluice.codec.json.JsonTree});
  *                     read only
+ * @param stream       whether the client asked for a stream
  * @param includeUsage whether the client asked its stream to report usage
  */
-public record TranslatedRequest(Map<String, Object> openAi, boolean includeUsage) {
+public record TranslatedRequest(Map<String, Object> openAi, boolean stream, boolean includeUsage) {
 }

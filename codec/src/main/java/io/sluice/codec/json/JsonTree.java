@@ -126,6 +126,11 @@ public final class JsonTree {
         }
     }
 
+    /** {@code value} when it is a string, else the empty string. */
+    public static String string(Object value) {
+        return value instanceof String text ? text : "";
+    }
+
     /** {@code value} when it is an object, else an empty one. */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> asObject(Object value) {

@@ -14,7 +14,8 @@ import java.io.IOException;
  * Responses API names ({@code input_tokens}, {@code output_tokens} and their {@code _details}), at the top level
  * or under {@code response} (the Responses API's {@code response.completed} event). Anthropic's prompt-cache counts
  * ({@code cache_read_input_tokens}, {@code cache_creation_input_tokens}), which its {@code input_tokens} leave out,
- * are added to the prompt, the reads also counted as cached.
+ * are added to the prompt, the reads also counted as cached; beside {@code prompt_tokens} (a proxy's usage, which
+ * counts them already) they are not.
  */
 public final class UsageReader {
     private UsageReader() {
@@ -90,12 +91,17 @@ public final class UsageReader {
         long cached = 0;
         long cacheRead = 0;
         long cacheCreation = 0;
+        boolean openAiNames = false;
         long reasoning = 0;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             final String name = parser.currentName();
             final JsonToken value = parser.nextToken();
             switch (name) {
-                case "prompt_tokens", "input_tokens" -> prompt = parser.getValueAsLong();
+                case "prompt_tokens" -> {
+                    prompt = parser.getValueAsLong();
+                    openAiNames = true;
+                }
+                case "input_tokens" -> prompt = parser.getValueAsLong();
                 case "completion_tokens", "output_tokens" -> completion = parser.getValueAsLong();
                 case "total_tokens" -> total = parser.getValueAsLong();
                 case "cache_read_input_tokens" -> cacheRead = parser.getValueAsLong();
@@ -107,8 +113,11 @@ public final class UsageReader {
                 default -> parser.skipChildren();
             }
         }
-        prompt += cacheRead + cacheCreation;
-        cached += cacheRead;
+        if (!openAiNames) {
+            // Anthropic's input_tokens leave the cache out; a proxy that reports prompt_tokens counted it already.
+            prompt += cacheRead + cacheCreation;
+            cached += cacheRead;
+        }
         return new Usage(prompt, completion, total >= 0 ? total : prompt + completion, cached, reasoning);
     }
 

@@ -37,6 +37,10 @@ class JsonUsageTeeTest {
         final String body = "{\"type\":\"message\",\"usage\":{\"input_tokens\":5,\"cache_creation_input_tokens\":100,"
                 + "\"cache_read_input_tokens\":2000,\"output_tokens\":30}}";
         assertEquals(new Usage(2105, 30, 2135, 2000, 0), run(List.of(body.getBytes(StandardCharsets.UTF_8))));
+        final String proxied = "{\"usage\":{\"prompt_tokens\":2105,\"completion_tokens\":30,"
+                + "\"cache_read_input_tokens\":2000,\"prompt_tokens_details\":{\"cached_tokens\":2000}}}";
+        assertEquals(new Usage(2105, 30, 2135, 2000, 0), run(List.of(proxied.getBytes(StandardCharsets.UTF_8))),
+                "a proxy's prompt_tokens already count the cache");
     }
 
     @Test

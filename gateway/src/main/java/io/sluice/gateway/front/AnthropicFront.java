@@ -6,7 +6,7 @@ import io.sluice.codec.json.Json;
 import io.sluice.gateway.admission.PromptTokens;
 import io.sluice.gateway.http.AnthropicErrors;
 import io.sluice.gateway.http.ErrorKind;
-import io.sluice.providers.DialectCodec;
+import io.sluice.providers.ClientCodec;
 import io.sluice.providers.Operation;
 import io.sluice.providers.ProviderError;
 import io.sluice.providers.anthropic.AnthropicCodec;
@@ -24,7 +24,7 @@ public final class AnthropicFront implements Front {
     }
 
     @Override
-    public DialectCodec codec() {
+    public ClientCodec codec() {
         return AnthropicCodec.INSTANCE;
     }
 
@@ -34,19 +34,20 @@ public final class AnthropicFront implements Front {
     }
 
     @Override
-    public ByteBuf error(ByteBufAllocator alloc, ErrorKind kind, String message, String param) {
+    public ByteBuf error(ByteBufAllocator alloc, ErrorKind kind, String message, String param,
+                        String requestId) {
         return AnthropicErrors.body(alloc, AnthropicErrors.type(kind.status().code()), message);
     }
 
     /** The backend's type when it is Anthropic's own (it answered in this dialect), else the status's. */
     @Override
-    public ByteBuf backendError(ByteBufAllocator alloc, ProviderError error, int status) {
+    public ByteBuf backendError(ByteBufAllocator alloc, ProviderError error, int status, String requestId) {
         final String type = AnthropicErrors.isType(error.type()) ? error.type() : AnthropicErrors.type(status);
         return AnthropicErrors.body(alloc, type, error.message());
     }
 
     @Override
-    public ByteBuf streamError(ByteBufAllocator alloc, ErrorKind kind, String message) {
+    public ByteBuf streamError(ByteBufAllocator alloc, ErrorKind kind, String message, String requestId) {
         return AnthropicErrors.streamEvent(alloc, AnthropicErrors.type(kind.status().code()), message);
     }
 

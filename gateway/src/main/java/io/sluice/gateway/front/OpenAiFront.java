@@ -4,7 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.OpenAiErrors;
-import io.sluice.providers.DialectCodec;
+import io.sluice.providers.ClientCodec;
 import io.sluice.providers.Operation;
 import io.sluice.providers.ProviderError;
 import io.sluice.providers.openai.OpenAiCodec;
@@ -34,7 +34,7 @@ public final class OpenAiFront implements Front {
     }
 
     @Override
-    public DialectCodec codec() {
+    public ClientCodec codec() {
         return OpenAiCodec.INSTANCE;
     }
 
@@ -44,17 +44,18 @@ public final class OpenAiFront implements Front {
     }
 
     @Override
-    public ByteBuf error(ByteBufAllocator alloc, ErrorKind kind, String message, String param) {
+    public ByteBuf error(ByteBufAllocator alloc, ErrorKind kind, String message, String param,
+                        String requestId) {
         return OpenAiErrors.body(alloc, kind, message, param);
     }
 
     @Override
-    public ByteBuf backendError(ByteBufAllocator alloc, ProviderError error, int status) {
+    public ByteBuf backendError(ByteBufAllocator alloc, ProviderError error, int status, String requestId) {
         return OpenAiErrors.body(alloc, error);
     }
 
     @Override
-    public ByteBuf streamError(ByteBufAllocator alloc, ErrorKind kind, String message) {
+    public ByteBuf streamError(ByteBufAllocator alloc, ErrorKind kind, String message, String requestId) {
         return OpenAiErrors.streamEvent(alloc, kind, message);
     }
 

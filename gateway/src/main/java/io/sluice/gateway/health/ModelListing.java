@@ -64,7 +64,7 @@ final class ModelListing implements Runnable {
         try {
             parser.execute(() -> {
                 try {
-                    provider.upstreamModels(OpenAiModelList.ids(body.array(), body.length()));
+                    provider.upstreamModels(OpenAiModelList.models(body.array(), body.length()));
                 } catch (IOException e) {
                     LOG.debug("provider {}: its model list could not be read ({}); the last one stays",
                             provider.id(), e.getClass().getSimpleName());

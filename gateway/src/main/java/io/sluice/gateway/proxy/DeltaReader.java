@@ -21,7 +21,10 @@ import java.util.function.Consumer;
  * partial event (or of a whole body), bounded.
  */
 public final class DeltaReader {
+    /** What a reader of an answer that is not one says. */
+    public static final String UNREADABLE = "The backend's answer could not be read.";
     private static final int MAX_EVENT_BYTES = 4 * 1024 * 1024;
+    private static final String TOO_LARGE = "An event of the backend's stream is larger than 4 MiB.";
 
     private final DialectCodec codec;
     private final StreamDecoder decoder;
@@ -41,8 +44,11 @@ public final class DeltaReader {
 
     /** Reads one piece of the answer, handing {@code each} the delta of every event it completes. */
     public void read(ByteBuf piece, Consumer<StreamDelta> each) {
+        if (overflow) {
+            return;
+        }
         if (!eventStream) {
-            overflow |= !pending.append(piece, piece.readerIndex(), piece.readableBytes());
+            overflow = !pending.append(piece, piece.readerIndex(), piece.readableBytes());
             return;
         }
         int start = piece.readerIndex();
@@ -51,7 +57,10 @@ public final class DeltaReader {
             if (pending.isEmpty()) {
                 decode(piece, start, end, each);
             } else {
-                pending.append(piece, start, end - start);
+                if (!pending.append(piece, start, end - start)) {
+                    overflow = true;
+                    return;
+                }
                 final ByteBuf whole = Unpooled.wrappedBuffer(pending.array(), 0, pending.length());
                 decode(whole, 0, whole.writerIndex(), each);
                 pending.reset();
@@ -59,8 +68,13 @@ public final class DeltaReader {
             start = end;
         }
         if (start < piece.writerIndex()) {
-            pending.append(piece, start, piece.writerIndex() - start);
+            overflow = !pending.append(piece, start, piece.writerIndex() - start);
         }
+    }
+
+    /** Why the answer cannot be read further (an event or a body over the bound), or null. */
+    public String failure() {
+        return overflow ? TOO_LARGE : null;
     }
 
     private void decode(ByteBuf buf, int from, int to, Consumer<StreamDelta> each) {

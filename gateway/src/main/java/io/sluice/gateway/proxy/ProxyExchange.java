@@ -34,9 +34,11 @@ import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.snapshot.GatewaySnapshot;
+import io.sluice.providers.ClientCodec;
 import io.sluice.providers.DialectCodec;
 import io.sluice.providers.ProviderError;
 import io.sluice.providers.RequestPlan;
+import io.sluice.providers.Served;
 import io.sluice.providers.TranslatedRequest;
 
 import java.util.List;
@@ -238,14 +240,16 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             return;
         }
         stats.admitted((Ticket) admitted);
-        if (!prepareTranslation(route)) {
+        final Route served = prepareTranslation(route);
+        if (served == null) {
             return;
         }
+        stats.routed(served, translated != null ? translated.stream() : fields.stream());
         this.fields = fields;
-        this.route = route;
+        this.route = served;
         original = body.take();
         body = null;
-        call = new UpstreamCall(client.channel().eventLoop(), services, route, snapshot.router().holdBodyBytes(),
+        call = new UpstreamCall(client.channel().eventLoop(), services, served, snapshot.router().holdBodyBytes(),
                 request.headers(), origin, stats.requestId(), stats.startNanos(), this);
         stats.call(call);
         call.start();
@@ -253,17 +257,22 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     /**
      * Reads the request into the form translations start from when a target of the route speaks another dialect,
-     * once for every attempt. An operation that has no counterpart in that dialect is answered here (an estimate)
-     * or refused.
+     * once for every attempt. An operation other than a conversation turn has no counterpart in another dialect:
+     * it goes only to the route's targets of the client's dialect, and when the first target is not one of them,
+     * it is answered here (an estimate) or refused.
      *
-     * @return false when the exchange already answered
+     * @return the route to walk, or null when the exchange already answered
      */
-    private boolean prepareTranslation(Route route) {
-        final DialectCodec dialect = front.codec();
-        if (route.targets().stream().allMatch(t -> t.provider().type().dialect().codec() == dialect)) {
-            return true;
+    private Route prepareTranslation(Route route) {
+        final ClientCodec dialect = front.codec();
+        if (route.targets().stream().allMatch(t -> speaks(t, dialect))) {
+            return route;
         }
         if (!front.operation().chat()) {
+            if (speaks(route.primary(), dialect)) {
+                return new Route(route.publicModel(), route.targets().stream().filter(t -> speaks(t, dialect))
+                        .toList(), route.retry(), route.deadlines());
+            }
             final byte[] local = front.localAnswer(body.content(), route.primary().backendModel());
             if (local == null) {
                 respondError(ErrorKind.BAD_REQUEST, "The model " + route.publicModel() + " is served by a "
@@ -274,15 +283,19 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
                 finishWith(client.writeAndFlush(Responses.json(HttpResponseStatus.OK,
                         Unpooled.wrappedBuffer(local), stats.requestId(), keepAlive)));
             }
-            return false;
+            return null;
         }
         try {
             translated = dialect.toOpenAi(body.content());
-            return true;
+            return route;
         } catch (MalformedRequestException e) {
             respondError(ErrorKind.BAD_REQUEST, e.getMessage(), e.param());
-            return false;
+            return null;
         }
+    }
+
+    private static boolean speaks(Target target, ClientCodec dialect) {
+        return target.provider().type().dialect().codec() == dialect;
     }
 
     /**
@@ -334,10 +347,11 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             writeHead(head, target, eventStream, !eventStream && HttpUtil.getContentLength(head, -1L) >= 0);
             return;
         }
-        relay = new TranslatingRelay(this, backend, front.codec(), eventStream, fields.stream(),
-                front.answerId(stats.requestId()), fields.model() == null ? route.publicModel() : fields.model(),
+        relay = new TranslatingRelay(this, backend, text -> UpstreamErrors.text(text, target.provider()),
+                front.codec(), eventStream, translated.stream(), new Served(front.answerId(stats.requestId()),
+                        route.publicModel(), target.provider().id()),
                 translated.includeUsage());
-        writeHead(head, target, fields.stream(), !fields.stream());
+        writeHead(head, target, translated.stream(), !translated.stream());
     }
 
     /**
@@ -352,7 +366,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
                 stats.requestId(), target, eventStream, keepAlive, request.protocolVersion());
         if (plan == null) {
             clientHead.headers().set(HttpHeaderNames.CONTENT_TYPE, eventStream
-                    ? HttpHeaderValues.TEXT_EVENT_STREAM : HttpHeaderValues.APPLICATION_JSON);
+                    ? front.streamContentType() : HttpHeaderValues.APPLICATION_JSON);
             clientHead.headers().remove(HttpHeaderNames.CONTENT_ENCODING);
             if (!eventStream) {
                 clientHead.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
@@ -368,7 +382,11 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     @Override
     public void onContent(ByteBuf content, boolean last) {
         relay.onContent(content);
-        if (last) {
+        if (relay.broken() && !last) {
+            // An error inside a translated stream: nothing after it will be relayed, so stop the backend now.
+            call.cancel();
+        }
+        if (last || relay.broken()) {
             final String failure = relay.failure();
             if (failure != null) {
                 call.brokenAnswer(failure);
@@ -427,7 +445,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         releaseOriginal();
         stats.status(upstream.status().code());
         final ProviderError parsed = UpstreamErrors.read(body, length, upstream.status().code(), target.provider());
-        final ByteBuf rendered = front.backendError(client.alloc(), parsed, upstream.status().code());
+        final ByteBuf rendered = front.backendError(client.alloc(), parsed, upstream.status().code(),
+                stats.requestId());
         stats.bytesOut(rendered.readableBytes());
         final HttpResponse head = ProxyHeaders.clientResponse(upstream, services.relayedHeaders(), stats.requestId(),
                 target, false, keepAlive, request.protocolVersion());
@@ -456,7 +475,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         stats.status(kind.status().code());
         if (relay.canEndWithErrorEvent()) {
             // Sluice's own event, not the backend's answer: counted as bytes out, not as the first token.
-            final ByteBuf event = front.streamError(client.alloc(), kind, message);
+            final ByteBuf event = front.streamError(client.alloc(), kind, message, stats.requestId());
             stats.bytesOut(event.readableBytes());
             batch.add(event);
             batch.write();
@@ -489,7 +508,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
                               List<Map.Entry<String, String>> headers) {
         stats.status(kind.status().code());
         final FullHttpResponse response = Responses.json(kind.status(), front.error(client.alloc(), kind, message,
-                param), stats.requestId(), keepAlive);
+                param, stats.requestId()), stats.requestId(), keepAlive);
         headers.forEach(header -> response.headers().set(header.getKey(), header.getValue()));
         stats.bytesOut(response.content().readableBytes());
         finishWith(client.writeAndFlush(response));

@@ -26,6 +26,11 @@ interface ResponseRelay {
      */
     String failure();
 
+    /** Whether the body already broke before its end (an error inside a translated stream): stop it now. */
+    default boolean broken() {
+        return false;
+    }
+
     /** The usage the body reported so far, or null. */
     Usage usage();
 }

@@ -4,51 +4,54 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.sluice.codec.usage.Usage;
 import io.sluice.providers.Answer;
+import io.sluice.providers.ClientCodec;
 import io.sluice.providers.DialectCodec;
+import io.sluice.providers.Served;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.StreamEncoder;
+
+import java.util.function.UnaryOperator;
 
 /**
  * Relays an answer from a backend of another dialect than the client's: the backend's bytes are read into deltas
  * ({@link DeltaReader}) and written again in the client's dialect, a stream event by event as they arrive, a whole
- * answer once it is complete. An error the backend sent inside its stream ends the answer as a failure, which the
- * exchange reports in the client's format (an error event, or a status when nothing was written yet).
+ * answer once it is complete. An error the backend sent inside its stream ends the answer as a failure at once
+ * ({@link #broken()}), which the exchange reports in the client's format (an error event, or a status when nothing
+ * was written yet), with the backend's message bounded and the provider's key masked.
  *
  * <p>Thread: the exchange's event loop. Buffers: each backend piece is read and released here; what is written are
  * new buffers of the client's events.
  */
 final class TranslatingRelay implements ResponseRelay {
-    private static final String UNREADABLE = "The backend's answer could not be read.";
-
     private final ClientSink sink;
-    private final DialectCodec client;
+    private final ClientCodec client;
+    /** Makes a backend's error message fit for the client: bounded, the provider's key masked. */
+    private final UnaryOperator<String> errorText;
     private final DeltaReader reader;
     private final boolean eventStream;
     /** The client's stream writer, or null when the client asked for a whole answer. */
     private final StreamEncoder encoder;
     private final Answer answer;
-    private final String id;
-    private final String model;
+    private final Served served;
     private Usage usage;
     private String failure;
     private boolean read;
 
     /**
+     * @param errorText   what makes the backend's error messages fit for the client
      * @param eventStream whether the backend answers with an event stream
      * @param streams     whether the client asked for a stream
-     * @param id          the answer's id as the client sees it
-     * @param model       the model name the client asked for
      */
-    TranslatingRelay(ClientSink sink, DialectCodec backend, DialectCodec client, boolean eventStream, boolean streams,
-                     String id, String model, boolean includeUsage) {
+    TranslatingRelay(ClientSink sink, DialectCodec backend, UnaryOperator<String> errorText, ClientCodec client,
+                     boolean eventStream, boolean streams, Served served, boolean includeUsage) {
         this.sink = sink;
         this.client = client;
+        this.errorText = errorText;
         this.reader = new DeltaReader(backend, eventStream);
         this.eventStream = eventStream;
-        this.encoder = streams ? client.encoder(id, model, includeUsage) : null;
+        this.encoder = streams ? client.encoder(served, includeUsage) : null;
         this.answer = streams ? null : new Answer();
-        this.id = id;
-        this.model = model;
+        this.served = served;
     }
 
     @Override
@@ -56,8 +59,18 @@ final class TranslatingRelay implements ResponseRelay {
         try {
             if (failure == null) {
                 final ByteBuf out = encoder == null ? null : sink.alloc().buffer();
-                reader.read(content, delta -> apply(delta, out));
+                try {
+                    reader.read(content, delta -> apply(delta, out));
+                } catch (RuntimeException e) {
+                    if (out != null) {
+                        out.release();
+                    }
+                    throw e;
+                }
                 write(out);
+                if (failure == null) {
+                    failure = reader.failure();
+                }
             }
         } finally {
             content.release();
@@ -72,7 +85,7 @@ final class TranslatingRelay implements ResponseRelay {
             usage = delta.usage();
         }
         if (delta.error() != null) {
-            failure = delta.error();
+            failure = errorText.apply(delta.error());
         } else if (encoder != null) {
             encoder.delta(delta, out);
         } else {
@@ -91,13 +104,19 @@ final class TranslatingRelay implements ResponseRelay {
         }
     }
 
+    /** An error came inside the stream, or it could not be read: nothing more will be relayed. */
+    @Override
+    public boolean broken() {
+        return failure != null;
+    }
+
     @Override
     public String failure() {
         if (!eventStream && !read && failure == null) {
             read = true;
             final StreamDelta whole = reader.whole();
             if (whole == null) {
-                failure = UNREADABLE;
+                failure = DeltaReader.UNREADABLE;
             } else {
                 final ByteBuf out = encoder == null ? null : sink.alloc().buffer();
                 apply(whole, out);
@@ -117,7 +136,7 @@ final class TranslatingRelay implements ResponseRelay {
             encoder.end(out);
             write(out);
         } else {
-            sink.write(Unpooled.wrappedBuffer(client.answer(answer, id, model)));
+            sink.write(Unpooled.wrappedBuffer(client.answer(answer, served)));
         }
     }
 

@@ -7,9 +7,12 @@ import io.sluice.gateway.balance.OutlierDetector;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.providers.ProviderType;
+import io.sluice.providers.openai.OpenAiModelList;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -35,8 +38,8 @@ public final class Provider {
     private final SluiceConfig.Probe probe;
     private final SluiceConfig.Metrics loadMetrics;
     private final Duration listUpstream;
-    /** The backend's own model ids, as last read; empty until read, kept when a read fails. */
-    private volatile List<String> upstreamModels = List.of();
+    /** The backend's own models by id, in its order, as last read; empty until read, kept when a read fails. */
+    private volatile Map<String, OpenAiModelList.Model> upstreamModels = Map.of();
 
     public Provider(SluiceConfig.Provider config, List<UpstreamEndpoint> endpoints) {
         this.id = config.id();
@@ -86,13 +89,18 @@ public final class Provider {
         return listUpstream;
     }
 
-    /** The models the backend listed when last asked (written by the listing, read by every event loop). */
-    public List<String> upstreamModels() {
+    /**
+     * The models the backend listed when last asked, by id in its order (written by the listing, read by every event
+     * loop).
+     */
+    public Map<String, OpenAiModelList.Model> upstreamModels() {
         return upstreamModels;
     }
 
-    public void upstreamModels(List<String> ids) {
-        this.upstreamModels = List.copyOf(ids);
+    public void upstreamModels(List<OpenAiModelList.Model> models) {
+        final Map<String, OpenAiModelList.Model> byId = new LinkedHashMap<>();
+        models.forEach(model -> byId.putIfAbsent(model.id(), model));
+        this.upstreamModels = Collections.unmodifiableMap(byId);
     }
 
     /** Where attempts and probes report how each endpoint answered. */

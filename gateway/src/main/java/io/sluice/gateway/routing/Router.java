@@ -3,6 +3,7 @@ package io.sluice.gateway.routing;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.sluice.codec.json.Json;
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.providers.openai.OpenAiModelList;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -83,7 +84,7 @@ public final class Router {
     /** A one-target route to the first listing provider whose backend lists {@code model}, or null. */
     private Route listed(String model) {
         for (Provider provider : listing) {
-            if (provider.upstreamModels().contains(model)) {
+            if (provider.upstreamModels().containsKey(model)) {
                 return new Route(model, List.of(new Target(provider, model)), retry, SluiceConfig.Deadlines.NONE);
             }
         }
@@ -134,6 +135,44 @@ public final class Router {
         return renderModelList(allowed);
     }
 
+    /**
+     * The body of {@code GET /llm/models} (seed 001): {@code [{"id","provider","max_tokens"}]} for every public model
+     * (of {@code names} only, unless null), the provider being its first target's and {@code max_tokens} the context
+     * length the backend's own list gave (left out when it gave none: never a guess).
+     */
+    public byte[] llmModelList(Collection<String> names) {
+        return Json.render(g -> {
+            g.writeStartArray();
+            final Set<String> written = new HashSet<>();
+            for (Route route : routes.values()) {
+                if ((names == null || names.contains(route.publicModel())) && written.add(route.publicModel())) {
+                    final Target primary = route.primary();
+                    writeLlmModel(g, route.publicModel(), primary.provider(), primary.backendModel());
+                }
+            }
+            for (Provider provider : listing) {
+                for (String id : provider.upstreamModels().keySet()) {
+                    if ((names == null || names.contains(id)) && written.add(id)) {
+                        writeLlmModel(g, id, provider, id);
+                    }
+                }
+            }
+            g.writeEndArray();
+        });
+    }
+
+    private static void writeLlmModel(JsonGenerator g, String id, Provider provider, String backendModel)
+            throws IOException {
+        g.writeStartObject();
+        g.writeStringField("id", id);
+        g.writeStringField("provider", provider.id());
+        final OpenAiModelList.Model listed = provider.upstreamModels().get(backendModel);
+        if (listed != null && listed.contextLength() > 0) {
+            g.writeNumberField("max_tokens", listed.contextLength());
+        }
+        g.writeEndObject();
+    }
+
     private void writeModel(JsonGenerator g, String id, String provider) throws IOException {
         g.writeStartObject();
         g.writeStringField("id", id);
@@ -156,7 +195,7 @@ public final class Router {
                 }
             }
             for (Provider provider : listing) {
-                for (String id : provider.upstreamModels()) {
+                for (String id : provider.upstreamModels().keySet()) {
                     if ((names == null || names.contains(id)) && written.add(id)) {
                         writeModel(g, id, provider.id());
                     }

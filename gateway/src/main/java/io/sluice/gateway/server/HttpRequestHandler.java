@@ -27,6 +27,7 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.control.AdminApi;
 import io.sluice.gateway.control.AdminReply;
 import io.sluice.gateway.http.AccessLog;
+import io.sluice.gateway.front.UniformFront;
 import io.sluice.gateway.http.AnthropicErrors;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.MalformedRequests;
@@ -194,8 +195,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         }
         switch (match.kind()) {
             case PROXY -> {
-                exchange = new ProxyExchange(ctx, this, services, request, match.front(), requestId, start,
-                        http1Encoder);
+                exchange = new ProxyExchange(ctx, this, services, request, match.front().negotiate(request.headers()),
+                        requestId, start, http1Encoder);
                 if (!exchange.start()) {
                     exchange = null;
                 }
@@ -212,10 +213,15 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             case ANTHROPIC -> local = new LocalReply(match.kind(), request, requestId, start,
                     anthropic(request, path, requestId, keepAlive));
             case METRICS, WEBSOCKET -> local = new LocalReply(match.kind(), request, requestId, start, null);
+            case LLM_MODELS -> local = new LocalReply(match.kind(), request, requestId, start,
+                    llmModels(request, requestId, keepAlive));
             case METHOD_NOT_ALLOWED -> {
-                final FullHttpResponse response = Responses.error(ctx.alloc(), ErrorKind.METHOD_NOT_ALLOWED,
-                        request.method() + " is not allowed on " + path + "; use " + match.allow() + ".",
-                        requestId, keepAlive);
+                final String message = request.method() + " is not allowed on " + path + "; use " + match.allow()
+                        + ".";
+                final FullHttpResponse response = match.front() == null
+                        ? Responses.error(ctx.alloc(), ErrorKind.METHOD_NOT_ALLOWED, message, requestId, keepAlive)
+                        : Responses.json(ErrorKind.METHOD_NOT_ALLOWED.status(), match.front().error(ctx.alloc(),
+                                ErrorKind.METHOD_NOT_ALLOWED, message, null, requestId), requestId, keepAlive);
                 response.headers().set(HttpHeaderNames.ALLOW, match.allow().name());
                 local = new LocalReply(match.kind(), request, requestId, start, response);
             }
@@ -293,6 +299,19 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         return Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(key == null
                 || key.allowedModels().isEmpty() ? snapshot.router().modelList()
                 : snapshot.router().modelList(key.allowedModels())), requestId, keepAlive);
+    }
+
+    /** {@code GET /llm/models}: the uniform API's list, of the models the caller may use. */
+    private FullHttpResponse llmModels(HttpRequest request, String requestId, boolean keepAlive) {
+        final GatewaySnapshot snapshot = services.snapshots().current();
+        final Verdict verdict = snapshot.access().authenticate(request.headers());
+        if (verdict instanceof Refusal refusal) {
+            return Responses.json(refusal.kind().status(), UniformFront.CHAT.error(ctx.alloc(), refusal.kind(),
+                    refusal.message(), null, requestId), requestId, keepAlive);
+        }
+        final SluiceConfig.ApiKey key = ((Caller) verdict).key();
+        return Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(snapshot.router().llmModelList(
+                key == null || key.allowedModels().isEmpty() ? null : key.allowedModels())), requestId, keepAlive);
     }
 
     /** One model, for a caller that may use it: the SDKs' {@code models.retrieve}. */

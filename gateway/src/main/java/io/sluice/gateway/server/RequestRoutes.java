@@ -4,16 +4,19 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.sluice.gateway.front.AnthropicFront;
 import io.sluice.gateway.front.Front;
 import io.sluice.gateway.front.OpenAiFront;
+import io.sluice.gateway.front.UniformFront;
 import io.sluice.providers.openai.OpenAiEndpoint;
 
 /** Which handling a request method and path get; unknown paths are 404, known paths with another method 405. */
 final class RequestRoutes {
     enum Kind {
-        HEALTH, HEALTH_DETAILED, MODELS, MODEL, METRICS, PROXY, WEBSOCKET, ADMIN, ANTHROPIC, NOT_FOUND, METHOD_NOT_ALLOWED
+        HEALTH, HEALTH_DETAILED, MODELS, MODEL, LLM_MODELS, METRICS, PROXY, WEBSOCKET, ADMIN, ANTHROPIC, NOT_FOUND,
+        METHOD_NOT_ALLOWED
     }
 
     /**
-     * @param front the client dialect and operation of {@link Kind#PROXY}
+     * @param front the client dialect and operation of {@link Kind#PROXY} (and of a 405 on its path, answered in
+     *              its format)
      * @param allow the method the path takes, for the {@code Allow} header of a 405
      */
     record Match(Kind kind, Front front, HttpMethod allow) {
@@ -48,6 +51,18 @@ final class RequestRoutes {
         if (path.startsWith(MODELS_PREFIX) && path.length() > MODELS_PREFIX.length()) {
             return expect(HttpMethod.GET, method, Kind.MODEL, null);
         }
+        if (path.equals("/llm/models")) {
+            return expect(HttpMethod.GET, method, Kind.LLM_MODELS, null);
+        }
+        if (path.equals("/llm/chat")) {
+            return expect(HttpMethod.POST, method, Kind.PROXY, UniformFront.CHAT);
+        }
+        if (path.equals("/llm/stream")) {
+            return expect(HttpMethod.POST, method, Kind.PROXY, UniformFront.STREAM);
+        }
+        if (path.equals("/llm/completions")) {
+            return expect(HttpMethod.POST, method, Kind.PROXY, UniformFront.COMPLETIONS);
+        }
         if (path.equals(ANTHROPIC_MESSAGES)) {
             return expect(HttpMethod.POST, method, Kind.PROXY, AnthropicFront.MESSAGES);
         }
@@ -68,6 +83,6 @@ final class RequestRoutes {
 
     private static Match expect(HttpMethod allowed, HttpMethod method, Kind kind, Front front) {
         return method.equals(allowed) ? new Match(kind, front, allowed)
-                : new Match(Kind.METHOD_NOT_ALLOWED, null, allowed);
+                : new Match(Kind.METHOD_NOT_ALLOWED, front, allowed);
     }
 }

@@ -53,7 +53,6 @@ import io.sluice.providers.openai.OpenAiChatRequests;
  */
 final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     private static final int STATUS_CANCELLED = 499;
-    private static final String UNREADABLE = "The backend's answer could not be read.";
 
     private final WebSocketSession session;
     private final ProxyServices services;
@@ -125,7 +124,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
                 .setAck(Ack.newBuilder().setRequestId(id).setAccepted(true)).build(), true);
         final HttpHeaders headers = new DefaultHttpHeaders()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        call = new UpstreamCall(session.eventLoop(), services, route, snapshot.router().holdBodyBytes(), headers, session.origin(), stats.requestId(), stats.startNanos(), this);
+        call = new UpstreamCall(session.eventLoop(), services, route, snapshot.router().holdBodyBytes(), headers,
+                session.origin(), stats.requestId(), stats.startNanos(), this);
         stats.call(call);
         services.active().add(this);
         call.start();
@@ -211,6 +211,11 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         } finally {
             piece.release();
         }
+        if (!done && reader.failure() != null) {
+            call.cancel();
+            fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), reader.failure(), ErrorKind.UPSTREAM_FAILED.status().code());
+            return;
+        }
         if (!done && last) {
             finish();
         }
@@ -257,7 +262,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
             final StreamDelta whole = reader.whole();
             if (status != 200 || whole == null || whole.error() != null) {
                 final int failed = status == 200 ? ErrorKind.UPSTREAM_FAILED.status().code() : status;
-                fail(ErrorKind.uniformCode(failed), whole == null || whole.error() == null ? UNREADABLE
+                fail(ErrorKind.uniformCode(failed), whole == null || whole.error() == null ? DeltaReader.UNREADABLE
                         : UpstreamErrors.text(whole.error(), provider), failed);
                 return;
             }

@@ -9,6 +9,7 @@ import io.sluice.codec.usage.Usage;
 import io.sluice.providers.Answer;
 import io.sluice.providers.Dialect;
 import io.sluice.providers.DialectCodec;
+import io.sluice.providers.Served;
 import io.sluice.testkit.WireSamples;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,6 +18,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -32,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TranslationTest {
     private static final ByteBufAllocator ALLOC = UnpooledByteBufAllocator.DEFAULT;
+    private static final Served SERVED = new Served("id-1", "public-model", "provider-1");
 
     @ParameterizedTest
     @CsvSource({
@@ -109,8 +112,8 @@ class TranslationTest {
         final byte[] wire = WireSamples.bytes(sample);
         final var expected = backend.codec().decodeAnswer(wire, wire.length);
         final Collected sink = new Collected();
-        final TranslatingRelay relay = new TranslatingRelay(sink, backend.codec(), client.codec(), false, false,
-                "id-1", "public-model", true);
+        final TranslatingRelay relay = new TranslatingRelay(sink, backend.codec(), UnaryOperator.identity(),
+                client.codec(), false, false, SERVED, true);
         relay.onContent(Unpooled.wrappedBuffer(wire, 0, wire.length / 2));
         relay.onContent(Unpooled.wrappedBuffer(wire, wire.length / 2, wire.length - wire.length / 2));
         assertNull(relay.failure());
@@ -130,8 +133,8 @@ class TranslationTest {
     }
 
     private static TranslatingRelay relay(Collected sink, Dialect backend, Dialect client, boolean stream) {
-        return new TranslatingRelay(sink, backend.codec(), client.codec(), stream, stream, "id-1", "public-model",
-                true);
+        return new TranslatingRelay(sink, backend.codec(), UnaryOperator.identity(), client.codec(), stream, stream,
+                SERVED, true);
     }
 
     /** The stream translated, fed to the relay in pieces of {@code piece} bytes. */

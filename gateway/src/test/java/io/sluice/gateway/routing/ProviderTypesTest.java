@@ -143,6 +143,9 @@ class ProviderTypesTest {
             assertTrue(models.contains("{\"id\":\"fixed\",") && models.contains("\"id\":\"" + listed
                     + "\",\"object\":\"model\",\"created\":"), "the configured model and the listed one, the "
                     + "unreachable provider's listing leaving the rest whole: " + models);
+            assertEquals("[{\"id\":\"fixed\",\"provider\":\"gone\"},{\"id\":\"" + listed
+                    + "\",\"provider\":\"farm\",\"max_tokens\":131072}]", Http.get(gateway.uri("/llm/models")).body(),
+                    "the uniform list names each model's provider, and the context length vLLM gave");
             assertEquals(200, Http.get(gateway.uri("/v1/models/" + listed)).statusCode());
             assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"" + listed + "\"}")
                     .statusCode());

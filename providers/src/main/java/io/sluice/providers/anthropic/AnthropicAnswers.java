@@ -26,10 +26,11 @@ final class AnthropicAnswers {
         for (Object element : JsonTree.asArray(message.get("content"))) {
             final Map<String, Object> block = JsonTree.asObject(element);
             switch (String.valueOf(block.get("type"))) {
-                case "text" -> content.append(text(block.get("text")));
-                case "thinking" -> reasoning.append(text(block.get("thinking")));
-                case "tool_use" -> tools.add(new StreamDelta.ToolCallPiece(tools.size(), text(block.get("id")),
-                        text(block.get("name")), JsonTree.text(block.get("input"))));
+                case "text" -> content.append(JsonTree.string(block.get("text")));
+                case "thinking" -> reasoning.append(JsonTree.string(block.get("thinking")));
+                case "tool_use" -> tools.add(new StreamDelta.ToolCallPiece(tools.size(),
+                        JsonTree.string(block.get("id")), JsonTree.string(block.get("name")),
+                        JsonTree.text(block.get("input"))));
                 default -> {
                 }
             }
@@ -82,9 +83,5 @@ final class AnthropicAnswers {
             AnthropicUsage.write(g, answer.usage());
             g.writeEndObject();
         });
-    }
-
-    private static String text(Object value) {
-        return value instanceof String text ? text : "";
     }
 }

@@ -6,11 +6,11 @@ import io.sluice.codec.json.JsonTree;
 import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.codec.json.RequestFields;
 import io.sluice.providers.Answer;
-import io.sluice.providers.Dialect;
 import io.sluice.providers.DialectCodec;
 import io.sluice.providers.Operation;
 import io.sluice.providers.RequestEdits;
 import io.sluice.providers.RequestPlan;
+import io.sluice.providers.Served;
 import io.sluice.providers.StreamDecoder;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.StreamEncoder;
@@ -24,11 +24,6 @@ public final class AnthropicCodec implements DialectCodec {
     public static final AnthropicCodec INSTANCE = new AnthropicCodec();
 
     private AnthropicCodec() {
-    }
-
-    @Override
-    public Dialect dialect() {
-        return Dialect.ANTHROPIC;
     }
 
     @Override
@@ -51,7 +46,8 @@ public final class AnthropicCodec implements DialectCodec {
     /** Its streams always carry usage, so the client is taken to have asked for it. */
     @Override
     public TranslatedRequest toOpenAi(ByteBuf body) throws MalformedRequestException {
-        return new TranslatedRequest(AnthropicRequests.toOpenAi(JsonTree.readObject(body)), true);
+        final Map<String, Object> request = AnthropicRequests.toOpenAi(JsonTree.readObject(body));
+        return new TranslatedRequest(request, Boolean.TRUE.equals(request.get("stream")), true);
     }
 
     @Override
@@ -73,12 +69,12 @@ public final class AnthropicCodec implements DialectCodec {
     }
 
     @Override
-    public StreamEncoder encoder(String id, String model, boolean includeUsage) {
-        return new AnthropicStreamEncoder(id, model);
+    public StreamEncoder encoder(Served served, boolean includeUsage) {
+        return new AnthropicStreamEncoder(served.id(), served.model());
     }
 
     @Override
-    public byte[] answer(Answer answer, String id, String model) {
-        return AnthropicAnswers.write(answer, id, model);
+    public byte[] answer(Answer answer, Served served) {
+        return AnthropicAnswers.write(answer, served.id(), served.model());
     }
 }

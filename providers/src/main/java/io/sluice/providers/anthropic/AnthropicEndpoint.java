@@ -40,14 +40,4 @@ public enum AnthropicEndpoint implements Operation {
     public boolean streamHasFinalEvent() {
         return this == MESSAGES;
     }
-
-    /** The operation at {@code path} below the API base, or null. */
-    public static AnthropicEndpoint forPath(String path) {
-        for (AnthropicEndpoint endpoint : values()) {
-            if (endpoint.path.equals(path)) {
-                return endpoint;
-            }
-        }
-        return null;
-    }
 }

@@ -72,13 +72,13 @@ final class AnthropicRequests {
         for (Map<String, Object> block : blocks(content)) {
             final Object type = block.get("type");
             if ("text".equals(type)) {
-                text.append(string(block.get("text")));
+                text.append(JsonTree.string(block.get("text")));
             } else if ("tool_use".equals(type)) {
                 final Map<String, Object> function = new LinkedHashMap<>();
-                function.put("name", string(block.get("name")));
+                function.put("name", JsonTree.string(block.get("name")));
                 function.put("arguments", JsonTree.text(block.get("input") == null ? object() : block.get("input")));
                 final Map<String, Object> call = new LinkedHashMap<>();
-                call.put("id", string(block.get("id")));
+                call.put("id", JsonTree.string(block.get("id")));
                 call.put("type", "function");
                 call.put("function", function);
                 calls.add(call);
@@ -106,19 +106,20 @@ final class AnthropicRequests {
             if ("tool_result".equals(type)) {
                 final Map<String, Object> result = new LinkedHashMap<>();
                 result.put("role", "tool");
-                result.put("tool_call_id", string(block.get("tool_use_id")));
+                result.put("tool_call_id", JsonTree.string(block.get("tool_use_id")));
                 final String output = text(block.get("content"));
                 result.put("content", Boolean.TRUE.equals(block.get("is_error")) ? "Error: " + output : output);
                 messages.add(result);
             } else if ("text".equals(type)) {
                 final Map<String, Object> part = new LinkedHashMap<>();
                 part.put("type", "text");
-                part.put("text", string(block.get("text")));
+                part.put("text", JsonTree.string(block.get("text")));
                 parts.add(part);
             } else if ("image".equals(type)) {
                 final Map<String, Object> source = JsonTree.asObject(block.get("source"));
-                final String url = "url".equals(source.get("type")) ? string(source.get("url"))
-                        : "data:" + string(source.get("media_type")) + ";base64," + string(source.get("data"));
+                final String url = "url".equals(source.get("type")) ? JsonTree.string(source.get("url"))
+                        : "data:" + JsonTree.string(source.get("media_type")) + ";base64,"
+                                + JsonTree.string(source.get("data"));
                 final Map<String, Object> part = new LinkedHashMap<>();
                 part.put("type", "image_url");
                 part.put("image_url", object("url", url));
@@ -136,12 +137,13 @@ final class AnthropicRequests {
         final List<Object> tools = new ArrayList<>();
         for (Object element : JsonTree.asArray(request.get("tools"))) {
             final Map<String, Object> tool = JsonTree.asObject(element);
-            // Server tools (web search, code execution) have a type and run at Anthropic: nothing to translate.
+            // Anthropic-defined tools (web search, code execution, bash, text editor, computer) carry a type and no
+            // schema: a backend of another dialect has nothing to call them by.
             if (tool.get("type") != null && !"custom".equals(tool.get("type"))) {
                 continue;
             }
             final Map<String, Object> function = new LinkedHashMap<>();
-            function.put("name", string(tool.get("name")));
+            function.put("name", JsonTree.string(tool.get("name")));
             copy(tool, "description", function, "description");
             function.put("parameters", tool.get("input_schema") == null ? object("type", "object")
                     : tool.get("input_schema"));
@@ -156,7 +158,7 @@ final class AnthropicRequests {
             case "any" -> out.put("tool_choice", "required");
             case "none" -> out.put("tool_choice", "none");
             case "tool" -> out.put("tool_choice", object("type", "function",
-                    "function", object("name", string(choice.get("name")))));
+                    "function", object("name", JsonTree.string(choice.get("name")))));
             default -> {
             }
         }
@@ -181,7 +183,7 @@ final class AnthropicRequests {
             } else if ("tool".equals(role)) {
                 final Map<String, Object> result = new LinkedHashMap<>();
                 result.put("type", "tool_result");
-                result.put("tool_use_id", string(message.get("tool_call_id")));
+                result.put("tool_use_id", JsonTree.string(message.get("tool_call_id")));
                 result.put("content", text(message.get("content")));
                 append(messages, "user", List.of(result));
             } else {
@@ -207,17 +209,25 @@ final class AnthropicRequests {
         } else if (stop instanceof List<?>) {
             out.put("stop_sequences", stop);
         }
-        if (request.get("temperature") instanceof Number temperature) {
-            // OpenAI's scale goes to 2, Anthropic's to 1.
-            out.put("temperature", new BigDecimal(temperature.toString()).min(BigDecimal.ONE));
+        if (budget > 0) {
+            // With thinking on, Anthropic refuses a temperature or top_k, a top_p under 0.95, a forced tool.
+            if (request.get("top_p") instanceof Number topP) {
+                out.put("top_p", Math.max(topP.doubleValue(), 0.95));
+            }
+        } else {
+            if (request.get("temperature") instanceof Number temperature
+                    && Double.isFinite(temperature.doubleValue())) {
+                // OpenAI's scale goes to 2, Anthropic's to 1.
+                out.put("temperature", BigDecimal.valueOf(temperature.doubleValue()).min(BigDecimal.ONE));
+            }
+            copy(request, "top_p", out, "top_p");
+            copy(request, "top_k", out, "top_k");
         }
-        copy(request, "top_p", out, "top_p");
-        copy(request, "top_k", out, "top_k");
         copy(request, "stream", out, "stream");
         if (request.get("user") instanceof String user) {
             out.put("metadata", object("user_id", user));
         }
-        toolsFromOpenAi(request, out);
+        toolsFromOpenAi(request, out, budget > 0);
         return out;
     }
 
@@ -230,11 +240,11 @@ final class AnthropicRequests {
         for (Object element : JsonTree.asArray(message.get("tool_calls"))) {
             final Map<String, Object> call = JsonTree.asObject(element);
             final Map<String, Object> function = JsonTree.asObject(call.get("function"));
-            final Object input = JsonTree.parseOrText(string(function.get("arguments")));
+            final Object input = JsonTree.parseOrText(JsonTree.string(function.get("arguments")));
             final Map<String, Object> block = new LinkedHashMap<>();
             block.put("type", "tool_use");
-            block.put("id", string(call.get("id")));
-            block.put("name", string(function.get("name")));
+            block.put("id", JsonTree.string(call.get("id")));
+            block.put("name", JsonTree.string(function.get("name")));
             block.put("input", input instanceof Map<?, ?> ? input : object());
             blocks.add(block);
         }
@@ -243,15 +253,15 @@ final class AnthropicRequests {
 
     private static List<Object> userFromOpenAi(Object content) {
         if (content instanceof String text) {
-            return List.of(textBlock(text));
+            return text.isEmpty() ? List.of() : List.of(textBlock(text));
         }
         final List<Object> blocks = new ArrayList<>();
         for (Object element : JsonTree.asArray(content)) {
             final Map<String, Object> part = JsonTree.asObject(element);
-            if ("text".equals(part.get("type"))) {
-                blocks.add(textBlock(string(part.get("text"))));
+            if ("text".equals(part.get("type")) && !JsonTree.string(part.get("text")).isEmpty()) {
+                blocks.add(textBlock(JsonTree.string(part.get("text"))));
             } else if ("image_url".equals(part.get("type"))) {
-                blocks.add(imageBlock(string(JsonTree.asObject(part.get("image_url")).get("url"))));
+                blocks.add(imageBlock(JsonTree.string(JsonTree.asObject(part.get("image_url")).get("url"))));
             }
         }
         return blocks;
@@ -272,12 +282,13 @@ final class AnthropicRequests {
         return object("type", "image", "source", source);
     }
 
-    private static void toolsFromOpenAi(Map<String, Object> request, Map<String, Object> out) {
+    /** @param thinking whether thinking is on, with which only {@code auto} and {@code none} are accepted */
+    private static void toolsFromOpenAi(Map<String, Object> request, Map<String, Object> out, boolean thinking) {
         final List<Object> tools = new ArrayList<>();
         for (Object element : JsonTree.asArray(request.get("tools"))) {
             final Map<String, Object> function = JsonTree.asObject(JsonTree.asObject(element).get("function"));
             final Map<String, Object> tool = new LinkedHashMap<>();
-            tool.put("name", string(function.get("name")));
+            tool.put("name", JsonTree.string(function.get("name")));
             copy(function, "description", tool, "description");
             tool.put("input_schema", function.get("parameters") == null ? object("type", "object")
                     : function.get("parameters"));
@@ -289,13 +300,16 @@ final class AnthropicRequests {
         out.put("tools", tools);
         final Object choice = request.get("tool_choice");
         final Map<String, Object> anthropic = new LinkedHashMap<>();
-        if ("required".equals(choice)) {
-            anthropic.put("type", "any");
-        } else if ("none".equals(choice)) {
+        if ("none".equals(choice)) {
             anthropic.put("type", "none");
+        } else if (thinking) {
+            anthropic.put("type", "auto");
+        } else if ("required".equals(choice)) {
+            anthropic.put("type", "any");
         } else if (choice instanceof Map<?, ?>) {
             anthropic.put("type", "tool");
-            anthropic.put("name", string(JsonTree.asObject(JsonTree.asObject(choice).get("function")).get("name")));
+            final Map<String, Object> function = JsonTree.asObject(JsonTree.asObject(choice).get("function"));
+            anthropic.put("name", JsonTree.string(function.get("name")));
         } else {
             anthropic.put("type", "auto");
         }
@@ -350,7 +364,7 @@ final class AnthropicRequests {
         return object("type", "text", "text", text);
     }
 
-    /** A string, or the text of a list of text blocks or parts joined; anything else is empty. */
+    /** A string, or the texts of a list of text blocks or parts, a line apart; anything else is empty. */
     private static String text(Object value) {
         if (value instanceof String text) {
             return text;
@@ -359,7 +373,7 @@ final class AnthropicRequests {
         for (Object element : JsonTree.asArray(value)) {
             final Object text = JsonTree.asObject(element).get("text");
             if (text instanceof String piece) {
-                joined.append(piece);
+                joined.append(joined.isEmpty() ? "" : "\n").append(piece);
             }
         }
         return joined.toString();
@@ -383,10 +397,6 @@ final class AnthropicRequests {
             object.put((String) namesAndValues[i], namesAndValues[i + 1]);
         }
         return object;
-    }
-
-    private static String string(Object value) {
-        return value instanceof String text ? text : "";
     }
 
     private static void copy(Map<String, Object> from, String name, Map<String, Object> to, String as) {

@@ -80,8 +80,8 @@ final class AnthropicStreamDecoder implements StreamDecoder {
             final Object input = block.get("input");
             final String arguments = input instanceof Map<?, ?> object && object.isEmpty() ? ""
                     : JsonTree.text(input);
-            return delta("", "", List.of(new StreamDelta.ToolCallPiece(tool, string(block.get("id")),
-                    string(block.get("name")), arguments)), null, null, null);
+            return delta("", "", List.of(new StreamDelta.ToolCallPiece(tool, JsonTree.string(block.get("id")),
+                    JsonTree.string(block.get("name")), arguments)), null, null, null);
         }
         return null;
     }
@@ -89,13 +89,13 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     private StreamDelta blockDelta(int index, Map<String, Object> delta) {
         final Object type = delta.get("type");
         if ("text_delta".equals(type)) {
-            return content(string(delta.get("text")));
+            return content(JsonTree.string(delta.get("text")));
         }
         if ("thinking_delta".equals(type)) {
-            return delta("", string(delta.get("thinking")), List.of(), null, null, null);
+            return delta("", JsonTree.string(delta.get("thinking")), List.of(), null, null, null);
         }
         if ("input_json_delta".equals(type) && toolBlocks.containsKey(index)) {
-            final String json = string(delta.get("partial_json"));
+            final String json = JsonTree.string(delta.get("partial_json"));
             return json.isEmpty() ? null : delta("", "", List.of(new StreamDelta.ToolCallPiece(
                     toolBlocks.get(index), "", "", json)), null, null, null);
         }
@@ -119,16 +119,12 @@ final class AnthropicStreamDecoder implements StreamDecoder {
 
     private static String errorMessage(Map<String, Object> event) {
         final Map<String, Object> error = JsonTree.asObject(event.get("error"));
-        final String message = string(error.get("message"));
+        final String message = JsonTree.string(error.get("message"));
         return message.isEmpty() ? "the backend reported an error" : message;
     }
 
     private static int index(Map<String, Object> event) {
         return event.get("index") instanceof Number number ? number.intValue() : -1;
-    }
-
-    private static String string(Object value) {
-        return value instanceof String text ? text : "";
     }
 
     private static StreamDelta content(String text) {

@@ -131,6 +131,7 @@ final class AnthropicStreamEncoder implements StreamEncoder {
                 case THINKING -> {
                     g.writeStringField("type", "thinking");
                     g.writeStringField("thinking", "");
+                    g.writeStringField("signature", "");
                 }
                 default -> {
                     g.writeStringField("type", "tool_use");

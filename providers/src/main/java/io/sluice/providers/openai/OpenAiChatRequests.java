@@ -27,7 +27,8 @@ public final class OpenAiChatRequests {
     }
 
     /**
-     * @throws IllegalArgumentException when {@code tools} is not a JSON array (the message is fit for the client)
+     * @throws IllegalArgumentException when {@code tools} is not a JSON array or {@code temperature} not a finite
+     *                                  number (the message is fit for the client)
      */
     public static TranslatedRequest request(LLMRequest request) {
         final Map<String, Object> body = new LinkedHashMap<>();
@@ -46,6 +47,9 @@ public final class OpenAiChatRequests {
         body.put("stream", true);
         body.put("stream_options", Map.of("include_usage", true));
         if (request.hasTemperature()) {
+            if (!Double.isFinite(request.getTemperature())) {
+                throw new IllegalArgumentException("temperature must be a finite number");
+            }
             body.put("temperature", request.getTemperature());
         }
         if (request.hasMaxTokens()) {
@@ -58,7 +62,7 @@ public final class OpenAiChatRequests {
         if (request.getMetadataCount() > 0) {
             body.put("metadata", new LinkedHashMap<>(request.getMetadataMap()));
         }
-        return new TranslatedRequest(body, true);
+        return new TranslatedRequest(body, request.getStream(), true);
     }
 
     /** Whether the request has anything for the model to answer. */

@@ -6,11 +6,11 @@ import io.sluice.codec.json.JsonTree;
 import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.codec.json.RequestFields;
 import io.sluice.providers.Answer;
-import io.sluice.providers.Dialect;
 import io.sluice.providers.DialectCodec;
 import io.sluice.providers.Operation;
 import io.sluice.providers.RequestEdits;
 import io.sluice.providers.RequestPlan;
+import io.sluice.providers.Served;
 import io.sluice.providers.StreamDecoder;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.StreamEncoder;
@@ -25,11 +25,6 @@ public final class OpenAiCodec implements DialectCodec {
     public static final OpenAiCodec INSTANCE = new OpenAiCodec();
 
     private OpenAiCodec() {
-    }
-
-    @Override
-    public Dialect dialect() {
-        return Dialect.OPENAI;
     }
 
     @Override
@@ -52,7 +47,8 @@ public final class OpenAiCodec implements DialectCodec {
     public TranslatedRequest toOpenAi(ByteBuf body) throws MalformedRequestException {
         final Map<String, Object> request = JsonTree.readObject(body);
         final Object includeUsage = JsonTree.asObject(request.get("stream_options")).get("include_usage");
-        return new TranslatedRequest(request, Boolean.TRUE.equals(includeUsage));
+        return new TranslatedRequest(request, Boolean.TRUE.equals(request.get("stream")),
+                Boolean.TRUE.equals(includeUsage));
     }
 
     @Override
@@ -82,12 +78,12 @@ public final class OpenAiCodec implements DialectCodec {
     }
 
     @Override
-    public StreamEncoder encoder(String id, String model, boolean includeUsage) {
-        return new OpenAiStreamEncoder(id, model, includeUsage);
+    public StreamEncoder encoder(Served served, boolean includeUsage) {
+        return new OpenAiStreamEncoder(served.id(), served.model(), includeUsage);
     }
 
     @Override
-    public byte[] answer(Answer answer, String id, String model) {
-        return OpenAiAnswers.write(answer, id, model);
+    public byte[] answer(Answer answer, Served served) {
+        return OpenAiAnswers.write(answer, served.id(), served.model());
     }
 }

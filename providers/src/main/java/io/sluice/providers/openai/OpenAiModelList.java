@@ -10,18 +10,24 @@ import java.util.List;
 
 /**
  * Reads a backend's model list in the OpenAI format ({@code {"object":"list","data":[{"id":...},...]}}, as
- * OpenAI, vLLM, Ollama and OpenRouter answer {@code GET /v1/models}) into its model ids, in order. Stateless.
+ * OpenAI, vLLM, Ollama, OpenRouter and Anthropic answer {@code GET /v1/models}) into its models, in order, with
+ * their context length where the backend tells it (vLLM's {@code max_model_len}, OpenRouter's
+ * {@code context_length}). Stateless.
  */
 public final class OpenAiModelList {
+    /** One model a backend lists; {@code contextLength} is -1 when it did not say. */
+    public record Model(String id, long contextLength) {
+    }
+
     /** More models than any backend lists; past it the rest is left out. */
     private static final int MAX_MODELS = 10_000;
 
     private OpenAiModelList() {
     }
 
-    /** The ids of {@code length} bytes of a model list; throws {@link IOException} for anything else. */
-    public static List<String> ids(byte[] body, int length) throws IOException {
-        final List<String> ids = new ArrayList<>();
+    /** The models of {@code length} bytes of a model list; throws {@link IOException} for anything else. */
+    public static List<Model> models(byte[] body, int length) throws IOException {
+        final List<Model> ids = new ArrayList<>();
         try (JsonParser parser = Json.FACTORY.createParser(body, 0, length)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("a model list is a JSON object");
@@ -41,15 +47,23 @@ public final class OpenAiModelList {
         return ids.size() > MAX_MODELS ? List.copyOf(ids.subList(0, MAX_MODELS)) : List.copyOf(ids);
     }
 
-    private static void readModel(JsonParser parser, List<String> ids) throws IOException {
+    private static void readModel(JsonParser parser, List<Model> models) throws IOException {
+        String id = null;
+        long contextLength = -1;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             final String field = parser.currentName();
             final JsonToken value = parser.nextToken();
             if (field.equals("id") && value == JsonToken.VALUE_STRING && !parser.getText().isBlank()) {
-                ids.add(parser.getText());
+                id = parser.getText();
+            } else if ((field.equals("max_model_len") || field.equals("context_length"))
+                    && value == JsonToken.VALUE_NUMBER_INT) {
+                contextLength = parser.getLongValue();
             } else {
                 parser.skipChildren();
             }
+        }
+        if (id != null) {
+            models.add(new Model(id, contextLength));
         }
     }
 }

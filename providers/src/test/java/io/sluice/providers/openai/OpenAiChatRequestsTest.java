@@ -56,5 +56,10 @@ class OpenAiChatRequestsTest {
             final LLMRequest request = LLMRequest.newBuilder().setModel("m").setUserPrompt("x").setTools(tools).build();
             assertThrows(IllegalArgumentException.class, () -> body(request, "m", 0), tools);
         }
+        for (double temperature : new double[] {Double.NaN, Double.POSITIVE_INFINITY}) {
+            final LLMRequest request = LLMRequest.newBuilder().setModel("m").setUserPrompt("x")
+                    .setTemperature(temperature).build();
+            assertThrows(IllegalArgumentException.class, () -> body(request, "m", 0), "temperature " + temperature);
+        }
     }
 }

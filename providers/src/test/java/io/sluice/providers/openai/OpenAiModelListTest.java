@@ -11,10 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Model ids from the recorded model lists of OpenAI and vLLM, and a refusal of anything else. */
+/** Models from the recorded model lists of OpenAI and vLLM, and a refusal of anything else. */
 class OpenAiModelListTest {
     private static List<String> ids(byte[] body) throws IOException {
-        return OpenAiModelList.ids(body, body.length);
+        return OpenAiModelList.models(body, body.length).stream().map(OpenAiModelList.Model::id).toList();
     }
 
     @Test
@@ -23,6 +23,15 @@ class OpenAiModelListTest {
         final List<String> openai = ids(WireSamples.bytes("openai_models_list.json"));
         assertEquals("gpt-3.5-turbo-16k", openai.get(0));
         assertTrue(openai.contains("dall-e-3"));
+    }
+
+    @Test
+    void vllmTellsItsContextLengthAndOpenAiDoesNot() throws IOException {
+        final byte[] vllm = WireSamples.bytes("vllm_models.json");
+        assertEquals(List.of(new OpenAiModelList.Model("meta-llama/Llama-3.1-8B-Instruct", 131072)),
+                OpenAiModelList.models(vllm, vllm.length));
+        final byte[] openai = WireSamples.bytes("openai_models_list.json");
+        assertEquals(-1, OpenAiModelList.models(openai, openai.length).get(0).contextLength());
     }
 
     @Test

@@ -1,0 +1,29 @@
+package io.sluice.providers;
+
+import io.netty.buffer.ByteBuf;
+import io.sluice.codec.json.MalformedRequestException;
+
+/**
+ * The client side of a dialect: reading a client's chat request into the OpenAI form every translation goes
+ * through, and writing the answer back in the client's format, as a stream or whole. Every dialect a backend
+ * speaks has one ({@link DialectCodec}); Sluice's uniform API has only this side, since no backend speaks it.
+ * Stateless.
+ */
+public interface ClientCodec {
+    /**
+     * A client's chat request of this dialect in the OpenAI form.
+     *
+     * @throws MalformedRequestException when it is not valid JSON or not a request of this dialect
+     */
+    TranslatedRequest toOpenAi(ByteBuf body) throws MalformedRequestException;
+
+    /**
+     * A writer of one stream for a client of this dialect.
+     *
+     * @param includeUsage whether the client asked for usage, where the dialect makes it optional
+     */
+    StreamEncoder encoder(Served served, boolean includeUsage);
+
+    /** A whole answer for a client of this dialect. */
+    byte[] answer(Answer answer, Served served);
+}
