@@ -5,11 +5,13 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.sluice.codec.json.JsonTree;
 import io.sluice.codec.usage.Usage;
 import io.sluice.providers.Answer;
 import io.sluice.providers.Dialect;
 import io.sluice.providers.DialectCodec;
 import io.sluice.providers.Served;
+import io.sluice.providers.uniform.UniformCodec;
 import io.sluice.testkit.WireSamples;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,6 +20,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -78,6 +82,56 @@ class TranslationTest {
     private static byte[] terminated(byte[] sample) {
         final String text = new String(sample, StandardCharsets.UTF_8);
         return text.endsWith("\n\n") ? sample : (text.stripTrailing() + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "openai_chat_stream_usage_2024_gpt4o.txt, OPENAI",
+        "openai_chat_stream_parallel_tool_calls.txt, OPENAI",
+        "openrouter_chat_stream_reconstructed.txt, OPENAI",
+        "vllm_chat_stream_continuous_usage.txt, OPENAI",
+        "tgi_chat_stream_usage_reconstructed.txt, OPENAI",
+        "anthropic_stream_tool_use.txt, ANTHROPIC",
+        "anthropic_stream_thinking_text.txt, ANTHROPIC",
+        "anthropic_stream_tool_use_with_server_tool.txt, ANTHROPIC",
+    })
+    void aRecordedStreamSaysTheSameAsUniformEventsInOneBytePieces(String sample, Dialect backend)
+            throws Exception {
+        final byte[] wire = terminated(WireSamples.bytes(sample));
+        final Answer expected = read(backend.codec(), wire);
+        final Collected sink = new Collected();
+        final TranslatingRelay relay = new TranslatingRelay(sink, backend.codec(), UnaryOperator.identity(),
+                UniformCodec.STREAM, true, true, SERVED, true);
+        for (int at = 0; at < wire.length; at++) {
+            relay.onContent(Unpooled.wrappedBuffer(wire, at, 1));
+        }
+        assertNull(relay.failure());
+        relay.onEnd();
+        final StringBuilder tokens = new StringBuilder();
+        final StringBuilder reasoning = new StringBuilder();
+        final Map<Object, StringBuilder> arguments = new TreeMap<>();
+        final Matcher m = Pattern.compile("event: (\\w+)\ndata: (.*)\n\n").matcher(sink.text());
+        Map<String, Object> end = null;
+        while (m.find()) {
+            final ByteBuf data = Unpooled.copiedBuffer(m.group(2), StandardCharsets.UTF_8);
+            final Map<String, Object> event = JsonTree.readObject(data);
+            data.release();
+            switch (m.group(1)) {
+                case "token" -> tokens.append(event.get("token"));
+                case "reasoning" -> reasoning.append(event.get("text"));
+                case "tool_call" -> arguments.computeIfAbsent(((Number) event.get("index")).intValue(),
+                        i -> new StringBuilder()).append(event.get("arguments"));
+                case "end" -> end = event;
+                default -> throw new AssertionError("unknown event " + m.group(1));
+            }
+        }
+        assertEquals(expected.content(), tokens.toString(), sample);
+        assertEquals(expected.reasoning(), reasoning.toString(), sample);
+        assertEquals(expected.toolCalls().stream().map(Answer.ToolCall::arguments).toList(),
+                arguments.values().stream().map(StringBuilder::toString).toList(), sample);
+        assertNotNull(end, "one end event");
+        assertEquals(expected.finishReason(), end.get("finish_reason"));
+        assertEquals("provider-1", end.get("provider"));
     }
 
     @ParameterizedTest

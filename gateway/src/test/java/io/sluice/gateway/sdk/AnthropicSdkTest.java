@@ -18,6 +18,7 @@ import com.anthropic.models.messages.Tool;
 import com.anthropic.models.messages.ToolResultBlockParam;
 import com.anthropic.models.messages.ToolUseBlock;
 import com.anthropic.models.messages.ToolUseBlockParam;
+import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.RecordedRequest;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
@@ -29,11 +30,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -65,8 +68,14 @@ class AnthropicSdkTest {
                     demo: { token_delay: 2ms, reply: "%s" }
                   - id: farm
                     type: vllm
-                    endpoints: [ "%s/v1" ]
+                    endpoints: [ "%2$s/v1" ]
                     models: { qwen: Qwen/Qwen3-8B }
+                  - id: claude
+                    type: anthropic
+                    api_key: sk-ant-provider-secret
+                    endpoints: [ "%2$s/v1" ]
+                    models: { sonnet: claude-sonnet-4-20250514 }
+                    health: { probe: { enabled: false } }
                 """.formatted(REPLY, backend.url()));
         client = AnthropicOkHttpClient.builder()
                 .baseUrl("http://127.0.0.1:" + gateway.port())
@@ -187,6 +196,49 @@ class AnthropicSdkTest {
                 () -> client.messages().create(MessageCreateParams.builder().model("qwen").maxTokens(9)
                         .addUserMessage("hi").putAdditionalBodyProperty("messages", JsonValue.from("no")).build()));
         assertTrue(invalid.getMessage().contains("messages"), invalid.getMessage());
+        gateway.usage().take();
+    }
+
+    @Test
+    void toAnAnthropicBackendTheStreamIsRelayedByteForByte() throws Exception {
+        final byte[] wire = WireSamples.bytes("anthropic_stream_tool_use.txt");
+        backend.enqueue(Script.sse(wire, 61));
+        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/messages"), "{\"model\":\"sonnet\","
+                + "\"max_tokens\":100,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"A BLT?\"}]}",
+                "x-api-key", "sk-ant-client-key", "anthropic-version", "2023-06-01", "anthropic-beta", "x-1");
+        assertArrayEquals(wire, response.body(), "the backend's bytes, as they came");
+        final RecordedRequest sent = backend.takeRequest();
+        assertEquals("/v1/messages", sent.uri());
+        assertEquals("{\"model\":\"claude-sonnet-4-20250514\",\"max_tokens\":100,\"stream\":true,\"messages\":"
+                + "[{\"role\":\"user\",\"content\":\"A BLT?\"}]}", sent.bodyText(), "only the model name changed");
+        assertEquals("sk-ant-provider-secret", sent.headers().get("x-api-key"));
+        assertEquals("x-1", sent.headers().get("anthropic-beta"));
+        final UsageRecord record = gateway.usage().takeFor(response);
+        assertEquals(470, record.promptTokens());
+        assertEquals(74, record.completionTokens());
+        assertEquals(200, record.status());
+    }
+
+    @Test
+    void toAnAnthropicBackendTheSdkGetsItsOwnAnswers() throws Exception {
+        backend.enqueue(Script.json(200, WireSamples.bytes("anthropic_messages_nonstream.json")));
+        final Message message = client.messages().create(MessageCreateParams.builder().model("sonnet")
+                .maxTokens(100).addUserMessage("Hi").build());
+        assertEquals("msg_01Jobakzxrv8xQe3c84nT9bD", message.id(), "the backend's own answer");
+        assertEquals(25, message.usage().outputTokens());
+        backend.takeRequest();
+        assertEquals(35, gateway.usage().take().totalTokens());
+        backend.enqueue(Script.sse(WireSamples.bytes("anthropic_stream_error_overloaded_observed.txt"), 64));
+        final HttpResponse<byte[]> broken = Http.post(gateway.uri("/v1/messages"), "{\"model\":\"sonnet\","
+                + "\"max_tokens\":100,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        assertTrue(Http.text(broken).startsWith("event: error\ndata: {\"type\":\"error\",\"error\":{\"details\""),
+                "the backend's own error event first: " + Http.text(broken));
+        backend.takeRequest();
+        assertEquals(502, gateway.usage().takeFor(broken).status());
+        backend.enqueue(Script.json(200, "{\"input_tokens\":9}"));
+        assertEquals(9, client.messages().countTokens(MessageCountTokensParams.builder().model("sonnet")
+                .addUserMessage("Hi").build()).inputTokens(), "counted by the Anthropic backend itself");
+        assertEquals("/v1/messages/count_tokens", backend.takeRequest().uri());
         gateway.usage().take();
     }
 
