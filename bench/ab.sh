@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# A/B of two Sluice jars on the throughput loads of run.sh, for a change to the data path: JAR_A on port 9200 and
+# JAR_B on 9201, both pinned to CPU 1 beside the nginx proxy of conf/nginx-bench.conf (the reference), the nginx
+# backend of backend-conf.sh on CPU 0 with the load generator. Rounds interleave A, B and nginx so that drift hits
+# all three alike. Each line: round, protocol, shape, target, requests served in D seconds, CPU ticks the target's
+# processes used, and requests per CPU-second.
+#
+#   JAR_A=before.jar JAR_B=after.jar [ROUNDS=3] [D=10] [SHAPES="events writes json"] [H2=1] bench/ab.sh
+#
+# Needs what run.sh installs (nginx with the echo module, wrk, h2load); run nothing else on the machine meanwhile.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-3}; D=${D:-10}; SHAPES=${SHAPES:-events writes json}
+W=$(mktemp -d)
+bench/backend-conf.sh "$W" > "$W/backend.conf"
+taskset -c 0 nginx -c "$W/backend.conf" > /dev/null 2>&1 &
+taskset -c 1 nginx -c "$PWD/conf/nginx-bench.conf" -e "$W/nginx-error.log" > /dev/null 2>&1 &
+OPTS="-Xms512m -Xmx512m -XX:+AlwaysPreTouch -Dlogback.configurationFile=bench/logback-bench.xml ${EXTRA:-}"
+SLUICE_PORT=9200 taskset -c 1 java $OPTS -jar "$JAR_A" --config bench/sluice-bench.yaml > "$W/a.log" 2>&1 & PA=$!
+SLUICE_PORT=9201 taskset -c 1 java $OPTS -jar "$JAR_B" --config bench/sluice-bench.yaml > "$W/b.log" 2>&1 & PB=$!
+for port in 9100 9200 9201; do
+  for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
+done
+sleep 1
+NM=$(cat /tmp/sluice-bench-nginx.pid); NP="$NM $(pgrep -P "$NM" | tr '\n' ' ')"
+ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
+declare -A PORT=([A]=9200 [B]=9201 [N]=9300) PROCS=([A]=$PA [B]=$PB [N]="$NP")
+wrk1() { STREAM=$2 taskset -c 0 wrk -t1 -c32 -d"${3}s" -s bench/post.lua "$1" | awk '/ requests in / {print $1}'; }
+h21() {
+  taskset -c 0 h2load -D "$3" -c 16 -m 8 -d "$2" -H 'content-type: application/json' "$1" \
+    | awk '/^requests:/ {print $8}'
+}
+body_of() { [ "$1" = json ] && echo bench/json-body.json || echo bench/stream-body.json; }
+for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
+  for t in A B N; do wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "${WU:-15}" > /dev/null; done
+done
+for r in $(seq "$ROUNDS"); do for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
+  for t in A B N; do
+    b=$(ticks ${PROCS[$t]}); n=$(wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "$D")
+    a=$(ticks ${PROCS[$t]})
+    echo "r$r h1 $s $t n=$n cpu=$((a-b)) perCPU=$(awk -v n="$n" -v c=$((a-b)) 'BEGIN{printf "%.0f", n/(c/100)}')"
+    if [ "${H2:-0}" = 1 ]; then hp=${PORT[$t]}; [ $t = N ] && hp=9301
+      b=$(ticks ${PROCS[$t]}); n=$(h21 "http://127.0.0.1:$hp/v1/chat/completions?shape=$s" "$(body_of "$s")" "$D")
+      a=$(ticks ${PROCS[$t]})
+      echo "r$r h2 $s $t n=$n cpu=$((a-b)) perCPU=$(awk -v n="$n" -v c=$((a-b)) 'BEGIN{printf "%.0f", n/(c/100)}')"
+    fi
+  done
+done; done
+kill "$PA" "$PB" "$(cat /tmp/sluice-bench-nginx.pid)" "$(cat "$W/backend.pid" 2>/dev/null)" 2>/dev/null
+wait 2>/dev/null
+rm -rf "$W"
