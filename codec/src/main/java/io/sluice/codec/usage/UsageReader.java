@@ -117,6 +117,8 @@ public final class UsageReader {
             // Anthropic's input_tokens leave the cache out; a proxy that reports prompt_tokens counted it already.
             prompt += cacheRead + cacheCreation;
             cached += cacheRead;
+        } else {
+            cached = Math.max(cached, cacheRead);
         }
         return new Usage(prompt, completion, total >= 0 ? total : prompt + completion, cached, reasoning);
     }

@@ -28,7 +28,15 @@ public interface Front {
     /** @param param the request field the error is about, or null */
     ByteBuf error(ByteBufAllocator alloc, ErrorKind kind, String message, String param, String requestId);
 
-    /** A backend's error, already bounded and masked, as this dialect says it. */
+    /**
+     * The status a client of this dialect gets for a backend's error status: the same, unless the dialect's contract
+     * names fewer.
+     */
+    default int backendStatus(int status) {
+        return status;
+    }
+
+    /** A backend's error, already bounded and masked, as this dialect says it (with the status the client gets). */
     ByteBuf backendError(ByteBufAllocator alloc, ProviderError error, int status, String requestId);
 
     /** The event that ends a stream which broke after its first byte. */

@@ -14,6 +14,8 @@ import io.sluice.providers.ProviderError;
 import io.sluice.providers.uniform.UniformCodec;
 import io.sluice.providers.uniform.UniformEndpoint;
 
+import java.util.Locale;
+
 /**
  * Sluice's uniform API (seed 001): {@code /llm/chat}, {@code /llm/completions} and {@code /llm/stream}, one answer
  * format for every provider. Errors carry the seed's codes ({@code INVALID_REQUEST}, {@code UNAUTHORIZED},
@@ -50,7 +52,8 @@ public final class UniformFront implements Front {
     @Override
     public Front negotiate(HttpHeaders headers) {
         final String accept = headers.get(HttpHeaderNames.ACCEPT);
-        return this == STREAM && accept != null && accept.contains(NDJSON) ? STREAM_NDJSON : this;
+        return this == STREAM && accept != null && accept.toLowerCase(Locale.ROOT).contains(NDJSON)
+                ? STREAM_NDJSON : this;
     }
 
     @Override
@@ -61,6 +64,19 @@ public final class UniformFront implements Front {
     @Override
     public ByteBuf error(ByteBufAllocator alloc, ErrorKind kind, String message, String param, String requestId) {
         return body(kind.uniformCode(), message, requestId);
+    }
+
+    /**
+     * The seed's statuses: a backend's refusal of its own key (401, 403) or its own failure (5xx, and anything the
+     * contract has no code for) is a {@code PROVIDER_ERROR} 502, not the client's fault; 400, 404, 413, 429, 503 and
+     * 504 keep their meaning.
+     */
+    @Override
+    public int backendStatus(int status) {
+        return switch (status) {
+            case 400, 404, 413, 429, 503, 504 -> status;
+            default -> 502;
+        };
     }
 
     @Override

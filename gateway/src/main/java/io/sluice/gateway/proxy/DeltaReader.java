@@ -24,7 +24,8 @@ public final class DeltaReader {
     /** What a reader of an answer that is not one says. */
     public static final String UNREADABLE = "The backend's answer could not be read.";
     private static final int MAX_EVENT_BYTES = 4 * 1024 * 1024;
-    private static final String TOO_LARGE = "An event of the backend's stream is larger than 4 MiB.";
+    private static final String EVENT_TOO_LARGE = "An event of the backend's stream is larger than 4 MiB.";
+    private static final String ANSWER_TOO_LARGE = "The backend's answer is larger than 4 MiB.";
 
     private final DialectCodec codec;
     private final StreamDecoder decoder;
@@ -74,7 +75,7 @@ public final class DeltaReader {
 
     /** Why the answer cannot be read further (an event or a body over the bound), or null. */
     public String failure() {
-        return overflow ? TOO_LARGE : null;
+        return !overflow ? null : eventStream ? EVENT_TOO_LARGE : ANSWER_TOO_LARGE;
     }
 
     private void decode(ByteBuf buf, int from, int to, Consumer<StreamDelta> each) {

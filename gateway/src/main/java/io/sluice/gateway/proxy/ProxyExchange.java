@@ -349,7 +349,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         }
         relay = new TranslatingRelay(this, backend, text -> UpstreamErrors.text(text, target.provider()),
                 front.codec(), eventStream, translated.stream(), new Served(front.answerId(stats.requestId()),
-                        route.publicModel(), target.provider().id()),
+                        fields.model() == null ? route.publicModel() : fields.model(), target.provider().id()),
                 translated.includeUsage());
         writeHead(head, target, translated.stream(), !translated.stream());
     }
@@ -381,6 +381,11 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     @Override
     public void onContent(ByteBuf content, boolean last) {
+        if (state == State.DONE) {
+            // A held answer's later pieces, after the relay broke on an earlier one.
+            content.release();
+            return;
+        }
         relay.onContent(content);
         if (relay.broken() && !last) {
             // An error inside a translated stream: nothing after it will be relayed, so stop the backend now.
@@ -443,13 +448,14 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         state = State.STREAMING;
         this.target = target;
         releaseOriginal();
-        stats.status(upstream.status().code());
+        final int status = front.backendStatus(upstream.status().code());
+        stats.status(status);
         final ProviderError parsed = UpstreamErrors.read(body, length, upstream.status().code(), target.provider());
-        final ByteBuf rendered = front.backendError(client.alloc(), parsed, upstream.status().code(),
-                stats.requestId());
+        final ByteBuf rendered = front.backendError(client.alloc(), parsed, status, stats.requestId());
         stats.bytesOut(rendered.readableBytes());
         final HttpResponse head = ProxyHeaders.clientResponse(upstream, services.relayedHeaders(), stats.requestId(),
                 target, false, keepAlive, request.protocolVersion());
+        head.setStatus(HttpResponseStatus.valueOf(status));
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                 .remove(HttpHeaderNames.CONTENT_ENCODING)
                 .remove(HttpHeaderNames.TRANSFER_ENCODING)

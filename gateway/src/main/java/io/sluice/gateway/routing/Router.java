@@ -143,20 +143,7 @@ public final class Router {
     public byte[] llmModelList(Collection<String> names) {
         return Json.render(g -> {
             g.writeStartArray();
-            final Set<String> written = new HashSet<>();
-            for (Route route : routes.values()) {
-                if ((names == null || names.contains(route.publicModel())) && written.add(route.publicModel())) {
-                    final Target primary = route.primary();
-                    writeLlmModel(g, route.publicModel(), primary.provider(), primary.backendModel());
-                }
-            }
-            for (Provider provider : listing) {
-                for (String id : provider.upstreamModels().keySet()) {
-                    if ((names == null || names.contains(id)) && written.add(id)) {
-                        writeLlmModel(g, id, provider, id);
-                    }
-                }
-            }
+            eachModel(names, (id, provider, backendModel) -> writeLlmModel(g, id, provider, backendModel));
             g.writeEndArray();
         });
     }
@@ -188,21 +175,34 @@ public final class Router {
             g.writeStartObject();
             g.writeStringField("object", "list");
             g.writeArrayFieldStart("data");
-            final Set<String> written = new HashSet<>();
-            for (Route route : routes.values()) {
-                if ((names == null || names.contains(route.publicModel())) && written.add(route.publicModel())) {
-                    writeModel(g, route.publicModel(), route.primary().provider().id());
-                }
-            }
-            for (Provider provider : listing) {
-                for (String id : provider.upstreamModels().keySet()) {
-                    if ((names == null || names.contains(id)) && written.add(id)) {
-                        writeModel(g, id, provider.id());
-                    }
-                }
-            }
+            eachModel(names, (id, provider, backendModel) -> writeModel(g, id, provider.id()));
             g.writeEndArray();
             g.writeEndObject();
         });
+    }
+
+    /** What is written of one public model, served by {@code provider} under {@code backendModel}. */
+    private interface ModelWriter {
+        void write(String id, Provider provider, String backendModel) throws IOException;
+    }
+
+    /**
+     * Each public model once (of {@code names} only, unless null): the routes' in config order, by their first
+     * target, then the models the listing providers' backends list.
+     */
+    private void eachModel(Collection<String> names, ModelWriter writer) throws IOException {
+        final Set<String> written = new HashSet<>();
+        for (Route route : routes.values()) {
+            if ((names == null || names.contains(route.publicModel())) && written.add(route.publicModel())) {
+                writer.write(route.publicModel(), route.primary().provider(), route.primary().backendModel());
+            }
+        }
+        for (Provider provider : listing) {
+            for (String id : provider.upstreamModels().keySet()) {
+                if ((names == null || names.contains(id)) && written.add(id)) {
+                    writer.write(id, provider, id);
+                }
+            }
+        }
     }
 }

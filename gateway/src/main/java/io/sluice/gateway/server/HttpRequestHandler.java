@@ -225,9 +225,13 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
                 response.headers().set(HttpHeaderNames.ALLOW, match.allow().name());
                 local = new LocalReply(match.kind(), request, requestId, start, response);
             }
-            case NOT_FOUND -> local = new LocalReply(match.kind(), request, requestId, start, Responses.error(ctx.alloc(),
-                    ErrorKind.NOT_FOUND, "Invalid URL (" + request.method() + " " + path + ").", requestId,
-                    keepAlive));
+            case NOT_FOUND -> {
+                final String message = "Invalid URL (" + request.method() + " " + path + ").";
+                local = new LocalReply(match.kind(), request, requestId, start, match.front() == null
+                        ? Responses.error(ctx.alloc(), ErrorKind.NOT_FOUND, message, requestId, keepAlive)
+                        : Responses.json(ErrorKind.NOT_FOUND.status(), match.front().error(ctx.alloc(),
+                                ErrorKind.NOT_FOUND, message, null, requestId), requestId, keepAlive));
+            }
         }
     }
 

@@ -15,8 +15,8 @@ final class RequestRoutes {
     }
 
     /**
-     * @param front the client dialect and operation of {@link Kind#PROXY} (and of a 405 on its path, answered in
-     *              its format)
+     * @param front the client dialect and operation of {@link Kind#PROXY}; on other kinds, the API whose format a
+     *              404 or 405 on its paths is answered in, or null for OpenAI's
      * @param allow the method the path takes, for the {@code Allow} header of a 405
      */
     record Match(Kind kind, Front front, HttpMethod allow) {
@@ -28,6 +28,8 @@ final class RequestRoutes {
     /** The Anthropic Messages API; its callers get their errors in its format, on paths it does not have too. */
     private static final String ANTHROPIC_MESSAGES = "/v1/messages";
     private static final String ANTHROPIC_COUNT_TOKENS = "/v1/messages/count_tokens";
+    /** The uniform API; a path below it that does not exist is answered in its format. */
+    private static final String UNIFORM_PREFIX = "/llm/";
 
     private RequestRoutes() {
     }
@@ -52,7 +54,7 @@ final class RequestRoutes {
             return expect(HttpMethod.GET, method, Kind.MODEL, null);
         }
         if (path.equals("/llm/models")) {
-            return expect(HttpMethod.GET, method, Kind.LLM_MODELS, null);
+            return expect(HttpMethod.GET, method, Kind.LLM_MODELS, UniformFront.CHAT);
         }
         if (path.equals("/llm/chat")) {
             return expect(HttpMethod.POST, method, Kind.PROXY, UniformFront.CHAT);
@@ -62,6 +64,9 @@ final class RequestRoutes {
         }
         if (path.equals("/llm/completions")) {
             return expect(HttpMethod.POST, method, Kind.PROXY, UniformFront.COMPLETIONS);
+        }
+        if (path.startsWith(UNIFORM_PREFIX)) {
+            return new Match(Kind.NOT_FOUND, UniformFront.CHAT, null);
         }
         if (path.equals(ANTHROPIC_MESSAGES)) {
             return expect(HttpMethod.POST, method, Kind.PROXY, AnthropicFront.MESSAGES);

@@ -2,6 +2,8 @@ package io.sluice.gateway.front;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.codec.json.JsonTree;
+import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.gateway.proxy.DeltaReader;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.RecordedRequest;
@@ -26,6 +28,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,7 +39,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class UniformApiTest {
     private static final String REPLY = "Hello from the demo model.";
     private static final Pattern EVENT = Pattern.compile("event: (\\w+)\ndata: (.*)\n\n");
-    private static final Pattern TOKEN = Pattern.compile("\"token\":\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private static ScriptedBackend backend;
     private static TestGateway gateway;
@@ -75,7 +77,8 @@ class UniformApiTest {
     @ParameterizedTest
     @CsvSource({
         "openai, openai_chat_stream_usage_2024_gpt4o.txt, OPENAI, /v1/chat/completions",
-        "azure, azure_chat_stream.txt, OPENAI, /openai/deployments/backend-azure/chat/completions?api-version=2024-10-21",
+        "azure, azure_chat_stream.txt, OPENAI,"
+                + " /openai/deployments/backend-azure/chat/completions?api-version=2024-10-21",
         "openrouter, openrouter_chat_stream_reconstructed.txt, OPENAI, /v1/chat/completions",
         "vllm, vllm_chat_stream_continuous_usage.txt, OPENAI, /v1/chat/completions",
         "tgi, tgi_chat_stream_usage_reconstructed.txt, OPENAI, /v1/chat/completions",
@@ -97,7 +100,7 @@ class UniformApiTest {
         for (String[] event : events.subList(0, events.size() - 1)) {
             assertEquals("token", event[0], Http.text(response));
             assertTrue(event[1].endsWith(",\"index\":" + ++index + "}"), event[1]);
-            tokens.append(unescape(event[1]));
+            tokens.append(JsonTree.asObject(parse(event[1])).get("token"));
         }
         assertEquals(expected.content(), tokens.toString());
         final String[] end = events.get(events.size() - 1);
@@ -133,7 +136,8 @@ class UniformApiTest {
     @Test
     void oneNormalisedAnswerForChatAndCompletions() throws Exception {
         for (String[] call : List.of(
-                new String[] {"/llm/chat", "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"},
+                new String[] {"/llm/chat",
+                        "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}"},
                 new String[] {"/llm/completions", "{\"model\":\"demo\",\"prompt\":\"Hi\",\"system\":\"Be brief.\"}"})) {
             final HttpResponse<byte[]> response = Http.post(gateway.uri(call[0]), call[1]);
             assertEquals(200, response.statusCode(), Http.text(response));
@@ -145,7 +149,7 @@ class UniformApiTest {
                     body);
             assertEquals(response.headers().firstValue("content-length").orElseThrow(),
                     Integer.toString(Http.text(response).getBytes(StandardCharsets.UTF_8).length));
-            assertTrue(!gateway.usage().takeFor(response).stream());
+            assertFalse(gateway.usage().takeFor(response).stream());
         }
     }
 
@@ -194,6 +198,24 @@ class UniformApiTest {
         final HttpResponse<String> get = Http.get(gateway.uri("/llm/chat"));
         assertEquals(405, get.statusCode());
         assertTrue(get.body().startsWith("{\"error\":{\"code\":\"INVALID_REQUEST\""), get.body());
+        final HttpResponse<byte[]> post = Http.post(gateway.uri("/llm/models"), "{}");
+        assertEquals(405, post.statusCode());
+        assertTrue(Http.text(post).startsWith("{\"error\":{\"code\":\"INVALID_REQUEST\""), Http.text(post));
+        final HttpResponse<String> nowhere = Http.get(gateway.uri("/llm/nowhere"));
+        assertEquals(404, nowhere.statusCode());
+        assertTrue(nowhere.body().startsWith("{\"error\":{\"code\":\"NOT_FOUND\""), nowhere.body());
+        final HttpResponse<byte[]> both = Http.post(gateway.uri("/llm/chat"), "{\"model\":\"demo\",\"prompt\":\"a\","
+                + "\"messages\":[]}");
+        assertEquals(400, both.statusCode());
+        assertTrue(Http.text(both).contains("not both"), Http.text(both));
+        gateway.usage().takeFor(both);
+        backend.enqueue(Script.json(401, "{\"error\":{\"message\":\"Incorrect API key provided\"}}"));
+        final HttpResponse<byte[]> keyRefused = Http.post(gateway.uri("/llm/chat"),
+                "{\"model\":\"m-vllm\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        assertEquals(502, keyRefused.statusCode(), "the provider's key refused is not the client's fault");
+        assertTrue(Http.text(keyRefused).startsWith("{\"error\":{\"code\":\"PROVIDER_ERROR\""), Http.text(keyRefused));
+        assertEquals(502, gateway.usage().takeFor(keyRefused).status());
+        backend.takeRequest();
     }
 
     private static List<String[]> events(String stream) {
@@ -205,10 +227,13 @@ class UniformApiTest {
         return events;
     }
 
-    private static String unescape(String tokenEvent) {
-        final Matcher m = TOKEN.matcher(tokenEvent);
-        assertTrue(m.find(), tokenEvent);
-        return m.group(1).replace("\\n", "\n").replace("\\\"", "\"").replace("\\\\", "\\");
+    private static Object parse(String json) throws MalformedRequestException {
+        final ByteBuf buf = Unpooled.copiedBuffer(json, StandardCharsets.UTF_8);
+        try {
+            return JsonTree.readObject(buf);
+        } finally {
+            buf.release();
+        }
     }
 
     private static Answer decode(Dialect dialect, byte[] wire) {

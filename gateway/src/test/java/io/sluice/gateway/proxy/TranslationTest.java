@@ -110,6 +110,7 @@ class TranslationTest {
         final StringBuilder tokens = new StringBuilder();
         final StringBuilder reasoning = new StringBuilder();
         final Map<Object, StringBuilder> arguments = new TreeMap<>();
+        final Map<Object, String> names = new TreeMap<>();
         final Matcher m = Pattern.compile("event: (\\w+)\ndata: (.*)\n\n").matcher(sink.text());
         Map<String, Object> end = null;
         while (m.find()) {
@@ -119,8 +120,13 @@ class TranslationTest {
             switch (m.group(1)) {
                 case "token" -> tokens.append(event.get("token"));
                 case "reasoning" -> reasoning.append(event.get("text"));
-                case "tool_call" -> arguments.computeIfAbsent(((Number) event.get("index")).intValue(),
-                        i -> new StringBuilder()).append(event.get("arguments"));
+                case "tool_call" -> {
+                    final int index = ((Number) event.get("index")).intValue();
+                    arguments.computeIfAbsent(index, i -> new StringBuilder()).append(event.get("arguments"));
+                    if (!"".equals(event.get("name"))) {
+                        names.put(index, event.get("id") + " " + event.get("name"));
+                    }
+                }
                 case "end" -> end = event;
                 default -> throw new AssertionError("unknown event " + m.group(1));
             }
@@ -129,8 +135,15 @@ class TranslationTest {
         assertEquals(expected.reasoning(), reasoning.toString(), sample);
         assertEquals(expected.toolCalls().stream().map(Answer.ToolCall::arguments).toList(),
                 arguments.values().stream().map(StringBuilder::toString).toList(), sample);
+        assertEquals(expected.toolCalls().stream().map(call -> call.id() + " " + call.name()).toList(),
+                List.copyOf(names.values()), sample);
         assertNotNull(end, "one end event");
         assertEquals(expected.finishReason(), end.get("finish_reason"));
+        if (expected.usage() != null) {
+            final Map<String, Object> usage = JsonTree.asObject(end.get("usage"));
+            assertEquals(expected.usage().promptTokens(), ((Number) usage.get("prompt_tokens")).longValue());
+            assertEquals(expected.usage().completionTokens(), ((Number) usage.get("completion_tokens")).longValue());
+        }
         assertEquals("provider-1", end.get("provider"));
     }
 

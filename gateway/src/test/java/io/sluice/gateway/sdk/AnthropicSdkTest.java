@@ -76,6 +76,9 @@ class AnthropicSdkTest {
                     endpoints: [ "%2$s/v1" ]
                     models: { sonnet: claude-sonnet-4-20250514 }
                     health: { probe: { enabled: false } }
+                routes:
+                  - model: mixed
+                    targets: [ { provider: claude, model: claude-x }, { provider: farm, model: Qwen/Qwen3-8B } ]
                 """.formatted(REPLY, backend.url()));
         client = AnthropicOkHttpClient.builder()
                 .baseUrl("http://127.0.0.1:" + gateway.port())
@@ -239,6 +242,12 @@ class AnthropicSdkTest {
         assertEquals(9, client.messages().countTokens(MessageCountTokensParams.builder().model("sonnet")
                 .addUserMessage("Hi").build()).inputTokens(), "counted by the Anthropic backend itself");
         assertEquals("/v1/messages/count_tokens", backend.takeRequest().uri());
+        gateway.usage().take();
+        backend.enqueue(Script.json(200, "{\"input_tokens\":11}"));
+        assertEquals(11, client.messages().countTokens(MessageCountTokensParams.builder().model("mixed")
+                .addUserMessage("Hi").build()).inputTokens(), "a mixed route's Anthropic target counts");
+        final String sent = backend.takeRequest().bodyText();
+        assertTrue(sent.contains("\"model\":\"claude-x\""), sent);
         gateway.usage().take();
     }
 

@@ -192,7 +192,9 @@ final class AnthropicRequests {
         }
         final long asked = firstNumber(request, "max_completion_tokens", "max_tokens");
         long maxTokens = asked > 0 ? asked : defaultMaxTokens > 0 ? defaultMaxTokens : REQUIRED_MAX_TOKENS;
-        final long budget = thinkingBudget(request.get("reasoning_effort"));
+        // Thinking in a tool loop needs the signed thinking block that began the assistant's turn, which a
+        // conversation from another dialect cannot give back: Anthropic refuses the request without it.
+        final long budget = inToolLoop(messages) ? 0 : thinkingBudget(request.get("reasoning_effort"));
         if (budget > 0) {
             // The budget is part of max_tokens, which must be larger.
             maxTokens = Math.max(maxTokens, budget + 1024);
@@ -333,6 +335,17 @@ final class AnthropicRequests {
         message.put("role", role);
         message.put("content", new ArrayList<>(blocks));
         messages.add(message);
+    }
+
+    /** Whether the last assistant turn called tools (their results follow, and the model goes on from them). */
+    private static boolean inToolLoop(List<Map<String, Object>> messages) {
+        for (int i = messages.size() - 1; i >= 0; i--) {
+            if ("assistant".equals(messages.get(i).get("role"))) {
+                return JsonTree.asArray(messages.get(i).get("content")).stream()
+                        .anyMatch(block -> "tool_use".equals(JsonTree.asObject(block).get("type")));
+            }
+        }
+        return false;
     }
 
     private static long thinkingBudget(Object effort) {

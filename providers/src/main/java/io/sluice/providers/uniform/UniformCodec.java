@@ -16,8 +16,8 @@ import java.util.Map;
 
 /**
  * The client side of the uniform API. A request is OpenAI's chat form (seed 001 §5.1: {@code model},
- * {@code messages}, {@code temperature} and the other options, passed on as given), or, for
- * {@code /llm/completions}, a {@code prompt} (with an optional {@code system}) that becomes the conversation; the
+ * {@code messages}, {@code temperature} and the other options, passed on as given), or, in its place, a
+ * {@code prompt} (with an optional {@code system}) that becomes the conversation, on any of its operations; the
  * operation, not the body, says whether the answer streams. Immutable; one per operation and format.
  */
 public final class UniformCodec implements ClientCodec {
@@ -42,10 +42,15 @@ public final class UniformCodec implements ClientCodec {
         final Map<String, Object> request = new LinkedHashMap<>(JsonTree.readObject(body));
         final Object prompt = request.remove("prompt");
         final Object system = request.remove("system");
-        if (!(request.get("messages") instanceof List<?>)) {
+        if (request.get("messages") instanceof List<?>) {
+            if (prompt != null || system != null) {
+                throw new MalformedRequestException("Give messages, or prompt (and system), not both.",
+                        MalformedRequestException.Fault.TYPE, "prompt");
+            }
+        } else {
             if (!(prompt instanceof String text)) {
                 throw new MalformedRequestException("messages (a list of {role, content}) or prompt (a string) is "
-                        + "required.", MalformedRequestException.Fault.TYPE, "messages");
+                        + "required.", MalformedRequestException.Fault.TYPE, prompt == null ? "messages" : "prompt");
             }
             final List<Object> messages = new ArrayList<>(2);
             if (system instanceof String instructions) {

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Requests translated between the Messages API and OpenAI's chat form, field by field, as bytes on the wire. */
 class AnthropicRequestsTest {
@@ -96,6 +98,17 @@ class AnthropicRequestsTest {
                         + "\"reasoning_effort\":\"high\",\"max_tokens\":1000,\"temperature\":0.7,\"top_k\":3,"
                         + "\"top_p\":0.5,\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}],"
                         + "\"tool_choice\":\"required\"}"));
+    }
+
+    @Test
+    void noThinkingInsideAToolLoopItsSignedBlocksCannotBeGivenBack() throws Exception {
+        final String translated = toAnthropic("{\"model\":\"c\",\"reasoning_effort\":\"low\",\"messages\":["
+                + "{\"role\":\"user\",\"content\":\"q\"},{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"c1\","
+                + "\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},{\"role\":\"tool\",\"tool_call_id\":\"c1\","
+                + "\"content\":\"r\"}]}");
+        assertFalse(translated.contains("thinking"), translated);
+        assertTrue(toAnthropic("{\"model\":\"c\",\"reasoning_effort\":\"low\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"q\"}]}").contains("\"thinking\":{\"type\":\"enabled\",\"budget_tokens\":1024}"));
     }
 
     @Test
