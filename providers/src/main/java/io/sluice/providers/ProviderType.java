@@ -1,5 +1,8 @@
 package io.sluice.providers;
 
+import io.sluice.providers.openai.OpenAiModelList;
+
+import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +40,16 @@ public interface ProviderType {
     /** The headers that carry the provider's key (none without one) and its API version to the backend. */
     default List<Map.Entry<String, String>> credentialHeaders(String apiKey, String apiVersion) {
         return apiKey == null ? List.of() : List.of(Map.entry("authorization", "Bearer " + apiKey));
+    }
+
+    /**
+     * The models in {@code length} bytes of the answer at {@link #modelListPath}: the OpenAI list format, which
+     * every kind Sluice knows answers in (Anthropic's too).
+     *
+     * @throws IOException when the bytes are not a model list
+     */
+    default List<ListedModel> readModelList(byte[] body, int length) throws IOException {
+        return OpenAiModelList.models(body, length);
     }
 
     /** The request target of the model list, which probes ask for when the kind has no health path. */

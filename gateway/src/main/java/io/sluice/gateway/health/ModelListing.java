@@ -5,7 +5,6 @@ import io.sluice.codec.CaptureBuffer;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.gateway.upstream.UpstreamPools;
-import io.sluice.providers.openai.OpenAiModelList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +63,7 @@ final class ModelListing implements Runnable {
         try {
             parser.execute(() -> {
                 try {
-                    provider.upstreamModels(OpenAiModelList.models(body.array(), body.length()));
+                    provider.upstreamModels(provider.type().readModelList(body.array(), body.length()));
                 } catch (IOException e) {
                     LOG.debug("provider {}: its model list could not be read ({}); the last one stays",
                             provider.id(), e.getClass().getSimpleName());

@@ -6,8 +6,8 @@ import io.sluice.gateway.balance.EndpointSelector;
 import io.sluice.gateway.balance.OutlierDetector;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
+import io.sluice.providers.ListedModel;
 import io.sluice.providers.ProviderType;
-import io.sluice.providers.openai.OpenAiModelList;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +39,7 @@ public final class Provider {
     private final SluiceConfig.Metrics loadMetrics;
     private final Duration listUpstream;
     /** The backend's own models by id, in its order, as last read; empty until read, kept when a read fails. */
-    private volatile Map<String, OpenAiModelList.Model> upstreamModels = Map.of();
+    private volatile Map<String, ListedModel> upstreamModels = Map.of();
 
     public Provider(SluiceConfig.Provider config, List<UpstreamEndpoint> endpoints) {
         this.id = config.id();
@@ -93,12 +93,12 @@ public final class Provider {
      * The models the backend listed when last asked, by id in its order (written by the listing, read by every event
      * loop).
      */
-    public Map<String, OpenAiModelList.Model> upstreamModels() {
+    public Map<String, ListedModel> upstreamModels() {
         return upstreamModels;
     }
 
-    public void upstreamModels(List<OpenAiModelList.Model> models) {
-        final Map<String, OpenAiModelList.Model> byId = new LinkedHashMap<>();
+    public void upstreamModels(List<ListedModel> models) {
+        final Map<String, ListedModel> byId = new LinkedHashMap<>();
         models.forEach(model -> byId.putIfAbsent(model.id(), model));
         this.upstreamModels = Collections.unmodifiableMap(byId);
     }

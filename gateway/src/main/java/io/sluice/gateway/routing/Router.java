@@ -3,7 +3,7 @@ package io.sluice.gateway.routing;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.sluice.codec.json.Json;
 import io.sluice.gateway.config.SluiceConfig;
-import io.sluice.providers.openai.OpenAiModelList;
+import io.sluice.providers.ListedModel;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -153,7 +153,7 @@ public final class Router {
         g.writeStartObject();
         g.writeStringField("id", id);
         g.writeStringField("provider", provider.id());
-        final OpenAiModelList.Model listed = provider.upstreamModels().get(backendModel);
+        final ListedModel listed = provider.upstreamModels().get(backendModel);
         if (listed != null && listed.contextLength() > 0) {
             g.writeNumberField("max_tokens", listed.contextLength());
         }

@@ -3,6 +3,7 @@ package io.sluice.providers.openai;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.sluice.codec.json.Json;
+import io.sluice.providers.ListedModel;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -15,10 +16,6 @@ import java.util.List;
  * {@code context_length}). Stateless.
  */
 public final class OpenAiModelList {
-    /** One model a backend lists; {@code contextLength} is -1 when it did not say. */
-    public record Model(String id, long contextLength) {
-    }
-
     /** More models than any backend lists; past it the rest is left out. */
     private static final int MAX_MODELS = 10_000;
 
@@ -26,8 +23,8 @@ public final class OpenAiModelList {
     }
 
     /** The models of {@code length} bytes of a model list; throws {@link IOException} for anything else. */
-    public static List<Model> models(byte[] body, int length) throws IOException {
-        final List<Model> ids = new ArrayList<>();
+    public static List<ListedModel> models(byte[] body, int length) throws IOException {
+        final List<ListedModel> ids = new ArrayList<>();
         try (JsonParser parser = Json.FACTORY.createParser(body, 0, length)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("a model list is a JSON object");
@@ -47,7 +44,7 @@ public final class OpenAiModelList {
         return ids.size() > MAX_MODELS ? List.copyOf(ids.subList(0, MAX_MODELS)) : List.copyOf(ids);
     }
 
-    private static void readModel(JsonParser parser, List<Model> models) throws IOException {
+    private static void readModel(JsonParser parser, List<ListedModel> models) throws IOException {
         String id = null;
         long contextLength = -1;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -63,7 +60,7 @@ public final class OpenAiModelList {
             }
         }
         if (id != null) {
-            models.add(new Model(id, contextLength));
+            models.add(new ListedModel(id, contextLength));
         }
     }
 }

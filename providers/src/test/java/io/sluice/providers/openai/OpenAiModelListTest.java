@@ -1,5 +1,6 @@
 package io.sluice.providers.openai;
 
+import io.sluice.providers.ListedModel;
 import io.sluice.testkit.WireSamples;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Models from the recorded model lists of OpenAI and vLLM, and a refusal of anything else. */
 class OpenAiModelListTest {
     private static List<String> ids(byte[] body) throws IOException {
-        return OpenAiModelList.models(body, body.length).stream().map(OpenAiModelList.Model::id).toList();
+        return OpenAiModelList.models(body, body.length).stream().map(ListedModel::id).toList();
     }
 
     @Test
@@ -28,7 +29,7 @@ class OpenAiModelListTest {
     @Test
     void vllmTellsItsContextLengthAndOpenAiDoesNot() throws IOException {
         final byte[] vllm = WireSamples.bytes("vllm_models.json");
-        assertEquals(List.of(new OpenAiModelList.Model("meta-llama/Llama-3.1-8B-Instruct", 131072)),
+        assertEquals(List.of(new ListedModel("meta-llama/Llama-3.1-8B-Instruct", 131072)),
                 OpenAiModelList.models(vllm, vllm.length));
         final byte[] openai = WireSamples.bytes("openai_models_list.json");
         assertEquals(-1, OpenAiModelList.models(openai, openai.length).get(0).contextLength());
