@@ -64,7 +64,7 @@ class TranslationTest {
     void aRecordedStreamSaysTheSameInTheOtherDialectHoweverItsBytesAreSplit(String sample, Dialect backend,
                                                                           Dialect client) {
         final byte[] wire = terminated(WireSamples.bytes(sample));
-        final Answer expected = read(backend.codec(), wire);
+        final Read expected = read(backend.codec(), wire);
         final byte[] whole = translate(backend, client, wire, wire.length);
         assertWellFormed(client, new String(whole, StandardCharsets.UTF_8));
         assertSame(expected, read(client.codec(), whole), sample);
@@ -98,7 +98,7 @@ class TranslationTest {
     void aRecordedStreamSaysTheSameAsUniformEventsInOneBytePieces(String sample, Dialect backend)
             throws Exception {
         final byte[] wire = terminated(WireSamples.bytes(sample));
-        final Answer expected = read(backend.codec(), wire);
+        final Answer expected = read(backend.codec(), wire).answer();
         final Collected sink = new Collected();
         final TranslatingRelay relay = new TranslatingRelay(sink, backend.codec(), UnaryOperator.identity(),
                 UniformCodec.STREAM, true, true, SERVED, true);
@@ -216,18 +216,36 @@ class TranslationTest {
         return sink.text().getBytes(StandardCharsets.UTF_8);
     }
 
-    /** What a client of that dialect reads from a stream. */
-    private static Answer read(DialectCodec dialect, byte[] stream) {
+    /** What a client of that dialect reads from a stream: the whole answer, and its output event by event. */
+    private record Read(Answer answer, List<String> events) {
+    }
+
+    private static Read read(DialectCodec dialect, byte[] stream) {
         final DeltaReader reader = new DeltaReader(dialect, true);
         final Answer answer = new Answer();
+        final List<String> events = new ArrayList<>();
         final ByteBuf buf = Unpooled.wrappedBuffer(stream);
         reader.read(buf, delta -> {
             assertNull(delta.error(), delta.error());
             answer.add(delta);
+            if (!delta.reasoning().isEmpty()) {
+                events.add("reasoning " + delta.reasoning());
+            }
+            if (!delta.content().isEmpty()) {
+                events.add("text " + delta.content());
+            }
+            delta.toolCalls().forEach(piece -> events.add("tool " + piece.index() + " " + piece.id() + " "
+                    + piece.name() + " " + piece.arguments()));
         });
         buf.release();
         assertTrue(reader.ended(), "the stream ends with its final event");
-        return answer;
+        return new Read(answer, events);
+    }
+
+    /** The same output, piece for piece in the same order, and the same ending. */
+    private static void assertSame(Read expected, Read actual, String where) {
+        assertEquals(expected.events(), actual.events(), where);
+        assertSame(expected.answer(), actual.answer(), where);
     }
 
     private static void assertSame(Answer expected, Answer actual, String where) {

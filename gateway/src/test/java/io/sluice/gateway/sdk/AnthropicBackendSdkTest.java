@@ -5,7 +5,14 @@ import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.InternalServerException;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionAssistantMessageParam;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import com.openai.models.chat.completions.ChatCompletionMessageFunctionToolCall;
+import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
@@ -114,7 +121,18 @@ class AnthropicBackendSdkTest {
     @Test
     void aToolUseStreamIsAToolCallStream() throws Exception {
         backend.enqueue(Script.sse(WireSamples.bytes("anthropic_stream_tool_use.txt"), 53));
-        final List<ChatCompletionChunk> chunks = stream(request().build());
+        final ChatCompletionMessageToolCall earlier = ChatCompletionMessageToolCall.ofFunction(
+                ChatCompletionMessageFunctionToolCall.builder().id("toolu_0").function(
+                        ChatCompletionMessageFunctionToolCall.Function.builder().name("sandwich")
+                                .arguments("{\"name\":\"Club\"}").build()).build());
+        final List<ChatCompletionChunk> chunks = stream(request()
+                .addTool(ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder().name("sandwich")
+                        .parameters(FunctionParameters.builder().putAdditionalProperty("type",
+                                JsonValue.from("object")).build()).build()).build())
+                .addMessage(ChatCompletionAssistantMessageParam.builder().addToolCall(earlier).build())
+                .addMessage(ChatCompletionToolMessageParam.builder().toolCallId("toolu_0")
+                        .content("Out of bread.").build())
+                .addUserMessage("Another one, then.").build());
         final StringBuilder arguments = new StringBuilder();
         final List<String> names = new ArrayList<>();
         chunks.forEach(chunk -> chunk.choices().forEach(choice -> choice.delta().toolCalls().ifPresent(calls ->
@@ -130,7 +148,16 @@ class AnthropicBackendSdkTest {
         final UsageRecord record = gateway.usage().take();
         assertEquals(470, record.promptTokens());
         assertEquals(74, record.completionTokens());
-        backend.takeRequest();
+        final String sent = backend.takeRequest().bodyText();
+        for (String expected : List.of(
+                "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_0\",\"name\":\"sandwich\","
+                        + "\"input\":{\"name\":\"Club\"}}]}",
+                "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\",\"tool_use_id\":\"toolu_0\",\"content\":"
+                        + "\"Out of bread.\"},{\"type\":\"text\",\"text\":\"Another one, then.\"}]}",
+                "\"tools\":[{\"name\":\"sandwich\",\"input_schema\":{\"type\":\"object\"}}],"
+                        + "\"tool_choice\":{\"type\":\"auto\"}")) {
+            assertTrue(sent.contains(expected), expected + " in " + sent);
+        }
     }
 
     @Test
