@@ -42,6 +42,7 @@ import io.sluice.gateway.upstream.EndpointRegistry;
 import io.sluice.gateway.upstream.UpstreamPools;
 import io.sluice.gateway.usage.LoggingUsageSink;
 import io.sluice.gateway.usage.UsageReporter;
+import io.sluice.gateway.usage.WebhookSink;
 import io.sluice.gateway.usage.UsageSink;
 import io.sluice.gateway.usage.UsageStats;
 import org.slf4j.Logger;
@@ -77,6 +78,8 @@ public final class Sluice implements AutoCloseable {
     private final Reloader reloader;
     private final ConfigControl control;
     private final UsageReporter usage;
+    /** The usage webhook, or null when none is configured. */
+    private final WebhookSink webhook;
     private final DnsAddressResolverGroup resolver;
     private final ActiveRequests active;
     private final GatewayMetrics metrics;
@@ -84,8 +87,8 @@ public final class Sluice implements AutoCloseable {
 
     private Sluice(EventLoopGroup group, Channel server, Channel adminServer, ChannelGroup connections,
                    DemoModel demo, UpstreamPools pools, Snapshots snapshots, Reloader reloader,
-                   ConfigControl control, UsageReporter usage, DnsAddressResolverGroup resolver, ActiveRequests active,
-                   GatewayMetrics metrics, Duration shutdownTimeout) {
+                   ConfigControl control, UsageReporter usage, WebhookSink webhook, DnsAddressResolverGroup resolver,
+                   ActiveRequests active, GatewayMetrics metrics, Duration shutdownTimeout) {
         this.group = group;
         this.server = server;
         this.adminServer = adminServer;
@@ -96,6 +99,7 @@ public final class Sluice implements AutoCloseable {
         this.reloader = reloader;
         this.control = control;
         this.usage = usage;
+        this.webhook = webhook;
         this.resolver = resolver;
         this.active = active;
         this.metrics = metrics;
@@ -124,6 +128,10 @@ public final class Sluice implements AutoCloseable {
         final Transport transport = Transport.choose(serverConfig.transport());
         final ByteBufAllocator allocator = Allocators.of(serverConfig.allocator());
         final List<UsageSink> allSinks = new ArrayList<>(sinks);
+        final WebhookSink webhook = openWebhook(config.usage().webhook());
+        if (webhook != null) {
+            allSinks.add(webhook);
+        }
         if (config.usage().log()) {
             allSinks.add(new LoggingUsageSink());
         }
@@ -149,7 +157,8 @@ public final class Sluice implements AutoCloseable {
             reloader = new Reloader(group, pools, endpoints, builder, snapshots, metrics);
             control = new ConfigControl(file, reloader, snapshots::current);
             final ProxyServices services = new ProxyServices(snapshots, pools,
-                    new Admission(new Buckets(System::nanoTime)), usage, serverConfig.maxRequestBytes(),
+                    new Admission(new Buckets(System::nanoTime), webhook == null ? () -> false : webhook::refusing),
+                    usage, serverConfig.maxRequestBytes(),
                     serverConfig.websocket(), active, metrics,
                     new TrustedProxies(serverConfig.trustedProxies(), serverConfig.tls() != null),
                     new RelayedHeaders(serverConfig.responseHeaders()));
@@ -166,7 +175,7 @@ public final class Sluice implements AutoCloseable {
                             connections, new Listener(admin, false)), "admin.host, admin.port");
             control.watch();
             final Sluice sluice = new Sluice(group, server, adminServer, connections, demo, pools, snapshots,
-                    reloader, control, usage, resolver, active, metrics, serverConfig.shutdownTimeout());
+                    reloader, control, usage, webhook, resolver, active, metrics, serverConfig.shutdownTimeout());
             LOG.info("Sluice {} listening on {}://{}:{} ({}, {} allocator; config {}); models: {}", Version.current(),
                     serverTls == null ? "http" : "https", serverConfig.host(), sluice.address().getPort(),
                     transport.name(), serverConfig.allocator(), config.source(),
@@ -190,6 +199,9 @@ public final class Sluice implements AutoCloseable {
             resolver.close();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             usage.close();
+            if (webhook != null) {
+                webhook.close();
+            }
             metrics.close();
             if (e instanceof IOException io) {
                 throw new StartException("cannot watch the config file: " + io.getMessage());
@@ -330,6 +342,22 @@ public final class Sluice implements AutoCloseable {
         resolver.close();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
         usage.close();
+        if (webhook != null) {
+            // What it cannot deliver in time stays in its spool, for the next start.
+            webhook.close();
+        }
         metrics.close();
+    }
+
+    private static WebhookSink openWebhook(SluiceConfig.Webhook config) {
+        if (config == null) {
+            return null;
+        }
+        try {
+            return new WebhookSink(config);
+        } catch (IOException e) {
+            throw new StartException("usage.webhook.spool.dir: the spool in " + config.spoolDir()
+                    + " cannot be opened: " + e.getMessage());
+        }
     }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Seam: admission (DESIGN.md §2b), after {@link AccessPolicy#authenticate}: the caller's allowed models, then the
@@ -20,9 +21,15 @@ public final class Admission {
     private static final long MAX_RESERVE = 1L << 40;
 
     private final Buckets buckets;
+    private final BooleanSupplier meteringFull;
 
-    public Admission(Buckets buckets) {
+    /**
+     * @param meteringFull whether usage metering cannot take more records (a full spool whose operator chose to
+     *                     refuse requests then): every request is refused until it can
+     */
+    public Admission(Buckets buckets, BooleanSupplier meteringFull) {
         this.buckets = buckets;
+        this.meteringFull = meteringFull;
     }
 
     /**
@@ -32,6 +39,10 @@ public final class Admission {
      */
     public Verdict admit(AccessPolicy policy, Caller caller, String publicModel, String clientAddress,
                          TokenDemand demand) {
+        if (meteringFull.getAsBoolean()) {
+            return new Refusal(ErrorKind.METERING_FULL, "Usage metering is full: requests are refused until it "
+                    + "delivers what it holds.");
+        }
         final SluiceConfig.ApiKey key = caller.key();
         if (key != null && !key.allowedModels().isEmpty() && !key.allowedModels().contains(publicModel)) {
             return new Refusal(ErrorKind.MODEL_NOT_ALLOWED, "The API key " + key.id()

@@ -187,8 +187,32 @@ public final class ConfigLoader {
     }
 
     private static SluiceConfig.Usage usage(ConfigNode node) {
-        node.allowOnly("queue", "log");
-        return new SluiceConfig.Usage(node.integer("queue", 10_000, 1, 10_000_000), node.bool("log", true));
+        node.allowOnly("queue", "log", "webhook");
+        return new SluiceConfig.Usage(node.integer("queue", 10_000, 1, 10_000_000), node.bool("log", true),
+                webhook(node.child("webhook")));
+    }
+
+    /** The webhook sink, or null when it has no URL. */
+    private static SluiceConfig.Webhook webhook(ConfigNode node) {
+        node.allowOnly("url", "batch", "flush", "timeout", "secret", "backoff", "spool");
+        final String url = node.string("url", "");
+        if (url.isBlank()) {
+            return null;
+        }
+        final ConfigNode backoff = node.child("backoff").allowOnly("initial", "max");
+        final ConfigNode spool = node.child("spool").allowOnly("dir", "max_bytes", "fsync", "fsync_interval",
+                "when_full");
+        final String secret = node.string("secret", "");
+        return new SluiceConfig.Webhook(endpointUrl(node.field("url"), url), node.integer("batch", 100, 1, 10_000),
+                node.duration("flush", Duration.ofSeconds(1)), node.duration("timeout", Duration.ofSeconds(10)),
+                secret.isEmpty() ? null : secret, backoff.duration("initial", Duration.ofMillis(500)),
+                backoff.duration("max", Duration.ofSeconds(60)),
+                Path.of(spool.string("dir", "data/usage-spool")), spool.bytes("max_bytes", 1L << 30),
+                SluiceConfig.Fsync.valueOf(spool.choice("fsync", "interval", "always", "interval", "never")
+                        .toUpperCase(Locale.ROOT)),
+                spool.duration("fsync_interval", Duration.ofSeconds(1)),
+                SluiceConfig.WhenFull.valueOf(spool.choice("when_full", "drop_newest", "drop_newest", "refuse")
+                        .toUpperCase(Locale.ROOT)));
     }
 
     private static List<SluiceConfig.Provider> providers(ConfigNode root, Path dir) {

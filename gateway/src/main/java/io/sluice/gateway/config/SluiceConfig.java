@@ -127,8 +127,33 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
     public record WebSocket(int maxMessageBytes, Duration pingInterval, Duration pingTimeout) {
     }
 
-    /** Where usage records go: a bounded queue, then the sinks. */
-    public record Usage(int queue, boolean log) {
+    /**
+     * Where usage records go: a bounded queue, then the sinks.
+     *
+     * @param webhook the webhook sink, or null when none is configured
+     */
+    public record Usage(int queue, boolean log, Webhook webhook) {
+    }
+
+    /** When spooled records are forced to the disk. */
+    public enum Fsync { ALWAYS, INTERVAL, NEVER }
+
+    /** What a full spool does with more records: drops them (counted), or makes the gateway refuse requests. */
+    public enum WhenFull { DROP_NEWEST, REFUSE }
+
+    /**
+     * The usage webhook: records POSTed as JSON arrays, batched, retried with backoff, spooled on disk until
+     * delivered.
+     *
+     * @param secret the HMAC-SHA256 key of the signature header, or null for none
+     */
+    public record Webhook(URI url, int batch, Duration flush, Duration timeout, String secret,
+                          Duration backoffInitial, Duration backoffMax, Path spoolDir, long spoolMaxBytes,
+                          Fsync fsync, Duration fsyncInterval, WhenFull whenFull) {
+        @Override
+        public String toString() {
+            return "Webhook[url=" + url + ", batch=" + batch + ", secret=" + (secret == null ? "none" : "set") + "]";
+        }
     }
 
     /**

@@ -30,7 +30,8 @@ public enum ErrorKind {
     UPSTREAM_FAILED(HttpResponseStatus.BAD_GATEWAY, "upstream_error", "upstream_failed"),
     UPSTREAM_BUSY(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream_error", "upstream_busy"),
     UPSTREAM_TIMEOUT(HttpResponseStatus.GATEWAY_TIMEOUT, "timeout_error", "upstream_timeout"),
-    SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "server_error", "shutting_down");
+    SHUTTING_DOWN(HttpResponseStatus.SERVICE_UNAVAILABLE, "server_error", "shutting_down"),
+    METERING_FULL(HttpResponseStatus.SERVICE_UNAVAILABLE, "server_error", "metering_full");
 
     private final HttpResponseStatus status;
     private final String type;

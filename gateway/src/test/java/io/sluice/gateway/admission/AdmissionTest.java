@@ -28,7 +28,7 @@ class AdmissionTest {
     private static final String KEY = KeyHash.newKey();
 
     private final AtomicLong now = new AtomicLong(5_000_000_000L);
-    private final Admission admission = new Admission(new Buckets(now::get));
+    private final Admission admission = new Admission(new Buckets(now::get), () -> false);
     private final GatewaySnapshot snapshot = snapshot("""
             server: { host: 127.0.0.1 }
             auth:

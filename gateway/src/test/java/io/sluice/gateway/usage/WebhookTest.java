@@ -1,0 +1,194 @@
+package io.sluice.gateway.usage;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.sluice.codec.json.JsonTree;
+import io.sluice.codec.json.MalformedRequestException;
+import io.sluice.gateway.testing.Await;
+import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.TestGateway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The usage webhook against a real HTTP receiver that fails in every way a receiver does (500, 429, a timeout, a
+ * refused connection) and then recovers: every record arrives, once, in order, signed; the spool outlives the
+ * gateway; a full spool refuses requests when told to.
+ */
+class WebhookTest {
+    private static final String SECRET = "webhook-secret";
+
+    @TempDir
+    Path spool;
+    private HttpServer receiver;
+    /** The status the receiver answers with; 0 to sleep past the gateway's timeout instead. */
+    private final AtomicInteger answer = new AtomicInteger(200);
+    private final List<String> received = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> keys = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger posts = new AtomicInteger();
+    private final AtomicInteger badSignatures = new AtomicInteger();
+
+    @BeforeEach
+    void startReceiver() throws IOException {
+        receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.createContext("/usage", this::receive);
+        receiver.start();
+    }
+
+    @AfterEach
+    void stopReceiver() {
+        receiver.stop(0);
+    }
+
+    private void receive(HttpExchange exchange) throws IOException {
+        final byte[] body = exchange.getRequestBody().readAllBytes();
+        posts.incrementAndGet();
+        keys.add(exchange.getRequestHeaders().getFirst("Idempotency-Key"));
+        if (!("sha256=" + WebhookSink.hmac(SECRET, body)).equals(
+                exchange.getRequestHeaders().getFirst("X-Sluice-Signature"))) {
+            badSignatures.incrementAndGet();
+        }
+        final int status = answer.get();
+        if (status == 0) {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+            return;
+        }
+        if (status == 200) {
+            final ByteBuf buf = Unpooled.wrappedBuffer(("{\"batch\":" + new String(body, StandardCharsets.UTF_8) + "}")
+                    .getBytes(StandardCharsets.UTF_8));
+            try {
+                for (Object record : JsonTree.asArray(JsonTree.readObject(buf).get("batch"))) {
+                    received.add((String) JsonTree.asObject(record).get("request_id"));
+                }
+            } catch (MalformedRequestException e) {
+                throw new IOException(e);
+            } finally {
+                buf.release();
+            }
+        }
+        exchange.sendResponseHeaders(status, -1);
+        exchange.close();
+    }
+
+    private TestGateway gateway(String spoolExtra) throws InterruptedException {
+        return TestGateway.start("""
+                server: { host: 127.0.0.1, port: 0, threads: 2 }
+                usage:
+                  log: false
+                  webhook:
+                    url: http://127.0.0.1:%d/usage
+                    batch: 4
+                    flush: 20ms
+                    timeout: 500ms
+                    secret: %s
+                    backoff: { initial: 20ms, max: 200ms }
+                    spool: { dir: "%s", fsync: always %s }
+                providers:
+                  - id: demo
+                    type: demo
+                    models: { demo: demo-1 }
+                    demo: { token_delay: 0ms }
+                """.formatted(receiver.getAddress().getPort(), SECRET, spool.toString().replace("\\", "/"),
+                spoolExtra));
+    }
+
+    private static String ask(TestGateway gateway) throws Exception {
+        final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"),
+                "{\"model\":\"demo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, response.statusCode());
+        return response.headers().firstValue("x-request-id").orElseThrow();
+    }
+
+    @Test
+    void aReceiverThatFailsEveryWayThenRecoversGetsEveryRecordOnceInOrder() throws Exception {
+        final List<String> sent = new ArrayList<>();
+        try (TestGateway gateway = gateway("")) {
+            for (int status : new int[] {500, 429, 0}) {
+                answer.set(status);
+                final int before = posts.get();
+                for (int i = 0; i < 3; i++) {
+                    sent.add(ask(gateway));
+                }
+                Await.until("the receiver was tried while answering " + status, () -> posts.get() >= before + 2);
+            }
+            receiver.stop(0);
+            sent.add(ask(gateway));
+            Thread.sleep(300);
+            receiver = HttpServer.create(receiver.getAddress(), 0);
+            receiver.createContext("/usage", this::receive);
+            answer.set(200);
+            receiver.start();
+            for (int i = 0; i < 5; i++) {
+                sent.add(ask(gateway));
+            }
+            Await.until("every record delivered", () -> received.size() >= sent.size());
+        }
+        assertEquals(sent, received, "each record once, in the order the requests ended");
+        assertEquals(0, badSignatures.get());
+        final Set<String> distinct = new LinkedHashSet<>(keys);
+        assertTrue(distinct.size() < keys.size(), "a batch tried again keeps its idempotency key: " + keys);
+    }
+
+    @Test
+    void theSpoolOutlivesTheGatewayAndIsDeliveredByTheNext() throws Exception {
+        answer.set(503);
+        final List<String> sent = new ArrayList<>();
+        try (TestGateway gateway = gateway("")) {
+            for (int i = 0; i < 6; i++) {
+                sent.add(ask(gateway));
+            }
+            Await.until("the receiver was tried", () -> posts.get() > 0);
+        }
+        assertTrue(received.isEmpty());
+        answer.set(200);
+        try (TestGateway next = gateway("")) {
+            Await.until("the last run's records delivered", () -> received.size() >= sent.size());
+            assertEquals(sent, received);
+        }
+    }
+
+    @Test
+    void aFullSpoolRefusesRequestsWhenToldTo() throws Exception {
+        answer.set(503);
+        try (TestGateway gateway = gateway(", max_bytes: 2KiB, when_full: refuse")) {
+            int refusedAt = -1;
+            for (int i = 0; i < 20 && refusedAt < 0; i++) {
+                final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"),
+                        "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                if (response.statusCode() == 503) {
+                    refusedAt = i;
+                    assertTrue(Http.text(response).contains("\"code\":\"metering_full\""), Http.text(response));
+                }
+            }
+            assertTrue(refusedAt > 0, "requests are refused once the spool is full");
+            answer.set(200);
+            Await.until("the spool drained and requests are taken again", () -> Http.post(
+                    gateway.uri("/v1/chat/completions"), "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\","
+                            + "\"content\":\"hi\"}]}").statusCode() == 200);
+        }
+    }
+}
