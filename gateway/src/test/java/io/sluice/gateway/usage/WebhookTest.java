@@ -7,6 +7,7 @@ import io.netty.buffer.Unpooled;
 import io.sluice.codec.json.JsonTree;
 import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.gateway.testing.Await;
+import io.sluice.gateway.testing.GatewayProcess;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -46,6 +48,8 @@ class WebhookTest {
     private final List<String> keys = Collections.synchronizedList(new ArrayList<>());
     private final AtomicInteger posts = new AtomicInteger();
     private final AtomicInteger badSignatures = new AtomicInteger();
+    /** Every request id any POST carried, taken or not. */
+    private final Set<String> offered = Collections.synchronizedSet(new LinkedHashSet<>());
 
     @BeforeEach
     void startReceiver() throws IOException {
@@ -67,6 +71,8 @@ class WebhookTest {
                 exchange.getRequestHeaders().getFirst("X-Sluice-Signature"))) {
             badSignatures.incrementAndGet();
         }
+        final List<String> ids = ids(body);
+        offered.addAll(ids);
         final int status = answer.get();
         if (status == 0) {
             try {
@@ -78,20 +84,27 @@ class WebhookTest {
             return;
         }
         if (status == 200) {
-            final ByteBuf buf = Unpooled.wrappedBuffer(("{\"batch\":" + new String(body, StandardCharsets.UTF_8) + "}")
-                    .getBytes(StandardCharsets.UTF_8));
-            try {
-                for (Object record : JsonTree.asArray(JsonTree.readObject(buf).get("batch"))) {
-                    received.add((String) JsonTree.asObject(record).get("request_id"));
-                }
-            } catch (MalformedRequestException e) {
-                throw new IOException(e);
-            } finally {
-                buf.release();
-            }
+            received.addAll(ids);
         }
         exchange.sendResponseHeaders(status, -1);
         exchange.close();
+    }
+
+    /** The request ids of a batch, in order. */
+    private static List<String> ids(byte[] body) throws IOException {
+        final ByteBuf buf = Unpooled.wrappedBuffer(("{\"batch\":" + new String(body, StandardCharsets.UTF_8) + "}")
+                .getBytes(StandardCharsets.UTF_8));
+        try {
+            final List<String> ids = new ArrayList<>();
+            for (Object record : JsonTree.asArray(JsonTree.readObject(buf).get("batch"))) {
+                ids.add((String) JsonTree.asObject(record).get("request_id"));
+            }
+            return ids;
+        } catch (MalformedRequestException e) {
+            throw new IOException(e);
+        } finally {
+            buf.release();
+        }
     }
 
     private TestGateway gateway(String spoolExtra) throws InterruptedException {
@@ -167,6 +180,44 @@ class WebhookTest {
         answer.set(200);
         try (TestGateway next = gateway("")) {
             Await.until("the last run's records delivered", () -> received.size() >= sent.size());
+            assertEquals(sent, received);
+        }
+    }
+
+    @Test
+    void aGatewayKilledWithRecordsUndeliveredLeavesThemToTheNext(@TempDir Path configDir) throws Exception {
+        answer.set(503);
+        final String yaml = """
+                server: { host: 127.0.0.1, port: %d }
+                usage:
+                  log: false
+                  webhook:
+                    url: http://127.0.0.1:RECEIVER/usage
+                    batch: 10
+                    flush: 20ms
+                    backoff: { initial: 20ms, max: 100ms }
+                    spool: { dir: "SPOOL", fsync: always }
+                providers: [ { id: demo, type: demo, models: { demo: demo-1 }, demo: { token_delay: 0ms } } ]
+                """.replace("RECEIVER", Integer.toString(receiver.getAddress().getPort()))
+                .replace("SPOOL", spool.toString().replace("\\", "/"));
+        final List<String> sent = new ArrayList<>();
+        final GatewayProcess child = GatewayProcess.start(configDir, yaml, List.of());
+        try {
+            for (int i = 0; i < 5; i++) {
+                final HttpResponse<byte[]> response = Http.post(URI.create("http://127.0.0.1:" + child.port()
+                        + "/v1/chat/completions"), "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"hi\"}]}");
+                sent.add(response.headers().firstValue("x-request-id").orElseThrow());
+            }
+            Await.until("every record offered to the receiver, so spooled", () -> offered.containsAll(sent));
+            child.signal("KILL");
+            child.waitFor();
+        } finally {
+            child.close();
+        }
+        answer.set(200);
+        try (TestGateway next = gateway("")) {
+            Await.until("the killed gateway's records delivered", () -> received.size() >= sent.size());
             assertEquals(sent, received);
         }
     }
