@@ -78,8 +78,6 @@ public final class Sluice implements AutoCloseable {
     private final Reloader reloader;
     private final ConfigControl control;
     private final UsageReporter usage;
-    /** The usage webhook, or null when none is configured. */
-    private final WebhookSink webhook;
     private final DnsAddressResolverGroup resolver;
     private final ActiveRequests active;
     private final GatewayMetrics metrics;
@@ -87,8 +85,8 @@ public final class Sluice implements AutoCloseable {
 
     private Sluice(EventLoopGroup group, Channel server, Channel adminServer, ChannelGroup connections,
                    DemoModel demo, UpstreamPools pools, Snapshots snapshots, Reloader reloader,
-                   ConfigControl control, UsageReporter usage, WebhookSink webhook, DnsAddressResolverGroup resolver,
-                   ActiveRequests active, GatewayMetrics metrics, Duration shutdownTimeout) {
+                   ConfigControl control, UsageReporter usage, DnsAddressResolverGroup resolver, ActiveRequests active,
+                   GatewayMetrics metrics, Duration shutdownTimeout) {
         this.group = group;
         this.server = server;
         this.adminServer = adminServer;
@@ -99,7 +97,6 @@ public final class Sluice implements AutoCloseable {
         this.reloader = reloader;
         this.control = control;
         this.usage = usage;
-        this.webhook = webhook;
         this.resolver = resolver;
         this.active = active;
         this.metrics = metrics;
@@ -129,9 +126,6 @@ public final class Sluice implements AutoCloseable {
         final ByteBufAllocator allocator = Allocators.of(serverConfig.allocator());
         final List<UsageSink> allSinks = new ArrayList<>(sinks);
         final WebhookSink webhook = openWebhook(config.usage().webhook());
-        if (webhook != null) {
-            allSinks.add(webhook);
-        }
         if (config.usage().log()) {
             allSinks.add(new LoggingUsageSink());
         }
@@ -141,7 +135,8 @@ public final class Sluice implements AutoCloseable {
         allSinks.add(metrics);
         final UsageStats stats = new UsageStats();
         allSinks.add(stats);
-        final UsageReporter usage = new UsageReporter(config.usage().queue(), allSinks);
+        metrics.watch(webhook);
+        final UsageReporter usage = new UsageReporter(config.usage().queue(), allSinks, webhook);
         final DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelType())
                 .socketChannelType(transport.socketChannelType()));
@@ -175,7 +170,7 @@ public final class Sluice implements AutoCloseable {
                             connections, new Listener(admin, false)), "admin.host, admin.port");
             control.watch();
             final Sluice sluice = new Sluice(group, server, adminServer, connections, demo, pools, snapshots,
-                    reloader, control, usage, webhook, resolver, active, metrics, serverConfig.shutdownTimeout());
+                    reloader, control, usage, resolver, active, metrics, serverConfig.shutdownTimeout());
             LOG.info("Sluice {} listening on {}://{}:{} ({}, {} allocator; config {}); models: {}", Version.current(),
                     serverTls == null ? "http" : "https", serverConfig.host(), sluice.address().getPort(),
                     transport.name(), serverConfig.allocator(), config.source(),
@@ -199,9 +194,6 @@ public final class Sluice implements AutoCloseable {
             resolver.close();
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             usage.close();
-            if (webhook != null) {
-                webhook.close();
-            }
             metrics.close();
             if (e instanceof IOException io) {
                 throw new StartException("cannot watch the config file: " + io.getMessage());
@@ -341,11 +333,8 @@ public final class Sluice implements AutoCloseable {
         // still pending when its loop stops leaves its buffer to the garbage collector.
         resolver.close();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+        // What the webhook cannot deliver in time stays in its spool, for the next start.
         usage.close();
-        if (webhook != null) {
-            // What it cannot deliver in time stays in its spool, for the next start.
-            webhook.close();
-        }
         metrics.close();
     }
 

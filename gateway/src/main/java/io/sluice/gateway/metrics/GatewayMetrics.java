@@ -2,6 +2,7 @@ package io.sluice.gateway.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
@@ -13,6 +14,7 @@ import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.gateway.usage.UsageRecord;
 import io.sluice.gateway.usage.UsageSink;
+import io.sluice.gateway.usage.WebhookSink;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -60,6 +62,23 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
         Gauge.builder("llm.proxy.active.requests", active, ActiveRequests::size)
                 .description("Requests in flight: HTTP exchanges and WebSocket requests")
                 .register(registry);
+    }
+
+    /** Exports the usage webhook's delivery counts and spool size; nothing when {@code webhook} is null. */
+    public void watch(WebhookSink webhook) {
+        if (webhook == null) {
+            return;
+        }
+        FunctionCounter.builder("llm.proxy.webhook.success", webhook, WebhookSink::successes)
+                .description("Batches of usage records the webhook took").register(registry);
+        FunctionCounter.builder("llm.proxy.webhook.failure", webhook, WebhookSink::failures)
+                .description("POSTs of usage records that failed and will be tried again").register(registry);
+        FunctionCounter.builder("llm.proxy.webhook.dropped", webhook, WebhookSink::dropped)
+                .description("Usage records a full spool could not take").register(registry);
+        Gauge.builder("llm.proxy.webhook.spooled.records", webhook, WebhookSink::spooledRecords)
+                .description("Usage records in the spool, not yet delivered").register(registry);
+        Gauge.builder("llm.proxy.webhook.spool.bytes", webhook, WebhookSink::spooledBytes)
+                .description("Bytes of the spool's undelivered records").baseUnit("bytes").register(registry);
     }
 
     /**

@@ -24,7 +24,8 @@ public final class HealthReport {
     private HealthReport() {
     }
 
-    public static byte[] render(List<Provider> providers) {
+    /** @param usage what writes the usage pipeline's fields of the report, or null when it has none to tell */
+    public static byte[] render(List<Provider> providers, Json.Document usage) {
         final long now = System.nanoTime();
         return Json.render(g -> {
             g.writeStartObject();
@@ -42,6 +43,11 @@ public final class HealthReport {
                 g.writeEndObject();
             }
             g.writeEndArray();
+            if (usage != null) {
+                g.writeObjectFieldStart("usage");
+                usage.write(g);
+                g.writeEndObject();
+            }
             g.writeEndObject();
         });
     }

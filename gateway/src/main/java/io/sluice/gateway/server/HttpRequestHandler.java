@@ -205,7 +205,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
                     Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(HEALTHY), requestId, keepAlive));
             case HEALTH_DETAILED -> local = new LocalReply(match.kind(), request, requestId, start, Responses.json(
                     HttpResponseStatus.OK, Unpooled.wrappedBuffer(HealthReport.render(
-                            services.snapshots().current().router().providers())), requestId, keepAlive));
+                            services.snapshots().current().router().providers(), services.usage().webhook() == null
+                                    ? null : services.usage().webhook()::writeHealth)), requestId, keepAlive));
             case MODELS -> local = new LocalReply(match.kind(), request, requestId, start, models(request, requestId,
                     keepAlive));
             case MODEL -> local = new LocalReply(match.kind(), request, requestId, start, model(request,

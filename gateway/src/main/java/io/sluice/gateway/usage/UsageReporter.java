@@ -27,13 +27,21 @@ public final class UsageReporter implements AutoCloseable {
 
     private final BlockingQueue<UsageRecord> queue;
     private final List<UsageSink> sinks;
+    /** The durable webhook sink, or null; one of {@link #sinks} too. */
+    private final WebhookSink webhook;
     private final Thread thread;
     private final AtomicLong dropped = new AtomicLong();
     private volatile boolean closing;
 
-    public UsageReporter(int capacity, List<UsageSink> sinks) {
+    /** @param webhook the webhook sink, also handed every batch, which closing closes; or null */
+    public UsageReporter(int capacity, List<UsageSink> sinks, WebhookSink webhook) {
         this.queue = new ArrayBlockingQueue<>(capacity);
-        this.sinks = List.copyOf(sinks);
+        final List<UsageSink> all = new ArrayList<>(sinks);
+        if (webhook != null) {
+            all.add(webhook);
+        }
+        this.sinks = List.copyOf(all);
+        this.webhook = webhook;
         this.thread = new Thread(this::run, "sluice-usage");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -84,9 +92,18 @@ public final class UsageReporter implements AutoCloseable {
         }
     }
 
+    /** The webhook sink, for its delivery state, or null when none is configured. */
+    public WebhookSink webhook() {
+        return webhook;
+    }
+
+    /** Drains the queue into the sinks, then closes the webhook (what it cannot deliver stays in its spool). */
     @Override
     public void close() throws InterruptedException {
         closing = true;
         thread.join(TimeUnit.SECONDS.toMillis(10));
+        if (webhook != null) {
+            webhook.close();
+        }
     }
 }

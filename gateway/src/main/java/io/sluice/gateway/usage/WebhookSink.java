@@ -1,5 +1,6 @@
 package io.sluice.gateway.usage;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.sluice.gateway.config.SluiceConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +46,7 @@ public final class WebhookSink implements UsageSink, AutoCloseable {
     private final Thread thread;
     private final Object wake = new Object();
     private final AtomicLong delivered = new AtomicLong();
+    private final AtomicLong successes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     /** Batches that found the spool full: the warning is logged at the 1st, 2nd, 4th, 8th... */
@@ -107,6 +109,7 @@ public final class WebhookSink implements UsageSink, AutoCloseable {
                 final String failure = post(batch);
                 if (failure == null) {
                     spool.acknowledge(batch);
+                    successes.incrementAndGet();
                     delivered.addAndGet(batch.records().size());
                     full = false;
                     backoff = config.backoffInitial().toNanos();
@@ -197,15 +200,41 @@ public final class WebhookSink implements UsageSink, AutoCloseable {
         }
     }
 
+    /**
+     * Its fields of {@code /health/detailed}: {@code state} ({@code delivering}, {@code failing} while the receiver
+     * does not take batches, {@code full} while the spool refuses records), what waits in the spool against its
+     * bound, and the counts since start.
+     */
+    public void writeHealth(JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("webhook");
+        g.writeStringField("state", full ? "full" : lastError != null ? "failing" : "delivering");
+        g.writeNumberField("spooled_records", spool.records());
+        g.writeNumberField("spooled_bytes", spool.bytes());
+        g.writeNumberField("spool_max_bytes", spool.maxBytes());
+        g.writeNumberField("delivered_records", delivered.get());
+        g.writeNumberField("failed_posts", failures.get());
+        g.writeNumberField("dropped_records", dropped.get());
+        g.writeNumberField("damaged_records", spool.corrupt());
+        g.writeStringField("last_error", lastError);
+        g.writeEndObject();
+    }
+
     /** Whether the spool refused records since the last delivery: with {@code when_full: refuse}, stop admitting. */
     public boolean refusing() {
         return full && config.whenFull() == SluiceConfig.WhenFull.REFUSE;
     }
 
+    /** Records delivered since start. */
     public long delivered() {
         return delivered.get();
     }
 
+    /** Batches the receiver took since start. */
+    public long successes() {
+        return successes.get();
+    }
+
+    /** POSTs that failed since start (each retry counts). */
     public long failures() {
         return failures.get();
     }

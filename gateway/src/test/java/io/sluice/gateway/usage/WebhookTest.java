@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -151,6 +152,9 @@ class WebhookTest {
             receiver.stop(0);
             sent.add(ask(gateway));
             Thread.sleep(300);
+            final String health = Http.get(gateway.uri("/health/detailed")).body();
+            assertTrue(health.contains("\"usage\":{\"webhook\":{\"state\":\"failing\",\"spooled_records\":"), health);
+            assertFalse(health.contains("\"spooled_records\":0,"), "the records wait in the spool: " + health);
             receiver = HttpServer.create(receiver.getAddress(), 0);
             receiver.createContext("/usage", this::receive);
             answer.set(200);
@@ -159,6 +163,11 @@ class WebhookTest {
                 sent.add(ask(gateway));
             }
             Await.until("every record delivered", () -> received.size() >= sent.size());
+            Await.until("the spool emptied", () -> Http.get(gateway.uri("/metrics")).body()
+                    .contains("llm_proxy_webhook_spooled_records 0.0"));
+            final String metrics = Http.get(gateway.uri("/metrics")).body();
+            assertTrue(metrics.contains("llm_proxy_webhook_failure_total"), metrics);
+            assertFalse(metrics.contains("llm_proxy_webhook_success_total 0.0"), "batches were taken");
         }
         assertEquals(sent, received, "each record once, in the order the requests ended");
         assertEquals(0, badSignatures.get());
