@@ -7,14 +7,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Takes usage records off the event loops and hands them to the sinks on one thread of its own.
  *
- * <p>{@link #report} never blocks: the queue is bounded, and when it is full the record is dropped, counted and
- * warned about, because a slow sink must not slow the streams. Closing drains what is queued, then stops.
+ * <p>{@link #report} never blocks and never drops a record, because a slow sink must not slow the streams and a
+ * usage record is what an operator bills by: the queue is bounded, and when it is full records wait in an overflow
+ * list (lock-free, counted, warned about) until the thread catches up; while any wait there, new records join them,
+ * so the sinks see records in the order they were reported. The webhook sink's spool, on disk, is where records
+ * wait for a slow receiver; this overflow only absorbs the thread falling behind. Closing drains both, then
+ * stops.
  *
  * <p>After the first record of a batch the thread lingers a few milliseconds for more. While it lingers it waits
  * on nothing, so the event loops queue records without waking it: one wake-up per batch instead of one per
@@ -30,7 +35,10 @@ public final class UsageReporter implements AutoCloseable {
     /** The durable webhook sink, or null; one of {@link #sinks} too. */
     private final WebhookSink webhook;
     private final Thread thread;
-    private final AtomicLong dropped = new AtomicLong();
+    /** Records reported while the queue was full (or while earlier ones still waited here), in order. */
+    private final ConcurrentLinkedQueue<UsageRecord> overflow = new ConcurrentLinkedQueue<>();
+    private final AtomicLong overflowed = new AtomicLong();
+    private volatile boolean overflowing;
     private volatile boolean closing;
 
     /** @param webhook the webhook sink, also handed every batch, which closing closes; or null */
@@ -49,20 +57,26 @@ public final class UsageReporter implements AutoCloseable {
 
     /** Queues a record; called on event loops. */
     public void report(UsageRecord record) {
-        if (!queue.offer(record)) {
-            final long total = dropped.incrementAndGet();
+        if (overflowing || !queue.offer(record)) {
+            overflowing = true;
+            overflow.add(record);
+            final long total = overflowed.incrementAndGet();
             if (Long.bitCount(total) == 1) {
-                LOG.warn("usage queue full: {} usage records dropped so far", total);
+                LOG.warn("usage queue full: {} usage records waited beyond it so far (none is lost)", total);
             }
         }
     }
 
     private void run() {
         final List<UsageRecord> batch = new ArrayList<>(BATCH);
-        while (!closing || !queue.isEmpty()) {
+        while (!closing || !queue.isEmpty() || !overflow.isEmpty()) {
             try {
                 final UsageRecord first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) {
+                    drainOverflow(batch);
+                    if (!batch.isEmpty()) {
+                        deliver(batch);
+                    }
                     continue;
                 }
                 batch.add(first);
@@ -79,6 +93,25 @@ public final class UsageReporter implements AutoCloseable {
                 batch.clear();
             }
         }
+    }
+
+    /**
+     * Moves waiting overflow records into {@code batch} once the queue is empty (they came after everything in it);
+     * when none is left, new records may use the queue again.
+     */
+    private void drainOverflow(List<UsageRecord> batch) {
+        UsageRecord record;
+        while (batch.size() < BATCH && (record = overflow.poll()) != null) {
+            batch.add(record);
+        }
+        if (overflow.isEmpty() && batch.size() < BATCH) {
+            overflowing = false;
+        }
+    }
+
+    /** Records that had to wait beyond the queue since start. */
+    public long overflowed() {
+        return overflowed.get();
     }
 
     private void deliver(List<UsageRecord> batch) {

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -26,6 +28,9 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -229,6 +234,52 @@ class WebhookTest {
             Await.until("the killed gateway's records delivered", () -> received.size() >= sent.size());
             assertEquals(sent, received);
         }
+    }
+
+    @Test
+    void tenThousandStreamsWhileTheReceiverIsDownAreAllDeliveredOnceItIsUp() throws Exception {
+        answer.set(503);
+        final int requests = 10_000;
+        final Set<String> sent = Collections.synchronizedSet(new LinkedHashSet<>());
+        try (TestGateway gateway = TestGateway.start("""
+                server: { host: 127.0.0.1, port: 0, threads: 2 }
+                usage:
+                  queue: 16
+                  log: false
+                  webhook:
+                    url: http://127.0.0.1:%d/usage
+                    batch: 500
+                    flush: 20ms
+                    backoff: { initial: 20ms, max: 200ms }
+                    spool: { dir: "%s", fsync: interval }
+                providers:
+                  - id: demo
+                    type: demo
+                    models: { demo: demo-1 }
+                    demo: { token_delay: 0ms }
+                """.formatted(receiver.getAddress().getPort(), spool.toString().replace("\\", "/")))) {
+            final HttpClient client = Http.client();
+            final Semaphore inFlight = new Semaphore(32);
+            final HttpRequest request = Http.postRequest(gateway.uri("/v1/chat/completions"),
+                    "{\"model\":\"demo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            final List<CompletableFuture<?>> all = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                inFlight.acquire();
+                all.add(client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+                    inFlight.release();
+                    if (r != null && r.statusCode() == 200) {
+                        sent.add(r.headers().firstValue("x-request-id").orElseThrow());
+                    }
+                }));
+            }
+            CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(5, TimeUnit.MINUTES);
+            assertEquals(requests, sent.size(), "every stream was answered");
+            assertTrue(received.isEmpty());
+            answer.set(200);
+            Await.until("every record delivered", () -> received.size() >= requests);
+        }
+        assertEquals(requests, received.size(), "none twice");
+        assertEquals(sent, new LinkedHashSet<>(received), "none lost");
     }
 
     @Test
