@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>{@link #report} never blocks and never drops a record, because a slow sink must not slow the streams and a
  * usage record is what an operator bills by: the queue is bounded, and when it is full records wait in an overflow
  * list (lock-free, counted, warned about) until the thread catches up; while any wait there, new records join them,
- * so the sinks see records in the order they were reported. The webhook sink's spool, on disk, is where records
+ * so the sinks see records in the order they were reported (but for one racing the moment the overflow empties,
+ * which may come after a record reported just after it). The webhook sink's spool, on disk, is where records
  * wait for a slow receiver; this overflow only absorbs the thread falling behind. Closing drains both, then
  * stops.
  *
@@ -71,19 +72,21 @@ public final class UsageReporter implements AutoCloseable {
         final List<UsageRecord> batch = new ArrayList<>(BATCH);
         while (!closing || !queue.isEmpty() || !overflow.isEmpty()) {
             try {
-                final UsageRecord first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    drainOverflow(batch);
-                    if (!batch.isEmpty()) {
-                        deliver(batch);
+                if (queue.isEmpty() && overflow.isEmpty()) {
+                    final UsageRecord first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
                     }
-                    continue;
+                    batch.add(first);
                 }
-                batch.add(first);
-                queue.drainTo(batch, BATCH - 1);
-                if (batch.size() < BATCH && !closing) {
+                queue.drainTo(batch, BATCH - batch.size());
+                if (batch.size() < BATCH && !closing && overflow.isEmpty()) {
                     Thread.sleep(LINGER_MILLIS);
                     queue.drainTo(batch, BATCH - batch.size());
+                }
+                if (queue.isEmpty()) {
+                    // Only once the queue is empty: what waits in the overflow came after all of it.
+                    drainOverflow(batch);
                 }
                 deliver(batch);
             } catch (InterruptedException e) {

@@ -104,6 +104,10 @@ public final class WebhookSink implements UsageSink, AutoCloseable {
                 spool.forceIfDue();
                 final Spool.Batch batch = gather();
                 if (batch.records().isEmpty()) {
+                    if (!batch.end().equals(batch.first())) {
+                        // Only damaged records were there: move past them, once.
+                        spool.acknowledge(batch);
+                    }
                     continue;
                 }
                 final String failure = post(batch);
