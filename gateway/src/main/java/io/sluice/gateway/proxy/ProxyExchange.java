@@ -265,7 +265,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
      */
     private Route prepareTranslation(Route route) {
         final ClientCodec dialect = front.codec();
-        if (route.targets().stream().allMatch(t -> speaks(t, dialect))) {
+        if (allSpeak(route.targets(), dialect)) {
             return route;
         }
         if (!front.operation().chat()) {
@@ -292,6 +292,16 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             respondError(ErrorKind.BAD_REQUEST, e.getMessage(), e.param());
             return null;
         }
+    }
+
+    /** Whether every target speaks the client's dialect: the common case, checked without allocating. */
+    private static boolean allSpeak(List<Target> targets, ClientCodec dialect) {
+        for (int i = 0; i < targets.size(); i++) {
+            if (!speaks(targets.get(i), dialect)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean speaks(Target target, ClientCodec dialect) {

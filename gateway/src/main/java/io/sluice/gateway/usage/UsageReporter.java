@@ -112,11 +112,6 @@ public final class UsageReporter implements AutoCloseable {
         }
     }
 
-    /** Records that had to wait beyond the queue since start. */
-    public long overflowed() {
-        return overflowed.get();
-    }
-
     private void deliver(List<UsageRecord> batch) {
         for (UsageSink sink : sinks) {
             try {

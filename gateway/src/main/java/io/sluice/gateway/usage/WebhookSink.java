@@ -228,11 +228,6 @@ public final class WebhookSink implements UsageSink, AutoCloseable {
         return full && config.whenFull() == SluiceConfig.WhenFull.REFUSE;
     }
 
-    /** Records delivered since start. */
-    public long delivered() {
-        return delivered.get();
-    }
-
     /** Batches the receiver took since start. */
     public long successes() {
         return successes.get();
@@ -253,11 +248,6 @@ public final class WebhookSink implements UsageSink, AutoCloseable {
 
     public long spooledBytes() {
         return spool.bytes();
-    }
-
-    /** Why the last delivery failed, or null once one succeeded. */
-    public String lastError() {
-        return lastError;
     }
 
     /**

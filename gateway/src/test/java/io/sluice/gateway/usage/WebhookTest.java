@@ -156,7 +156,8 @@ class WebhookTest {
             }
             receiver.stop(0);
             sent.add(ask(gateway));
-            Thread.sleep(300);
+            Await.until("the refused record waits in the spool", () -> !Http.get(gateway.uri("/health/detailed"))
+                    .body().contains("\"spooled_records\":0,"));
             final String health = Http.get(gateway.uri("/health/detailed")).body();
             assertTrue(health.contains("\"usage\":{\"webhook\":{\"state\":\"failing\",\"spooled_records\":"), health);
             assertFalse(health.contains("\"spooled_records\":0,"), "the records wait in the spool: " + health);
