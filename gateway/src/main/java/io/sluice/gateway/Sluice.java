@@ -125,18 +125,18 @@ public final class Sluice implements AutoCloseable {
         final Transport transport = Transport.choose(serverConfig.transport());
         final ByteBufAllocator allocator = Allocators.of(serverConfig.allocator());
         final List<UsageSink> allSinks = new ArrayList<>(sinks);
-        final WebhookSink webhook = openWebhook(config.usage().webhook());
+        final List<WebhookSink> webhooks = openWebhooks(config.usage().webhooks());
         if (config.usage().log()) {
             allSinks.add(new LoggingUsageSink());
         }
         final EventLoopGroup group = transport.newEventLoopGroup(serverConfig.threads());
         final ActiveRequests active = new ActiveRequests();
-        final GatewayMetrics metrics = new GatewayMetrics(active);
+        final GatewayMetrics metrics = new GatewayMetrics(active::size, allocator);
         allSinks.add(metrics);
         final UsageStats stats = new UsageStats();
         allSinks.add(stats);
-        metrics.watch(webhook);
-        final UsageReporter usage = new UsageReporter(config.usage().queue(), allSinks, webhook);
+        webhooks.forEach(metrics::watch);
+        final UsageReporter usage = new UsageReporter(config.usage().queue(), allSinks, webhooks);
         final DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
                 .datagramChannelType(transport.datagramChannelType())
                 .socketChannelType(transport.socketChannelType()));
@@ -152,7 +152,7 @@ public final class Sluice implements AutoCloseable {
             reloader = new Reloader(group, pools, endpoints, builder, snapshots, metrics);
             control = new ConfigControl(file, reloader, snapshots::current);
             final ProxyServices services = new ProxyServices(snapshots, pools,
-                    new Admission(new Buckets(System::nanoTime), webhook == null ? () -> false : webhook::refusing),
+                    new Admission(new Buckets(System::nanoTime), usage::refusing),
                     usage, serverConfig.maxRequestBytes(),
                     serverConfig.websocket(), active, metrics,
                     new TrustedProxies(serverConfig.trustedProxies(), serverConfig.tls() != null),
@@ -338,15 +338,19 @@ public final class Sluice implements AutoCloseable {
         metrics.close();
     }
 
-    private static WebhookSink openWebhook(SluiceConfig.Webhook config) {
-        if (config == null) {
-            return null;
+    private static List<WebhookSink> openWebhooks(List<SluiceConfig.Webhook> configs) throws InterruptedException {
+        final List<WebhookSink> webhooks = new ArrayList<>();
+        for (SluiceConfig.Webhook config : configs) {
+            try {
+                webhooks.add(new WebhookSink(config));
+            } catch (IOException e) {
+                for (WebhookSink opened : webhooks) {
+                    opened.close();
+                }
+                throw new StartException("usage webhook " + config.name() + ": its spool in " + config.spoolDir()
+                        + " cannot be opened: " + e.getMessage());
+            }
         }
-        try {
-            return new WebhookSink(config);
-        } catch (IOException e) {
-            throw new StartException("usage.webhook.spool.dir: the spool in " + config.spoolDir()
-                    + " cannot be opened: " + e.getMessage());
-        }
+        return webhooks;
     }
 }

@@ -186,28 +186,55 @@ public final class ConfigLoader {
         return file;
     }
 
+    /**
+     * {@code usage.webhook} is one webhook named {@code webhook}; {@code usage.webhooks} a list of named ones (a
+     * billing system and an analytics one, say). Each needs a spool of its own.
+     */
     private static SluiceConfig.Usage usage(ConfigNode node) {
-        node.allowOnly("queue", "log", "webhook");
+        node.allowOnly("queue", "log", "webhook", "webhooks", "estimate");
+        final List<SluiceConfig.Webhook> webhooks = new ArrayList<>();
+        final ConfigNode single = node.child("webhook");
+        if (!single.string("url", "").isBlank()) {
+            webhooks.add(webhook(single, single.string("name", "webhook"), "data/usage-spool"));
+        }
+        for (ConfigNode each : node.children("webhooks")) {
+            final String name = each.requiredString("name");
+            each.requiredString("url");
+            webhooks.add(webhook(each, name, "data/usage-spool-" + name));
+        }
+        final Set<String> names = new HashSet<>();
+        final Set<Path> spools = new HashSet<>();
+        for (SluiceConfig.Webhook webhook : webhooks) {
+            if (!webhook.name().matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw new ConfigException(node.field("webhooks") + ": '" + webhook.name()
+                        + "' is not a webhook name (letters, digits, '_', '.', '-'; at most 64)");
+            }
+            if (!names.add(webhook.name())) {
+                throw new ConfigException(node.field("webhooks") + ": two webhooks are named '" + webhook.name()
+                        + "'");
+            }
+            if (!spools.add(webhook.spoolDir().toAbsolutePath().normalize())) {
+                throw new ConfigException(node.field("webhooks") + ": webhook '" + webhook.name()
+                        + "' shares its spool.dir with another; each needs its own");
+            }
+        }
         return new SluiceConfig.Usage(node.integer("queue", 10_000, 1, 10_000_000), node.bool("log", true),
-                webhook(node.child("webhook")));
+                List.copyOf(webhooks), node.bool("estimate", false));
     }
 
-    /** The webhook sink, or null when it has no URL. */
-    private static SluiceConfig.Webhook webhook(ConfigNode node) {
-        node.allowOnly("url", "batch", "flush", "timeout", "secret", "backoff", "spool");
+    private static SluiceConfig.Webhook webhook(ConfigNode node, String name, String defaultSpool) {
+        node.allowOnly("name", "url", "batch", "flush", "timeout", "secret", "backoff", "spool");
         final String url = node.string("url", "");
-        if (url.isBlank()) {
-            return null;
-        }
         final ConfigNode backoff = node.child("backoff").allowOnly("initial", "max");
         final ConfigNode spool = node.child("spool").allowOnly("dir", "max_bytes", "fsync", "fsync_interval",
                 "when_full");
         final String secret = node.string("secret", "");
-        return new SluiceConfig.Webhook(endpointUrl(node.field("url"), url), node.integer("batch", 100, 1, 10_000),
+        return new SluiceConfig.Webhook(name, endpointUrl(node.field("url"), url),
+                node.integer("batch", 100, 1, 10_000),
                 node.duration("flush", Duration.ofSeconds(1)), node.duration("timeout", Duration.ofSeconds(10)),
                 secret.isEmpty() ? null : secret, backoff.duration("initial", Duration.ofMillis(500)),
                 backoff.duration("max", Duration.ofSeconds(60)),
-                Path.of(spool.string("dir", "data/usage-spool")), spool.bytes("max_bytes", 1L << 30),
+                Path.of(spool.string("dir", defaultSpool)), spool.bytes("max_bytes", 1L << 30),
                 SluiceConfig.Fsync.valueOf(spool.choice("fsync", "interval", "always", "interval", "never")
                         .toUpperCase(Locale.ROOT)),
                 spool.duration("fsync_interval", Duration.ofSeconds(1)),

@@ -130,9 +130,11 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
     /**
      * Where usage records go: a bounded queue, then the sinks.
      *
-     * @param webhook the webhook sink, or null when none is configured
+     * @param webhooks the webhook sinks, each with its own spool and delivery state; often none
+     * @param estimate  whether a request whose backend reported no usage gets jtokkit's count, marked
+     *                  {@code estimated}, rather than none
      */
-    public record Usage(int queue, boolean log, Webhook webhook) {
+    public record Usage(int queue, boolean log, List<Webhook> webhooks, boolean estimate) {
     }
 
     /** When spooled records are forced to the disk. */
@@ -145,14 +147,16 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      * The usage webhook: records POSTed as JSON arrays, batched, retried with backoff, spooled on disk until
      * delivered.
      *
+     * @param name   what logs, metrics and {@code /health/detailed} call it
      * @param secret the HMAC-SHA256 key of the signature header, or null for none
      */
-    public record Webhook(URI url, int batch, Duration flush, Duration timeout, String secret,
+    public record Webhook(String name, URI url, int batch, Duration flush, Duration timeout, String secret,
                           Duration backoffInitial, Duration backoffMax, Path spoolDir, long spoolMaxBytes,
                           Fsync fsync, Duration fsyncInterval, WhenFull whenFull) {
         @Override
         public String toString() {
-            return "Webhook[url=" + url + ", batch=" + batch + ", secret=" + (secret == null ? "none" : "set") + "]";
+            return "Webhook[name=" + name + ", url=" + url + ", batch=" + batch + ", secret="
+                    + (secret == null ? "none" : "set") + "]";
         }
     }
 

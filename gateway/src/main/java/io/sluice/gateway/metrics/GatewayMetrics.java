@@ -6,10 +6,20 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.sluice.gateway.proxy.ActiveRequests;
+import io.netty.util.internal.PlatformDependent;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.gateway.usage.UsageRecord;
@@ -21,32 +31,51 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.IntSupplier;
 
 /**
  * The Prometheus metrics of DESIGN.md §3, through Micrometer. They are computed from the usage records, on the
- * usage reporter's thread, so the event loops pay nothing for them; only the gauge of requests in flight reads
- * live state. Rendering a scrape runs on a thread of its own.
+ * usage reporter's thread, so the event loops pay nothing for them; the gauges read live state at scrape time, and
+ * a request refused before it was routed (which has no usage record) costs its event loop one counter increment.
+ * Rendering a scrape runs on a thread of its own.
  *
  * <ul>
  *   <li>{@code llm_proxy_requests_total{endpoint,model,provider,status}}</li>
- *   <li>{@code llm_proxy_request_duration_seconds{endpoint,model,provider}} (histogram)</li>
+ *   <li>{@code llm_proxy_rejected_requests_total{endpoint,status}}: refused before routing (malformed, unknown
+ *       path or model, unauthenticated, over a limit)</li>
+ *   <li>{@code llm_proxy_request_duration_seconds{endpoint,model,provider}} (histogram, 50 ms to 30 min)</li>
  *   <li>{@code llm_proxy_active_requests}</li>
  *   <li>{@code llm_proxy_tokens_total{model,provider,type}}, type prompt, completion, cached or reasoning</li>
- *   <li>{@code llm_proxy_ttft_seconds{model,provider}} (histogram, streams)</li>
- *   <li>{@code llm_proxy_tokens_per_second{model,provider}} (completion tokens after the first, streams)</li>
+ *   <li>{@code llm_proxy_ttft_seconds{model,provider}} (histogram, 10 ms to 60 s, streams)</li>
+ *   <li>{@code llm_proxy_tokens_per_second{model,provider}} (histogram of completion tokens after the first,
+ *       streams)</li>
  *   <li>{@code llm_proxy_provider_health{provider,endpoint}}: 1 while the endpoint is in rotation, 0 while it is
  *       ejected, cooling down or down (read from its live stats at scrape time)</li>
  *   <li>{@code llm_proxy_provider_latency_seconds{provider,endpoint}}: how long its last good health probe took
  *       (NaN before one)</li>
+ *   <li>{@code llm_proxy_webhook_success_total{sink}}, {@code _failure_total}, {@code _dropped_total},
+ *       {@code llm_proxy_webhook_spooled_records{sink}}, {@code llm_proxy_webhook_spool_bytes{sink}}</li>
+ *   <li>the JVM's memory, collector, threads, classes, CPU and file descriptors (Micrometer's binders); Netty's
+ *       allocator ({@code netty_allocator_*}) and {@code netty_direct_memory_used_bytes}, the direct memory Netty
+ *       took outside the JVM's own count</li>
  * </ul>
  */
 public final class GatewayMetrics implements UsageSink, AutoCloseable {
-    private static final Duration MIN_LATENCY = Duration.ofMillis(1);
-    private static final Duration MAX_LATENCY = Duration.ofMinutes(10);
+    /** Time to first token: a cached prompt on a near GPU to a long queue on a busy farm. */
+    private static final Duration[] TTFT_BUCKETS = seconds(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30,
+            60);
+    /** Whole requests: an embedding to a long reasoning stream. */
+    private static final Duration[] DURATION_BUCKETS = seconds(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+            600, 1200, 1800);
+    private static final double[] TOKEN_RATE_BUCKETS = {1, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000};
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+    /** Requests refused before routing, by endpoint and status; counted on the event loops. */
+    private final Map<Refusal, Counter> refusals = new ConcurrentHashMap<>();
     /** Only the usage reporter's thread touches it. */
     private final Map<SeriesKey, SeriesMeters> series = new HashMap<>();
     private final ExecutorService scraper = Executors.newSingleThreadExecutor(
@@ -58,27 +87,69 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
     private record EndpointGauges(UpstreamEndpoint endpoint, List<Meter> meters) {
     }
 
-    public GatewayMetrics(ActiveRequests active) {
-        Gauge.builder("llm.proxy.active.requests", active, ActiveRequests::size)
+    /**
+     * @param inFlight  the requests in flight, HTTP exchanges and WebSocket requests
+     * @param allocator the allocator the event loops use, whose memory is exported
+     */
+    public GatewayMetrics(IntSupplier inFlight, ByteBufAllocator allocator) {
+        Gauge.builder("llm.proxy.active.requests", inFlight, IntSupplier::getAsInt)
                 .description("Requests in flight: HTTP exchanges and WebSocket requests")
                 .register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        if (allocator instanceof ByteBufAllocatorMetricProvider provider) {
+            new NettyAllocatorMetrics(provider).bindTo(registry);
+        }
+        if (PlatformDependent.usedDirectMemory() >= 0) {
+            // Netty counts the direct memory it allocates without the JVM's cleaner, which jvm_buffer_* miss.
+            Gauge.builder("netty.direct.memory.used", () -> PlatformDependent.usedDirectMemory())
+                    .description("Direct memory Netty allocated outside the JVM's buffer pools").baseUnit("bytes")
+                    .register(registry);
+            Gauge.builder("netty.direct.memory.max", () -> PlatformDependent.maxDirectMemory())
+                    .description("The most direct memory Netty may allocate").baseUnit("bytes")
+                    .register(registry);
+        }
     }
 
-    /** Exports the usage webhook's delivery counts and spool size; nothing when {@code webhook} is null. */
+    /** Exports a usage webhook's delivery counts and spool size, labelled with its name. */
     public void watch(WebhookSink webhook) {
-        if (webhook == null) {
-            return;
-        }
-        FunctionCounter.builder("llm.proxy.webhook.success", webhook, WebhookSink::successes)
+        final String sink = webhook.name();
+        FunctionCounter.builder("llm.proxy.webhook.success", webhook, WebhookSink::successes).tag("sink", sink)
                 .description("Batches of usage records the webhook took").register(registry);
-        FunctionCounter.builder("llm.proxy.webhook.failure", webhook, WebhookSink::failures)
+        FunctionCounter.builder("llm.proxy.webhook.failure", webhook, WebhookSink::failures).tag("sink", sink)
                 .description("POSTs of usage records that failed and will be tried again").register(registry);
-        FunctionCounter.builder("llm.proxy.webhook.dropped", webhook, WebhookSink::dropped)
+        FunctionCounter.builder("llm.proxy.webhook.dropped", webhook, WebhookSink::dropped).tag("sink", sink)
                 .description("Usage records a full spool could not take").register(registry);
-        Gauge.builder("llm.proxy.webhook.spooled.records", webhook, WebhookSink::spooledRecords)
+        Gauge.builder("llm.proxy.webhook.spooled.records", webhook, WebhookSink::spooledRecords).tag("sink", sink)
                 .description("Usage records in the spool, not yet delivered").register(registry);
-        Gauge.builder("llm.proxy.webhook.spool.bytes", webhook, WebhookSink::spooledBytes)
+        Gauge.builder("llm.proxy.webhook.spool.bytes", webhook, WebhookSink::spooledBytes).tag("sink", sink)
                 .description("Bytes of the spool's undelivered records").baseUnit("bytes").register(registry);
+    }
+
+    /**
+     * Counts a request refused before it was routed; called on event loops.
+     *
+     * @param endpoint one of a bounded set of names (an API path the gateway serves, {@code other} for a path it
+     *                 does not, {@code -} for a request too malformed to have one): a client must not be able to
+     *                 make series
+     */
+    public void refused(String endpoint, int status) {
+        refusals.computeIfAbsent(new Refusal(endpoint, status), this::refusalCounter).increment();
+    }
+
+    private record Refusal(String endpoint, int status) {
+    }
+
+    private Counter refusalCounter(Refusal refusal) {
+        return Counter.builder("llm.proxy.rejected.requests")
+                .description("Requests refused before they were routed to a provider")
+                .tags("endpoint", refusal.endpoint(), "status", Integer.toString(refusal.status()))
+                .register(registry);
     }
 
     /**
@@ -150,7 +221,7 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
             duration = Timer.builder("llm.proxy.request.duration")
                     .description("From the request to the end of its response")
                     .tags("endpoint", key.endpoint(), "model", key.model(), "provider", key.provider())
-                    .publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY)
+                    .serviceLevelObjectives(DURATION_BUCKETS)
                     .register(registry);
             prompt = tokens("prompt");
             completion = tokens("completion");
@@ -161,11 +232,12 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
         private void registerStreamMeters() {
             ttft = Timer.builder("llm.proxy.ttft").description("From a stream's request to its first body byte")
                     .tags("model", key.model(), "provider", key.provider())
-                    .publishPercentileHistogram().minimumExpectedValue(MIN_LATENCY).maximumExpectedValue(MAX_LATENCY)
+                    .serviceLevelObjectives(TTFT_BUCKETS)
                     .register(registry);
             tokensPerSecond = DistributionSummary.builder("llm.proxy.tokens.per.second")
                     .description("Completion tokens per second of a stream after its first token")
                     .tags("model", key.model(), "provider", key.provider())
+                    .serviceLevelObjectives(TOKEN_RATE_BUCKETS)
                     .register(registry);
         }
 
@@ -213,6 +285,14 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
         return Duration.ofNanos((long) (ms * 1_000_000));
     }
 
+    private static Duration[] seconds(double... bounds) {
+        final Duration[] durations = new Duration[bounds.length];
+        for (int i = 0; i < bounds.length; i++) {
+            durations[i] = Duration.ofNanos((long) (bounds[i] * 1e9));
+        }
+        return durations;
+    }
+
     /** The Prometheus text format, rendered off the event loops. */
     public CompletableFuture<String> scrape() {
         return CompletableFuture.supplyAsync(registry::scrape, scraper);
@@ -221,6 +301,7 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
     @Override
     public void close() {
         scraper.shutdown();
+        gcMetrics.close();
         registry.close();
     }
 }

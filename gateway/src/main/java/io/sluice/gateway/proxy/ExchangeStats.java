@@ -7,7 +7,6 @@ import io.sluice.gateway.http.AccessLog;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.usage.UsageRecord;
-import io.sluice.gateway.usage.UsageReporter;
 
 import java.time.Instant;
 import java.util.List;
@@ -96,8 +95,8 @@ public final class ExchangeStats {
         bytesOut += bytes;
     }
 
-    /** Reports the request, once. */
-    public void report(UsageReporter reporter, Usage usage) {
+    /** Reports the request, once: a routed one to the usage reporter, a refused one to the metrics. */
+    public void report(ProxyServices services, Usage usage) {
         if (reported) {
             return;
         }
@@ -110,8 +109,12 @@ public final class ExchangeStats {
         // Where the request went last: its first choice, unless an attempt was made elsewhere.
         final Target target = call == null || call.target() == null ? route == null ? null : route.primary()
                 : call.target();
+        if (route == null && status >= 400) {
+            // The path is one the gateway serves: the refusal reached a front.
+            services.metrics().refused(path, status);
+        }
         if (route != null) {
-            reporter.report(new UsageRecord(requestId,
+            services.usage().report(new UsageRecord(requestId,
                     caller == null ? null : caller.keyId(), caller == null ? null : caller.userId(),
                     route.publicModel(), target.backendModel(),
                     target.provider().id(), call == null || call.endpoint() == null ? null : call.endpoint().url(), path,

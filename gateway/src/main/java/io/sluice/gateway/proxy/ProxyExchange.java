@@ -555,7 +555,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             body = null;
         }
         releaseOriginal();
-        stats.report(services.usage(), relay == null ? null : relay.usage());
+        stats.report(services, relay == null ? null : relay.usage());
         owner.exchangeDone(lastWrite, keepAlive);
     }
 

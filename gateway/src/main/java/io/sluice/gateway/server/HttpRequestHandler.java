@@ -205,8 +205,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
                     Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(HEALTHY), requestId, keepAlive));
             case HEALTH_DETAILED -> local = new LocalReply(match.kind(), request, requestId, start, Responses.json(
                     HttpResponseStatus.OK, Unpooled.wrappedBuffer(HealthReport.render(
-                            services.snapshots().current().router().providers(), services.usage().webhook() == null
-                                    ? null : services.usage().webhook()::writeHealth)), requestId, keepAlive));
+                            services.snapshots().current().router().providers(),
+                            services.usage().webhooks().isEmpty() ? null : services.usage()::writeHealth)),
+                    requestId, keepAlive));
             case MODELS -> local = new LocalReply(match.kind(), request, requestId, start, models(request, requestId,
                     keepAlive));
             case MODEL -> local = new LocalReply(match.kind(), request, requestId, start, model(request,
@@ -247,6 +248,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             receiving = false;
             deadline.disarm();
             final ChannelFuture write = ctx.writeAndFlush(adminResponse(refusal, requestId, false));
+            services.metrics().refused("/admin", refusal.status());
             AccessLog.log(requestId, request.method().name(), Uris.path(request.uri()), null, null, refusal.status(),
                     -1, System.nanoTime() - start, 0, 0, null);
             exchangeDone(write, false);
@@ -413,6 +415,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         final int status = response.status().code();
         final long bytes = response.content().readableBytes();
         final ChannelFuture write = ctx.writeAndFlush(response);
+        if (status >= 400) {
+            services.metrics().refused(endpoint(reply), status);
+        }
         AccessLog.log(reply.requestId(), reply.request().method().name(), Uris.path(reply.request().uri()), null, null,
                 status, -1, System.nanoTime() - reply.startNanos(), 0, bytes, null);
         exchangeDone(write, keepAlive);
@@ -424,8 +429,19 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         AccessLog.log(reply.requestId(), reply.request().method().name(), Uris.path(reply.request().uri()), null,
                 null, result.status(), -1, System.nanoTime() - reply.startNanos(), 0, 0, null);
         if (!result.upgraded()) {
+            services.metrics().refused("/ws", result.status());
             exchangeDone(result.write(), HttpUtil.isKeepAlive(reply.request()));
         }
+    }
+
+    /** The endpoint label of a refused local reply: from a bounded set, whatever path the client sent. */
+    private static String endpoint(LocalReply reply) {
+        return switch (reply.kind()) {
+            case NOT_FOUND, ANTHROPIC -> "other";
+            case MODEL -> RequestRoutes.MODELS_PREFIX + "{id}";
+            case ADMIN -> "/admin";
+            default -> Uris.path(reply.request().uri());
+        };
     }
 
     /** RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host; an HTTP/1.0 one at most one. */
@@ -444,6 +460,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         receiving = false;
         deadline.disarm();
         final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind, reason, requestId, false));
+        services.metrics().refused("-", kind.status().code());
         AccessLog.log(requestId, request.method().name(), "-", null, null, kind.status().code(), -1,
                 System.nanoTime() - start, 0, 0, null);
         exchangeDone(write, false);
@@ -479,6 +496,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         final String requestId = RequestIds.generate();
         requestEnded = false;
         final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind, reason, requestId, false));
+        services.metrics().refused("-", kind.status().code());
         AccessLog.log(requestId, "-", "-", null, null, kind.status().code(), -1, 0, 0, 0, null);
         close(write);
     }

@@ -1,8 +1,10 @@
 package io.sluice.gateway.usage;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -18,9 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * usage record is what an operator bills by: the queue is bounded, and when it is full records wait in an overflow
  * list (lock-free, counted, warned about) until the thread catches up; while any wait there, new records join them,
  * so the sinks see records in the order they were reported (but for one racing the moment the overflow empties,
- * which may come after a record reported just after it). The webhook sink's spool, on disk, is where records
- * wait for a slow receiver; this overflow only absorbs the thread falling behind. Closing drains both, then
- * stops.
+ * which may come after a record reported just after it). Each webhook sink's spool, on disk, is where records
+ * wait for a slow receiver; this overflow only absorbs the thread falling behind. Each sink keeps its own delivery
+ * state: a webhook that is down delays neither the log nor another webhook. Closing drains both, then stops.
  *
  * <p>After the first record of a batch the thread lingers a few milliseconds for more. While it lingers it waits
  * on nothing, so the event loops queue records without waking it: one wake-up per batch instead of one per
@@ -33,8 +35,8 @@ public final class UsageReporter implements AutoCloseable {
 
     private final BlockingQueue<UsageRecord> queue;
     private final List<UsageSink> sinks;
-    /** The durable webhook sink, or null; one of {@link #sinks} too. */
-    private final WebhookSink webhook;
+    /** The durable webhook sinks, also among {@link #sinks}. */
+    private final List<WebhookSink> webhooks;
     private final Thread thread;
     /** Records reported while the queue was full (or while earlier ones still waited here), in order. */
     private final ConcurrentLinkedQueue<UsageRecord> overflow = new ConcurrentLinkedQueue<>();
@@ -42,15 +44,13 @@ public final class UsageReporter implements AutoCloseable {
     private volatile boolean overflowing;
     private volatile boolean closing;
 
-    /** @param webhook the webhook sink, also handed every batch, which closing closes; or null */
-    public UsageReporter(int capacity, List<UsageSink> sinks, WebhookSink webhook) {
+    /** @param webhooks webhook sinks, also handed every batch, which closing closes */
+    public UsageReporter(int capacity, List<UsageSink> sinks, List<WebhookSink> webhooks) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         final List<UsageSink> all = new ArrayList<>(sinks);
-        if (webhook != null) {
-            all.add(webhook);
-        }
+        all.addAll(webhooks);
         this.sinks = List.copyOf(all);
-        this.webhook = webhook;
+        this.webhooks = List.copyOf(webhooks);
         this.thread = new Thread(this::run, "sluice-usage");
         this.thread.setDaemon(true);
         this.thread.start();
@@ -123,17 +123,41 @@ public final class UsageReporter implements AutoCloseable {
         }
     }
 
-    /** The webhook sink, for its delivery state, or null when none is configured. */
-    public WebhookSink webhook() {
-        return webhook;
+    public List<WebhookSink> webhooks() {
+        return webhooks;
     }
 
-    /** Drains the queue into the sinks, then closes the webhook (what it cannot deliver stays in its spool). */
+    /** Whether a webhook whose spool is full asks for requests to be refused until it drains. */
+    public boolean refusing() {
+        for (WebhookSink webhook : webhooks) {
+            if (webhook.refusing()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Its fields of {@code /health/detailed}: {@code "webhooks": {name: state}}. */
+    public void writeHealth(JsonGenerator g) throws IOException {
+        g.writeObjectFieldStart("webhooks");
+        for (WebhookSink webhook : webhooks) {
+            webhook.writeHealth(g);
+        }
+        g.writeEndObject();
+    }
+
+    /**
+     * Drains the queue into the sinks, then closes the webhooks, together: each delivers what it can in the same
+     * few seconds, and what it cannot stays in its spool.
+     */
     @Override
     public void close() throws InterruptedException {
         closing = true;
         thread.join(TimeUnit.SECONDS.toMillis(10));
-        if (webhook != null) {
+        for (WebhookSink webhook : webhooks) {
+            webhook.startClosing(WebhookSink.CLOSE_TIME);
+        }
+        for (WebhookSink webhook : webhooks) {
             webhook.close();
         }
     }

@@ -39,6 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class WebhookSink implements UsageSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookSink.class);
     private static final String SIGNATURE = "X-Sluice-Signature";
+    /** How long closing keeps delivering. */
+    static final Duration CLOSE_TIME = Duration.ofSeconds(5);
 
     private final SluiceConfig.Webhook config;
     private final Spool spool;
@@ -61,11 +63,11 @@ public final class WebhookSink implements UsageSink, AutoCloseable {
         this.spool = Spool.open(new Spool.Settings(config.spoolDir(), config.spoolMaxBytes(), config.fsync(),
                 config.fsyncInterval()));
         if (spool.records() > 0) {
-            LOG.info("usage webhook: {} records from an earlier run wait in the spool; they are delivered first",
-                    spool.records());
+            LOG.info("usage webhook {}: {} records from an earlier run wait in the spool; they are delivered first",
+                    config.name(), spool.records());
         }
         this.client = HttpClient.newBuilder().connectTimeout(config.timeout()).build();
-        this.thread = new Thread(this::run, "sluice-usage-webhook");
+        this.thread = new Thread(this::run, "sluice-usage-webhook-" + config.name());
         this.thread.setDaemon(true);
         this.thread.start();
     }
@@ -79,16 +81,16 @@ public final class WebhookSink implements UsageSink, AutoCloseable {
         try {
             appended = spool.append(records);
         } catch (IOException e) {
-            LOG.error("usage webhook: the spool could not be written ({}); {} records are lost", e.toString(),
-                    records.size());
+            LOG.error("usage webhook {}: the spool could not be written ({}); {} records are lost", config.name(),
+                    e.toString(), records.size());
             appended = 0;
         }
         full = appended < records.size();
         if (full) {
             final long total = dropped.addAndGet(records.size() - appended);
             if (Long.bitCount(fullBatches.incrementAndGet()) == 1) {
-                LOG.warn("usage webhook: the spool is full ({} of {} bytes); {} records {} so far", spool.bytes(),
-                        spool.maxBytes(), total, config.whenFull() == SluiceConfig.WhenFull.REFUSE
+                LOG.warn("usage webhook {}: the spool is full ({} of {} bytes); {} records {} so far", config.name(),
+                        spool.bytes(), spool.maxBytes(), total, config.whenFull() == SluiceConfig.WhenFull.REFUSE
                                 ? "lost, and requests refused until it drains" : "dropped");
             }
         }
@@ -117,17 +119,24 @@ public final class WebhookSink implements UsageSink, AutoCloseable {
                     delivered.addAndGet(batch.records().size());
                     full = false;
                     backoff = config.backoffInitial().toNanos();
+                    if (lastError != null) {
+                        LOG.info("usage webhook {}: the receiver takes batches again", config.name());
+                    }
                     lastError = null;
                 } else {
                     failures.incrementAndGet();
+                    if (lastError == null) {
+                        LOG.warn("usage webhook {}: the receiver did not take a batch ({}); records wait in the spool "
+                                + "and are tried again until it does", config.name(), failure);
+                    }
                     lastError = failure;
-                    LOG.debug("usage webhook: a batch of {} was not taken ({}); tried again", batch.records().size(),
-                            failure);
+                    LOG.debug("usage webhook {}: a batch of {} was not taken ({}); tried again", config.name(),
+                            batch.records().size(), failure);
                     pause(backoff + ThreadLocalRandom.current().nextLong(backoff / 2 + 1));
                     backoff = Math.min(backoff * 2, config.backoffMax().toNanos());
                 }
             } catch (IOException e) {
-                LOG.error("usage webhook: the spool could not be read: {}", e.toString());
+                LOG.error("usage webhook {}: the spool could not be read: {}", config.name(), e.toString());
                 pause(config.backoffMax().toNanos());
             } catch (InterruptedException e) {
                 return;
@@ -210,7 +219,7 @@ public final class WebhookSink implements UsageSink, AutoCloseable {
      * bound, and the counts since start.
      */
     public void writeHealth(JsonGenerator g) throws IOException {
-        g.writeObjectFieldStart("webhook");
+        g.writeObjectFieldStart(config.name());
         g.writeStringField("state", full ? "full" : lastError != null ? "failing" : "delivering");
         g.writeNumberField("spooled_records", spool.records());
         g.writeNumberField("spooled_bytes", spool.bytes());
@@ -250,24 +259,32 @@ public final class WebhookSink implements UsageSink, AutoCloseable {
         return spool.bytes();
     }
 
-    /**
-     * Delivers what it can until {@code deadline} (a shutdown's), then stops; the rest stays in the spool for the
-     * next start.
-     */
-    public void close(Duration deadline) throws InterruptedException {
-        closeDeadline = System.nanoTime() + deadline.toNanos();
+    public String name() {
+        return config.name();
+    }
+
+    /** Delivers what it can for {@code time}, then stops; {@link #close} waits for that. Called once. */
+    void startClosing(Duration time) {
+        closeDeadline = System.nanoTime() + time.toNanos();
         closing = true;
         synchronized (wake) {
             wake.notifyAll();
         }
-        thread.join(Math.max(1, deadline.toMillis() + config.timeout().toMillis()));
+    }
+
+    /**
+     * Delivers what it can (for {@link #CLOSE_TIME}, unless closing started earlier), then stops; the rest stays in
+     * the spool for the next start.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        if (!closing) {
+            startClosing(CLOSE_TIME);
+        }
+        final long left = TimeUnit.NANOSECONDS.toMillis(closeDeadline - System.nanoTime());
+        thread.join(Math.max(1, left + config.timeout().toMillis()));
         thread.interrupt();
         thread.join();
         spool.close();
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        close(Duration.ofSeconds(5));
     }
 }

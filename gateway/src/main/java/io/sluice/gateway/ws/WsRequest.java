@@ -152,7 +152,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         stats.bytesOut(session.send(WebSocketMessage.newBuilder().setError(Error.newBuilder().setRequestId(id)
                 .setCode(refusal.kind().uniformCode()).setMessage(refusal.message()).setTraceId(stats.requestId()))
                 .build(), true));
-        stats.report(services.usage(), null);
+        stats.report(services, null);
         return false;
     }
 
@@ -325,7 +325,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
             done = true;
             services.active().remove(this);
             stats.status(STATUS_CANCELLED);
-            stats.report(services.usage(), usage);
+            stats.report(services, usage);
         }
     }
 
@@ -350,7 +350,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     private void close() {
         done = true;
         services.active().remove(this);
-        stats.report(services.usage(), usage);
+        stats.report(services, usage);
         session.requestDone(id);
     }
 }

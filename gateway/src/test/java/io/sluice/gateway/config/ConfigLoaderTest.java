@@ -43,6 +43,45 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void webhooksAreNamedEachWithASpoolOfItsOwn() {
+        final SluiceConfig config = parse(MINIMAL + """
+                usage:
+                  estimate: true
+                  webhook: { url: "http://billing:9000/usage" }
+                  webhooks:
+                    - { name: analytics, url: "http://analytics:9000/in", batch: 500 }
+                """, Map.of());
+        assertTrue(config.usage().estimate());
+        assertEquals(List.of("webhook", "analytics"),
+                config.usage().webhooks().stream().map(SluiceConfig.Webhook::name).toList());
+        assertEquals(Path.of("data/usage-spool"), config.usage().webhooks().get(0).spoolDir());
+        assertEquals(Path.of("data/usage-spool-analytics"), config.usage().webhooks().get(1).spoolDir());
+        assertEquals(500, config.usage().webhooks().get(1).batch());
+
+        final ConfigException twice = assertThrows(ConfigException.class, () -> parse(MINIMAL + """
+                usage:
+                  webhooks:
+                    - { name: a, url: "http://one/usage" }
+                    - { name: a, url: "http://two/usage" }
+                """, Map.of()));
+        assertTrue(twice.getMessage().contains("two webhooks are named 'a'"), twice.getMessage());
+        final ConfigException shared = assertThrows(ConfigException.class, () -> parse(MINIMAL + """
+                usage:
+                  webhooks:
+                    - { name: a, url: "http://one/usage", spool: { dir: /var/spool/sluice } }
+                    - { name: b, url: "http://two/usage", spool: { dir: /var/spool/sluice/ } }
+                """, Map.of()));
+        assertTrue(shared.getMessage().contains("webhook 'b' shares its spool.dir"), shared.getMessage());
+        final ConfigException noUrl = assertThrows(ConfigException.class, () -> parse(MINIMAL + """
+                usage:
+                  webhooks: [ { name: a } ]
+                """, Map.of()));
+        assertTrue(noUrl.getMessage().contains("url"), noUrl.getMessage());
+        assertTrue(parse(MINIMAL, Map.of()).usage().webhooks().isEmpty());
+        assertFalse(parse(MINIMAL, Map.of()).usage().estimate());
+    }
+
+    @Test
     void environmentReferencesAndDefaultsAreExpanded() {
         final String yaml = """
                 server: { port: "${PORT:-9000}", host: "${HOST}", max_request_bytes: 2MiB }

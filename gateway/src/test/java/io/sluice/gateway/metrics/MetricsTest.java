@@ -56,6 +56,53 @@ class MetricsTest {
     }
 
     @Test
+    void histogramBucketsSpanLlmLatencies() throws Exception {
+        try (ScriptedBackend backend = ScriptedBackend.start();
+             TestGateway gateway = TestGateway.forBackend(backend.url(), "")) {
+            backend.enqueue(Script.sse(WireSamples.bytes("openai_chat_stream_usage.txt"), 100));
+            Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\",\"stream\":true}");
+            gateway.usage().take();
+            final String metrics = awaitMetrics(gateway, "llm_proxy_ttft_seconds_count{model=\"m\",provider=\"mock\"} 1");
+            for (String le : new String[] {"0.01", "0.025", "1.0", "60.0", "+Inf"}) {
+                assertTrue(metrics.contains("llm_proxy_ttft_seconds_bucket{model=\"m\",provider=\"mock\",le=\"" + le
+                        + "\"} "), "TTFT bucket " + le + ": " + metrics);
+            }
+            assertTrue(metrics.contains("llm_proxy_request_duration_seconds_bucket{endpoint=\"/v1/chat/completions\","
+                    + "model=\"m\",provider=\"mock\",le=\"1800.0\"} 1"), metrics);
+            assertTrue(metrics.contains("llm_proxy_tokens_per_second_bucket{model=\"m\",provider=\"mock\",le=\"1000.0\"}"),
+                    metrics);
+        }
+    }
+
+    @Test
+    void requestsRefusedBeforeRoutingAreCounted() throws Exception {
+        try (ScriptedBackend backend = ScriptedBackend.start();
+             TestGateway gateway = TestGateway.forBackend(backend.url(), "")) {
+            assertEquals(404, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"nope\"}").statusCode());
+            assertEquals(400, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":").statusCode());
+            assertEquals(400, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":").statusCode());
+            assertEquals(404, Http.get(gateway.uri("/no/such/path/" + System.nanoTime())).statusCode());
+            assertEquals(404, Http.get(gateway.uri("/v1/models/nope")).statusCode());
+            awaitMetrics(gateway,
+                    "llm_proxy_rejected_requests_total{endpoint=\"/v1/chat/completions\",status=\"404\"} 1.0",
+                    "llm_proxy_rejected_requests_total{endpoint=\"/v1/chat/completions\",status=\"400\"} 2.0",
+                    "llm_proxy_rejected_requests_total{endpoint=\"other\",status=\"404\"} 1.0",
+                    "llm_proxy_rejected_requests_total{endpoint=\"/v1/models/{id}\",status=\"404\"} 1.0");
+            assertEquals(0, backend.requestCount(), "none of them reached the backend");
+        }
+    }
+
+    @Test
+    void jvmAndNettyMemoryAreExported() throws Exception {
+        try (ScriptedBackend backend = ScriptedBackend.start();
+             TestGateway gateway = TestGateway.forBackend(backend.url(), "")) {
+            final String metrics = awaitMetrics(gateway, "jvm_memory_used_bytes{", "jvm_gc_", "jvm_threads_live_threads",
+                    "netty_allocator_memory_used{", "process_cpu_usage");
+            assertTrue(metrics.contains("memory_type=\"direct\""), "Netty's direct memory: " + metrics);
+        }
+    }
+
+    @Test
     void requestsInFlightAreCounted() throws Exception {
         try (ScriptedBackend backend = ScriptedBackend.start();
              TestGateway gateway = TestGateway.forBackend(backend.url(), "")) {

@@ -19,7 +19,7 @@ class UsageReporterTest {
         final List<String> first = Collections.synchronizedList(new ArrayList<>());
         final List<String> second = Collections.synchronizedList(new ArrayList<>());
         final List<String> expected = new ArrayList<>();
-        try (UsageReporter reporter = new UsageReporter(10_000, List.of(ids(first), ids(second)), null)) {
+        try (UsageReporter reporter = new UsageReporter(10_000, List.of(ids(first), ids(second)), List.of())) {
             for (int i = 0; i < 2_000; i++) {
                 reporter.report(record("r" + i));
                 expected.add("r" + i);
@@ -39,7 +39,7 @@ class UsageReporterTest {
             await(release);
             batch.forEach(r -> delivered.add(r.requestId()));
         };
-        try (UsageReporter reporter = new UsageReporter(4, List.of(slow), null)) {
+        try (UsageReporter reporter = new UsageReporter(4, List.of(slow), List.of())) {
             reporter.report(record("held"));
             assertTrue(stuck.await(10, TimeUnit.SECONDS), "the sink took the first batch");
             for (int i = 0; i < 10; i++) {
@@ -57,7 +57,7 @@ class UsageReporterTest {
         final UsageSink failing = batch -> {
             throw new IllegalStateException("webhook down");
         };
-        try (UsageReporter reporter = new UsageReporter(100, List.of(failing, ids(delivered)), null)) {
+        try (UsageReporter reporter = new UsageReporter(100, List.of(failing, ids(delivered)), List.of())) {
             reporter.report(record("a"));
             reporter.report(record("b"));
         }

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -135,6 +136,66 @@ class WebhookTest {
                 spoolExtra));
     }
 
+    @Test
+    void eachWebhookKeepsItsOwnSpoolAndDeliveryState() throws Exception {
+        // The second receiver answers 503 at first.
+        final AtomicBoolean analyticsUp = new AtomicBoolean();
+        final List<String> analyzed = Collections.synchronizedList(new ArrayList<>());
+        final HttpServer analytics = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        analytics.createContext("/usage", exchange -> {
+            final List<String> ids = ids(exchange.getRequestBody().readAllBytes());
+            if (analyticsUp.get()) {
+                analyzed.addAll(ids);
+            }
+            exchange.sendResponseHeaders(analyticsUp.get() ? 204 : 503, -1);
+            exchange.close();
+        });
+        analytics.start();
+        final List<String> sent = new ArrayList<>();
+        try (TestGateway gateway = TestGateway.start("""
+                server: { host: 127.0.0.1, port: 0, threads: 2 }
+                usage:
+                  log: false
+                  webhooks:
+                    - name: billing
+                      url: http://127.0.0.1:%d/usage
+                      secret: %s
+                      flush: 20ms
+                      spool: { dir: "%s/billing" }
+                    - name: analytics
+                      url: http://127.0.0.1:%d/usage
+                      flush: 20ms
+                      timeout: 500ms
+                      backoff: { initial: 20ms, max: 100ms }
+                      spool: { dir: "%s/analytics" }
+                providers:
+                  - id: demo
+                    type: demo
+                    models: { demo: demo-1 }
+                    demo: { token_delay: 0ms }
+                """.formatted(receiver.getAddress().getPort(), SECRET, spool.toString().replace("\\", "/"),
+                analytics.getAddress().getPort(), spool.toString().replace("\\", "/")))) {
+            for (int i = 0; i < 5; i++) {
+                sent.add(ask(gateway));
+            }
+            Await.until("billing has every record while analytics is down", () -> received.size() >= sent.size());
+            Await.until("analytics failed a POST", () -> Http.get(gateway.uri("/health/detailed")).body()
+                    .contains("\"analytics\":{\"state\":\"failing\",\"spooled_records\":5,"));
+            final String health = Http.get(gateway.uri("/health/detailed")).body();
+            assertTrue(health.contains("\"billing\":{\"state\":\"delivering\",\"spooled_records\":0,"), health);
+            final String metrics = Http.get(gateway.uri("/metrics")).body();
+            assertTrue(metrics.contains("llm_proxy_webhook_spooled_records{sink=\"analytics\"} 5.0"), metrics);
+            assertTrue(metrics.contains("llm_proxy_webhook_spooled_records{sink=\"billing\"} 0.0"), metrics);
+
+            analyticsUp.set(true);
+            Await.until("analytics catches up", () -> analyzed.size() >= sent.size());
+        } finally {
+            analytics.stop(0);
+        }
+        assertEquals(sent, received, "billing: each record once, in order");
+        assertEquals(sent, analyzed, "analytics: each record once, in order, after it recovered");
+    }
+
     private static String ask(TestGateway gateway) throws Exception {
         final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"),
                 "{\"model\":\"demo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
@@ -159,7 +220,8 @@ class WebhookTest {
             Await.until("the refused record waits in the spool", () -> !Http.get(gateway.uri("/health/detailed"))
                     .body().contains("\"spooled_records\":0,"));
             final String health = Http.get(gateway.uri("/health/detailed")).body();
-            assertTrue(health.contains("\"usage\":{\"webhook\":{\"state\":\"failing\",\"spooled_records\":"), health);
+            assertTrue(health.contains(
+                    "\"usage\":{\"webhooks\":{\"webhook\":{\"state\":\"failing\",\"spooled_records\":"), health);
             assertFalse(health.contains("\"spooled_records\":0,"), "the records wait in the spool: " + health);
             receiver = HttpServer.create(receiver.getAddress(), 0);
             receiver.createContext("/usage", this::receive);
@@ -170,10 +232,10 @@ class WebhookTest {
             }
             Await.until("every record delivered", () -> received.size() >= sent.size());
             Await.until("the spool emptied", () -> Http.get(gateway.uri("/metrics")).body()
-                    .contains("llm_proxy_webhook_spooled_records 0.0"));
+                    .contains("llm_proxy_webhook_spooled_records{sink=\"webhook\"} 0.0"));
             final String metrics = Http.get(gateway.uri("/metrics")).body();
             assertTrue(metrics.contains("llm_proxy_webhook_failure_total"), metrics);
-            assertFalse(metrics.contains("llm_proxy_webhook_success_total 0.0"), "batches were taken");
+            assertFalse(metrics.contains("llm_proxy_webhook_success_total{sink=\"webhook\"} 0.0"), "batches were taken");
         }
         assertEquals(sent, received, "each record once, in the order the requests ended");
         assertEquals(0, badSignatures.get());
