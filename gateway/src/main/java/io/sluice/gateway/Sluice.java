@@ -23,6 +23,7 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.control.AdminApi;
 import io.sluice.gateway.control.ConfigControl;
 import io.sluice.gateway.control.ConfigFile;
+import io.sluice.gateway.control.LogLevels;
 import io.sluice.gateway.control.Reloader;
 import io.sluice.gateway.demo.DemoModel;
 import io.sluice.gateway.metrics.GatewayMetrics;
@@ -149,7 +150,9 @@ public final class Sluice implements AutoCloseable {
             final SnapshotBuilder builder = new SnapshotBuilder(endpoints, demo::url);
             final Snapshots snapshots = new Snapshots(builder.build(config, 1));
             final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
-            reloader = new Reloader(group, pools, endpoints, builder, snapshots, metrics);
+            final LogLevels logLevels = new LogLevels();
+            logLevels.apply(config.logging());
+            reloader = new Reloader(group, pools, endpoints, builder, snapshots, metrics, logLevels);
             control = new ConfigControl(file, reloader, snapshots::current);
             final ProxyServices services = new ProxyServices(snapshots, pools,
                     new Admission(new Buckets(System::nanoTime), usage::refusing),
@@ -159,7 +162,7 @@ public final class Sluice implements AutoCloseable {
                     new RelayedHeaders(serverConfig.responseHeaders()));
             final ChannelGroup connections = new DefaultChannelGroup("sluice-clients", group.next());
             final SslContext serverTls = serverConfig.tls() == null ? null : serverTls(serverConfig.tls());
-            final AdminApi admin = new AdminApi(control, stats);
+            final AdminApi admin = new AdminApi(control, stats, logLevels);
             final SluiceConfig.Admin adminConfig = config.admin();
             server = bind(group, transport, allocator, serverConfig.host(), serverConfig.port(),
                     new HttpServerInitializer(services, serverConfig, serverTls, connections,

@@ -1,8 +1,11 @@
 package io.sluice.gateway.balance;
 
+import io.sluice.gateway.config.Durations;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.upstream.EndpointStats;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.List;
@@ -17,9 +20,12 @@ import java.util.List;
  * one succeeds.
  *
  * <p>Called from every event loop as attempts end; it reads and writes {@link EndpointStats} only, without a lock,
- * so two loops ejecting at the same instant may take one endpoint more than the share out for that while.
+ * so two loops ejecting at the same instant may take one endpoint more than the share out for that while. An
+ * endpoint leaving the rotation is a warning in the log, its return an info line.
  */
 public final class OutlierDetector {
+    private static final Logger LOG = LoggerFactory.getLogger(OutlierDetector.class);
+
     private final List<UpstreamEndpoint> endpoints;
     private final SluiceConfig.Health config;
 
@@ -42,12 +48,16 @@ public final class OutlierDetector {
             stats.noteError(error, System.currentTimeMillis());
             return;
         }
-        if (stats.failed(error, System.currentTimeMillis()) < config.consecutiveFailures() || !mayTakeOut(now)) {
+        final int failures = stats.failed(error, System.currentTimeMillis());
+        if (failures < config.consecutiveFailures() || !mayTakeOut(now)) {
             return;
         }
         final long base = config.baseEjection().toNanos();
         final int times = stats.ejectionsCounting(now, base) + 1;
-        stats.eject(now + Math.min(config.maxEjection().toNanos(), base * times), times);
+        final long ejection = Math.min(config.maxEjection().toNanos(), base * times);
+        stats.eject(now + ejection, times);
+        LOG.warn("endpoint {} ejected for {} after {} failures in a row (ejection {} in a row); last: {}",
+                endpoint.url(), Durations.format(Duration.ofNanos(ejection)), failures, times, error);
     }
 
     /** The endpoint answered 429 or 503 and said when to come back: it rests that long, up to the cap. */
@@ -59,6 +69,7 @@ public final class OutlierDetector {
         }
         final Duration capped = wait.compareTo(config.maxCooldown()) > 0 ? config.maxCooldown() : wait;
         stats.takeOut(EndpointStats.Out.COOLING, now + capped.toNanos());
+        LOG.info("endpoint {} rests for {}, as its Retry-After asked", endpoint.url(), Durations.format(capped));
     }
 
     /**
@@ -76,12 +87,16 @@ public final class OutlierDetector {
             if (inARow >= config.probe().healthyThreshold()
                     && (out == EndpointStats.Out.EJECTED || out == EndpointStats.Out.DOWN)) {
                 stats.putBack(now);
+                LOG.info("endpoint {} is back in rotation: {} health probes in a row succeeded", endpoint.url(),
+                        inARow);
             }
             return;
         }
         stats.noteError(error, System.currentTimeMillis());
         if (inARow >= config.probe().unhealthyThreshold() && stats.available(now) && mayTakeOut(now)) {
             stats.takeOut(EndpointStats.Out.DOWN, now + Long.MAX_VALUE / 4);
+            LOG.warn("endpoint {} is down: {} health probes in a row failed; last: {}", endpoint.url(), inARow,
+                    error);
         }
     }
 

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -80,7 +81,7 @@ public final class ConfigLoader {
             throw new ConfigException(source + ": not valid YAML (" + e.getMessage() + ")");
         }
         final ConfigNode root = new ConfigNode("", tree, env).allowOnly("server", "usage", "providers", "routing",
-                "routes", "auth", "limits", "admin");
+                "routes", "auth", "limits", "admin", "logging");
         final SluiceConfig.Server server = server(root.child("server"), dir);
         final SluiceConfig.Usage usage = usage(root.child("usage"));
         final List<SluiceConfig.Provider> providers = providers(root, dir);
@@ -96,7 +97,32 @@ public final class ConfigLoader {
         return new SluiceConfig(source, server, usage, List.copyOf(providers), routing, routes,
                 AccessSections.auth(root.child("auth"), server.host(), models),
                 AccessSections.limits(root.child("limits"), models),
-                AccessSections.admin(root.child("admin"), server.host()));
+                AccessSections.admin(root.child("admin"), server.host()),
+                logging(root.child("logging"), env.expand("${LOG_LEVEL:-}", "LOG_LEVEL")));
+    }
+
+    /** The levels logback knows. */
+    public static final List<String> LOG_LEVELS = List.of("trace", "debug", "info", "warn", "error", "off");
+
+    private static SluiceConfig.Logging logging(ConfigNode node, String environmentLevel) {
+        node.allowOnly("level", "loggers", "access_log");
+        final String level = node.has("level") ? node.choice("level", "info", LOG_LEVELS.toArray(String[]::new))
+                : environmentLevel.isBlank() ? null : environmentLevel.strip().toLowerCase(Locale.ROOT);
+        if (level != null && !LOG_LEVELS.contains(level)) {
+            throw new ConfigException("LOG_LEVEL: '" + environmentLevel + "' is not one of " + LOG_LEVELS);
+        }
+        final Map<String, String> loggers = new TreeMap<>();
+        node.stringMap("loggers").forEach((name, value) -> {
+            final String lower = value.toLowerCase(Locale.ROOT);
+            if (!LOG_LEVELS.contains(lower)) {
+                throw new ConfigException(node.field("loggers") + "." + name + ": '" + value + "' is not one of "
+                        + LOG_LEVELS);
+            }
+            loggers.put(name, lower);
+        });
+        return new SluiceConfig.Logging(level, Collections.unmodifiableMap(loggers),
+                SluiceConfig.AccessFormat.valueOf(node.choice("access_log", "text", "text", "json")
+                        .toUpperCase(Locale.ROOT)));
     }
 
     private static SluiceConfig.Server server(ConfigNode node, Path dir) {

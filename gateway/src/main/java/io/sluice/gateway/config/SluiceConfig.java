@@ -17,7 +17,7 @@ import java.util.Set;
  * @param source where it was read from (a file name), for the start-up line
  */
 public record SluiceConfig(String source, Server server, Usage usage, List<Provider> providers, Routing routing,
-                           List<Route> routes, Auth auth, Limits limits, Admin admin) {
+                           List<Route> routes, Auth auth, Limits limits, Admin admin, Logging logging) {
 
     /**
      * Who may call the model APIs.
@@ -136,6 +136,18 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      */
     public record Usage(int queue, boolean log, List<Webhook> webhooks, boolean estimate) {
     }
+
+    /**
+     * Log levels and the access line's shape; applied at start and by every reload that changes them.
+     *
+     * @param level     the root level: {@code logging.level}, else {@code LOG_LEVEL}; null leaves logback.xml's
+     * @param loggers   levels of named loggers ({@code sluice.access}, {@code io.sluice.gateway.proxy}, ...)
+     * @param accessLog the access line as {@code key=value} pairs or as a JSON object
+     */
+    public record Logging(String level, Map<String, String> loggers, AccessFormat accessLog) {
+    }
+
+    public enum AccessFormat { TEXT, JSON }
 
     /** When spooled records are forced to the disk. */
     public enum Fsync { ALWAYS, INTERVAL, NEVER }

@@ -30,7 +30,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The admin API (DESIGN.md §3): the config file read, replaced, checked and reloaded; its version; CRUD for
- * providers, routes and keys (a key is made here, shown once and stored as its hash); stats; and the older local
+ * providers, routes and keys (a key is made here, shown once and stored as its hash); stats; log levels at run
+ * time; and the older local
  * paths under {@code /api}. Every change is checked before anything is written, written atomically and applied
  * through {@link ConfigControl}; an invalid one is a 400 naming the field. It lets in the admin key
  * ({@code Authorization: Bearer}), or, when no admin key is set, callers on loopback only.
@@ -54,10 +55,12 @@ public final class AdminApi {
 
     private final ConfigControl control;
     private final UsageStats stats;
+    private final LogLevels logLevels;
 
-    public AdminApi(ConfigControl control, UsageStats stats) {
+    public AdminApi(ConfigControl control, UsageStats stats, LogLevels logLevels) {
         this.control = control;
         this.stats = stats;
+        this.logLevels = logLevels;
     }
 
     /** Whether {@code path} is one of the admin API's. */
@@ -125,6 +128,11 @@ public final class AdminApi {
                 return only(m, post, () -> control.check(body).thenApply(config -> ok("valid", true)));
             case V1 + "/auth/validate":
                 return only(m, post, () -> done(ok("valid", true)));
+            case V1 + "/logging":
+                if (m.equals(get)) {
+                    return done(AdminReply.json(200, logLevels.render()));
+                }
+                return only(m, put, () -> setLogLevels(ConfigTree.mapping(body, "the request body")));
             case "/api/config/apikey":
                 return only(m, put, () -> setProviderKey(ConfigTree.mapping(body, "the request body")));
             default:
@@ -412,6 +420,27 @@ public final class AdminApi {
 
     private static AdminReply notAllowed(String method) {
         return AdminReply.error(405, "method_not_allowed", method + " is not allowed here.");
+    }
+
+    /**
+     * {@code {"level": "debug"}} sets the root logger's level, {@code {"loggers": {"sluice.access": "off"}}} named
+     * ones'; until the config file's {@code logging} section next changes.
+     */
+    private CompletableFuture<AdminReply> setLogLevels(Map<String, Object> request) {
+        for (String field : request.keySet()) {
+            if (!field.equals("level") && !field.equals("loggers")) {
+                throw new ConfigException("the request body: '" + field + "' is not a field (level, loggers)");
+            }
+        }
+        final Object loggers = request.getOrDefault("loggers", Map.of());
+        if (!(loggers instanceof Map<?, ?> named)) {
+            throw new ConfigException("loggers: expected an object of logger names to levels");
+        }
+        if (request.get("level") != null) {
+            logLevels.set("ROOT", String.valueOf(request.get("level")));
+        }
+        named.forEach((name, level) -> logLevels.set(String.valueOf(name), String.valueOf(level)));
+        return done(AdminReply.json(200, logLevels.render()));
     }
 
     private static CompletableFuture<AdminReply> only(String method, String allowed,

@@ -31,16 +31,18 @@ public final class Reloader implements AutoCloseable {
     private final SnapshotBuilder builder;
     private final Snapshots snapshots;
     private final GatewayMetrics metrics;
+    private final LogLevels logLevels;
     private EndpointChecks checks;
 
     public Reloader(EventLoopGroup group, UpstreamPools pools, EndpointRegistry endpoints, SnapshotBuilder builder,
-                    Snapshots snapshots, GatewayMetrics metrics) {
+                    Snapshots snapshots, GatewayMetrics metrics, LogLevels logLevels) {
         this.group = group;
         this.pools = pools;
         this.endpoints = endpoints;
         this.builder = builder;
         this.snapshots = snapshots;
         this.metrics = metrics;
+        this.logLevels = logLevels;
         metrics.watch(snapshots.current().router().providers());
         this.checks = new EndpointChecks(group, pools, snapshots.current().router().providers());
     }
@@ -78,6 +80,7 @@ public final class Reloader implements AutoCloseable {
         checks.close();
         checks = new EndpointChecks(group, pools, next.router().providers());
         metrics.watch(next.router().providers());
+        logLevels.apply(next.config().logging());
         pools.retire(endpoints.keepOnly(endpointsOf(next)));
         final ReloadResult result = new ReloadResult(next.version(),
                 RestartFields.between(running.config(), next.config()));

@@ -4,6 +4,7 @@ import io.sluice.codec.usage.Usage;
 import io.sluice.gateway.admission.Caller;
 import io.sluice.gateway.admission.Ticket;
 import io.sluice.gateway.http.AccessLog;
+import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.usage.UsageRecord;
@@ -18,6 +19,7 @@ import java.util.List;
  */
 public final class ExchangeStats {
     private final String requestId;
+    private final TraceContext trace;
     private final String method;
     private final String path;
     private final long startNanos;
@@ -34,8 +36,9 @@ public final class ExchangeStats {
     private long bytesOut;
     private boolean reported;
 
-    public ExchangeStats(String requestId, String method, String path, long startNanos) {
+    public ExchangeStats(String requestId, TraceContext trace, String method, String path, long startNanos) {
         this.requestId = requestId;
+        this.trace = trace;
         this.method = method;
         this.path = path;
         this.startNanos = startNanos;
@@ -43,6 +46,10 @@ public final class ExchangeStats {
 
     public String requestId() {
         return requestId;
+    }
+
+    public TraceContext trace() {
+        return trace;
     }
 
     public long startNanos() {
@@ -105,27 +112,40 @@ public final class ExchangeStats {
             ticket.settle(usage, firstBodyNanos >= 0);
         }
         final long now = System.nanoTime();
-        final long headNanos = call == null ? -1 : call.headNanos();
         // Where the request went last: its first choice, unless an attempt was made elsewhere.
         final Target target = call == null || call.target() == null ? route == null ? null : route.primary()
                 : call.target();
+        final String usageSource = usage == null ? "none" : "upstream";
         if (route == null && status >= 400) {
             // The path is one the gateway serves: the refusal reached a front.
             services.metrics().refused(path, status);
         }
         if (route != null) {
-            services.usage().report(new UsageRecord(requestId,
+            services.usage().report(new UsageRecord(requestId, trace.traceId(),
                     caller == null ? null : caller.keyId(), caller == null ? null : caller.userId(),
                     route.publicModel(), target.backendModel(),
                     target.provider().id(), call == null || call.endpoint() == null ? null : call.endpoint().url(), path,
                     stream, status, usage == null ? 0 : usage.promptTokens(),
                     usage == null ? 0 : usage.completionTokens(), usage == null ? 0 : usage.totalTokens(),
                     usage == null ? 0 : usage.cachedTokens(), usage == null ? 0 : usage.reasoningTokens(),
-                    usage == null ? "none" : "upstream", firstBodyNanos < 0 ? -1 : millis(firstBodyNanos - startNanos),
+                    usageSource, firstBodyNanos < 0 ? -1 : millis(firstBodyNanos - startNanos),
                     millis(now - startNanos), startTime, call == null ? List.of() : call.attempts(status)));
         }
-        AccessLog.log(requestId, method, path, model, target == null ? null : target.provider().id(), status,
-                headNanos < 0 ? -1 : headNanos - startNanos, now - startNanos, bytesIn, bytesOut, usage);
+        if (AccessLog.enabled()) {
+            AccessLog.log(new AccessLog.Line(requestId, trace.traceId(), method, path, model,
+                    target == null ? null : target.provider().id(), status,
+                    call == null ? -1 : call.providerLatencyNanos(),
+                    firstBodyNanos < 0 ? -1 : firstBodyNanos - startNanos, now - startNanos, bytesIn, bytesOut, usage,
+                    usageSource, tokensPerSecond(usage, now)));
+        }
+    }
+
+    /** Completion tokens after the first, per second of a stream after its first byte; -1 when not a stream. */
+    private double tokensPerSecond(Usage usage, long now) {
+        if (!stream || usage == null || firstBodyNanos < 0 || usage.completionTokens() < 2 || now <= firstBodyNanos) {
+            return -1;
+        }
+        return (usage.completionTokens() - 1) * 1e9 / (now - firstBodyNanos);
     }
 
     private static double millis(long nanos) {

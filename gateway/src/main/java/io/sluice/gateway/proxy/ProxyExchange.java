@@ -29,6 +29,7 @@ import io.sluice.gateway.front.Front;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.MediaTypes;
 import io.sluice.gateway.http.Responses;
+import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.Target;
@@ -112,7 +113,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         this.request = request;
         this.front = front;
         this.snapshot = services.snapshots().current();
-        this.stats = new ExchangeStats(requestId, request.method().name(), Uris.path(request.uri()), startNanos);
+        this.stats = new ExchangeStats(requestId, TraceContext.of(request.headers()), request.method().name(),
+                Uris.path(request.uri()), startNanos);
         this.batch = new ReadBatch(client, http1Encoder);
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.body = new RequestBody(client.alloc(), services.maxRequestBytes());
@@ -250,7 +252,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         original = body.take();
         body = null;
         call = new UpstreamCall(client.channel().eventLoop(), services, served, snapshot.router().holdBodyBytes(),
-                request.headers(), origin, stats.requestId(), stats.startNanos(), this);
+                request.headers(), origin, stats.requestId(), stats.trace(), stats.startNanos(), this);
         stats.call(call);
         call.start();
     }

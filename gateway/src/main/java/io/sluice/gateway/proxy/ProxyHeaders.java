@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.sluice.gateway.http.HopByHop;
 import io.sluice.gateway.http.RequestIds;
+import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
@@ -49,7 +50,8 @@ final class ProxyHeaders {
             HttpHeaderNames.AUTHORIZATION, HttpHeaderNames.COOKIE, AsciiString.cached("x-internal-auth"),
             AsciiString.cached("x-auth-token"), AsciiString.cached("ocp-apim-subscription-key"),
             AsciiString.cached("x-amz-security-token"),
-            TrustedProxies.FORWARDED, AsciiString.cached("x-real-ip"));
+            TrustedProxies.FORWARDED, AsciiString.cached("x-real-ip"), TraceContext.TRACEPARENT,
+            TraceContext.TRACESTATE);
     /** {@code x-api-key}, {@code api-key}, {@code x-goog-api-key}, {@code anthropic-api-key} and their kind. */
     private static final List<AsciiString> CREDENTIAL_SUFFIXES = List.of(AsciiString.cached("api-key"),
             AsciiString.cached("apikey"));
@@ -67,10 +69,12 @@ final class ProxyHeaders {
      * The request for the backend: {@code POST path} with the body (taken over) and a Content-Length.
      *
      * @param providerHeaders the provider's key, version and own headers, set over anything the client sent
+     * @param trace           Sluice's hop of the request's trace: its {@code traceparent}, and the client's
+     *                        {@code tracestate} when the trace is the client's
      */
     static FullHttpRequest upstreamRequest(HttpHeaders client, ClientOrigin origin, String path,
                                            UpstreamEndpoint target, List<Map.Entry<String, String>> providerHeaders,
-                                           String requestId, ByteBuf body) {
+                                           String requestId, TraceContext trace, ByteBuf body) {
         final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, body,
                 UNCHECKED, UNCHECKED);
         final HttpHeaders headers = request.headers();
@@ -81,7 +85,11 @@ final class ProxyHeaders {
                 .set(HttpHeaderNames.HOST, target.hostHeader())
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
                 .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY)
-                .set(REQUEST_ID, requestId);
+                .set(REQUEST_ID, requestId)
+                .set(TraceContext.TRACEPARENT, trace.traceparent());
+        if (trace.fromClient() && client.contains(TraceContext.TRACESTATE)) {
+            headers.set(TraceContext.TRACESTATE, client.getAll(TraceContext.TRACESTATE));
+        }
         if (!headers.contains(HttpHeaderNames.CONTENT_TYPE)) {
             headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         }

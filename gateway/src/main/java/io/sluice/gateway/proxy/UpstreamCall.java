@@ -21,6 +21,7 @@ import io.sluice.gateway.config.Durations;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.MediaTypes;
+import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.RouteWalk;
@@ -33,6 +34,8 @@ import io.sluice.gateway.upstream.UpstreamListener;
 import io.sluice.gateway.usage.UsageRecord;
 import io.sluice.providers.ProviderError;
 import io.sluice.providers.ProviderErrors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,6 +67,7 @@ import java.util.concurrent.TimeUnit;
  * it arrives; a held answer's pieces are kept until handed on or the attempt ends; the pieces of a response handed on pass to the receiver with their ownership.
  */
 public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Listener {
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamCall.class);
     /** Who sends the request and hears the response. All calls come on the call's event loop. */
     public interface Receiver extends AffinitySource {
         /** The request for an attempt on {@code target}; its body is owned by the call from now on. */
@@ -122,6 +126,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private final HttpHeaders clientHeaders;
     private final ClientOrigin origin;
     private final String requestId;
+    private final TraceContext trace;
     private final long startNanos;
     private final Receiver receiver;
     private State state = State.CONNECTING;
@@ -148,6 +153,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private HttpResponse errorHead;
     private CaptureBuffer errorBody;
     private long headNanos = -1;
+    /** When the latest attempt's request was handed to its connection. */
+    private long sentNanos;
     /** The attempts that ended without an answer for the receiver, in order; null while there are none. */
     private List<UsageRecord.Attempt> givenUp;
     /** Whether the current attempt is the last of {@link #givenUp}. */
@@ -166,8 +173,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      * @param holdBodyBytes how much of an answer that is not an event stream is held before its head is handed on
      */
     public UpstreamCall(EventLoop loop, ProxyServices services, Route route, int holdBodyBytes,
-                        HttpHeaders clientHeaders, ClientOrigin origin, String requestId, long startNanos,
-                        Receiver receiver) {
+                        HttpHeaders clientHeaders, ClientOrigin origin, String requestId, TraceContext trace,
+                        long startNanos, Receiver receiver) {
         this.loop = loop;
         this.services = services;
         this.walk = new RouteWalk(route);
@@ -175,6 +182,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         this.clientHeaders = clientHeaders;
         this.origin = origin;
         this.requestId = requestId;
+        this.trace = trace;
         this.startNanos = startNanos;
         this.receiver = receiver;
     }
@@ -193,10 +201,11 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         return endpoint;
     }
 
-    /** When the response head reached the receiver (System.nanoTime), or -1. */
-    public long headNanos() {
-        return headNanos;
+    /** The provider's latency: from sending the latest attempt to its response head; -1 without a head. */
+    public long providerLatencyNanos() {
+        return headNanos < 0 ? -1 : headNanos - sentNanos;
     }
+
 
     /**
      * The receiver found the response, which ended cleanly, cut short all the same (a stream without its final
@@ -320,9 +329,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         state = State.WAITING;
         requestWritten = false;
         final Lease sentOn = lease;
+        sentNanos = System.nanoTime();
         lease.channel().writeAndFlush(ProxyHeaders.upstreamRequest(clientHeaders, origin,
                         target.provider().requestPath(endpoint, apiPath, target.backendModel()), endpoint,
-                        target.provider().upstreamHeaders(), requestId, body.retainedDuplicate()))
+                        target.provider().upstreamHeaders(), requestId, trace, body.retainedDuplicate()))
                 .addListener(f -> {
                     if (lease != sentOn) {
                         return;
@@ -545,6 +555,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
                     + Durations.format(timeouts.firstByte()) + ".";
             case IDLE -> "The backend sent nothing for " + Durations.format(timeouts.idle()) + ".";
         };
+        LOG.warn("request {} timed out ({}) on {}: {}", requestId, limit.name().toLowerCase(Locale.ROOT),
+                endpoint != null ? endpoint.url() : target != null ? target.provider().id() : "-", message);
         if (limit == ExchangeTimer.Limit.TOTAL) {
             // The request's own time is up: no attempt is left to make.
             closeLease();

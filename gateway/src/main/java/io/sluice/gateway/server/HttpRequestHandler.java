@@ -249,8 +249,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             deadline.disarm();
             final ChannelFuture write = ctx.writeAndFlush(adminResponse(refusal, requestId, false));
             services.metrics().refused("/admin", refusal.status());
-            AccessLog.log(requestId, request.method().name(), Uris.path(request.uri()), null, null, refusal.status(),
-                    -1, System.nanoTime() - start, 0, 0, null);
+            AccessLog.local(requestId, request.method().name(), Uris.path(request.uri()), refusal.status(),
+                    System.nanoTime() - start, 0);
             exchangeDone(write, false);
             return;
         }
@@ -418,16 +418,16 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         if (status >= 400) {
             services.metrics().refused(endpoint(reply), status);
         }
-        AccessLog.log(reply.requestId(), reply.request().method().name(), Uris.path(reply.request().uri()), null, null,
-                status, -1, System.nanoTime() - reply.startNanos(), 0, bytes, null);
+        AccessLog.local(reply.requestId(), reply.request().method().name(), Uris.path(reply.request().uri()), status,
+                System.nanoTime() - reply.startNanos(), bytes);
         exchangeDone(write, keepAlive);
     }
 
     private void upgradeToWebSocket(LocalReply reply) {
         final WebSocketUpgrade.Result result = WebSocketUpgrade.upgrade(ctx, reply.request(), reply.requestId(),
                 services);
-        AccessLog.log(reply.requestId(), reply.request().method().name(), Uris.path(reply.request().uri()), null,
-                null, result.status(), -1, System.nanoTime() - reply.startNanos(), 0, 0, null);
+        AccessLog.local(reply.requestId(), reply.request().method().name(), Uris.path(reply.request().uri()),
+                result.status(), System.nanoTime() - reply.startNanos(), 0);
         if (!result.upgraded()) {
             services.metrics().refused("/ws", result.status());
             exchangeDone(result.write(), HttpUtil.isKeepAlive(reply.request()));
@@ -461,8 +461,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         deadline.disarm();
         final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind, reason, requestId, false));
         services.metrics().refused("-", kind.status().code());
-        AccessLog.log(requestId, request.method().name(), "-", null, null, kind.status().code(), -1,
-                System.nanoTime() - start, 0, 0, null);
+        AccessLog.local(requestId, request.method().name(), "-", kind.status().code(), System.nanoTime() - start,
+                0);
         exchangeDone(write, false);
     }
 
@@ -497,7 +497,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         requestEnded = false;
         final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind, reason, requestId, false));
         services.metrics().refused("-", kind.status().code());
-        AccessLog.log(requestId, "-", "-", null, null, kind.status().code(), -1, 0, 0, 0, null);
+        AccessLog.local(requestId, "-", "-", kind.status().code(), 0, 0);
         close(write);
     }
 

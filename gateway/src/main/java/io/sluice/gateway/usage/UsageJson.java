@@ -17,6 +17,7 @@ public final class UsageJson {
         try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("request_id", r.requestId());
+            g.writeStringField("trace_id", r.traceId());
             g.writeStringField("key_id", r.keyId());
             g.writeStringField("user_id", r.userId());
             g.writeStringField("model", r.model());

@@ -6,13 +6,15 @@ import java.util.List;
 /**
  * What one request used, as delivered to the usage sinks (DESIGN.md §3). Never holds a key.
  *
+ * @param traceId     the W3C trace id the request was part of (the client's, or one Sluice started)
  * @param keyId       the id of the client's API key, or null without authentication
  * @param userId      the user the key belongs to, or null
- * @param usageSource {@code upstream} when the backend reported the counts, {@code none} when it did not
+ * @param usageSource {@code upstream} when the backend reported the counts; when it did not, {@code estimated}
+ *                    (jtokkit's count, with {@code usage.estimate}) or {@code none}
  * @param ttftMs      milliseconds from the request's arrival to the first response body byte, or -1
  * @param attempts    every attempt made on a backend, in order; the last is the one the fields above name
  */
-public record UsageRecord(String requestId, String keyId, String userId, String model, String backendModel,
+public record UsageRecord(String requestId, String traceId, String keyId, String userId, String model, String backendModel,
                           String provider, String backendUrl, String endpoint, boolean stream, int status,
                           long promptTokens, long completionTokens, long totalTokens, long cachedTokens,
                           long reasoningTokens, String usageSource, double ttftMs, double durationMs,

@@ -16,6 +16,7 @@ import io.sluice.gateway.admission.Verdict;
 import io.sluice.gateway.balance.AffinityHash;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.RequestIds;
+import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.proxy.ActiveRequests;
 import io.sluice.gateway.proxy.DeltaReader;
 import io.sluice.gateway.proxy.ExchangeStats;
@@ -80,7 +81,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         this.services = services;
         this.request = request;
         this.id = request.getRequestId();
-        this.stats = new ExchangeStats(RequestIds.generate(), "WS", "/ws", System.nanoTime());
+        // Each request on a socket is a trace of its own: a socket may live for hours.
+        this.stats = new ExchangeStats(RequestIds.generate(), TraceContext.start(), "WS", "/ws", System.nanoTime());
     }
 
     /**
@@ -125,7 +127,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         final HttpHeaders headers = new DefaultHttpHeaders()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         call = new UpstreamCall(session.eventLoop(), services, route, snapshot.router().holdBodyBytes(), headers,
-                session.origin(), stats.requestId(), stats.startNanos(), this);
+                session.origin(), stats.requestId(), stats.trace(), stats.startNanos(), this);
         stats.call(call);
         services.active().add(this);
         call.start();

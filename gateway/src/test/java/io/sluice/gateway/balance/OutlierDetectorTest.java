@@ -1,6 +1,7 @@
 package io.sluice.gateway.balance;
 
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.testing.LogCapture;
 import io.sluice.gateway.upstream.EndpointStats;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import org.junit.jupiter.api.Test;
@@ -30,14 +31,18 @@ class OutlierDetectorTest {
     }
 
     @Test
-    void failuresInARowEjectAndAnAnswerBetweenThemStartsTheCountAgain() {
+    void failuresInARowEjectAndAnAnswerBetweenThemStartsTheCountAgain() throws InterruptedException {
         detector.failed(a, "reset");
         detector.failed(a, "reset");
         detector.succeeded(a);
         detector.failed(a, "reset");
         detector.failed(a, "reset");
         assertTrue(a.stats().available(System.nanoTime()), "two in a row are not three");
-        detector.failed(a, "The backend could not be reached");
+        try (LogCapture log = new LogCapture(OutlierDetector.class.getName())) {
+            detector.failed(a, "The backend could not be reached");
+            assertEquals("endpoint http://a:8000/v1 ejected for 10s after 3 failures in a row (ejection 1 in a "
+                    + "row); last: The backend could not be reached", log.next());
+        }
         final long now = System.nanoTime();
         assertFalse(a.stats().available(now));
         assertEquals(EndpointStats.Out.EJECTED, a.stats().out(now));

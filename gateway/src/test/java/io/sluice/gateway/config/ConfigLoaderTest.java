@@ -82,6 +82,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theLogLevelComesFromTheConfigElseFromLogLevel() {
+        assertNull(parse(MINIMAL, Map.of()).logging().level(), "logback.xml's level stands");
+        assertEquals("debug", parse(MINIMAL, Map.of("LOG_LEVEL", "DEBUG")).logging().level());
+        final SluiceConfig config = parse(MINIMAL + """
+                logging: { level: warn, loggers: { sluice.access: "OFF" }, access_log: json }
+                """, Map.of("LOG_LEVEL", "debug"));
+        assertEquals("warn", config.logging().level());
+        assertEquals(Map.of("sluice.access", "off"), config.logging().loggers());
+        assertEquals(SluiceConfig.AccessFormat.JSON, config.logging().accessLog());
+        final ConfigException loud = assertThrows(ConfigException.class,
+                () -> parse(MINIMAL, Map.of("LOG_LEVEL", "loud")));
+        assertTrue(loud.getMessage().startsWith("LOG_LEVEL: '") && loud.getMessage().contains("is not one of"),
+                loud.getMessage());
+    }
+
+    @Test
     void environmentReferencesAndDefaultsAreExpanded() {
         final String yaml = """
                 server: { port: "${PORT:-9000}", host: "${HOST}", max_request_bytes: 2MiB }

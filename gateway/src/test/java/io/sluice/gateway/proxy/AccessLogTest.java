@@ -10,7 +10,10 @@ import io.sluice.gateway.usage.UsageJson;
 import io.sluice.testkit.WireSamples;
 import org.junit.jupiter.api.Test;
 
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,9 +37,10 @@ class AccessLogTest {
             assertEquals(200, response.statusCode());
 
             final String line = access.next();
-            assertTrue(line.matches("rid=req-42 method=POST path=/v1/chat/completions model=m provider=mock "
-                    + "status=200 ttfb_ms=\\d+\\.\\d duration_ms=\\d+\\.\\d bytes_in=" + body.length()
-                    + " bytes_out=\\d+ tokens=12/100/112"), line);
+            assertTrue(line.matches("rid=req-42 trace=[0-9a-f]{32} method=POST path=/v1/chat/completions model=m "
+                    + "provider=mock status=200 upstream_ms=\\d+\\.\\d ttft_ms=\\d+\\.\\d duration_ms=\\d+\\.\\d "
+                    + "bytes_in=" + body.length() + " bytes_out=\\d+ tokens=12/100/112 usage=upstream tps=\\d+\\.\\d"),
+                    line);
 
             final RecordedRequest upstream = backend.takeRequest();
             assertEquals("Bearer sk-provider-SECRET", upstream.headers().get("authorization"));
@@ -61,7 +65,7 @@ class AccessLogTest {
                     "x-request-id", "bad id rid=forged");
             final String line = access.next();
             assertFalse(line.contains("\n") || line.contains("\r"), line);
-            assertTrue(line.matches("rid=[0-9a-f]{32} method=POST path=/v1/chat/completions "
+            assertTrue(line.matches("rid=[0-9a-f]{32} trace=[0-9a-f]{32} method=POST path=/v1/chat/completions "
                     + "model=evil_rid=forged_status=200 provider=- status=404 .*"), line);
         }
     }
@@ -72,8 +76,90 @@ class AccessLogTest {
              TestGateway gateway = TestGateway.forBackend(backend.url(), "");
              LogCapture access = new LogCapture("sluice.access")) {
             Http.get(gateway.uri("/health"));
-            assertTrue(access.next().matches("rid=[0-9a-f]{32} method=GET path=/health model=- provider=- status=200 "
-                    + "ttfb_ms=- duration_ms=\\d+\\.\\d bytes_in=0 bytes_out=15 tokens=-"));
+            final String line = access.next();
+            assertTrue(line.matches("rid=[0-9a-f]{32} trace=- method=GET path=/health model=- provider=- status=200 "
+                    + "upstream_ms=- ttft_ms=- duration_ms=\\d+\\.\\d bytes_in=0 bytes_out=15 tokens=- usage=none tps=-"),
+                    line);
         }
+    }
+
+    @Test
+    void theClientsTraceGoesOnToTheBackendWithSluiceAsItsParent() throws Exception {
+        try (ScriptedBackend backend = ScriptedBackend.start();
+             TestGateway gateway = TestGateway.forBackend(backend.url(), "");
+             LogCapture access = new LogCapture("sluice.access")) {
+            backend.enqueue(Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")),
+                    Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")));
+            final String traceId = "0af7651916cd43dd8448eb211e4ab919";
+            Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}",
+                    "traceparent", "00-" + traceId + "-b7ad6b7169203331-01", "tracestate", "congo=t61rcWkgMzE");
+            final RecordedRequest upstream = backend.takeRequest();
+            final String sent = upstream.headers().get("traceparent");
+            assertTrue(sent.matches("00-" + traceId + "-[0-9a-f]{16}-01"), sent);
+            assertFalse(sent.contains("b7ad6b7169203331"), "Sluice's own span is the backend's parent: " + sent);
+            assertEquals("congo=t61rcWkgMzE", upstream.headers().get("tracestate"));
+            assertTrue(access.next().contains(" trace=" + traceId + " "));
+            assertEquals(traceId, gateway.usage().take().traceId());
+
+            // An invalid traceparent (an all-zero trace id) starts a new trace, and its tracestate goes nowhere.
+            Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}",
+                    "traceparent", "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+                    "tracestate", "congo=t61rcWkgMzE");
+            final RecordedRequest second = backend.takeRequest();
+            final String started = second.headers().get("traceparent");
+            assertTrue(started.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-01"), started);
+            assertFalse(started.startsWith("00-00000000"), started);
+            assertFalse(second.headers().contains("tracestate"));
+            final String record = UsageJson.toJson(gateway.usage().take());
+            assertTrue(record.contains("\"trace_id\":\"" + started.substring(3, 35) + "\""), record);
+            access.next();
+        }
+    }
+
+    @Test
+    void theAccessLineCanBeJsonAndTheLevelsChangeAtRunTime() throws Exception {
+        try (ScriptedBackend backend = ScriptedBackend.start();
+             TestGateway gateway = TestGateway.start(TestGateway.config(backend.url(), "", "")
+                     + "logging: { access_log: json, loggers: { io.sluice.gateway.balance: warn } }\n");
+             LogCapture access = new LogCapture("sluice.access")) {
+            backend.enqueue(Script.sse(WireSamples.bytes("openai_chat_stream_usage.txt"), 200));
+            Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\",\"stream\":true}", "x-request-id", "r1");
+            final String line = access.next();
+            assertTrue(line.matches("\\{\"rid\":\"r1\",\"trace_id\":\"[0-9a-f]{32}\",\"method\":\"POST\","
+                    + "\"path\":\"/v1/chat/completions\",\"model\":\"m\",\"provider\":\"mock\",\"status\":200,"
+                    + "\"upstream_ms\":[0-9.]+,\"ttft_ms\":[0-9.]+,\"duration_ms\":[0-9.]+,\"bytes_in\":\\d+,"
+                    + "\"bytes_out\":\\d+,\"prompt_tokens\":12,\"completion_tokens\":100,\"total_tokens\":112,"
+                    + "\"usage_source\":\"upstream\",\"tokens_per_second\":[0-9.]+}"), line);
+
+            final String admin = "/admin/v1/logging";
+            assertTrue(Http.get(gateway.uri(admin)).body().contains(
+                    "\"loggers\":{\"io.sluice.gateway.balance\":\"warn\"},\"access_log\":\"json\""));
+            try {
+                final HttpResponse<String> off = send(gateway.uri(admin), "PUT", "{\"loggers\":{\"sluice.access\":\"off\"}}");
+                assertEquals(200, off.statusCode(), off.body());
+                Http.get(gateway.uri("/health"));
+                assertEquals(400, send(gateway.uri(admin), "PUT", "{\"level\":\"loud\"}").statusCode());
+            } finally {
+                assertEquals(200, send(gateway.uri(admin), "PUT", "{\"loggers\":{\"sluice.access\":\"info\"}}")
+                        .statusCode());
+            }
+            send(gateway.uri("/health"), "GET", null, "x-request-id", "after");
+            // The admin requests have lines of their own; the /health request made while the log was off has none.
+            String next;
+            while (!(next = access.next()).contains("\"rid\":\"after\"")) {
+                assertFalse(next.contains("\"path\":\"/health\""), next);
+            }
+        }
+    }
+
+    private static HttpResponse<String> send(URI uri, String method, String body, String... headers)
+            throws Exception {
+        final HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) {
+            request.headers(headers);
+        }
+        return Http.client().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -1,6 +1,7 @@
 package io.sluice.gateway.routing;
 
 import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.LogCapture;
 import io.sluice.gateway.testing.Protocol;
 import io.sluice.gateway.testing.ProtocolGateways;
 import io.sluice.gateway.testing.RawHttp;
@@ -229,7 +230,13 @@ class RetriesTest {
     @EnumSource(Protocol.class)
     void aBackendThatNeverAnswersIsLeftAfterTheFirstByteTimeout(Protocol protocol) throws Exception {
         farmA.enqueue(Script.builder().stall().build(), ok());
-        final HttpResponse<byte[]> response = ask(protocol, "one");
+        final HttpResponse<byte[]> response;
+        try (LogCapture warnings = new LogCapture("io.sluice.gateway.proxy.UpstreamCall")) {
+            response = ask(protocol, "one");
+            final String requestId = response.headers().firstValue("x-request-id").orElseThrow();
+            assertEquals("request " + requestId + " timed out (first_byte) on " + farmA.url() + "/v1"
+                    + ": The backend did not start answering within 500ms.", warnings.next());
+        }
         assertEquals(200, response.statusCode());
         assertEquals(2, farmA.requestCount());
         assertOutcomes(protocol, response, "timeout", "200");

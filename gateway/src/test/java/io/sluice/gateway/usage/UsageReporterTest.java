@@ -77,7 +77,7 @@ class UsageReporterTest {
     }
 
     private static UsageRecord record(String id) {
-        return new UsageRecord(id, null, null, "m", "m", "p", "http://b", "/v1/chat/completions", true, 200, 1, 2, 3,
+        return new UsageRecord(id, null, null, null, "m", "m", "p", "http://b", "/v1/chat/completions", true, 200, 1, 2, 3,
                 0, 0, "upstream", 1, 2, Instant.EPOCH, List.of());
     }
 }
