@@ -42,6 +42,7 @@ import io.sluice.gateway.snapshot.Snapshots;
 import io.sluice.gateway.upstream.EndpointRegistry;
 import io.sluice.gateway.upstream.UpstreamPools;
 import io.sluice.gateway.usage.LoggingUsageSink;
+import io.sluice.gateway.usage.TokenEstimates;
 import io.sluice.gateway.usage.UsageReporter;
 import io.sluice.gateway.usage.WebhookSink;
 import io.sluice.gateway.usage.UsageSink;
@@ -156,7 +157,7 @@ public final class Sluice implements AutoCloseable {
             control = new ConfigControl(file, reloader, snapshots::current);
             final ProxyServices services = new ProxyServices(snapshots, pools,
                     new Admission(new Buckets(System::nanoTime), usage::refusing),
-                    usage, serverConfig.maxRequestBytes(),
+                    usage, config.usage().estimate() ? new TokenEstimates() : null, serverConfig.maxRequestBytes(),
                     serverConfig.websocket(), active, metrics,
                     new TrustedProxies(serverConfig.trustedProxies(), serverConfig.tls() != null),
                     new RelayedHeaders(serverConfig.responseHeaders()));

@@ -34,6 +34,9 @@ public final class ExchangeStats {
     private long firstBodyNanos = -1;
     private long bytesIn;
     private long bytesOut;
+    /** With {@code usage.estimate}, once the backend answered: what the usage is estimated from. */
+    private long promptEstimate;
+    private CompletionTokens completionEstimate;
     private boolean reported;
 
     public ExchangeStats(String requestId, TraceContext trace, String method, String path, long startNanos) {
@@ -102,12 +105,30 @@ public final class ExchangeStats {
         bytesOut += bytes;
     }
 
+    /**
+     * With {@code usage.estimate}, once a backend began a 2xx answer: the prompt's tokens, counted, and the counter
+     * of the answer's; the usage record uses them when the backend reports no usage (also for an answer the client
+     * left or the backend broke off: what was streamed is what is counted).
+     */
+    public void estimate(long promptTokens, CompletionTokens completion) {
+        this.promptEstimate = promptTokens;
+        this.completionEstimate = completion;
+    }
+
     /** Reports the request, once: a routed one to the usage reporter, a refused one to the metrics. */
-    public void report(ProxyServices services, Usage usage) {
+    public void report(ProxyServices services, Usage backendUsage) {
         if (reported) {
             return;
         }
         reported = true;
+        String usageSource = backendUsage == null ? "none" : "upstream";
+        Usage usage = backendUsage;
+        if (usage == null && completionEstimate != null) {
+            final long completion = completionEstimate.tokens();
+            usage = new Usage(promptEstimate, completion, promptEstimate + completion, 0,
+                    completionEstimate.reasoningTokens());
+            usageSource = "estimated";
+        }
         if (ticket != null) {
             ticket.settle(usage, firstBodyNanos >= 0);
         }
@@ -115,7 +136,6 @@ public final class ExchangeStats {
         // Where the request went last: its first choice, unless an attempt was made elsewhere.
         final Target target = call == null || call.target() == null ? route == null ? null : route.primary()
                 : call.target();
-        final String usageSource = usage == null ? "none" : "upstream";
         if (route == null && status >= 400) {
             // The path is one the gateway serves: the refusal reached a front.
             services.metrics().refused(path, status);

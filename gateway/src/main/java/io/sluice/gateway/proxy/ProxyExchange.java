@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.sluice.codec.json.JsonSplice;
@@ -21,6 +22,7 @@ import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.codec.json.RequestFields;
 import io.sluice.codec.json.RequestScanner;
 import io.sluice.gateway.admission.Caller;
+import io.sluice.gateway.admission.PromptTokens;
 import io.sluice.gateway.admission.Refusal;
 import io.sluice.gateway.admission.Ticket;
 import io.sluice.gateway.admission.Verdict;
@@ -85,6 +87,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     /** What the scan found in the request body, and the body as the client sent it, kept for every attempt. */
     private RequestFields fields;
     private ByteBuf original;
+    /** With {@code usage.estimate}: the answer's tokens, counted as it passes. */
+    private CompletionTokens estimate;
     private Route route;
     /** The request in the form translations start from, when a target speaks another dialect; else null. */
     private TranslatedRequest translated;
@@ -350,6 +354,9 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     public void onHead(HttpResponse head, Target target, boolean eventStream) {
         state = State.STREAMING;
         this.target = target;
+        if (services.estimates() != null && head.status().codeClass() == HttpStatusClass.SUCCESS) {
+            startEstimate(target, eventStream);
+        }
         releaseOriginal();
         stats.status(head.status().code());
         if (plan != null) {
@@ -364,6 +371,16 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
                         fields.model() == null ? route.publicModel() : fields.model(), target.provider().id()),
                 translated.includeUsage());
         writeHead(head, target, translated.stream(), !translated.stream());
+    }
+
+    /**
+     * With {@code usage.estimate}: counts the prompt now, while the client's body is still here, and reads the
+     * answer beside the relay, in case the backend reports no usage.
+     */
+    private void startEstimate(Target target, boolean eventStream) {
+        final PromptTokens counter = services.estimates().counter(target.backendModel());
+        estimate = new CompletionTokens(counter, backend, eventStream);
+        stats.estimate(new JsonBodyDemand(original, fields).promptTokens(counter), estimate);
     }
 
     /**
@@ -398,6 +415,9 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             content.release();
             return;
         }
+        if (estimate != null) {
+            estimate.read(content);
+        }
         relay.onContent(content);
         if (relay.broken() && !last) {
             // An error inside a translated stream: nothing after it will be relayed, so stop the backend now.
@@ -411,6 +431,9 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
                 return;
             }
             relay.onEnd();
+            if (estimate != null) {
+                estimate.end();
+            }
             batch.write();
             finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
         }

@@ -5,6 +5,7 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.metrics.GatewayMetrics;
 import io.sluice.gateway.snapshot.Snapshots;
 import io.sluice.gateway.upstream.UpstreamPools;
+import io.sluice.gateway.usage.TokenEstimates;
 import io.sluice.gateway.usage.UsageReporter;
 
 /**
@@ -13,8 +14,11 @@ import io.sluice.gateway.usage.UsageReporter;
  * the limiter buckets behind {@link Admission}, the usage queue, the requests in flight (for a graceful shutdown)
  * and the metrics; and the listener's settings, which a reload does not change: the request size limit, the
  * WebSocket settings, whose forwarding headers to believe and which response headers to relay.
+ *
+ * @param estimates the token counters of {@code usage.estimate}, or null when usage is never estimated
  */
 public record ProxyServices(Snapshots snapshots, UpstreamPools pools, Admission admission, UsageReporter usage,
-                            long maxRequestBytes, SluiceConfig.WebSocket websocket, ActiveRequests active,
-                            GatewayMetrics metrics, TrustedProxies trustedProxies, RelayedHeaders relayedHeaders) {
+                            TokenEstimates estimates, long maxRequestBytes, SluiceConfig.WebSocket websocket,
+                            ActiveRequests active, GatewayMetrics metrics, TrustedProxies trustedProxies,
+                            RelayedHeaders relayedHeaders) {
 }

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.sluice.codec.usage.Usage;
 import io.sluice.gateway.admission.Caller;
+import io.sluice.gateway.admission.PromptTokens;
 import io.sluice.gateway.admission.Refusal;
 import io.sluice.gateway.admission.Ticket;
 import io.sluice.gateway.admission.Verdict;
@@ -18,6 +19,7 @@ import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.proxy.ActiveRequests;
+import io.sluice.gateway.proxy.CompletionTokens;
 import io.sluice.gateway.proxy.DeltaReader;
 import io.sluice.gateway.proxy.ExchangeStats;
 import io.sluice.gateway.proxy.ProxyServices;
@@ -73,6 +75,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     private final Answer answer = new Answer();
     private String finishReason = "";
     private Usage usage;
+    /** With {@code usage.estimate}: the answer's tokens, counted as its deltas pass. */
+    private CompletionTokens estimate;
     private boolean paused;
     private boolean done;
 
@@ -195,6 +199,11 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         stats.status(status);
         this.eventStream = status == 200 && eventStream;
         reader = new DeltaReader(provider.type().dialect().codec(), this.eventStream);
+        if (services.estimates() != null && status / 100 == 2) {
+            final PromptTokens counter = services.estimates().counter(target.backendModel());
+            estimate = new CompletionTokens(counter);
+            stats.estimate(new LlmRequestDemand(request).promptTokens(counter), estimate);
+        }
     }
 
     @Override
@@ -229,6 +238,9 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         }
         if (delta.usage() != null) {
             usage = delta.usage();
+        }
+        if (estimate != null) {
+            estimate.add(delta);
         }
         if (delta.error() != null) {
             call.cancel();
