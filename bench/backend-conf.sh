@@ -74,6 +74,10 @@ http {
         location = /health {
             return 200 'ok';
         }
+        # The usage webhook's receiver, for a Sluice run with bench/sluice-bench-webhook.yaml.
+        location = /usage {
+            return 204;
+        }
         location = /shape/events {
             default_type text/event-stream;
 $(stream "echo_flush;")
