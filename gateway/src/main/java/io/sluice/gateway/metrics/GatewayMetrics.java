@@ -59,8 +59,8 @@ import java.util.function.IntSupplier;
  *   <li>{@code llm_proxy_webhook_success_total{sink}}, {@code _failure_total}, {@code _dropped_total},
  *       {@code llm_proxy_webhook_spooled_records{sink}}, {@code llm_proxy_webhook_spool_bytes{sink}}</li>
  *   <li>the JVM's memory, collector, threads, classes, CPU and file descriptors (Micrometer's binders); Netty's
- *       allocator ({@code netty_allocator_*}) and {@code netty_direct_memory_used_bytes}, the direct memory Netty
- *       took outside the JVM's own count</li>
+ *       allocator ({@code netty_allocator_*}) and, where Netty allocates direct memory without the JVM's cleaner
+ *       (so that {@code jvm_buffer_*} miss it), {@code netty_direct_memory_used_bytes}</li>
  * </ul>
  */
 public final class GatewayMetrics implements UsageSink, AutoCloseable {
@@ -92,7 +92,8 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
      * @param allocator the allocator the event loops use, whose memory is exported
      */
     public GatewayMetrics(IntSupplier inFlight, ByteBufAllocator allocator) {
-        Gauge.builder("llm.proxy.active.requests", inFlight, IntSupplier::getAsInt)
+        // Held strongly: a gauge keeps only a weak reference to its object, and nothing else holds this lambda.
+        Gauge.builder("llm.proxy.active.requests", inFlight, IntSupplier::getAsInt).strongReference(true)
                 .description("Requests in flight: HTTP exchanges and WebSocket requests")
                 .register(registry);
         new JvmMemoryMetrics().bindTo(registry);

@@ -440,7 +440,11 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             case NOT_FOUND, ANTHROPIC -> "other";
             case MODEL -> RequestRoutes.MODELS_PREFIX + "{id}";
             case ADMIN -> "/admin";
-            default -> Uris.path(reply.request().uri());
+            // A 405 comes only on a path the gateway serves, but GET /v1/models/{id} stands for any id.
+            default -> {
+                final String path = Uris.path(reply.request().uri());
+                yield path.startsWith(RequestRoutes.MODELS_PREFIX) ? RequestRoutes.MODELS_PREFIX + "{id}" : path;
+            }
         };
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.gateway.metrics;
 
 import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.PrometheusText;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
 import io.sluice.gateway.testing.TestGateway;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,6 +58,37 @@ class MetricsTest {
     }
 
     @Test
+    void aScrapeParsesAndItsStreamSeriesMoveWithEachStream() throws Exception {
+        try (ScriptedBackend backend = ScriptedBackend.start();
+             TestGateway gateway = TestGateway.forBackend(backend.url(), "")) {
+            final String ttft = "llm_proxy_ttft_seconds";
+            final String series = "{model=\"m\",provider=\"mock\"";
+            PrometheusText before = PrometheusText.parse(Http.get(gateway.uri("/metrics")).body());
+            for (int stream = 1; stream <= 2; stream++) {
+                backend.enqueue(Script.sse(WireSamples.bytes("openai_chat_stream_usage.txt"), 100));
+                Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\",\"stream\":true}");
+                gateway.usage().take();
+                final double streams = before.value(ttft + "_count" + series + "}") + 1;
+                final PrometheusText after = awaitScrape(gateway,
+                        scrape -> scrape.value(ttft + "_count" + series + "}") == streams);
+                assertEquals(before.value(ttft + "_bucket" + series + ",le=\"+Inf\"}") + 1,
+                        after.value(ttft + "_bucket" + series + ",le=\"+Inf\"}"), "the +Inf bucket counts the stream");
+                assertTrue(after.value(ttft + "_sum" + series + "}") > before.value(ttft + "_sum" + series + "}"),
+                        "the stream's time to first token is added to the sum");
+                assertEquals(before.value("llm_proxy_tokens_total" + series + ",type=\"completion\"}") + 100,
+                        after.value("llm_proxy_tokens_total" + series + ",type=\"completion\"}"));
+                assertEquals(before.value("llm_proxy_tokens_total" + series + ",type=\"prompt\"}") + 12,
+                        after.value("llm_proxy_tokens_total" + series + ",type=\"prompt\"}"));
+                assertEquals(before.value("llm_proxy_tokens_per_second_count" + series + "}") + 1,
+                        after.value("llm_proxy_tokens_per_second_count" + series + "}"));
+                assertEquals(stream, after.value("llm_proxy_requests_total{endpoint=\"/v1/chat/completions\","
+                        + "model=\"m\",provider=\"mock\",status=\"200\"}"));
+                before = after;
+            }
+        }
+    }
+
+    @Test
     void histogramBucketsSpanLlmLatencies() throws Exception {
         try (ScriptedBackend backend = ScriptedBackend.start();
              TestGateway gateway = TestGateway.forBackend(backend.url(), "")) {
@@ -83,11 +116,15 @@ class MetricsTest {
             assertEquals(400, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":").statusCode());
             assertEquals(404, Http.get(gateway.uri("/no/such/path/" + System.nanoTime())).statusCode());
             assertEquals(404, Http.get(gateway.uri("/v1/models/nope")).statusCode());
+            for (int i = 0; i < 2; i++) {
+                assertEquals(405, Http.post(gateway.uri("/v1/models/any-" + i), "{}").statusCode());
+            }
             awaitMetrics(gateway,
                     "llm_proxy_rejected_requests_total{endpoint=\"/v1/chat/completions\",status=\"404\"} 1.0",
                     "llm_proxy_rejected_requests_total{endpoint=\"/v1/chat/completions\",status=\"400\"} 2.0",
                     "llm_proxy_rejected_requests_total{endpoint=\"other\",status=\"404\"} 1.0",
-                    "llm_proxy_rejected_requests_total{endpoint=\"/v1/models/{id}\",status=\"404\"} 1.0");
+                    "llm_proxy_rejected_requests_total{endpoint=\"/v1/models/{id}\",status=\"404\"} 1.0",
+                    "llm_proxy_rejected_requests_total{endpoint=\"/v1/models/{id}\",status=\"405\"} 2.0");
             assertEquals(0, backend.requestCount(), "none of them reached the backend");
         }
     }
@@ -129,6 +166,17 @@ class MetricsTest {
             assertTrue(metrics.contains(line), line + " is missing from\n" + metrics);
         }
         return metrics;
+    }
+
+    /** Scrapes until {@code done} holds of the parsed exposition (the usage thread records while a scrape reads). */
+    private static PrometheusText awaitScrape(TestGateway gateway, Predicate<PrometheusText> done) throws Exception {
+        final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        PrometheusText scrape;
+        do {
+            scrape = PrometheusText.parse(Http.get(gateway.uri("/metrics")).body());
+        } while (!done.test(scrape) && System.nanoTime() < deadline);
+        assertTrue(done.test(scrape), "the scrape never showed the stream");
+        return scrape;
     }
 
     private static boolean containsAll(String metrics, String[] lines) {

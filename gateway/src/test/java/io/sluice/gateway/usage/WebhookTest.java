@@ -9,6 +9,7 @@ import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.gateway.testing.Await;
 import io.sluice.gateway.testing.GatewayProcess;
 import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.PrometheusText;
 import io.sluice.gateway.testing.TestGateway;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
