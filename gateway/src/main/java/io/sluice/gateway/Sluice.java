@@ -78,6 +78,8 @@ public final class Sluice implements AutoCloseable {
     private final UpstreamPools pools;
     private final Snapshots snapshots;
     private final Reloader reloader;
+    /** The levels Sluice set on the JVM's logback, which it returns to their own when it stops. */
+    private final LogLevels logLevels;
     private final ConfigControl control;
     private final UsageReporter usage;
     private final DnsAddressResolverGroup resolver;
@@ -88,7 +90,7 @@ public final class Sluice implements AutoCloseable {
     private Sluice(EventLoopGroup group, Channel server, Channel adminServer, ChannelGroup connections,
                    DemoModel demo, UpstreamPools pools, Snapshots snapshots, Reloader reloader,
                    ConfigControl control, UsageReporter usage, DnsAddressResolverGroup resolver, ActiveRequests active,
-                   GatewayMetrics metrics, Duration shutdownTimeout) {
+                   GatewayMetrics metrics, LogLevels logLevels, Duration shutdownTimeout) {
         this.group = group;
         this.server = server;
         this.adminServer = adminServer;
@@ -102,6 +104,7 @@ public final class Sluice implements AutoCloseable {
         this.resolver = resolver;
         this.active = active;
         this.metrics = metrics;
+        this.logLevels = logLevels;
         this.shutdownTimeout = shutdownTimeout;
     }
 
@@ -174,7 +177,7 @@ public final class Sluice implements AutoCloseable {
                             connections, new Listener(admin, false)), "admin.host, admin.port");
             control.watch();
             final Sluice sluice = new Sluice(group, server, adminServer, connections, demo, pools, snapshots,
-                    reloader, control, usage, resolver, active, metrics, serverConfig.shutdownTimeout());
+                    reloader, control, usage, resolver, active, metrics, logLevels, serverConfig.shutdownTimeout());
             LOG.info("Sluice {} listening on {}://{}:{} ({}, {} allocator; config {}); models: {}", Version.current(),
                     serverTls == null ? "http" : "https", serverConfig.host(), sluice.address().getPort(),
                     transport.name(), serverConfig.allocator(), config.source(),
@@ -333,6 +336,7 @@ public final class Sluice implements AutoCloseable {
         connections.close().await(5, TimeUnit.SECONDS);
         pools.closeIdle();
         demo.close();
+        logLevels.restore();
         // The resolver's datagram channels close on their event loops before those stop: with io_uring a read
         // still pending when its loop stops leaves its buffer to the garbage collector.
         resolver.close();

@@ -4,13 +4,15 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
+import com.knuddels.jtokkit.api.ModelType;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
 
 /**
  * Estimates how many tokens a prompt holds, for reserving against tokens-per-minute limits: jtokkit's count with the
- * model's encoding (OpenAI names; cl100k_base for any other model, a fair guess for Llama-family tokenizers) over
+ * model's encoding (o200k_base or cl100k_base for the OpenAI names jtokkit knows; cl100k_base for any other model, a
+ * fair guess for Llama-family tokenizers) over
  * the first {@value #COUNTED_CHARS} characters, scaled by length for the rest. The bound keeps the count well under
  * a millisecond on the event loop however long the prompt; the estimate is settled against the backend's own count
  * when the response ends. Thread-safe.
@@ -25,12 +27,22 @@ public final class PromptTokens {
         this.encoding = encoding;
     }
 
-    /** The counter for a backend model; its encoding is loaded now (a few milliseconds the first time, off a loop). */
+    /**
+     * The counter for a backend model. Its encoding is loaded the first time one needs it (a few milliseconds): off
+     * the event loops, or after {@link #loadEncodings()}.
+     */
     public static PromptTokens forModel(String backendModel) {
-        final Encoding encoding = REGISTRY.getEncodingForModel(backendModel)
-                .orElseGet(() -> REGISTRY.getEncoding(EncodingType.CL100K_BASE));
+        final EncodingType type = ModelType.fromName(backendModel).map(ModelType::getEncodingType)
+                .filter(t -> t == EncodingType.O200K_BASE).orElse(EncodingType.CL100K_BASE);
+        final Encoding encoding = REGISTRY.getEncoding(type);
         encoding.countTokens("warm up");
         return new PromptTokens(encoding);
+    }
+
+    /** Loads every encoding {@link #forModel} may pick, so that later calls, on an event loop too, only look up. */
+    public static void loadEncodings() {
+        REGISTRY.getEncoding(EncodingType.CL100K_BASE);
+        REGISTRY.getEncoding(EncodingType.O200K_BASE);
     }
 
     /** The tokens of {@code text}. */

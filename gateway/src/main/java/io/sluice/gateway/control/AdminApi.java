@@ -436,10 +436,12 @@ public final class AdminApi {
         if (!(loggers instanceof Map<?, ?> named)) {
             throw new ConfigException("loggers: expected an object of logger names to levels");
         }
+        final Map<String, String> levels = new LinkedHashMap<>();
         if (request.get("level") != null) {
-            logLevels.set("ROOT", String.valueOf(request.get("level")));
+            levels.put("ROOT", String.valueOf(request.get("level")));
         }
-        named.forEach((name, level) -> logLevels.set(String.valueOf(name), String.valueOf(level)));
+        named.forEach((name, level) -> levels.put(String.valueOf(name), String.valueOf(level)));
+        logLevels.set(levels);
         return done(AdminReply.json(200, logLevels.render()));
     }
 

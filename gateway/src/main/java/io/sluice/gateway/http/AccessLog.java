@@ -3,6 +3,7 @@ package io.sluice.gateway.http;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.sluice.codec.json.Json;
 import io.sluice.codec.usage.Usage;
+import io.sluice.gateway.config.SluiceConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,9 +21,7 @@ public final class AccessLog {
     private static final int MAX_VALUE = 128;
 
     /** The line's shape, process-wide: the logging section of the config sets it. */
-    public enum Format { TEXT, JSON }
-
-    private static volatile Format format = Format.TEXT;
+    private static volatile SluiceConfig.AccessFormat format = SluiceConfig.AccessFormat.TEXT;
 
     /**
      * What one request's line says.
@@ -44,7 +43,7 @@ public final class AccessLog {
     private AccessLog() {
     }
 
-    public static void format(Format next) {
+    public static void format(SluiceConfig.AccessFormat next) {
         format = next;
     }
 
@@ -63,7 +62,7 @@ public final class AccessLog {
 
     public static void log(Line line) {
         if (LOG.isInfoEnabled()) {
-            LOG.info(format == Format.JSON ? json(line) : text(line));
+            LOG.info(format == SluiceConfig.AccessFormat.JSON ? json(line) : text(line));
         }
     }
 
@@ -132,8 +131,7 @@ public final class AccessLog {
 
     /** Milliseconds with one decimal. */
     static String millis(long nanos) {
-        final long tenths = Math.round(nanos / 100_000.0);
-        return (tenths / 10) + "." + (tenths % 10);
+        return tenths(nanos / 1_000_000.0);
     }
 
     private static String tenths(double value) {

@@ -7,10 +7,12 @@ import io.sluice.providers.StreamDelta;
 
 /**
  * With {@code usage.estimate}: counts the tokens of the answer the client is shown, for a usage record whose
- * backend reported none. It reads the answer as deltas (text, reasoning, tool call arguments) beside the relay, and
- * counts each {@value #CHUNK_CHARS} characters as they gather, so a stream holds no more than that and the event
+ * backend reported none. It takes the answer as deltas (text, reasoning, tool call arguments), from a relay that has
+ * them or read from the backend's bytes beside a relay that passes them on untouched, and counts each
+ * {@value #CHUNK_CHARS} characters as they gather, so the text waiting for a count stays under that and the event
  * loop pays a small count now and then rather than a long one at the end (a word cut at a chunk's edge may count
- * as two tokens: a slight overestimate, marked as an estimate).
+ * as two tokens: a slight overestimate, marked as an estimate). An answer that is not an event stream is read whole
+ * at its end (bounded by {@link DeltaReader}).
  *
  * <p>Thread: the exchange's event loop. Buffers: the pieces it reads stay the caller's.
  */

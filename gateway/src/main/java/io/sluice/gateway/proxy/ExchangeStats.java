@@ -18,6 +18,9 @@ import java.util.List;
  * loop.
  */
 public final class ExchangeStats {
+    /** The status recorded for a request whose client left (or cancelled) before its answer ended, as nginx does. */
+    public static final int STATUS_CLIENT_CLOSED = 499;
+
     private final String requestId;
     private final TraceContext trace;
     private final String method;
@@ -136,7 +139,7 @@ public final class ExchangeStats {
         // Where the request went last: its first choice, unless an attempt was made elsewhere.
         final Target target = call == null || call.target() == null ? route == null ? null : route.primary()
                 : call.target();
-        if (route == null && status >= 400) {
+        if (route == null && status >= 400 && status != STATUS_CLIENT_CLOSED) {
             // The path is one the gateway serves: the refusal reached a front.
             services.metrics().refused(path, status);
         }

@@ -67,8 +67,6 @@ import java.util.Map;
 public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, ActiveRequests.Request {
     private enum State { RECEIVING, CALLING, STREAMING, DONE }
 
-    private static final int STATUS_CLIENT_CLOSED = 499;
-
     private final ChannelHandlerContext client;
     private final ExchangeOwner owner;
     private final ProxyServices services;
@@ -354,7 +352,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     public void onHead(HttpResponse head, Target target, boolean eventStream) {
         state = State.STREAMING;
         this.target = target;
-        if (services.estimates() != null && head.status().codeClass() == HttpStatusClass.SUCCESS) {
+        if (services.estimates() != null && head.status().codeClass() == HttpStatusClass.SUCCESS
+                && front.operation().chat()) {
             startEstimate(target, eventStream);
         }
         releaseOriginal();
@@ -369,17 +368,18 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         relay = new TranslatingRelay(this, backend, text -> UpstreamErrors.text(text, target.provider()),
                 front.codec(), eventStream, translated.stream(), new Served(front.answerId(stats.requestId()),
                         fields.model() == null ? route.publicModel() : fields.model(), target.provider().id()),
-                translated.includeUsage());
+                translated.includeUsage(), estimate == null ? null : estimate::add);
         writeHead(head, target, translated.stream(), !translated.stream());
     }
 
     /**
-     * With {@code usage.estimate}: counts the prompt now, while the client's body is still here, and reads the
-     * answer beside the relay, in case the backend reports no usage.
+     * With {@code usage.estimate}, for a conversation turn (the answers the decoders read): counts the prompt now,
+     * while the client's body is still here, and the answer as it passes, in case the backend reports no usage. A
+     * translated answer is counted from the relay's own deltas; one relayed as it came is read beside the relay.
      */
     private void startEstimate(Target target, boolean eventStream) {
         final PromptTokens counter = services.estimates().counter(target.backendModel());
-        estimate = new CompletionTokens(counter, backend, eventStream);
+        estimate = plan == null ? new CompletionTokens(counter) : new CompletionTokens(counter, backend, eventStream);
         stats.estimate(new JsonBodyDemand(original, fields).promptTokens(counter), estimate);
     }
 
@@ -415,7 +415,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             content.release();
             return;
         }
-        if (estimate != null) {
+        if (estimate != null && plan != null) {
             estimate.read(content);
         }
         relay.onContent(content);
@@ -431,7 +431,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
                 return;
             }
             relay.onEnd();
-            if (estimate != null) {
+            if (estimate != null && plan != null) {
                 estimate.end();
             }
             batch.write();
@@ -567,7 +567,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             relay.discard();
         }
         batch.release();
-        stats.status(STATUS_CLIENT_CLOSED);
+        stats.status(ExchangeStats.STATUS_CLIENT_CLOSED);
         keepAlive = false;
         finishWith(null);
     }

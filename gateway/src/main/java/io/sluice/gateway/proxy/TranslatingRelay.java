@@ -10,6 +10,7 @@ import io.sluice.providers.Served;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.StreamEncoder;
 
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -33,6 +34,8 @@ final class TranslatingRelay implements ResponseRelay {
     private final StreamEncoder encoder;
     private final Answer answer;
     private final Served served;
+    /** Sees every delta the client is shown; null when nothing does. */
+    private final Consumer<StreamDelta> shown;
     private Usage usage;
     private String failure;
     private boolean read;
@@ -41,9 +44,11 @@ final class TranslatingRelay implements ResponseRelay {
      * @param errorText   what makes the backend's error messages fit for the client
      * @param eventStream whether the backend answers with an event stream
      * @param streams     whether the client asked for a stream
+     * @param shown       what sees each delta the client is shown (the usage estimate), or null
      */
     TranslatingRelay(ClientSink sink, DialectCodec backend, UnaryOperator<String> errorText, ClientCodec client,
-                     boolean eventStream, boolean streams, Served served, boolean includeUsage) {
+                     boolean eventStream, boolean streams, Served served, boolean includeUsage,
+                     Consumer<StreamDelta> shown) {
         this.sink = sink;
         this.client = client;
         this.errorText = errorText;
@@ -52,6 +57,7 @@ final class TranslatingRelay implements ResponseRelay {
         this.encoder = streams ? client.encoder(served, includeUsage) : null;
         this.answer = streams ? null : new Answer();
         this.served = served;
+        this.shown = shown;
     }
 
     @Override
@@ -86,7 +92,12 @@ final class TranslatingRelay implements ResponseRelay {
         }
         if (delta.error() != null) {
             failure = errorText.apply(delta.error());
-        } else if (encoder != null) {
+            return;
+        }
+        if (shown != null) {
+            shown.accept(delta);
+        }
+        if (encoder != null) {
             encoder.delta(delta, out);
         } else {
             answer.add(delta);

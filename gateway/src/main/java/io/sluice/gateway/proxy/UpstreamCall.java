@@ -237,6 +237,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         target = walk.target();
         endpoint = walk.attempt(receiver);
         currentGivenUp = false;
+        headNanos = -1;
         endpoint.stats().started();
         counted = true;
         final Attempt attempt = receiver.attempt(target);
@@ -365,6 +366,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
                 ReferenceCountUtil.release(message);
                 return;
             }
+            headNanos = System.nanoTime();
             upstreamKeepAlive = HttpUtil.isKeepAlive(head);
             body.release();
             body = null;
@@ -464,7 +466,6 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private void commitHead() {
         state = State.STREAMING;
         timer.responseStarted();
-        headNanos = System.nanoTime();
         if (!eventStream) {
             // An answer handed on whole is well; a stream is judged at its end.
             target.provider().health().succeeded(endpoint);
@@ -499,7 +500,6 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             return;
         }
         end();
-        headNanos = System.nanoTime();
         receiver.onErrorResponse(errorHead, target, errorBody.array(), errorBody.length());
     }
 

@@ -55,8 +55,6 @@ import io.sluice.providers.openai.OpenAiChatRequests;
  * released here; only the text of a partial event is kept between pieces.
  */
 final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
-    private static final int STATUS_CANCELLED = 499;
-
     private final WebSocketSession session;
     private final ProxyServices services;
     private final LLMRequest request;
@@ -329,7 +327,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         }
         call.cancel();
         end(LLMResponse.newBuilder().setRequestId(id).setTraceId(stats.requestId()).setFinishReason("cancelled")
-                .setContent(request.getStream() ? "" : answer.content()), STATUS_CANCELLED);
+                .setContent(request.getStream() ? "" : answer.content()), ExchangeStats.STATUS_CLIENT_CLOSED);
     }
 
     /** The socket closed: stop the backend, record what was used, send nothing. */
@@ -338,7 +336,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
             call.cancel();
             done = true;
             services.active().remove(this);
-            stats.status(STATUS_CANCELLED);
+            stats.status(ExchangeStats.STATUS_CLIENT_CLOSED);
             stats.report(services, usage);
         }
     }

@@ -138,7 +138,11 @@ class AccessLogTest {
                 final HttpResponse<String> off = send(gateway.uri(admin), "PUT", "{\"loggers\":{\"sluice.access\":\"off\"}}");
                 assertEquals(200, off.statusCode(), off.body());
                 Http.get(gateway.uri("/health"));
+                final String levels = Http.get(gateway.uri(admin)).body();
                 assertEquals(400, send(gateway.uri(admin), "PUT", "{\"level\":\"loud\"}").statusCode());
+                assertEquals(400, send(gateway.uri(admin), "PUT",
+                        "{\"level\":\"error\",\"loggers\":{\"x\":\"loud\"}}").statusCode());
+                assertEquals(levels, Http.get(gateway.uri(admin)).body(), "a refused change changes nothing");
             } finally {
                 assertEquals(200, send(gateway.uri(admin), "PUT", "{\"loggers\":{\"sluice.access\":\"info\"}}")
                         .statusCode());

@@ -100,13 +100,15 @@ class TranslationTest {
         final byte[] wire = terminated(WireSamples.bytes(sample));
         final Answer expected = read(backend.codec(), wire).answer();
         final Collected sink = new Collected();
+        final StringBuilder shown = new StringBuilder();
         final TranslatingRelay relay = new TranslatingRelay(sink, backend.codec(), UnaryOperator.identity(),
-                UniformCodec.STREAM, true, true, SERVED, true);
+                UniformCodec.STREAM, true, true, SERVED, true, delta -> shown.append(delta.content()));
         for (int at = 0; at < wire.length; at++) {
             relay.onContent(Unpooled.wrappedBuffer(wire, at, 1));
         }
         assertNull(relay.failure());
         relay.onEnd();
+        assertEquals(expected.content(), shown.toString(), "every delta the client was shown was seen");
         final StringBuilder tokens = new StringBuilder();
         final StringBuilder reasoning = new StringBuilder();
         final Map<Object, StringBuilder> arguments = new TreeMap<>();
@@ -180,7 +182,7 @@ class TranslationTest {
         final var expected = backend.codec().decodeAnswer(wire, wire.length);
         final Collected sink = new Collected();
         final TranslatingRelay relay = new TranslatingRelay(sink, backend.codec(), UnaryOperator.identity(),
-                client.codec(), false, false, SERVED, true);
+                client.codec(), false, false, SERVED, true, null);
         relay.onContent(Unpooled.wrappedBuffer(wire, 0, wire.length / 2));
         relay.onContent(Unpooled.wrappedBuffer(wire, wire.length / 2, wire.length - wire.length / 2));
         assertNull(relay.failure());
@@ -201,7 +203,7 @@ class TranslationTest {
 
     private static TranslatingRelay relay(Collected sink, Dialect backend, Dialect client, boolean stream) {
         return new TranslatingRelay(sink, backend.codec(), UnaryOperator.identity(), client.codec(), stream, stream,
-                SERVED, true);
+                SERVED, true, null);
     }
 
     /** The stream translated, fed to the relay in pieces of {@code piece} bytes. */
