@@ -160,7 +160,7 @@ public final class Sluice implements AutoCloseable {
             control = new ConfigControl(file, reloader, snapshots::current);
             final ProxyServices services = new ProxyServices(snapshots, pools,
                     new Admission(new Buckets(System::nanoTime), usage::refusing),
-                    usage, config.usage().estimate() ? new TokenEstimates() : null, serverConfig.maxRequestBytes(),
+                    usage, new TokenEstimates(config.usage().estimate()), serverConfig.maxRequestBytes(),
                     serverConfig.websocket(), active, metrics,
                     new TrustedProxies(serverConfig.trustedProxies(), serverConfig.tls() != null),
                     new RelayedHeaders(serverConfig.responseHeaders()));

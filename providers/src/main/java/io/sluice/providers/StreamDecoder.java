@@ -10,4 +10,10 @@ public interface StreamDecoder {
 
     /** Whether the stream sent its final event: one that closes before it was cut short. */
     boolean ended();
+
+    /**
+     * What the stream's events named its answer, as a client of its dialect saw them (the id and the model), or
+     * null before an event named them: what a stream continued on another backend keeps showing.
+     */
+    Served served();
 }

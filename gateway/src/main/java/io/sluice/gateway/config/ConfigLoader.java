@@ -1,6 +1,7 @@
 package io.sluice.gateway.config;
 
 import io.sluice.gateway.proxy.TrustedProxies;
+import io.sluice.providers.Continuation;
 import io.sluice.providers.ProviderType;
 import io.sluice.providers.ProviderTypes;
 import io.sluice.providers.demo.Demo;
@@ -291,7 +292,7 @@ public final class ConfigLoader {
 
     private static SluiceConfig.Provider provider(ConfigNode node, Path dir) {
         node.allowOnly("id", "type", "api_key", "api_version", "headers", "endpoints", "models", "list_upstream",
-                "list_refresh", "timeouts", "pool", "tls", "include_usage", "balance", "health", "demo");
+                "list_refresh", "timeouts", "pool", "tls", "include_usage", "continuation", "balance", "health", "demo");
         final String id = node.requiredString("id");
         if (!PROVIDER_ID.matcher(id).matches()) {
             throw new ConfigException(node.field("id") + ": '" + id + "' must be letters, digits, '.', '_' or '-'");
@@ -316,9 +317,18 @@ public final class ConfigLoader {
                 apiVersion != null ? printable(node, "api_version", apiVersion) : type.defaultApiVersion(),
                 upstreamHeaders(node), endpoints, models, listUpstream(node, type), timeouts(node.child("timeouts")),
                 pool(node.child("pool")),
-                tls(node.child("tls"), dir), node.bool("include_usage", true),
+                tls(node.child("tls"), dir), node.bool("include_usage", true), continuation(node, type),
                 balance(node.child("balance"), endpoints.size(), type), health(node.child("health")),
                 type == Demo.TYPE ? demo(node.child("demo")) : null);
+    }
+
+    /** How the provider's backends continue a partial answer: as its type does unless the config names a way. */
+    private static Continuation continuation(ConfigNode node, ProviderType type) {
+        final String[] names = Arrays.stream(Continuation.values()).map(Continuation::configName)
+                .toArray(String[]::new);
+        final String name = node.string("continuation", null);
+        return name == null ? type.capabilities().continuation()
+                : Continuation.valueOf(node.choice("continuation", null, names).toUpperCase(Locale.ROOT));
     }
 
     /** How often the backend's model list is read, or null when it is not (the demo model has no list to read). */
@@ -514,7 +524,7 @@ public final class ConfigLoader {
         return new SluiceConfig.Routing(prefix, blankToNull(node.string("default_model", null)),
                 node.integer("default_max_tokens", 0, 0, Integer.MAX_VALUE), holdBodyBytes(node),
                 retry(node.child("retry"), new SluiceConfig.Retry(2, 4, EnumSet.allOf(SluiceConfig.RetryOn.class),
-                        true, Duration.ofSeconds(5))));
+                        true, Duration.ofSeconds(5), true, 256 * 1024)));
     }
 
     private static int holdBodyBytes(ConfigNode node) {
@@ -527,7 +537,8 @@ public final class ConfigLoader {
 
     /** A retry policy; every field not given is {@code inherited}'s. */
     private static SluiceConfig.Retry retry(ConfigNode node, SluiceConfig.Retry inherited) {
-        node.allowOnly("attempts_per_target", "max_attempts", "retry_on", "context_fallback", "max_wait");
+        node.allowOnly("attempts_per_target", "max_attempts", "retry_on", "context_fallback", "max_wait",
+                "continue_streams", "partial_answer_bytes");
         final int perTarget = node.integer("attempts_per_target", inherited.attemptsPerTarget(), 1, 100);
         final int max = node.integer("max_attempts", inherited.maxAttempts(), 1, 100);
         Set<SluiceConfig.RetryOn> on = inherited.retryOn();
@@ -546,8 +557,13 @@ public final class ConfigLoader {
         if (maxWait.compareTo(Duration.ofMinutes(10)) > 0) {
             throw new ConfigException(node.field("max_wait") + ": must be at most 10m");
         }
+        final long partial = node.bytes("partial_answer_bytes", inherited.partialAnswerBytes());
+        if (partial < 1024 || partial > 16L << 20) {
+            throw new ConfigException(node.field("partial_answer_bytes") + ": must be between 1KiB and 16MiB");
+        }
         return new SluiceConfig.Retry(perTarget, max, Collections.unmodifiableSet(on),
-                node.bool("context_fallback", inherited.contextFallback()), maxWait);
+                node.bool("context_fallback", inherited.contextFallback()), maxWait,
+                node.bool("continue_streams", inherited.continueStreams()), (int) partial);
     }
 
     /**

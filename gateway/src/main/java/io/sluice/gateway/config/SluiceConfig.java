@@ -1,5 +1,6 @@
 package io.sluice.gateway.config;
 
+import io.sluice.providers.Continuation;
 import io.sluice.providers.ProviderType;
 
 import java.net.URI;
@@ -181,11 +182,14 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      * @param listUpstream how often the backend's own model list is read and merged into the gateway's (each
      *                     model it lists is served under its own name), or null when it is not
      * @param includeUsage whether streams are made to report usage with {@code stream_options.include_usage}
+     * @param continuation how its backends go on with a partial answer: its type's own unless the config says
+     *                     (an {@code openai} provider in front of DeepSeek or Mistral takes {@code prefix})
      */
     public record Provider(String id, ProviderType type, String apiKey, String apiVersion,
                            Map<String, String> headers, List<URI> endpoints,
                            Map<String, String> models, Duration listUpstream, Timeouts timeouts, Pool pool, Tls tls,
-                           boolean includeUsage, Balance balance, Health health, Demo demo) {
+                           boolean includeUsage, Continuation continuation, Balance balance, Health health,
+                           Demo demo) {
         /** Never the key: a record printed by mistake must not leak it. */
         @Override
         public String toString() {
@@ -310,9 +314,14 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      *                          never tried again on the same one)
      * @param maxWait           the longest a retry waits for an endpoint that asked by Retry-After to be left a
      *                          while; one that asked for longer is tried again at once (0: never wait)
+     * @param continueStreams   whether a stream that breaks after its first byte (a reset, a close, a silence past
+     *                          idle, an end without its final event) goes on on another endpoint or target, within
+     *                          {@code maxAttempts}, from where it broke
+     * @param partialAnswerBytes how much of a stream's text Sluice keeps to continue it; a longer answer that breaks
+     *                          ends with an error event
      */
     public record Retry(int attemptsPerTarget, int maxAttempts, Set<RetryOn> retryOn, boolean contextFallback,
-                        Duration maxWait) {
+                        Duration maxWait, boolean continueStreams, int partialAnswerBytes) {
     }
 
     /** Failures a retry policy can name. */

@@ -76,6 +76,7 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     /** Requests refused before routing, by endpoint and status; counted on the event loops. */
     private final Map<Refusal, Counter> refusals = new ConcurrentHashMap<>();
+    private final Map<List<String>, Counter> continuations = new ConcurrentHashMap<>();
     /** Only the usage reporter's thread touches it. */
     private final Map<SeriesKey, SeriesMeters> series = new HashMap<>();
     private final ExecutorService scraper = Executors.newSingleThreadExecutor(
@@ -144,6 +145,21 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
     }
 
     private record Refusal(String endpoint, int status) {
+    }
+
+    /**
+     * Counts one step of continuing a broken stream; called on event loops.
+     *
+     * @param provider the provider asked to continue it ({@code impossible}: the one whose stream broke)
+     * @param outcome  {@code resumed} (its stream started), {@code refused} (an error status, or an answer that is
+     *                 not a stream), {@code failed} (no answer), {@code impossible} (nothing could continue it: what
+     *                 the client was shown, no target able to, no attempt left)
+     */
+    public void continuation(String provider, String outcome) {
+        continuations.computeIfAbsent(List.of(provider, outcome), key -> Counter.builder(
+                        "llm.proxy.stream.continuations")
+                .description("Streams broken after their first byte, and the attempts to continue them elsewhere")
+                .tags("provider", key.get(0), "outcome", key.get(1)).register(registry)).increment();
     }
 
     private Counter refusalCounter(Refusal refusal) {

@@ -6,6 +6,7 @@ import io.sluice.codec.CaptureBuffer;
 import io.sluice.codec.sse.SseData;
 import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.providers.DialectCodec;
+import io.sluice.providers.Served;
 import io.sluice.providers.StreamDecoder;
 import io.sluice.providers.StreamDelta;
 
@@ -90,6 +91,11 @@ public final class DeltaReader {
     /** Whether the event stream sent its final event. */
     public boolean ended() {
         return decoder.ended();
+    }
+
+    /** What the stream's events named its answer (id and model), or null before one did. */
+    public Served served() {
+        return decoder.served();
     }
 
     /** A body that is not an event stream, read whole once it ended; null when it is not an answer. */

@@ -41,6 +41,7 @@ public final class ExchangeStats {
     private long promptEstimate;
     private CompletionTokens completionEstimate;
     private boolean reported;
+    private boolean continued;
 
     public ExchangeStats(String requestId, TraceContext trace, String method, String path, long startNanos) {
         this.requestId = requestId;
@@ -118,13 +119,21 @@ public final class ExchangeStats {
         this.completionEstimate = completion;
     }
 
+    /**
+     * The stream broke and went on on another backend: the usage the client is told counts the first part with
+     * jtokkit, so the record says {@code estimated}.
+     */
+    public void continued() {
+        continued = true;
+    }
+
     /** Reports the request, once: a routed one to the usage reporter, a refused one to the metrics. */
     public void report(ProxyServices services, Usage backendUsage) {
         if (reported) {
             return;
         }
         reported = true;
-        String usageSource = backendUsage == null ? "none" : "upstream";
+        String usageSource = backendUsage == null ? "none" : continued ? "estimated" : "upstream";
         Usage usage = backendUsage;
         if (usage == null && completionEstimate != null) {
             final long completion = completionEstimate.tokens();

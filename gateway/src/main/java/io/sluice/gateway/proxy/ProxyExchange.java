@@ -42,10 +42,14 @@ import io.sluice.providers.DialectCodec;
 import io.sluice.providers.ProviderError;
 import io.sluice.providers.RequestPlan;
 import io.sluice.providers.Served;
+import io.sluice.providers.StreamDelta;
+import io.sluice.providers.StreamEncoder;
+import io.sluice.providers.StreamWatcher;
 import io.sluice.providers.TranslatedRequest;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * One proxied HTTP request, from its head to the last byte of its response.
@@ -57,7 +61,9 @@ import java.util.Map;
  * dialect gets the request translated, and its answer is translated back event by event
  * ({@link TranslatingRelay}). It asks the call for more only while the client can take it (backpressure), cancels
  * the call the moment the client leaves, and reports failures in the client's dialect: as a status before the first
- * response byte, as a terminal error event after it.
+ * response byte, as a terminal error event after it. A conversation stream that breaks half-way goes on on another
+ * backend when the route allows it ({@link StreamContinuation}): from then on it is written by the client's encoder,
+ * so that the client reads one answer.
  *
  * <p>Thread: the client connection's (or HTTP/2 stream's) event loop, which is also the upstream connection's.
  * Buffers: request pieces are owned by {@link RequestBody} until the body is whole; the whole body is kept until
@@ -87,6 +93,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private ByteBuf original;
     /** With {@code usage.estimate}: the answer's tokens, counted as it passes. */
     private CompletionTokens estimate;
+    /** What lets a stream that breaks go on elsewhere; null for an answer that cannot be continued. */
+    private StreamContinuation continuation;
     private Route route;
     /** The request in the form translations start from, when a target speaks another dialect; else null. */
     private TranslatedRequest translated;
@@ -352,24 +360,104 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     public void onHead(HttpResponse head, Target target, boolean eventStream) {
         state = State.STREAMING;
         this.target = target;
-        if (services.estimates() != null && head.status().codeClass() == HttpStatusClass.SUCCESS
-                && front.operation().chat()) {
+        final boolean success = head.status().codeClass() == HttpStatusClass.SUCCESS;
+        if (services.estimates().usage() && success && front.operation().chat()) {
             startEstimate(target, eventStream);
         }
-        releaseOriginal();
+        if (success && eventStream && route.retry().continueStreams() && front.operation().chat()
+                && (plan != null ? fields.stream() : translated.stream())) {
+            continuation = new StreamContinuation(services.estimates(), route.retry().partialAnswerBytes(),
+                    snapshot.router().defaultMaxTokens());
+        } else {
+            // No attempt is left to make, and no continuation.
+            releaseOriginal();
+        }
         stats.status(head.status().code());
         if (plan != null) {
+            final StreamWatcher watcher = backend.watcher(front.operation(), plan.dropUsageOnlyEvents());
             relay = eventStream
-                    ? new SseRelay(this, backend.watcher(front.operation(), plan.dropUsageOnlyEvents()))
+                    ? new SseRelay(this, continuation == null ? watcher : continuation.watch(watcher, backend))
                     : new BodyRelay(this, MediaTypes.is(head, HttpHeaderValues.APPLICATION_JSON));
             writeHead(head, target, eventStream, !eventStream && HttpUtil.getContentLength(head, -1L) >= 0);
             return;
         }
         relay = new TranslatingRelay(this, backend, text -> UpstreamErrors.text(text, target.provider()),
-                front.codec(), eventStream, translated.stream(), new Served(front.answerId(stats.requestId()),
-                        fields.model() == null ? route.publicModel() : fields.model(), target.provider().id()),
-                translated.includeUsage(), estimate == null ? null : estimate::add);
+                front.codec(), eventStream, translated.stream(), served(null), translated.includeUsage(),
+                shownBy(continuation == null ? null : continuation::shown));
         writeHead(head, target, translated.stream(), !translated.stream());
+    }
+
+    /** What Sluice tells the client of an answer it writes itself: {@code relayed}'s id and model, or its own. */
+    private Served served(Served relayed) {
+        return relayed != null ? new Served(relayed.id(), relayed.model(), target.provider().id())
+                : new Served(front.answerId(stats.requestId()), fields.model() == null ? route.publicModel()
+                        : fields.model(), target.provider().id());
+    }
+
+    /** What a translating relay shows each delta to: the usage estimate, then {@code next}; null for nothing. */
+    private UnaryOperator<StreamDelta> shownBy(UnaryOperator<StreamDelta> next) {
+        if (estimate == null || plan != null) {
+            return next;
+        }
+        final CompletionTokens counted = estimate;
+        return delta -> {
+            final StreamDelta shown = next == null ? delta : next.apply(delta);
+            counted.add(shown);
+            return shown;
+        };
+    }
+
+    @Override
+    public boolean continuable() {
+        if (continuation == null) {
+            return false;
+        }
+        // What the broken stream showed goes out now, not when the continuation's first read completes.
+        batch.write();
+        client.flush();
+        TranslatedRequest request = translated;
+        if (request == null) {
+            try {
+                request = front.codec().toOpenAi(original);
+            } catch (MalformedRequestException e) {
+                return false;
+            }
+        }
+        return continuation.possible(request);
+    }
+
+    @Override
+    public UpstreamCall.Attempt continuation(Target target) {
+        return continuation.attempt(target);
+    }
+
+    /**
+     * A continuation's stream replaces the broken one: read into deltas and written by the client's encoder, the
+     * one that wrote the stream so far or, after a stream relayed byte for byte, one brought up to what it showed.
+     */
+    @Override
+    public void onContinued(HttpResponse head, Target target) {
+        this.target = target;
+        backend = target.provider().type().dialect().codec();
+        stats.continued();
+        final StreamEncoder encoder;
+        final Served served;
+        if (relay instanceof TranslatingRelay translating) {
+            encoder = translating.encoder();
+            served = served(null);
+        } else {
+            served = served(continuation.served());
+            encoder = front.codec().encoder(served, continuation.includeUsage());
+            if (continuation.shownAny()) {
+                final ByteBuf written = client.alloc().buffer();
+                encoder.delta(continuation.soFar(), written);
+                written.release();
+            }
+        }
+        relay.discard();
+        plan = null;
+        relay = TranslatingRelay.continuing(this, backend, text -> UpstreamErrors.text(text, target.provider()),
+                front.codec(), encoder, served, shownBy(continuation::resumed));
     }
 
     /**
@@ -425,9 +513,15 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         }
         if (last || relay.broken()) {
             final String failure = relay.failure();
-            if (failure != null) {
+            if (failure != null && relay.broken()) {
+                // The backend's own error inside its stream: it said why, so the answer ends here.
                 call.brokenAnswer(failure);
                 onFailure(ErrorKind.UPSTREAM_FAILED, failure);
+                return;
+            }
+            if (failure != null) {
+                // Continued elsewhere when it can be, else this exchange's onFailure.
+                call.streamBroke(failure);
                 return;
             }
             relay.onEnd();

@@ -15,7 +15,7 @@ import io.sluice.gateway.usage.UsageReporter;
  * and the metrics; and the listener's settings, which a reload does not change: the request size limit, the
  * WebSocket settings, whose forwarding headers to believe and which response headers to relay.
  *
- * @param estimates the token counters of {@code usage.estimate}, or null when usage is never estimated
+ * @param estimates the token counters for usage Sluice must estimate ({@code usage.estimate}, continued streams)
  */
 public record ProxyServices(Snapshots snapshots, UpstreamPools pools, Admission admission, UsageReporter usage,
                             TokenEstimates estimates, long maxRequestBytes, SluiceConfig.WebSocket websocket,

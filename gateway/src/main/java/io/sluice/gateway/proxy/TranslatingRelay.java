@@ -10,7 +10,6 @@ import io.sluice.providers.Served;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.StreamEncoder;
 
-import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -34,8 +33,8 @@ final class TranslatingRelay implements ResponseRelay {
     private final StreamEncoder encoder;
     private final Answer answer;
     private final Served served;
-    /** Sees every delta the client is shown; null when nothing does. */
-    private final Consumer<StreamDelta> shown;
+    /** Sees every delta before the client is shown it, and says what is shown; null when nothing does. */
+    private final UnaryOperator<StreamDelta> shown;
     private Usage usage;
     private String failure;
     private boolean read;
@@ -44,20 +43,43 @@ final class TranslatingRelay implements ResponseRelay {
      * @param errorText   what makes the backend's error messages fit for the client
      * @param eventStream whether the backend answers with an event stream
      * @param streams     whether the client asked for a stream
-     * @param shown       what sees each delta the client is shown (the usage estimate), or null
+     * @param shown       what sees each delta before the client does and says what it is shown (the usage
+     *                    estimate, a stream's continuation), or null
      */
     TranslatingRelay(ClientSink sink, DialectCodec backend, UnaryOperator<String> errorText, ClientCodec client,
                      boolean eventStream, boolean streams, Served served, boolean includeUsage,
-                     Consumer<StreamDelta> shown) {
+                     UnaryOperator<StreamDelta> shown) {
+        this(sink, backend, errorText, client, eventStream, streams ? client.encoder(served, includeUsage) : null,
+                served, shown);
+    }
+
+    private TranslatingRelay(ClientSink sink, DialectCodec backend, UnaryOperator<String> errorText,
+                             ClientCodec client, boolean eventStream, StreamEncoder encoder, Served served,
+                             UnaryOperator<StreamDelta> shown) {
         this.sink = sink;
         this.client = client;
         this.errorText = errorText;
         this.reader = new DeltaReader(backend, eventStream);
         this.eventStream = eventStream;
-        this.encoder = streams ? client.encoder(served, includeUsage) : null;
-        this.answer = streams ? null : new Answer();
+        this.encoder = encoder;
+        this.answer = encoder == null ? new Answer() : null;
         this.served = served;
         this.shown = shown;
+    }
+
+    /**
+     * Goes on with a client's stream that another relay began, from a backend's continuation: {@code encoder} wrote
+     * (or was brought up to) what the client saw so far, so nothing is written twice.
+     */
+    static TranslatingRelay continuing(ClientSink sink, DialectCodec backend, UnaryOperator<String> errorText,
+                                       ClientCodec client, StreamEncoder encoder, Served served,
+                                       UnaryOperator<StreamDelta> shown) {
+        return new TranslatingRelay(sink, backend, errorText, client, true, encoder, served, shown);
+    }
+
+    /** The client's stream writer, or null for a whole answer. */
+    StreamEncoder encoder() {
+        return encoder;
     }
 
     @Override
@@ -87,20 +109,18 @@ final class TranslatingRelay implements ResponseRelay {
         if (failure != null) {
             return;
         }
-        if (delta.usage() != null) {
-            usage = delta.usage();
-        }
         if (delta.error() != null) {
             failure = errorText.apply(delta.error());
             return;
         }
-        if (shown != null) {
-            shown.accept(delta);
+        final StreamDelta visible = shown == null ? delta : shown.apply(delta);
+        if (visible.usage() != null) {
+            usage = visible.usage();
         }
         if (encoder != null) {
-            encoder.delta(delta, out);
+            encoder.delta(visible, out);
         } else {
-            answer.add(delta);
+            answer.add(visible);
         }
     }
 

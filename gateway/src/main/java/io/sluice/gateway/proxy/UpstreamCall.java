@@ -57,6 +57,12 @@ import java.util.concurrent.TimeUnit;
  * the provider's passive health. A reused keep-alive connection that fails before the request could leave it is
  * replaced once more on the same endpoint, uncounted (after the request left, the backend may be running it).
  *
+ * <p>A stream that breaks after its head (a reset, a close, a silence past the idle limit, an end without its final
+ * event) is continued, when the route says so and the receiver can: the next attempts, within the same budget, ask
+ * targets to go on from what the client was shown ({@link Receiver#continuation}), passing over targets that cannot;
+ * one that refuses (an error status) or fails moves on to the next, and when none starts the receiver hears the
+ * failure that broke the stream.
+ *
  * <p>Reading is the receiver's to drive once it has the head: after each read from the backend the call stops
  * until the receiver calls {@link #read()}, which it does only while its own client can take more. That is how
  * backpressure reaches the backend, and while the call waits for it the backend's silence does not count as idle.
@@ -94,6 +100,18 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
         /** The call failed, before or after the head; the connection is already closed. */
         void onFailure(ErrorKind kind, String message);
+
+        /**
+         * The stream broke after its head (a reset, a close, a silence past idle, an end without its final event):
+         * whether what the client was shown so far lets it go on elsewhere.
+         */
+        boolean continuable();
+
+        /** The request that continues the broken stream on {@code target}, or null when that target cannot. */
+        Attempt continuation(Target target);
+
+        /** A continuation's stream from {@code target} started: it goes on where the client's stream broke off. */
+        void onContinued(HttpResponse head, Target target);
     }
 
     /**
@@ -145,8 +163,11 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private HttpResponse heldHead;
     /** Whether the answer is an event stream, whose endpoint is counted well only when it ended whole. */
     private boolean eventStream;
-    /** Whether the receiver found the answer, ended cleanly, cut short all the same. */
+    /** Whether a stream of this call broke after its head (its endpoint is then never counted well for it). */
     private boolean broken;
+    /** While a broken stream is being continued: why it broke, which the client is told if no continuation starts. */
+    private ErrorKind breakKind;
+    private String breakMessage;
     /** The pieces of a held answer (HOLDING_BODY), owned by the call until they are handed on. */
     private List<ByteBuf> heldBody;
     private int heldBytes;
@@ -208,12 +229,46 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
 
     /**
-     * The receiver found the response, which ended cleanly, cut short all the same (a stream without its final
-     * event): it counts against the endpoint's passive health like a reset.
+     * The receiver found an error the backend sent inside its answer: it counts against the endpoint's passive health
+     * like a reset. It is not continued (the backend said why it stopped, a content filter say); the receiver ends
+     * the answer itself.
      */
     public void brokenAnswer(String why) {
         broken = true;
         target.provider().health().failed(endpoint, why);
+    }
+
+    /**
+     * The receiver found the stream, which ended cleanly, cut short all the same (no final event): it counts against
+     * the endpoint's passive health like a reset, and goes on elsewhere when it can.
+     */
+    public void streamBroke(String why) {
+        streamBroke(ErrorKind.UPSTREAM_FAILED, why);
+    }
+
+    /**
+     * A stream broke after its head: continued on the route's next endpoint or target when the route allows it, the
+     * receiver can, and an attempt is left; else the receiver's failure.
+     */
+    private void streamBroke(ErrorKind kind, String message) {
+        broken = true;
+        final Provider provider = target.provider();
+        provider.health().failed(endpoint, message);
+        closeLease();
+        end();
+        if (!walk.route().retry().continueStreams()) {
+            receiver.onFailure(kind, message);
+            return;
+        }
+        if (!receiver.continuable() || !walk.continueAfter(endpoint)) {
+            services.metrics().continuation(provider.id(), "impossible");
+            receiver.onFailure(kind, message);
+            return;
+        }
+        givenUp("broken");
+        breakKind = kind;
+        breakMessage = message;
+        nextAttempt();
     }
 
     /** Reads more of the response: the receiver's client can take it. */
@@ -235,12 +290,24 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     private void nextAttempt() {
         target = walk.target();
+        Attempt continuation = null;
+        if (breakKind != null) {
+            while ((continuation = receiver.continuation(target)) == null) {
+                if (!walk.skipTarget()) {
+                    services.metrics().continuation(target.provider().id(), "impossible");
+                    failContinuation();
+                    return;
+                }
+                target = walk.target();
+            }
+        }
         endpoint = walk.attempt(receiver);
         currentGivenUp = false;
         headNanos = -1;
+        state = State.CONNECTING;
         endpoint.stats().started();
         counted = true;
-        final Attempt attempt = receiver.attempt(target);
+        final Attempt attempt = continuation != null ? continuation : receiver.attempt(target);
         apiPath = attempt.apiPath();
         body = attempt.body();
         timeouts = walk.route().deadlines().over(target.provider().timeouts());
@@ -421,6 +488,17 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      */
     private void startBody() {
         eventStream = MediaTypes.is(heldHead, HttpHeaderValues.TEXT_EVENT_STREAM);
+        if (breakKind != null && !eventStream) {
+            // A continuation must be a stream: one answered whole cannot be spliced into the client's.
+            services.metrics().continuation(target.provider().id(), "refused");
+            heldHead = null;
+            timer.cancel();
+            closeLease();
+            givenUp("not_a_stream");
+            uncount();
+            continueElsewhere();
+            return;
+        }
         if (eventStream || holdBodyBytes == 0) {
             commitHead();
             return;
@@ -472,7 +550,14 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         }
         final HttpResponse head = heldHead;
         heldHead = null;
-        receiver.onHead(head, target, eventStream);
+        if (breakKind != null) {
+            breakKind = null;
+            breakMessage = null;
+            services.metrics().continuation(target.provider().id(), "resumed");
+            receiver.onContinued(head, target);
+        } else {
+            receiver.onHead(head, target, eventStream);
+        }
     }
 
     /** A piece of an error response: kept (bounded) until it ends, then tried again or handed on. */
@@ -489,6 +574,15 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         timer.cancel();
         final int status = errorHead.status().code();
         reportErrorStatus(status);
+        if (breakKind != null) {
+            // A continuation refused (a prefill this model does not take, say): the next target may take it.
+            services.metrics().continuation(target.provider().id(), "refused");
+            givenUp(Integer.toString(status));
+            errorHead = null;
+            uncount();
+            continueElsewhere();
+            return;
+        }
         final RouteWalk.Failure failure = status >= 500 ? RouteWalk.Failure.SERVER_ERROR
                 : status == 429 ? RouteWalk.Failure.RATE_LIMITED
                 : (status == 400 || status == 422) && contextTooLong() ? RouteWalk.Failure.CONTEXT_LENGTH : null;
@@ -591,11 +685,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     /** The current attempt broke: before the head reached the receiver it may be tried again, after it never. */
     private void failHere(RouteWalk.Failure failure, ErrorKind kind, String message) {
-        closeLease();
         if (state == State.STREAMING) {
-            target.provider().health().failed(endpoint, message);
-            fail(kind, message);
+            streamBroke(kind, message);
         } else {
+            closeLease();
             attemptFailed(failure, kind, message);
         }
     }
@@ -616,6 +709,14 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             target.provider().health().failed(endpoint, message);
         }
         givenUp(failure.name().toLowerCase(Locale.ROOT));
+        if (breakKind != null) {
+            services.metrics().continuation(target.provider().id(), "failed");
+            releaseBody();
+            heldHead = null;
+            uncount();
+            continueElsewhere();
+            return;
+        }
         if (walk.retry(failure, endpoint)) {
             releaseBody();
             releaseHeldBody();
@@ -626,6 +727,25 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         } else {
             fail(kind, message);
         }
+    }
+
+    /** A continuation attempt failed or was refused: the next one, or the failure that broke the stream. */
+    private void continueElsewhere() {
+        if (walk.continueAfter(endpoint)) {
+            nextAttempt();
+        } else {
+            failContinuation();
+        }
+    }
+
+    /** No continuation started: the client hears why its stream broke, not why the continuations failed. */
+    private void failContinuation() {
+        final ErrorKind kind = breakKind;
+        final String message = breakMessage;
+        breakKind = null;
+        breakMessage = null;
+        state = State.STREAMING;
+        fail(kind, message);
     }
 
     private void fail(ErrorKind kind, String message) {

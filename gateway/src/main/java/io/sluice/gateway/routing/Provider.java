@@ -6,6 +6,7 @@ import io.sluice.gateway.balance.EndpointSelector;
 import io.sluice.gateway.balance.OutlierDetector;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
+import io.sluice.providers.Continuation;
 import io.sluice.providers.ListedModel;
 import io.sluice.providers.ProviderType;
 
@@ -32,6 +33,7 @@ public final class Provider {
     private final SluiceConfig.Timeouts timeouts;
     private final SluiceConfig.Pool pool;
     private final boolean includeUsage;
+    private final Continuation continuation;
     private final EndpointSelector selector;
     private final OutlierDetector health;
     private final ProviderType type;
@@ -53,6 +55,7 @@ public final class Provider {
         this.timeouts = config.timeouts();
         this.pool = config.pool();
         this.includeUsage = config.includeUsage();
+        this.continuation = config.continuation();
         this.selector = Balancers.of(config.balance(), this.endpoints);
         this.health = new OutlierDetector(this.endpoints, config.health());
         this.type = config.type();
@@ -72,6 +75,11 @@ public final class Provider {
 
     public ProviderType type() {
         return type;
+    }
+
+    /** How its backends go on with a partial answer, to continue a stream that broke elsewhere. */
+    public Continuation continuation() {
+        return continuation;
     }
 
     /** How its endpoints are probed. */

@@ -67,16 +67,38 @@ public final class RouteWalk {
      */
     public boolean retry(Failure failure, UpstreamEndpoint endpoint) {
         final SluiceConfig.Retry policy = route.retry();
-        final boolean nextTargetExists = targetIndex + 1 < route.targets().size();
         if (attempts >= policy.maxAttempts()) {
             return false;
         }
         if (failure == Failure.CONTEXT_LENGTH) {
             return policy.contextFallback() && nextTargetWithAnotherModel();
         }
-        if (!policy.retryOn().contains(failure.retryOn)) {
+        return policy.retryOn().contains(failure.retryOn) && moveOn(endpoint);
+    }
+
+    /**
+     * A stream broke on {@code endpoint} after its first byte, or a request to continue it there failed: whether an
+     * attempt is left to continue it, after which {@link #target()} is where it goes. Unlike {@link #retry}, any
+     * failure counts (the route's {@code continue_streams} says whether to continue at all).
+     */
+    public boolean continueAfter(UpstreamEndpoint endpoint) {
+        return attempts < route.retry().maxAttempts() && moveOn(endpoint);
+    }
+
+    /** The current target cannot continue a stream: moves to the next one, uncounted; false when none is left. */
+    public boolean skipTarget() {
+        if (targetIndex + 1 >= route.targets().size()) {
             return false;
         }
+        targetIndex++;
+        attemptsOnTarget = 0;
+        return true;
+    }
+
+    /** Marks {@code endpoint} failed and picks where the next attempt goes: another endpoint, or the next target. */
+    private boolean moveOn(UpstreamEndpoint endpoint) {
+        final SluiceConfig.Retry policy = route.retry();
+        final boolean nextTargetExists = targetIndex + 1 < route.targets().size();
         if (failed.isEmpty()) {
             failed = new ArrayList<>(2);
         }

@@ -3,18 +3,33 @@ package io.sluice.gateway.usage;
 import io.sluice.gateway.admission.PromptTokens;
 
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * With {@code usage.estimate}: the jtokkit counters that estimate a request's tokens when its backend reports none,
- * one per backend model, made the first time a model needs one. The encodings themselves are loaded when it is made,
- * at start, so that an event loop never waits for one. Shared by every event loop.
+ * The jtokkit counters that estimate tokens Sluice was not told: the usage of a request whose backend reports none
+ * (with {@code usage.estimate}) and the part of a continued stream its first backend never counted. One counter per
+ * backend model, made the first time a model needs one. The encodings are loaded as the gateway starts, before it
+ * serves with {@code usage.estimate} and beside it otherwise (a break is rare and comes later), so that an event loop
+ * does not wait for one. Shared by every event loop.
  */
 public final class TokenEstimates {
     private final Map<String, PromptTokens> counters = new ConcurrentHashMap<>();
+    private final boolean usage;
 
-    public TokenEstimates() {
-        PromptTokens.loadEncodings();
+    /** @param usage whether usage a backend does not report is estimated ({@code usage.estimate}) */
+    public TokenEstimates(boolean usage) {
+        this.usage = usage;
+        if (usage) {
+            PromptTokens.loadEncodings();
+        } else {
+            CompletableFuture.runAsync(PromptTokens::loadEncodings);
+        }
+    }
+
+    /** Whether usage a backend does not report is estimated. */
+    public boolean usage() {
+        return usage;
     }
 
     public PromptTokens counter(String backendModel) {

@@ -23,6 +23,7 @@ import io.sluice.gateway.proxy.CompletionTokens;
 import io.sluice.gateway.proxy.DeltaReader;
 import io.sluice.gateway.proxy.ExchangeStats;
 import io.sluice.gateway.proxy.ProxyServices;
+import io.sluice.gateway.proxy.StreamContinuation;
 import io.sluice.gateway.proxy.UpstreamCall;
 import io.sluice.gateway.proxy.UpstreamErrors;
 import io.sluice.gateway.routing.Provider;
@@ -75,6 +76,14 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     private Usage usage;
     /** With {@code usage.estimate}: the answer's tokens, counted as its deltas pass. */
     private CompletionTokens estimate;
+    /** What lets the stream go on elsewhere if it breaks; null when the route does not continue streams. */
+    private StreamContinuation continuation;
+    /** Whether the stream read now is a continuation of one that broke. */
+    private boolean resumedLeg;
+    /** Whether the stream read now broke: its remaining deltas are not the client's. */
+    private boolean legBroken;
+    /** The route, for its continuation settings. */
+    private Route route;
     private boolean paused;
     private boolean done;
 
@@ -124,6 +133,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         }
         stats.admitted((Ticket) admitted);
         defaultMaxTokens = snapshot.router().defaultMaxTokens();
+        this.route = route;
         session.send(WebSocketMessage.newBuilder()
                 .setAck(Ack.newBuilder().setRequestId(id).setAccepted(true)).build(), true);
         final HttpHeaders headers = new DefaultHttpHeaders()
@@ -197,11 +207,35 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         stats.status(status);
         this.eventStream = status == 200 && eventStream;
         reader = new DeltaReader(provider.type().dialect().codec(), this.eventStream);
-        if (services.estimates() != null && status / 100 == 2) {
+        if (this.eventStream && route.retry().continueStreams()) {
+            continuation = new StreamContinuation(services.estimates(), route.retry().partialAnswerBytes(),
+                    defaultMaxTokens);
+        }
+        if (services.estimates().usage() && status / 100 == 2) {
             final PromptTokens counter = services.estimates().counter(target.backendModel());
             estimate = new CompletionTokens(counter);
             stats.estimate(new LlmRequestDemand(request).promptTokens(counter), estimate);
         }
+    }
+
+    @Override
+    public boolean continuable() {
+        return continuation != null && continuation.possible(chat);
+    }
+
+    @Override
+    public UpstreamCall.Attempt continuation(Target target) {
+        return continuation.attempt(target);
+    }
+
+    /** The continuation's stream is read like the first one, its deltas through the continuation first. */
+    @Override
+    public void onContinued(HttpResponse head, Target target) {
+        provider = target.provider();
+        reader = new DeltaReader(provider.type().dialect().codec(), true);
+        resumedLeg = true;
+        legBroken = false;
+        stats.continued();
     }
 
     @Override
@@ -220,31 +254,37 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         } finally {
             piece.release();
         }
-        if (!done && reader.failure() != null) {
+        if (done || legBroken) {
+            return;
+        }
+        if (reader.failure() != null) {
             call.cancel();
             fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), reader.failure(), ErrorKind.UPSTREAM_FAILED.status().code());
             return;
         }
-        if (!done && last) {
+        if (last) {
             finish();
         }
     }
 
-    private void apply(StreamDelta delta) {
-        if (done) {
+    private void apply(StreamDelta read) {
+        if (done || legBroken) {
             return;
         }
+        if (read.error() != null) {
+            // The backend's own error inside its stream: it said why, so the answer ends here.
+            call.cancel();
+            fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), UpstreamErrors.text(read.error(), provider),
+                    ErrorKind.UPSTREAM_FAILED.status().code());
+            return;
+        }
+        final StreamDelta delta = continuation == null ? read
+                : resumedLeg ? continuation.resumed(read) : continuation.shown(read);
         if (delta.usage() != null) {
             usage = delta.usage();
         }
         if (estimate != null) {
             estimate.add(delta);
-        }
-        if (delta.error() != null) {
-            call.cancel();
-            fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), UpstreamErrors.text(delta.error(), provider),
-                    ErrorKind.UPSTREAM_FAILED.status().code());
-            return;
         }
         if (request.getStream()) {
             if (delta.hasOutput()) {
@@ -281,9 +321,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
             apply(whole);
         } else {
             if (!reader.ended()) {
-                call.brokenAnswer(UpstreamCall.CUT_SHORT);
-                fail(ErrorKind.UPSTREAM_FAILED.uniformCode(), UpstreamCall.CUT_SHORT,
-                        ErrorKind.UPSTREAM_FAILED.status().code());
+                legBroken = true;
+                call.streamBroke(UpstreamCall.CUT_SHORT);
                 return;
             }
         }

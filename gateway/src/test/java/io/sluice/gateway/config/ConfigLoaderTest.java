@@ -231,13 +231,14 @@ class ConfigLoaderTest {
                     timeouts: { connect: 1s, first_byte: 5s }
                 """, Map.of());
         assertEquals(new SluiceConfig.Routing("team", "llama", 4096, 65536, new SluiceConfig.Retry(2, 6,
-                EnumSet.of(SluiceConfig.RetryOn.CONNECT, SluiceConfig.RetryOn.SERVER_ERROR), true, Duration.ofSeconds(5))),
+                EnumSet.of(SluiceConfig.RetryOn.CONNECT, SluiceConfig.RetryOn.SERVER_ERROR), true, Duration.ofSeconds(5),
+                true, 256 * 1024)),
                 config.routing());
         final SluiceConfig.Route route = config.routes().get(0);
         assertEquals(List.of(new SluiceConfig.Target("farm", "meta/llama"), new SluiceConfig.Target("cloud", "llama")),
                 route.targets(), "a target without a model name uses the public one");
         assertEquals(new SluiceConfig.Retry(1, 6, EnumSet.of(SluiceConfig.RetryOn.CONNECT,
-                SluiceConfig.RetryOn.SERVER_ERROR), false, Duration.ofSeconds(2)), route.retry());
+                SluiceConfig.RetryOn.SERVER_ERROR), false, Duration.ofSeconds(2), true, 256 * 1024), route.retry());
         assertEquals(new SluiceConfig.Timeouts(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(120),
                 Duration.ofMinutes(30)), route.deadlines().over(config.providers().get(0).timeouts()),
                 "the route's connect and first_byte over the provider's limits");
@@ -267,7 +268,8 @@ class ConfigLoaderTest {
     void withoutARoutingSectionEveryFailureIsRetriedWithinFourAttempts() {
         final SluiceConfig config = parse(MINIMAL, Map.of());
         assertEquals(new SluiceConfig.Routing(null, null, 0, 1 << 20, new SluiceConfig.Retry(2, 4,
-                EnumSet.allOf(SluiceConfig.RetryOn.class), true, Duration.ofSeconds(5))), config.routing());
+                EnumSet.allOf(SluiceConfig.RetryOn.class), true, Duration.ofSeconds(5), true, 256 * 1024)),
+                config.routing());
         assertEquals(List.of(), config.routes());
     }
 

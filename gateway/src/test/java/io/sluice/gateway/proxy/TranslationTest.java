@@ -102,7 +102,10 @@ class TranslationTest {
         final Collected sink = new Collected();
         final StringBuilder shown = new StringBuilder();
         final TranslatingRelay relay = new TranslatingRelay(sink, backend.codec(), UnaryOperator.identity(),
-                UniformCodec.STREAM, true, true, SERVED, true, delta -> shown.append(delta.content()));
+                UniformCodec.STREAM, true, true, SERVED, true, delta -> {
+                    shown.append(delta.content());
+                    return delta;
+                });
         for (int at = 0; at < wire.length; at++) {
             relay.onContent(Unpooled.wrappedBuffer(wire, at, 1));
         }

@@ -310,8 +310,12 @@ public final class ScriptedBackend implements AutoCloseable {
                 return false;
             }
             if (current instanceof Script.Reset) {
-                ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-                ctx.close();
+                // An abortive close discards what the socket has not sent: the bytes written so far leave first.
+                ctx.pipeline().firstContext().writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written ->
+                        ctx.executor().schedule(() -> {
+                            ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+                            ctx.close();
+                        }, 20, TimeUnit.MILLISECONDS));
                 return false;
             }
             if (current instanceof Script.Stall) {

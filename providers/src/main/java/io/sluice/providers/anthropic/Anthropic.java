@@ -1,6 +1,7 @@
 package io.sluice.providers.anthropic;
 
 import io.sluice.providers.Capabilities;
+import io.sluice.providers.Continuation;
 import io.sluice.providers.Dialect;
 import io.sluice.providers.ProviderType;
 
@@ -17,7 +18,7 @@ public final class Anthropic implements ProviderType {
     public static final ProviderType TYPE = new Anthropic();
 
     private static final URI BASE_URL = URI.create("https://api.anthropic.com/v1");
-    private static final Capabilities CAPABILITIES = new Capabilities(true, true, false, false);
+    private static final Capabilities CAPABILITIES = new Capabilities(true, Continuation.PREFILL, false);
 
     private Anthropic() {
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.sluice.codec.json.Json;
 import io.sluice.codec.json.JsonTree;
 import io.sluice.codec.usage.Usage;
+import io.sluice.providers.Served;
 import io.sluice.providers.StreamDecoder;
 import io.sluice.providers.StreamDelta;
 
@@ -27,6 +28,7 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     private final Map<Integer, Integer> toolBlocks = new HashMap<>();
     private final AnthropicUsage usage = new AnthropicUsage();
     private boolean ended;
+    private Served served;
 
     @Override
     public StreamDelta decode(byte[] data, int length) {
@@ -40,7 +42,9 @@ final class AnthropicStreamDecoder implements StreamDecoder {
         }
         return switch (name) {
             case "message_start" -> {
-                usage.read(JsonTree.asObject(JsonTree.asObject(event.get("message")).get("usage")));
+                final Map<String, Object> message = JsonTree.asObject(event.get("message"));
+                served = new Served(JsonTree.string(message.get("id")), JsonTree.string(message.get("model")), null);
+                usage.read(JsonTree.asObject(message.get("usage")));
                 yield usageOnly();
             }
             case "content_block_start" -> blockStart(index(event), JsonTree.asObject(event.get("content_block")));
@@ -63,6 +67,11 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     @Override
     public boolean ended() {
         return ended;
+    }
+
+    @Override
+    public Served served() {
+        return served;
     }
 
     private StreamDelta blockStart(int index, Map<String, Object> block) {

@@ -1,6 +1,7 @@
 package io.sluice.providers.azure;
 
 import io.sluice.providers.Capabilities;
+import io.sluice.providers.Continuation;
 import io.sluice.providers.Dialect;
 import io.sluice.providers.ProviderType;
 
@@ -46,7 +47,7 @@ public final class Azure implements ProviderType {
 
     @Override
     public Capabilities capabilities() {
-        return new Capabilities(true, false, false, false);
+        return new Capabilities(true, Continuation.NONE, false);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.sluice.providers.openai;
 
 import io.sluice.providers.Capabilities;
+import io.sluice.providers.Continuation;
 import io.sluice.providers.OpenAiCompatible;
 import io.sluice.providers.ProviderType;
 
@@ -9,7 +10,7 @@ import java.net.URI;
 /** OpenAI's own API. */
 public final class OpenAi {
     public static final ProviderType TYPE = new OpenAiCompatible("openai", URI.create("https://api.openai.com/v1"),
-            null, new Capabilities(true, false, false, false));
+            null, new Capabilities(true, Continuation.NONE, false));
 
     private OpenAi() {
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import io.sluice.codec.json.Json;
 import io.sluice.codec.usage.Usage;
 import io.sluice.codec.usage.UsageReader;
+import io.sluice.providers.Served;
 import io.sluice.providers.StreamDecoder;
 import io.sluice.providers.StreamDelta;
 
@@ -24,12 +25,16 @@ public final class OpenAiStreamDecoder implements StreamDecoder {
     private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
 
     private boolean ended;
+    private Served served;
 
     @Override
     public StreamDelta decode(byte[] data, int length) {
         if (length == DONE.length && Arrays.equals(data, 0, length, DONE, 0, length)) {
             ended = true;
             return null;
+        }
+        if (served == null) {
+            served = readServed(data, length);
         }
         final StreamDelta delta = read(data, length);
         if (delta != null && delta.finishReason() != null) {
@@ -41,6 +46,36 @@ public final class OpenAiStreamDecoder implements StreamDecoder {
     @Override
     public boolean ended() {
         return ended;
+    }
+
+    @Override
+    public Served served() {
+        return served;
+    }
+
+    /** A chunk's {@code id} and {@code model}, read once per stream; null when it names no id. */
+    private static Served readServed(byte[] json, int length) {
+        try (JsonParser p = Json.FACTORY.createParser(json, 0, length)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            String id = null;
+            String model = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME && (id == null || model == null)) {
+                final String name = p.currentName();
+                final JsonToken value = p.nextToken();
+                if (value == JsonToken.VALUE_STRING && name.equals("id")) {
+                    id = p.getText();
+                } else if (value == JsonToken.VALUE_STRING && name.equals("model")) {
+                    model = p.getText();
+                } else {
+                    p.skipChildren();
+                }
+            }
+            return id == null ? null : new Served(id, model == null ? "" : model, null);
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /** The delta of one chunk, or of a whole chat completion; null for data that is not a JSON object. */

@@ -1,6 +1,7 @@
 package io.sluice.providers.openrouter;
 
 import io.sluice.providers.Capabilities;
+import io.sluice.providers.Continuation;
 import io.sluice.providers.OpenAiCompatible;
 import io.sluice.providers.ProviderType;
 
@@ -14,7 +15,7 @@ import java.net.URI;
  */
 public final class OpenRouter {
     public static final ProviderType TYPE = new OpenAiCompatible("openrouter",
-            URI.create("https://openrouter.ai/api/v1"), null, new Capabilities(true, false, false, false));
+            URI.create("https://openrouter.ai/api/v1"), null, new Capabilities(true, Continuation.NONE, false));
 
     private OpenRouter() {
     }

@@ -1,6 +1,7 @@
 package io.sluice.providers.tgi;
 
 import io.sluice.providers.Capabilities;
+import io.sluice.providers.Continuation;
 import io.sluice.providers.OpenAiCompatible;
 import io.sluice.providers.ProviderType;
 
@@ -10,7 +11,7 @@ import io.sluice.providers.ProviderType;
  */
 public final class Tgi {
     public static final ProviderType TYPE = new OpenAiCompatible("tgi", null, "/health",
-            new Capabilities(true, true, false, false));
+            new Capabilities(true, Continuation.PREFILL, false));
 
     private Tgi() {
     }

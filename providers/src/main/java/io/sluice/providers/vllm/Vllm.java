@@ -1,6 +1,7 @@
 package io.sluice.providers.vllm;
 
 import io.sluice.providers.Capabilities;
+import io.sluice.providers.Continuation;
 import io.sluice.providers.OpenAiCompatible;
 import io.sluice.providers.ProviderType;
 
@@ -10,7 +11,7 @@ import io.sluice.providers.ProviderType;
  */
 public final class Vllm {
     public static final ProviderType TYPE = new OpenAiCompatible("vllm", null, "/health",
-            new Capabilities(true, false, true, true));
+            new Capabilities(true, Continuation.CONTINUE_FINAL_MESSAGE, true));
 
     private Vllm() {
     }

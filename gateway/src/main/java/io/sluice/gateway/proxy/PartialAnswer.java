@@ -1,0 +1,118 @@
+package io.sluice.gateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.sluice.codec.CaptureBuffer;
+import io.sluice.providers.DialectCodec;
+import io.sluice.providers.Served;
+import io.sluice.providers.StreamDelta;
+
+/**
+ * What a client was shown of a streamed answer, kept so that the stream can go on elsewhere if it breaks: the text
+ * and the reasoning (up to a bound), whether a tool call or the finish reason came, and what the stream called its
+ * answer. A relay that has deltas (a translated stream, the WebSocket front) hands them over; a stream relayed byte
+ * for byte hands its events' bytes, which are copied and read only when needed (at a break, or every
+ * {@value #READ_EVERY_BYTES} bytes), so the relay itself never reads JSON.
+ *
+ * <p>Thread: the exchange's event loop. Buffers: the caller's, copied.
+ */
+final class PartialAnswer {
+    private static final int READ_EVERY_BYTES = 8 * 1024;
+
+    private final int maxChars;
+    private final StringBuilder content = new StringBuilder();
+    private final StringBuilder reasoning = new StringBuilder();
+    /** Reads the kept events of a stream relayed byte for byte; null for a relay that hands deltas. */
+    private DeltaReader relayed;
+    private CaptureBuffer events;
+    private Served served;
+    private boolean shown;
+    private boolean toolCall;
+    private boolean finished;
+    private boolean tooLong;
+    /** Whether a relayed stream carried the backend's own error event, which the client saw: it is not continued. */
+    private boolean backendError;
+
+    /** @param maxChars the most text and reasoning kept; past it the answer can no longer be continued */
+    PartialAnswer(int maxChars) {
+        this.maxChars = maxChars;
+    }
+
+    /** The stream is relayed byte for byte from a backend of {@code backend}'s dialect: its events are kept. */
+    void relayedFrom(DialectCodec backend) {
+        relayed = new DeltaReader(backend, true);
+        events = new CaptureBuffer(1024, Integer.MAX_VALUE);
+    }
+
+    /** A complete event, in {@code [from, to)} of {@code buf}, that the client is shown. */
+    void keep(ByteBuf buf, int from, int to) {
+        shown = true;
+        if (tooLong) {
+            return;
+        }
+        events.append(buf, from, to - from);
+        if (events.length() >= READ_EVERY_BYTES) {
+            read();
+        }
+    }
+
+    /** Reads the kept events into text; what {@link #content()} and the rest say is complete after it. */
+    void read() {
+        if (events == null || events.isEmpty()) {
+            return;
+        }
+        relayed.read(Unpooled.wrappedBuffer(events.array(), 0, events.length()), this::add);
+        events.reset();
+        if (served == null) {
+            served = relayed.served();
+        }
+    }
+
+    /** One delta the client is shown. */
+    void add(StreamDelta delta) {
+        shown = true;
+        if (delta.error() != null) {
+            backendError = true;
+        }
+        if (!delta.toolCalls().isEmpty()) {
+            toolCall = true;
+        }
+        if (delta.finishReason() != null) {
+            finished = true;
+        }
+        if (content.length() + reasoning.length() + delta.content().length() + delta.reasoning().length()
+                > maxChars) {
+            tooLong = true;
+            return;
+        }
+        content.append(delta.content());
+        reasoning.append(delta.reasoning());
+    }
+
+    /** Whether the client saw any event of the answer (its head aside). */
+    boolean shown() {
+        return shown;
+    }
+
+    /**
+     * Whether the answer can be continued: no tool call began, it did not finish, the backend sent no error of its
+     * own, and it fits the bound.
+     */
+    boolean continuable() {
+        read();
+        return !toolCall && !finished && !backendError && !tooLong;
+    }
+
+    String content() {
+        return content.toString();
+    }
+
+    String reasoning() {
+        return reasoning.toString();
+    }
+
+    /** What the relayed stream called its answer (its id and model), or null when it named none or handed deltas. */
+    Served served() {
+        return served;
+    }
+}

@@ -1,0 +1,349 @@
+package io.sluice.gateway.routing;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.sluice.codec.json.JsonTree;
+import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.PrometheusText;
+import io.sluice.gateway.testing.Protocol;
+import io.sluice.gateway.testing.ProtocolGateways;
+import io.sluice.gateway.testing.RecordedRequest;
+import io.sluice.gateway.testing.Script;
+import io.sluice.gateway.testing.ScriptedBackend;
+import io.sluice.gateway.testing.TestCertificates;
+import io.sluice.gateway.testing.WsClient;
+import io.sluice.gateway.usage.UsageRecord;
+import io.sluice.proto.LLMRequest;
+import io.sluice.proto.WebSocketMessage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A stream that breaks after tokens reached the client (the model server closes, resets, stalls, or ends without its
+ * final event) goes on on the route's next target, which is asked to continue the partial answer: the client reads
+ * one answer, the backends' full text exactly, under one id, with one role and one usage.
+ */
+class ContinuationTest {
+    private static final String FIRST_ID = "chatcmpl-first";
+    private static final String SECOND_ID = "chatcmpl-second";
+
+    private static ScriptedBackend first;
+    private static ScriptedBackend second;
+    private static ScriptedBackend third;
+    private static ProtocolGateways gateways;
+
+    @BeforeAll
+    static void start() throws Exception {
+        first = ScriptedBackend.start();
+        second = ScriptedBackend.start();
+        third = ScriptedBackend.start();
+        gateways = ProtocolGateways.forConfig(config(""), config(TestCertificates.serverTlsYaml()));
+    }
+
+    private static String config(String serverExtra) {
+        return """
+                server:
+                  host: 127.0.0.1
+                  port: 0
+                  threads: 1
+                %s
+                usage: { log: false }
+                providers:
+                  - { id: first, type: vllm, endpoints: [ "%s" ], timeouts: { idle: 400ms },
+                      health: { consecutive_failures: 1000, probe: { enabled: false } } }
+                  - { id: second, type: vllm, endpoints: [ "%s" ],
+                      health: { consecutive_failures: 1000, probe: { enabled: false } } }
+                  - { id: third, type: vllm, endpoints: [ "%s" ],
+                      health: { consecutive_failures: 1000, probe: { enabled: false } } }
+                  - { id: cloud, type: openai, endpoints: [ "%s" ],
+                      health: { consecutive_failures: 1000, probe: { enabled: false } } }
+                routes:
+                  - model: two
+                    targets: [ { provider: first, model: llama }, { provider: second, model: llama } ]
+                    retry: { attempts_per_target: 1 }
+                  - model: three
+                    targets: [ { provider: first, model: llama }, { provider: second, model: llama },
+                               { provider: third, model: llama } ]
+                    retry: { attempts_per_target: 1 }
+                  - model: past-cloud
+                    targets: [ { provider: first, model: llama }, { provider: cloud, model: gpt },
+                               { provider: third, model: llama } ]
+                    retry: { attempts_per_target: 1 }
+                  - model: never
+                    targets: [ { provider: first, model: llama }, { provider: second, model: llama } ]
+                    retry: { attempts_per_target: 1, continue_streams: false }
+                """.formatted(serverExtra, first.url(), second.url(), third.url(), second.url());
+    }
+
+    @BeforeEach
+    void forgetEarlierTests() {
+        first.reset();
+        second.reset();
+        third.reset();
+        gateways.clearUsage();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        gateways.close();
+        first.close();
+        second.close();
+        third.close();
+    }
+
+    /** The ways a model server breaks a stream half-way. */
+    enum Break {
+        CLOSE(b -> b.close()),
+        RESET(b -> b.reset()),
+        STALL(b -> b.stall()),
+        END_WITHOUT_FINISH(b -> b.end());
+
+        private final Function<Script.Builder, Script.Builder> fault;
+
+        Break(Function<Script.Builder, Script.Builder> fault) {
+            this.fault = fault;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Break.class)
+    void aBrokenStreamGoesOnOnTheNextTargetAsOneAnswer(Break fault) throws Exception {
+        final double resumedBefore = resumedOnSecond();
+        for (Protocol protocol : Protocol.values()) {
+            forgetEarlierTests();
+            first.enqueue(broken(fault, role(FIRST_ID), text(FIRST_ID, "Hello"), text(FIRST_ID, ", wor")));
+            second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, "ld! "), text(SECOND_ID, "Bye."),
+                    finish(SECOND_ID, "stop"), usage(SECOND_ID, 30, 5)));
+            final HttpResponse<byte[]> response = ask(protocol, "two", true);
+            assertEquals(200, response.statusCode(), protocol + " " + fault);
+            final Answer answer = Answer.read(Http.text(response));
+            assertEquals("Hello, world! Bye.", answer.text.toString(), protocol + " " + fault);
+            assertEquals(Set.of(FIRST_ID), answer.ids, "one id on every event: " + answer.ids);
+            assertEquals(1, answer.roles, "one role delta");
+            assertEquals(List.of("stop"), answer.finishes);
+            assertTrue(answer.done, "the stream ends with [DONE]");
+            assertTrue(answer.errors.isEmpty(), "no error event: " + answer.errors);
+            assertEquals(1, answer.usages.size(), "one usage event");
+            final Map<String, Object> usage = answer.usages.get(0);
+            final long prompt = ((Number) usage.get("prompt_tokens")).longValue();
+            final long completion = ((Number) usage.get("completion_tokens")).longValue();
+            assertTrue(prompt < 30 && prompt > 0, "the client's prompt, without the partial answer: " + usage);
+            assertTrue(completion > 5, "the completion covers both legs: " + usage);
+            assertEquals(prompt + completion, ((Number) usage.get("total_tokens")).longValue());
+
+            final Map<String, Object> asked = JsonTree.readObject(Unpooled.wrappedBuffer(second.takeRequest().body()));
+            final List<Object> messages = JsonTree.asArray(asked.get("messages"));
+            assertEquals(Map.of("role", "assistant", "content", "Hello, wor"), messages.get(messages.size() - 1),
+                    "the partial answer is the final assistant message");
+            assertEquals(true, asked.get("continue_final_message"));
+            assertEquals(false, asked.get("add_generation_prompt"), "said explicitly: vLLM defaults it to true");
+            assertEquals("llama", asked.get("model"));
+
+            final UsageRecord record = gateways.usage(protocol).takeFor(response);
+            assertEquals(List.of("broken", "200"), record.attempts().stream().map(UsageRecord.Attempt::outcome)
+                    .toList());
+            assertEquals("second", record.provider());
+            assertEquals("estimated", record.usageSource(), "the first leg's tokens are counted by Sluice");
+        }
+        assertEquals(resumedBefore + 2, resumedOnSecond(), "the cleartext gateway continued two (HTTP/1.1 and h2c)");
+    }
+
+    private static double resumedOnSecond() throws Exception {
+        return PrometheusText.parse(Http.get(gateways.uri(Protocol.HTTP_1_1, "/metrics")).body())
+                .value("llm_proxy_stream_continuations_total{outcome=\"resumed\",provider=\"second\"}");
+    }
+
+    @Test
+    void aPartialAnswerEndingInWhitespaceIsContinuedWithoutItAndTheClientSeesItOnce() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Dear Sir,\n\n"), text(FIRST_ID, "I ")));
+        // vLLM's template strips the trailing whitespace; the model writes it again with its next token.
+        second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, " write"), text(SECOND_ID, " to you."),
+                finish(SECOND_ID, "stop")));
+        final Answer answer = Answer.read(Http.text(ask(Protocol.HTTP_1_1, "two", false)));
+        assertEquals("Dear Sir,\n\nI write to you.", answer.text.toString());
+        final Map<String, Object> asked = JsonTree.readObject(Unpooled.wrappedBuffer(second.takeRequest().body()));
+        final List<Object> messages = JsonTree.asArray(asked.get("messages"));
+        assertEquals("Dear Sir,\n\nI", JsonTree.asObject(messages.get(messages.size() - 1)).get("content"));
+    }
+
+    @Test
+    void aRefusedContinuationMovesOnAndTheThirdTargetFinishesTheAnswer() throws Exception {
+        first.enqueue(broken(Break.RESET, role(FIRST_ID), text(FIRST_ID, "One, two")));
+        second.enqueue(Script.json(400, "{\"error\":{\"message\":\"prefill is not supported for this model\"}}"));
+        third.enqueue(stream(role("x"), text("x", ", three."), finish("x", "stop")));
+        final Answer answer = Answer.read(Http.text(ask(Protocol.HTTP_1_1, "three", false)));
+        assertEquals("One, two, three.", answer.text.toString());
+        assertEquals(1, second.requestCount());
+        final PrometheusText metrics = PrometheusText.parse(Http.get(gateways.uri(Protocol.HTTP_1_1, "/metrics"))
+                .body());
+        assertTrue(metrics.value("llm_proxy_stream_continuations_total{outcome=\"refused\",provider=\"second\"}") >= 1);
+    }
+
+    @Test
+    void withNoTargetLeftTheClientHearsTheOriginalFailureNotTheRefusal() throws Exception {
+        first.enqueue(broken(Break.RESET, role(FIRST_ID), text(FIRST_ID, "One, two")));
+        second.enqueue(Script.json(400, "{\"error\":{\"message\":\"prefill is not supported for this model\"}}"));
+        final Answer answer = Answer.read(Http.text(ask(Protocol.HTTP_1_1, "two", false)));
+        assertEquals("One, two", answer.text.toString());
+        assertEquals(1, answer.errors.size(), "one terminal error event");
+        final String message = String.valueOf(JsonTree.asObject(answer.errors.get(0).get("error")).get("message"));
+        assertTrue(message.contains("backend connection"), "the reset, not the refusal: " + message);
+        assertFalse(message.contains("prefill"), message);
+    }
+
+    @Test
+    void aTargetThatCannotContinueIsPassedOver() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Red, green")));
+        third.enqueue(stream(role("x"), text("x", ", blue."), finish("x", "stop")));
+        final Answer answer = Answer.read(Http.text(ask(Protocol.HTTP_1_1, "past-cloud", false)));
+        assertEquals("Red, green, blue.", answer.text.toString());
+        assertEquals(0, second.requestCount(), "an OpenAI backend answers a final assistant message, so it is skipped");
+    }
+
+    @Test
+    void aStreamCutInsideAToolCallEndsWithAnError() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), chunk(FIRST_ID, "{\"tool_calls\":[{\"index\":0,"
+                + "\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"arguments\":\"{\\\"ci\"}}]}",
+                null)));
+        final Answer answer = Answer.read(Http.text(ask(Protocol.HTTP_1_1, "two", false)));
+        assertEquals(1, answer.errors.size(), "a half tool call cannot be spliced: the stream ends with an error");
+        assertEquals(0, second.requestCount());
+    }
+
+    @Test
+    void aRouteThatDoesNotContinueEndsTheStreamWithAnError() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Hello")));
+        final Answer answer = Answer.read(Http.text(ask(Protocol.HTTP_1_1, "never", false)));
+        assertEquals("Hello", answer.text.toString());
+        assertEquals(1, answer.errors.size());
+        assertEquals(0, second.requestCount());
+    }
+
+    @Test
+    void aWebSocketClientReadsOneAnswer() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Hello"), text(FIRST_ID, ", wor")));
+        second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, "ld!"), finish(SECOND_ID, "stop"),
+                usage(SECOND_ID, 30, 5)));
+        try (WsClient client = WsClient.open(gateways.port(Protocol.HTTP_1_1), "json")) {
+            client.send(WebSocketMessage.newBuilder().setRequest(LLMRequest.newBuilder().setRequestId("r")
+                    .setModel("two").setUserPrompt("Greet.").setStream(true)).build());
+            assertTrue(client.next().getAck().getAccepted());
+            final StringBuilder text = new StringBuilder();
+            WebSocketMessage message;
+            while ((message = client.next()).hasChunk()) {
+                text.append(message.getChunk().getContent());
+            }
+            assertTrue(message.hasResponse(), "one end: " + message);
+            assertEquals("Hello, world!", text.toString());
+            assertEquals("stop", message.getResponse().getFinishReason());
+            assertTrue(message.getResponse().getCompletionTokens() > 5, "both legs: " + message.getResponse());
+        }
+    }
+
+    private static HttpResponse<byte[]> ask(Protocol protocol, String model, boolean usage) throws Exception {
+        return Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), "{\"model\":\"" + model
+                + "\",\"stream\":true" + (usage ? ",\"stream_options\":{\"include_usage\":true}" : "")
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"Greet me.\"}]}");
+    }
+
+    private static Script broken(Break fault, String... events) {
+        return fault.fault.apply(Script.builder().head(200, "content-type", "text/event-stream")
+                .body(String.join("", events), Integer.MAX_VALUE, Duration.ZERO)).build();
+    }
+
+    private static Script stream(String... events) {
+        return Script.builder().head(200, "content-type", "text/event-stream")
+                .body(String.join("", events) + "data: [DONE]\n\n", 64, Duration.ZERO).end().build();
+    }
+
+    private static String chunk(String id, String delta, String finish) {
+        return "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama\","
+                + "\"choices\":[{\"index\":0,\"delta\":" + delta + ",\"logprobs\":null,\"finish_reason\":"
+                + (finish == null ? "null" : "\"" + finish + "\"") + "}]}\n\n";
+    }
+
+    private static String role(String id) {
+        return chunk(id, "{\"role\":\"assistant\",\"content\":\"\"}", null);
+    }
+
+    private static String text(String id, String text) {
+        return chunk(id, "{\"content\":\"" + text.replace("\n", "\\n") + "\"}", null);
+    }
+
+    private static String finish(String id, String reason) {
+        return chunk(id, "{}", reason);
+    }
+
+    private static String usage(String id, int prompt, int completion) {
+        return "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"llama\","
+                + "\"choices\":[],\"usage\":{\"prompt_tokens\":" + prompt + ",\"completion_tokens\":" + completion
+                + ",\"total_tokens\":" + (prompt + completion) + "}}\n\n";
+    }
+
+    /** A chat completions stream as an OpenAI client reads it. */
+    private static final class Answer {
+        final StringBuilder text = new StringBuilder();
+        final Set<Object> ids = new LinkedHashSet<>();
+        final List<String> finishes = new ArrayList<>();
+        final List<Map<String, Object>> usages = new ArrayList<>();
+        final List<Map<String, Object>> errors = new ArrayList<>();
+        int roles;
+        boolean done;
+
+        static Answer read(String body) throws Exception {
+            final Answer answer = new Answer();
+            for (String event : body.split("\n\n")) {
+                if (!event.startsWith("data: ")) {
+                    continue;
+                }
+                final String data = event.substring("data: ".length());
+                if (data.equals("[DONE]")) {
+                    answer.done = true;
+                    continue;
+                }
+                final ByteBuf bytes = Unpooled.copiedBuffer(data, StandardCharsets.UTF_8);
+                final Map<String, Object> chunk = JsonTree.readObject(bytes);
+                bytes.release();
+                if (chunk.containsKey("error")) {
+                    answer.errors.add(chunk);
+                    continue;
+                }
+                answer.ids.add(chunk.get("id"));
+                if (chunk.get("usage") instanceof Map<?, ?>) {
+                    answer.usages.add(JsonTree.asObject(chunk.get("usage")));
+                }
+                for (Object choice : JsonTree.asArray(chunk.get("choices"))) {
+                    final Map<String, Object> delta = JsonTree.asObject(JsonTree.asObject(choice).get("delta"));
+                    if (delta.containsKey("role")) {
+                        answer.roles++;
+                    }
+                    if (delta.get("content") instanceof String content) {
+                        answer.text.append(content);
+                    }
+                    if (JsonTree.asObject(choice).get("finish_reason") instanceof String reason) {
+                        answer.finishes.add(reason);
+                    }
+                }
+            }
+            return answer;
+        }
+    }
+}
