@@ -10,6 +10,7 @@ import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.usage.UsageRecord;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -41,7 +42,8 @@ public final class ExchangeStats {
     private long promptEstimate;
     private CompletionTokens completionEstimate;
     private boolean reported;
-    private boolean continued;
+    /** What continued the stream after it broke; null when it never did. */
+    private StreamContinuation continuation;
 
     public ExchangeStats(String requestId, TraceContext trace, String method, String path, long startNanos) {
         this.requestId = requestId;
@@ -121,10 +123,30 @@ public final class ExchangeStats {
 
     /**
      * The stream broke and went on on another backend: the usage the client is told counts the first part with
-     * jtokkit, so the record says {@code estimated}.
+     * jtokkit, so the record says {@code estimated}, and its attempts carry the tokens of each leg.
      */
-    public void continued() {
-        continued = true;
+    public void continued(StreamContinuation continuation) {
+        this.continuation = continuation;
+    }
+
+    /**
+     * Every attempt made; after a continuation, the legs among them (each attempt that broke, and the last) with
+     * the tokens of the part of the answer each streamed.
+     */
+    private List<UsageRecord.Attempt> attempts() {
+        final List<UsageRecord.Attempt> attempts = call == null ? List.of() : call.attempts(status);
+        final List<UsageRecord.Leg> legs = continuation == null ? List.of() : continuation.legs();
+        if (legs.isEmpty()) {
+            return attempts;
+        }
+        final List<UsageRecord.Attempt> withLegs = new ArrayList<>(attempts.size());
+        int leg = 0;
+        for (int i = 0; i < attempts.size(); i++) {
+            final UsageRecord.Attempt attempt = attempts.get(i);
+            final boolean streamed = attempt.outcome().equals(UpstreamCall.BROKEN) || i == attempts.size() - 1;
+            withLegs.add(streamed && leg < legs.size() ? attempt.withLeg(legs.get(leg++)) : attempt);
+        }
+        return withLegs;
     }
 
     /** Reports the request, once: a routed one to the usage reporter, a refused one to the metrics. */
@@ -133,7 +155,7 @@ public final class ExchangeStats {
             return;
         }
         reported = true;
-        String usageSource = backendUsage == null ? "none" : continued ? "estimated" : "upstream";
+        String usageSource = backendUsage == null ? "none" : continuation != null ? "estimated" : "upstream";
         Usage usage = backendUsage;
         if (usage == null && completionEstimate != null) {
             final long completion = completionEstimate.tokens();
@@ -161,7 +183,7 @@ public final class ExchangeStats {
                     usage == null ? 0 : usage.completionTokens(), usage == null ? 0 : usage.totalTokens(),
                     usage == null ? 0 : usage.cachedTokens(), usage == null ? 0 : usage.reasoningTokens(),
                     usageSource, firstBodyNanos < 0 ? -1 : millis(firstBodyNanos - startNanos),
-                    millis(now - startNanos), startTime, call == null ? List.of() : call.attempts(status)));
+                    millis(now - startNanos), startTime, attempts()));
         }
         if (AccessLog.enabled()) {
             AccessLog.log(new AccessLog.Line(requestId, trace.traceId(), method, path, model,

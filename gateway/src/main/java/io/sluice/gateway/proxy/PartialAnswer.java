@@ -3,6 +3,7 @@ package io.sluice.gateway.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.sluice.codec.CaptureBuffer;
+import io.sluice.codec.usage.Usage;
 import io.sluice.providers.DialectCodec;
 import io.sluice.providers.Served;
 import io.sluice.providers.StreamDelta;
@@ -26,6 +27,12 @@ final class PartialAnswer {
     private DeltaReader relayed;
     private CaptureBuffer events;
     private Served served;
+    /** The prompt tokens a stream reported, as Anthropic's does at its start; -1 until one did. */
+    private long promptTokens = -1;
+    /** Where the text of the current leg (the stream now read) starts, and the last usage it reported. */
+    private int legContent;
+    private int legReasoning;
+    private Usage legUsage;
     private boolean shown;
     private boolean toolCall;
     private boolean finished;
@@ -80,6 +87,12 @@ final class PartialAnswer {
         if (delta.finishReason() != null) {
             finished = true;
         }
+        if (delta.usage() != null) {
+            legUsage = delta.usage();
+            if (delta.usage().promptTokens() > 0 && promptTokens < 0) {
+                promptTokens = delta.usage().promptTokens();
+            }
+        }
         if (content.length() + reasoning.length() + delta.content().length() + delta.reasoning().length()
                 > maxChars) {
             tooLong = true;
@@ -109,6 +122,31 @@ final class PartialAnswer {
 
     String reasoning() {
         return reasoning.toString();
+    }
+
+    /** The stream now read broke and another takes over: what follows is the next leg's. */
+    void newLeg() {
+        read();
+        legContent = content.length();
+        legReasoning = reasoning.length();
+        legUsage = null;
+    }
+
+    /** The text and reasoning the current leg added. */
+    String legText() {
+        read();
+        return content.substring(legContent) + reasoning.substring(legReasoning);
+    }
+
+    /** The last usage the current leg reported, or null. */
+    Usage legUsage() {
+        read();
+        return legUsage;
+    }
+
+    /** The prompt tokens the stream reported, or -1 when it reported none (yet). */
+    long promptTokens() {
+        return promptTokens;
     }
 
     /** What the relayed stream called its answer (its id and model), or null when it named none or handed deltas. */

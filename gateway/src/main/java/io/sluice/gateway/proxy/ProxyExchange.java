@@ -439,7 +439,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     public void onContinued(HttpResponse head, Target target) {
         this.target = target;
         backend = target.provider().type().dialect().codec();
-        stats.continued();
+        stats.continued(continuation);
         final StreamEncoder encoder;
         final Served served;
         if (relay instanceof TranslatingRelay translating) {

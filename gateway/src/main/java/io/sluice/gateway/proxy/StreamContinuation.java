@@ -2,10 +2,12 @@ package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.codec.json.JsonTree;
 import io.sluice.codec.usage.Usage;
 import io.sluice.gateway.admission.PromptTokens;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.usage.TokenEstimates;
+import io.sluice.gateway.usage.UsageRecord;
 import io.sluice.providers.Continuation;
 import io.sluice.providers.ContinuationRequest;
 import io.sluice.providers.Dialect;
@@ -15,6 +17,7 @@ import io.sluice.providers.StreamDelta;
 import io.sluice.providers.StreamWatcher;
 import io.sluice.providers.TranslatedRequest;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -37,10 +40,17 @@ public final class StreamContinuation {
     private TranslatedRequest request;
     /** The partial answer's trailing whitespace, not sent to the target: the continuation may write it again. */
     private String withheld = "";
-    /** The prompt tokens of the answer as the client asked for it, and the completion tokens of the legs before. */
-    private long promptTokens = -1;
-    private long earlierCompletionTokens;
-    /** What the request of the current continuation held of the partial answer, in tokens. */
+    /** The tokens of each leg (each stream read) that broke, in order. */
+    private final List<UsageRecord.Leg> legs = new ArrayList<>(2);
+    /** Whether a leg broke and is to be added to {@link #legs} before the first attempt to continue it. */
+    private boolean legBroke;
+    /** The prompt's tokens as the first leg reported them (-1: it did not), once a leg broke. */
+    private long clientPrompt = -2;
+    /** The prompt's tokens counted with jtokkit, when a leg that reported none needs them; -1 until then. */
+    private long promptEstimate = -1;
+    /** The counter of the current leg's model. */
+    private PromptTokens counter;
+    /** What the request of the current leg held of the partial answer, in tokens (0 for the first). */
     private long prefillTokens;
 
     /**
@@ -81,10 +91,6 @@ public final class StreamContinuation {
     /** A delta of the first stream the client is shown (a translated stream, the WebSocket front): kept. */
     public StreamDelta shown(StreamDelta delta) {
         partial.add(delta);
-        if (delta.usage() != null && delta.usage().promptTokens() > 0 && promptTokens < 0) {
-            // Anthropic reports the prompt as the stream starts: the client's prompt, exactly.
-            promptTokens = delta.usage().promptTokens();
-        }
         return delta;
     }
 
@@ -96,8 +102,12 @@ public final class StreamContinuation {
     public boolean possible(TranslatedRequest request) {
         this.request = request;
         final Map<String, Object> body = request.openAi();
-        return partial.continuable() && !(body.get("n") instanceof Number n && n.intValue() > 1)
+        legBroke = partial.continuable() && !(body.get("n") instanceof Number n && n.intValue() > 1)
                 && !Boolean.TRUE.equals(body.get("logprobs")) && body.get("top_logprobs") == null;
+        if (legBroke && clientPrompt == -2) {
+            clientPrompt = partial.promptTokens();
+        }
+        return legBroke;
     }
 
     /**
@@ -106,6 +116,11 @@ public final class StreamContinuation {
      * reasoning). Call after {@link #possible} said yes.
      */
     public UpstreamCall.Attempt attempt(Target target) {
+        if (legBroke) {
+            legBroke = false;
+            legs.add(leg());
+            partial.newLeg();
+        }
         final Continuation how = target.provider().continuation();
         final String reasoning = partial.reasoning();
         final boolean anthropic = target.provider().type().dialect() == Dialect.ANTHROPIC;
@@ -116,11 +131,10 @@ public final class StreamContinuation {
         final int kept = trailingWhitespaceStart(content);
         final String prefill = content.substring(0, kept);
         withheld = content.substring(kept);
-        final PromptTokens counter = tokens.counter(target.backendModel());
-        earlierCompletionTokens = counter.count(content) + counter.count(reasoning);
+        counter = tokens.counter(target.backendModel());
         prefillTokens = counter.count(prefill) + counter.count(reasoning);
         final TranslatedRequest next = prefill.isEmpty() && reasoning.isEmpty() ? request
-                : ContinuationRequest.of(request, how, prefill, reasoning, earlierCompletionTokens);
+                : ContinuationRequest.of(request, how, prefill, reasoning, earlierCompletionTokens());
         final DialectCodec dialect = target.provider().type().dialect().codec();
         return new UpstreamCall.Attempt(dialect.chat().path(), Unpooled.wrappedBuffer(dialect.fromOpenAi(next,
                 target.backendModel(), target.provider().includeUsage(), defaultMaxTokens)));
@@ -142,11 +156,55 @@ public final class StreamContinuation {
             withheld = same < content.length() ? "" : withheld.substring(same);
             content = content.substring(same);
         }
-        final Usage usage = delta.usage() == null ? null : wholeAnswer(delta.usage());
-        final StreamDelta shown = new StreamDelta(content, delta.reasoning(), delta.toolCalls(),
-                delta.finishReason(), usage, delta.error());
-        partial.add(shown);
-        return shown;
+        // Kept with the usage as the backend reported it (the leg's own), shown with the whole answer's.
+        partial.add(new StreamDelta(content, delta.reasoning(), delta.toolCalls(), delta.finishReason(),
+                delta.usage(), delta.error()));
+        return new StreamDelta(content, delta.reasoning(), delta.toolCalls(), delta.finishReason(),
+                delta.usage() == null ? null : wholeAnswer(delta.usage()), delta.error());
+    }
+
+    /**
+     * The tokens of the current leg: as it reported them, else counted (its prompt: the client's, plus the partial
+     * answer it was given; its completion: the text it added).
+     */
+    private UsageRecord.Leg leg() {
+        final PromptTokens count = counter != null ? counter : tokens.counter("");
+        final Usage reported = partial.legUsage();
+        final boolean promptReported = reported != null && reported.promptTokens() > 0;
+        final boolean completionReported = reported != null && reported.completionTokens() > 0;
+        final long prompt = promptReported ? reported.promptTokens() : promptEstimate(count) + prefillTokens;
+        final long completion = completionReported ? reported.completionTokens() : count.count(partial.legText());
+        return new UsageRecord.Leg(prompt, completion, promptReported && completionReported ? "upstream"
+                : "estimated");
+    }
+
+    private long promptEstimate(PromptTokens count) {
+        if (promptEstimate < 0) {
+            promptEstimate = clientPrompt >= 0 ? clientPrompt
+                    : count.count(JsonTree.text(request.openAi().get("messages")));
+        }
+        return promptEstimate;
+    }
+
+    private long earlierCompletionTokens() {
+        long sum = 0;
+        for (UsageRecord.Leg leg : legs) {
+            sum += leg.completionTokens();
+        }
+        return sum;
+    }
+
+    /**
+     * The tokens of every leg, the one read now last, once the stream was continued: for the usage record, which
+     * lists the legs beside the attempts that made them. Empty when it never broke.
+     */
+    public List<UsageRecord.Leg> legs() {
+        if (legs.isEmpty()) {
+            return List.of();
+        }
+        final List<UsageRecord.Leg> all = new ArrayList<>(legs);
+        all.add(leg());
+        return all;
     }
 
     /**
@@ -155,9 +213,10 @@ public final class StreamContinuation {
      * earlier ones counted with jtokkit).
      */
     private Usage wholeAnswer(Usage continuation) {
-        final long prompt = promptTokens >= 0 ? promptTokens
+        // Anthropic reports the prompt as its stream starts: then the first stream said exactly what it was.
+        final long prompt = clientPrompt >= 0 ? clientPrompt
                 : Math.max(0, continuation.promptTokens() - prefillTokens);
-        final long completion = earlierCompletionTokens + continuation.completionTokens();
+        final long completion = earlierCompletionTokens() + continuation.completionTokens();
         return new Usage(prompt, completion, prompt + completion, continuation.cachedTokens(),
                 continuation.reasoningTokens());
     }

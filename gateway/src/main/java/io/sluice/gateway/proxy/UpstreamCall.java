@@ -130,6 +130,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      */
     private enum State { RESTING, CONNECTING, WAITING, HEAD_HELD, HOLDING_BODY, HOLDING_ERROR, STREAMING, DONE }
 
+    /** The outcome of an attempt whose stream broke after its head and was continued elsewhere. */
+    public static final String BROKEN = "broken";
     /** What a receiver says of a stream that ended cleanly before its final event. */
     public static final String CUT_SHORT = "The backend ended the stream before its final event.";
     private static final String MAXIMUM_CONTEXT = "maximum context length";
@@ -265,7 +267,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             receiver.onFailure(kind, message);
             return;
         }
-        givenUp("broken");
+        givenUp(BROKEN);
         breakKind = kind;
         breakMessage = message;
         nextAttempt();

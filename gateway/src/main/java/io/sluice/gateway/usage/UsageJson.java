@@ -43,6 +43,11 @@ public final class UsageJson {
                 g.writeStringField("backend_model", attempt.backendModel());
                 g.writeStringField("backend_url", attempt.backendUrl());
                 g.writeStringField("outcome", attempt.outcome());
+                if (attempt.leg() != null) {
+                    g.writeNumberField("prompt_tokens", attempt.leg().promptTokens());
+                    g.writeNumberField("completion_tokens", attempt.leg().completionTokens());
+                    g.writeStringField("usage_source", attempt.leg().usageSource());
+                }
                 g.writeEndObject();
             }
             g.writeEndArray();

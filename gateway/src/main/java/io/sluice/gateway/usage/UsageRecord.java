@@ -25,6 +25,22 @@ public record UsageRecord(String requestId, String traceId, String keyId, String
      * @param outcome the status it answered with, or how it failed without one: {@code connect}, {@code reset},
      *                {@code timeout}
      */
-    public record Attempt(String provider, String backendModel, String backendUrl, String outcome) {
+    public record Attempt(String provider, String backendModel, String backendUrl, String outcome, Leg leg) {
+        /** An attempt that streamed nothing to the client. */
+        public Attempt(String provider, String backendModel, String backendUrl, String outcome) {
+            this(provider, backendModel, backendUrl, outcome, null);
+        }
+
+        /** This attempt with the tokens of the part of the answer it streamed. */
+        public Attempt withLeg(Leg tokens) {
+            return new Attempt(provider, backendModel, backendUrl, outcome, tokens);
+        }
+    }
+
+    /**
+     * The tokens of one leg of a stream that broke and went on on another backend: what the backend that streamed
+     * that part reported, or Sluice's jtokkit count where it reported none ({@code usage_source: estimated}).
+     */
+    public record Leg(long promptTokens, long completionTokens, String usageSource) {
     }
 }

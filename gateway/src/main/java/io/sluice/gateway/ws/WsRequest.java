@@ -235,7 +235,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         reader = new DeltaReader(provider.type().dialect().codec(), true);
         resumedLeg = true;
         legBroken = false;
-        stats.continued();
+        stats.continued(continuation);
     }
 
     @Override

@@ -1,5 +1,18 @@
 package io.sluice.gateway.routing;
 
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.anthropic.helpers.MessageAccumulator;
+import com.anthropic.models.messages.Message;
+import com.anthropic.models.messages.MessageCreateParams;
+import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.completions.CompletionUsage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.sluice.codec.json.JsonTree;
@@ -31,6 +44,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -73,7 +87,12 @@ class ContinuationTest {
                       health: { consecutive_failures: 1000, probe: { enabled: false } } }
                   - { id: third, type: vllm, endpoints: [ "%s" ],
                       health: { consecutive_failures: 1000, probe: { enabled: false } } }
-                  - { id: cloud, type: openai, endpoints: [ "%s" ],
+                  - { id: cloud, type: openai, endpoints: [ "%4$s" ],
+                      health: { consecutive_failures: 1000, probe: { enabled: false } } }
+                  - { id: claude-first, type: anthropic, api_key: sk-ant-x, endpoints: [ "%2$s/v1" ],
+                      timeouts: { idle: 400ms },
+                      health: { consecutive_failures: 1000, probe: { enabled: false } } }
+                  - { id: claude-second, type: anthropic, api_key: sk-ant-x, endpoints: [ "%3$s/v1" ],
                       health: { consecutive_failures: 1000, probe: { enabled: false } } }
                 routes:
                   - model: two
@@ -90,7 +109,13 @@ class ContinuationTest {
                   - model: never
                     targets: [ { provider: first, model: llama }, { provider: second, model: llama } ]
                     retry: { attempts_per_target: 1, continue_streams: false }
-                """.formatted(serverExtra, first.url(), second.url(), third.url(), second.url());
+                  - model: claude
+                    targets: [ { provider: claude-first, model: claude-x }, { provider: claude-second, model: claude-x } ]
+                    retry: { attempts_per_target: 1 }
+                  - model: mixed-claude
+                    targets: [ { provider: claude-first, model: claude-x }, { provider: second, model: llama } ]
+                    retry: { attempts_per_target: 1 }
+                """.formatted(serverExtra, first.url(), second.url(), third.url());
     }
 
     @BeforeEach
@@ -162,6 +187,14 @@ class ContinuationTest {
                     .toList());
             assertEquals("second", record.provider());
             assertEquals("estimated", record.usageSource(), "the first leg's tokens are counted by Sluice");
+            assertEquals(prompt, record.promptTokens(), "the record says what the client was told");
+            assertEquals(completion, record.completionTokens());
+            final UsageRecord.Leg firstLeg = record.attempts().get(0).leg();
+            final UsageRecord.Leg secondLeg = record.attempts().get(1).leg();
+            assertEquals("estimated", firstLeg.usageSource(), "the broken leg reported nothing: " + firstLeg);
+            assertTrue(firstLeg.completionTokens() > 0 && firstLeg.promptTokens() > 0, firstLeg.toString());
+            assertEquals(new UsageRecord.Leg(30, 5, "upstream"), secondLeg, "as the continuation reported it");
+            assertEquals(firstLeg.completionTokens() + 5, completion, "the client's completion is both legs'");
         }
         assertEquals(resumedBefore + 2, resumedOnSecond(), "the cleartext gateway continued two (HTTP/1.1 and h2c)");
     }
@@ -255,6 +288,174 @@ class ContinuationTest {
             assertEquals("Hello, world!", text.toString());
             assertEquals("stop", message.getResponse().getFinishReason());
             assertTrue(message.getResponse().getCompletionTokens() > 5, "both legs: " + message.getResponse());
+        }
+    }
+
+    @Test
+    void anAnthropicClientOfAnOpenAiFarmReadsOneMessage() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Hello"), text(FIRST_ID, ", wor")));
+        second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, "ld!"), finish(SECOND_ID, "stop"),
+                usage(SECOND_ID, 30, 5)));
+        final String events = Http.text(Http.post(gateways.uri(Protocol.HTTP_1_1, "/v1/messages"),
+                "{\"model\":\"two\",\"max_tokens\":100,\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Greet me.\"}]}"));
+        final AnthropicEvents read = AnthropicEvents.read(events);
+        assertEquals("Hello, world!", read.text.toString(), events);
+        assertEquals(List.of("message_start", "message_stop"), read.once, events);
+        assertEquals(Set.of(0), read.blocks, "one text block: " + events);
+        assertTrue(read.outputTokens > 5, "both legs' tokens: " + events);
+    }
+
+    @Test
+    void anAnthropicStreamRelayedByteForByteGoesOnOnAnotherAnthropicBackend() throws Exception {
+        first.enqueue(broken(Break.RESET, anthropicStart("msg_first", 25), anthropicBlock(0),
+                anthropicText(0, "Hello"), anthropicText(0, ", wor")));
+        second.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
+                .body(anthropicStart("msg_second", 31) + anthropicBlock(0) + anthropicText(0, "ld!")
+                        + "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n"
+                        + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
+                        + "\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":3}}\n\n"
+                        + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n", 50, Duration.ZERO)
+                .end().build());
+        final String events = Http.text(Http.post(gateways.uri(Protocol.HTTP_1_1, "/v1/messages"),
+                "{\"model\":\"claude\",\"max_tokens\":100,\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Greet me.\"}]}"));
+        final AnthropicEvents read = AnthropicEvents.read(events);
+        assertEquals("Hello, world!", read.text.toString(), events);
+        assertEquals(List.of("message_start", "message_stop"), read.once, events);
+        assertEquals(Set.of("msg_first"), read.ids, "the first message's id throughout: " + events);
+        assertEquals(Set.of(0), read.blocks, events);
+        assertEquals(25, read.inputTokens, "the prompt as the first backend reported it");
+        final Map<String, Object> asked = JsonTree.readObject(Unpooled.wrappedBuffer(second.takeRequest().body()));
+        final List<Object> messages = JsonTree.asArray(asked.get("messages"));
+        final Map<String, Object> prefill = JsonTree.asObject(messages.get(messages.size() - 1));
+        assertEquals("assistant", prefill.get("role"));
+        assertTrue(String.valueOf(prefill.get("content")).contains("Hello, wor"), "Anthropic's prefill: " + prefill);
+    }
+
+    @Test
+    void reasoningGoesAlongAndIsShownOnce() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID),
+                chunk(FIRST_ID, "{\"reasoning_content\":\"The user wants a greeting.\"}", null),
+                text(FIRST_ID, "Hello")));
+        second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, ", world!"), finish(SECOND_ID, "stop")));
+        final String body = Http.text(ask(Protocol.HTTP_1_1, "two", false));
+        final Answer answer = Answer.read(body);
+        assertEquals("Hello, world!", answer.text.toString());
+        assertEquals(1, body.split("The user wants a greeting", -1).length - 1, "the reasoning once: " + body);
+        final Map<String, Object> asked = JsonTree.readObject(Unpooled.wrappedBuffer(second.takeRequest().body()));
+        final List<Object> messages = JsonTree.asArray(asked.get("messages"));
+        assertEquals(Map.of("role", "assistant", "content", "Hello", "reasoning_content", "The user wants a greeting."),
+                messages.get(messages.size() - 1));
+    }
+
+    @Test
+    void theOpenAiSdkReadsAContinuedStreamAsOneAnswer() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Hello"), text(FIRST_ID, ", wor")));
+        second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, "ld!"), finish(SECOND_ID, "stop"),
+                usage(SECOND_ID, 30, 5)));
+        final OpenAIClient client = OpenAIOkHttpClient.builder()
+                .baseUrl("http://127.0.0.1:" + gateways.port(Protocol.HTTP_1_1) + "/v1").apiKey("sk-x")
+                .maxRetries(0).timeout(Duration.ofSeconds(30)).build();
+        try (StreamResponse<ChatCompletionChunk> response = client.chat().completions().createStreaming(
+                     ChatCompletionCreateParams.builder().model("two").addUserMessage("Greet me.")
+                             .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                             .build())) {
+            final StringBuilder text = new StringBuilder();
+            final List<ChatCompletionChunk> chunks = response.stream().toList();
+            chunks.forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+            assertEquals("Hello, world!", text.toString());
+            assertEquals(Set.of(FIRST_ID), chunks.stream().map(ChatCompletionChunk::id).collect(Collectors.toSet()));
+            final CompletionUsage usage = chunks.get(chunks.size() - 1).usage().orElseThrow();
+            assertEquals(usage.promptTokens() + usage.completionTokens(), usage.totalTokens());
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
+    void theAnthropicSdkReadsAContinuedStreamAsOneMessage() throws Exception {
+        first.enqueue(broken(Break.STALL, anthropicStart("msg_first", 25), anthropicBlock(0),
+                anthropicText(0, "Hello"), anthropicText(0, ", wor")));
+        second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, "ld!"), finish(SECOND_ID, "stop")));
+        final AnthropicClient client = AnthropicOkHttpClient.builder()
+                .baseUrl("http://127.0.0.1:" + gateways.port(Protocol.HTTP_1_1)).apiKey("sk-ant-x")
+                .maxRetries(0).timeout(Duration.ofSeconds(30)).build();
+        try {
+            final MessageAccumulator accumulator = MessageAccumulator.create();
+            try (com.anthropic.core.http.StreamResponse<RawMessageStreamEvent> response = client.messages()
+                    .createStreaming(MessageCreateParams.builder().model("mixed-claude").maxTokens(100)
+                            .addUserMessage("Greet me.").build())) {
+                response.stream().forEach(accumulator::accumulate);
+            }
+            final Message message = accumulator.message();
+            assertEquals("msg_first", message.id());
+            assertEquals(1, message.content().size());
+            assertEquals("Hello, world!", message.content().get(0).asText().text());
+        } finally {
+            client.close();
+        }
+    }
+
+    private static String anthropicStart(String id, int inputTokens) {
+        return "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"" + id + "\","
+                + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-x\",\"content\":[],"
+                + "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":" + inputTokens
+                + ",\"output_tokens\":1}}}\n\n";
+    }
+
+    private static String anthropicBlock(int index) {
+        return "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":" + index
+                + ",\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n";
+    }
+
+    private static String anthropicText(int index, String text) {
+        return "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":" + index
+                + ",\"delta\":{\"type\":\"text_delta\",\"text\":\"" + text + "\"}}\n\n";
+    }
+
+    /** A Messages stream as an Anthropic client reads it. */
+    private static final class AnthropicEvents {
+        final StringBuilder text = new StringBuilder();
+        final List<String> once = new ArrayList<>();
+        final Set<Object> ids = new LinkedHashSet<>();
+        final Set<Object> blocks = new LinkedHashSet<>();
+        long inputTokens;
+        long outputTokens;
+
+        static AnthropicEvents read(String body) throws Exception {
+            final AnthropicEvents read = new AnthropicEvents();
+            for (String event : body.split("\n\n")) {
+                final int data = event.indexOf("data: ");
+                if (data < 0) {
+                    continue;
+                }
+                final ByteBuf bytes = Unpooled.copiedBuffer(event.substring(data + 6), StandardCharsets.UTF_8);
+                final Map<String, Object> json = JsonTree.readObject(bytes);
+                bytes.release();
+                final Object type = json.get("type");
+                if ("message_start".equals(type) || "message_stop".equals(type)) {
+                    read.once.add((String) type);
+                }
+                if ("message_start".equals(type)) {
+                    final Map<String, Object> message = JsonTree.asObject(json.get("message"));
+                    read.ids.add(message.get("id"));
+                    read.inputTokens = ((Number) JsonTree.asObject(message.get("usage")).get("input_tokens"))
+                            .longValue();
+                }
+                if ("content_block_start".equals(type) || "content_block_delta".equals(type)) {
+                    read.blocks.add(((Number) json.get("index")).intValue());
+                }
+                if ("content_block_delta".equals(type)
+                        && JsonTree.asObject(json.get("delta")).get("text") instanceof String text) {
+                    read.text.append(text);
+                }
+                if ("message_delta".equals(type)) {
+                    read.outputTokens = ((Number) JsonTree.asObject(json.get("usage")).get("output_tokens"))
+                            .longValue();
+                }
+            }
+            return read;
         }
     }
 
