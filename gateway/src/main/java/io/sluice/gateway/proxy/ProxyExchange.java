@@ -600,6 +600,15 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             respondError(kind, message);
             return;
         }
+        if (heldHead == null && relay.complete()) {
+            // The answer was whole before the failure (a reset after the finish reason): it ends as it is, without
+            // the part of an event the failure cut.
+            relay.discard();
+            relay.onEnd();
+            batch.write();
+            finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+            return;
+        }
         relay.discard();
         if (heldHead != null) {
             // Nothing of the answer was written: the failure can still be a status.

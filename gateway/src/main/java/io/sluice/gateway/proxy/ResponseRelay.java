@@ -26,6 +26,14 @@ interface ResponseRelay {
      */
     String failure();
 
+    /**
+     * Whether the stream already sent its final event (a finish reason, {@code [DONE]}, {@code message_stop}): a
+     * failure after it takes nothing from the answer, which ends as it is.
+     */
+    default boolean complete() {
+        return false;
+    }
+
     /** Whether the body already broke before its end (an error inside a translated stream): stop it now. */
     default boolean broken() {
         return false;

@@ -120,6 +120,11 @@ final class SseRelay implements ResponseRelay {
     }
 
     @Override
+    public boolean complete() {
+        return watcher.complete();
+    }
+
+    @Override
     public boolean canEndWithErrorEvent() {
         return true;
     }

@@ -176,6 +176,11 @@ final class TranslatingRelay implements ResponseRelay {
     }
 
     @Override
+    public boolean complete() {
+        return eventStream && failure == null && reader.ended();
+    }
+
+    @Override
     public boolean canEndWithErrorEvent() {
         return encoder != null;
     }

@@ -356,6 +356,11 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
 
     @Override
     public void onFailure(ErrorKind kind, String message) {
+        if (eventStream && reader.failure() == null && reader.ended()) {
+            // The answer was whole before the failure (a reset after the finish reason): it ends as it is.
+            finish();
+            return;
+        }
         fail(kind.uniformCode(), message, kind.status().code());
     }
 

@@ -271,6 +271,63 @@ class ContinuationTest {
     }
 
     @Test
+    void aUniformStreamHasOneEnd() throws Exception {
+        first.enqueue(broken(Break.END_WITHOUT_FINISH, role(FIRST_ID), text(FIRST_ID, "Hello"), text(FIRST_ID, ", wor")));
+        second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, "ld!"), finish(SECOND_ID, "stop"),
+                usage(SECOND_ID, 30, 5)));
+        final String events = Http.text(Http.post(gateways.uri(Protocol.HTTP_1_1, "/llm/stream"),
+                "{\"model\":\"two\",\"messages\":[{\"role\":\"user\",\"content\":\"Greet me.\"}]}"));
+        final StringBuilder text = new StringBuilder();
+        int ends = 0;
+        int index = 0;
+        for (String event : events.split("\n\n")) {
+            final String data = event.substring(event.indexOf("data: ") + 6);
+            final ByteBuf bytes = Unpooled.copiedBuffer(data, StandardCharsets.UTF_8);
+            final Map<String, Object> json = JsonTree.readObject(bytes);
+            bytes.release();
+            if (event.startsWith("event: token")) {
+                text.append(json.get("token"));
+                assertEquals(++index, ((Number) json.get("index")).intValue(), "tokens numbered on: " + events);
+            } else if (event.startsWith("event: end")) {
+                ends++;
+                assertEquals("stop", json.get("finish_reason"));
+            } else {
+                throw new AssertionError("unexpected event: " + event);
+            }
+        }
+        assertEquals("Hello, world!", text.toString());
+        assertEquals(1, ends);
+    }
+
+    @Test
+    void aResetAfterTheFinishReasonEndsTheAnswerAsItIs() throws Exception {
+        first.enqueue(broken(Break.RESET, role(FIRST_ID), text(FIRST_ID, "Done."), finish(FIRST_ID, "stop")));
+        final Answer answer = Answer.read(Http.text(ask(Protocol.HTTP_1_1, "two", false)));
+        assertEquals("Done.", answer.text.toString());
+        assertTrue(answer.errors.isEmpty(), "a whole answer, whatever followed: " + answer.errors);
+        assertEquals(List.of("stop"), answer.finishes);
+        assertEquals(0, second.requestCount(), "nothing to continue");
+        first.enqueue(broken(Break.RESET, role(FIRST_ID), text(FIRST_ID, "Done."), finish(FIRST_ID, "stop")));
+        final String events = Http.text(Http.post(gateways.uri(Protocol.HTTP_1_1, "/v1/messages"),
+                "{\"model\":\"two\",\"max_tokens\":100,\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Greet me.\"}]}"));
+        assertTrue(events.endsWith("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"), events);
+        assertFalse(events.contains("event: error"), events);
+        first.enqueue(broken(Break.RESET, role(FIRST_ID), text(FIRST_ID, "Done."), finish(FIRST_ID, "stop")));
+        try (WsClient client = WsClient.open(gateways.port(Protocol.HTTP_1_1), "json")) {
+            client.send(WebSocketMessage.newBuilder().setRequest(LLMRequest.newBuilder().setRequestId("r")
+                    .setModel("two").setUserPrompt("Greet.").setStream(true)).build());
+            assertTrue(client.next().getAck().getAccepted());
+            WebSocketMessage message;
+            while ((message = client.next()).hasChunk()) {
+                assertEquals("Done.", message.getChunk().getContent());
+            }
+            assertTrue(message.hasResponse(), "an end, not an error: " + message);
+            assertEquals("stop", message.getResponse().getFinishReason());
+        }
+    }
+
+    @Test
     void aWebSocketClientReadsOneAnswer() throws Exception {
         first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Hello"), text(FIRST_ID, ", wor")));
         second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, "ld!"), finish(SECOND_ID, "stop"),
