@@ -143,7 +143,9 @@ public final class ExchangeStats {
         int leg = 0;
         for (int i = 0; i < attempts.size(); i++) {
             final UsageRecord.Attempt attempt = attempts.get(i);
-            final boolean streamed = attempt.outcome().equals(UpstreamCall.BROKEN) || i == attempts.size() - 1;
+            // The legs are the attempts that broke, then the last one when its continuation started streaming.
+            final boolean streamed = attempt.outcome().equals(UpstreamCall.BROKEN)
+                    || i == attempts.size() - 1 && leg == legs.size() - 1;
             withLegs.add(streamed && leg < legs.size() ? attempt.withLeg(legs.get(leg++)) : attempt);
         }
         return withLegs;

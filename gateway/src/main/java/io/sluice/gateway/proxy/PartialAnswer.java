@@ -12,8 +12,8 @@ import io.sluice.providers.StreamDelta;
  * What a client was shown of a streamed answer, kept so that the stream can go on elsewhere if it breaks: the text
  * and the reasoning (up to a bound), whether a tool call or the finish reason came, and what the stream called its
  * answer. A relay that has deltas (a translated stream, the WebSocket front) hands them over; a stream relayed byte
- * for byte hands its events' bytes, which are copied and read only when needed (at a break, or every
- * {@value #READ_EVERY_BYTES} bytes), so the relay itself never reads JSON.
+ * for byte hands its events' bytes, which are copied and read in batches (at a break, or every
+ * {@value #READ_EVERY_BYTES} bytes), so that a short stream that never breaks is never read at all.
  *
  * <p>Thread: the exchange's event loop. Buffers: the caller's, copied.
  */
@@ -33,6 +33,11 @@ final class PartialAnswer {
     private int legContent;
     private int legReasoning;
     private Usage legUsage;
+    /**
+     * Whether {@link #legUsage}'s completion counts the leg's text so far: not once text came after it (Anthropic's
+     * {@code message_start} reports one output token before any); yes for vLLM's usage on every chunk.
+     */
+    private boolean usageCurrent;
     private boolean shown;
     private boolean toolCall;
     private boolean finished;
@@ -87,8 +92,12 @@ final class PartialAnswer {
         if (delta.finishReason() != null) {
             finished = true;
         }
+        if (delta.hasOutput() && delta.usage() == null) {
+            usageCurrent = false;
+        }
         if (delta.usage() != null) {
             legUsage = delta.usage();
+            usageCurrent = true;
             if (delta.usage().promptTokens() > 0 && promptTokens < 0) {
                 promptTokens = delta.usage().promptTokens();
             }
@@ -130,6 +139,7 @@ final class PartialAnswer {
         legContent = content.length();
         legReasoning = reasoning.length();
         legUsage = null;
+        usageCurrent = false;
     }
 
     /** The text and reasoning the current leg added. */
@@ -142,6 +152,12 @@ final class PartialAnswer {
     Usage legUsage() {
         read();
         return legUsage;
+    }
+
+    /** Whether the completion of {@link #legUsage} counts all the text the leg added. */
+    boolean legUsageCurrent() {
+        read();
+        return usageCurrent;
     }
 
     /** The prompt tokens the stream reported, or -1 when it reported none (yet). */

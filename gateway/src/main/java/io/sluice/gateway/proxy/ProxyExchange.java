@@ -364,7 +364,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         if (services.estimates().usage() && success && front.operation().chat()) {
             startEstimate(target, eventStream);
         }
-        if (success && eventStream && route.retry().continueStreams() && front.operation().chat()
+        if (success && eventStream && route.continuesStreams() && front.operation().chat()
                 && (plan != null ? fields.stream() : translated.stream())) {
             continuation = new StreamContinuation(services.estimates(), route.retry().partialAnswerBytes(),
                     snapshot.router().defaultMaxTokens());
@@ -408,6 +408,11 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     }
 
     @Override
+    public boolean answerWhole() {
+        return relay != null && relay.complete();
+    }
+
+    @Override
     public boolean continuable() {
         if (continuation == null) {
             return false;
@@ -440,6 +445,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         this.target = target;
         backend = target.provider().type().dialect().codec();
         stats.continued(continuation);
+        continuation.started();
         final StreamEncoder encoder;
         final Served served;
         if (relay instanceof TranslatingRelay translating) {
@@ -600,7 +606,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             respondError(kind, message);
             return;
         }
-        if (heldHead == null && relay.complete()) {
+        if (heldHead == null && answerWhole()) {
             // The answer was whole before the failure (a reset after the finish reason): it ends as it is, without
             // the part of an event the failure cut.
             relay.discard();

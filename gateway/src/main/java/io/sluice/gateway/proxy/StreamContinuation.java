@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.sluice.codec.json.JsonTree;
 import io.sluice.codec.usage.Usage;
-import io.sluice.gateway.admission.PromptTokens;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.usage.TokenEstimates;
 import io.sluice.gateway.usage.UsageRecord;
@@ -44,12 +43,14 @@ public final class StreamContinuation {
     private final List<UsageRecord.Leg> legs = new ArrayList<>(2);
     /** Whether a leg broke and is to be added to {@link #legs} before the first attempt to continue it. */
     private boolean legBroke;
+    /** Whether the current leg is streaming to the client (the first is; a continuation once it started). */
+    private boolean streaming = true;
     /** The prompt's tokens as the first leg reported them (-1: it did not), once a leg broke. */
     private long clientPrompt = -2;
     /** The prompt's tokens counted with jtokkit, when a leg that reported none needs them; -1 until then. */
     private long promptEstimate = -1;
-    /** The counter of the current leg's model. */
-    private PromptTokens counter;
+    /** The backend model of the current leg, whose encoding counts its tokens; "" for the first leg. */
+    private String model = "";
     /** What the request of the current leg held of the partial answer, in tokens (0 for the first). */
     private long prefillTokens;
 
@@ -120,6 +121,7 @@ public final class StreamContinuation {
             legBroke = false;
             legs.add(leg());
             partial.newLeg();
+            streaming = false;
         }
         final Continuation how = target.provider().continuation();
         final String reasoning = partial.reasoning();
@@ -131,8 +133,8 @@ public final class StreamContinuation {
         final int kept = trailingWhitespaceStart(content);
         final String prefill = content.substring(0, kept);
         withheld = content.substring(kept);
-        counter = tokens.counter(target.backendModel());
-        prefillTokens = counter.count(prefill) + counter.count(reasoning);
+        model = target.backendModel();
+        prefillTokens = tokens.count(model, prefill) + tokens.count(model, reasoning);
         final TranslatedRequest next = prefill.isEmpty() && reasoning.isEmpty() ? request
                 : ContinuationRequest.of(request, how, prefill, reasoning, earlierCompletionTokens());
         final DialectCodec dialect = target.provider().type().dialect().codec();
@@ -168,20 +170,21 @@ public final class StreamContinuation {
      * answer it was given; its completion: the text it added).
      */
     private UsageRecord.Leg leg() {
-        final PromptTokens count = counter != null ? counter : tokens.counter("");
         final Usage reported = partial.legUsage();
         final boolean promptReported = reported != null && reported.promptTokens() > 0;
-        final boolean completionReported = reported != null && reported.completionTokens() > 0;
-        final long prompt = promptReported ? reported.promptTokens() : promptEstimate(count) + prefillTokens;
-        final long completion = completionReported ? reported.completionTokens() : count.count(partial.legText());
+        final boolean completionReported = reported != null && reported.completionTokens() > 0
+                && partial.legUsageCurrent();
+        final long prompt = promptReported ? reported.promptTokens() : promptEstimate() + prefillTokens;
+        final long completion = completionReported ? reported.completionTokens()
+                : tokens.count(model, partial.legText());
         return new UsageRecord.Leg(prompt, completion, promptReported && completionReported ? "upstream"
                 : "estimated");
     }
 
-    private long promptEstimate(PromptTokens count) {
+    private long promptEstimate() {
         if (promptEstimate < 0) {
             promptEstimate = clientPrompt >= 0 ? clientPrompt
-                    : count.count(JsonTree.text(request.openAi().get("messages")));
+                    : tokens.count(model, JsonTree.text(request.openAi().get("messages")));
         }
         return promptEstimate;
     }
@@ -199,12 +202,17 @@ public final class StreamContinuation {
      * lists the legs beside the attempts that made them. Empty when it never broke.
      */
     public List<UsageRecord.Leg> legs() {
-        if (legs.isEmpty()) {
-            return List.of();
+        if (legs.isEmpty() || !streaming) {
+            return legs;
         }
         final List<UsageRecord.Leg> all = new ArrayList<>(legs);
         all.add(leg());
         return all;
+    }
+
+    /** A continuation's stream started: from now on its deltas are the current leg's. */
+    public void started() {
+        streaming = true;
     }
 
     /**

@@ -103,9 +103,13 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
         /**
          * The stream broke after its head (a reset, a close, a silence past idle, an end without its final event):
-         * whether what the client was shown so far lets it go on elsewhere.
+         * whether what the client was shown so far lets it go on elsewhere. Called once per break, before the
+         * {@link #continuation} requests for it: the receiver sends what the broken stream showed and takes stock.
          */
         boolean continuable();
+
+        /** Whether the stream already sent its final event: a failure after it loses nothing and is not a break. */
+        boolean answerWhole();
 
         /** The request that continues the broken stream on {@code target}, or null when that target cannot. */
         Attempt continuation(Target target);
@@ -170,6 +174,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     /** While a broken stream is being continued: why it broke, which the client is told if no continuation starts. */
     private ErrorKind breakKind;
     private String breakMessage;
+    /** The provider whose stream broke, while it is being continued. */
+    private String brokenProvider;
     /** The pieces of a held answer (HOLDING_BODY), owned by the call until they are handed on. */
     private List<ByteBuf> heldBody;
     private int heldBytes;
@@ -253,12 +259,17 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      * receiver can, and an attempt is left; else the receiver's failure.
      */
     private void streamBroke(ErrorKind kind, String message) {
+        closeLease();
+        end();
+        if (receiver.answerWhole()) {
+            // The final event came before the failure (a reset after the finish reason): nothing was lost.
+            receiver.onFailure(kind, message);
+            return;
+        }
         broken = true;
         final Provider provider = target.provider();
         provider.health().failed(endpoint, message);
-        closeLease();
-        end();
-        if (!walk.route().retry().continueStreams()) {
+        if (!walk.route().continuesStreams()) {
             receiver.onFailure(kind, message);
             return;
         }
@@ -267,6 +278,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             receiver.onFailure(kind, message);
             return;
         }
+        brokenProvider = provider.id();
         givenUp(BROKEN);
         breakKind = kind;
         breakMessage = message;
@@ -296,7 +308,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         if (breakKind != null) {
             while ((continuation = receiver.continuation(target)) == null) {
                 if (!walk.skipTarget()) {
-                    services.metrics().continuation(target.provider().id(), "impossible");
+                    services.metrics().continuation(brokenProvider, "impossible");
                     failContinuation();
                     return;
                 }
@@ -476,10 +488,13 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
                 end();
                 releaseLease(upstreamKeepAlive);
             }
+            // The receiver may find the stream cut short and start a continuation: this attempt's, not that one's.
+            final UpstreamEndpoint answered = endpoint;
+            final OutlierDetector health = target.provider().health();
             receiver.onContent(content.content(), last);
-            if (last && eventStream && !broken) {
+            if (last && eventStream && !broken && answered == endpoint) {
                 // A stream went well only if it ended well: the receiver has judged its end by now.
-                target.provider().health().succeeded(endpoint);
+                health.succeeded(answered);
             }
         }
     }
@@ -498,7 +513,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             closeLease();
             givenUp("not_a_stream");
             uncount();
-            continueElsewhere();
+            continueElsewhere(true);
             return;
         }
         if (eventStream || holdBodyBytes == 0) {
@@ -582,7 +597,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             givenUp(Integer.toString(status));
             errorHead = null;
             uncount();
-            continueElsewhere();
+            // A client error says the model does not take it: its other endpoints would say the same.
+            continueElsewhere(status < 500 && status != 429);
             return;
         }
         final RouteWalk.Failure failure = status >= 500 ? RouteWalk.Failure.SERVER_ERROR
@@ -716,7 +732,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             releaseBody();
             heldHead = null;
             uncount();
-            continueElsewhere();
+            continueElsewhere(false);
             return;
         }
         if (walk.retry(failure, endpoint)) {
@@ -731,9 +747,14 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         }
     }
 
-    /** A continuation attempt failed or was refused: the next one, or the failure that broke the stream. */
-    private void continueElsewhere() {
-        if (walk.continueAfter(endpoint)) {
+    /**
+     * A continuation attempt failed or was refused: the next one, or the failure that broke the stream.
+     *
+     * @param nextTarget whether the target itself refused (not one endpoint of it), so its other endpoints are passed
+     *                   over
+     */
+    private void continueElsewhere(boolean nextTarget) {
+        if (nextTarget ? walk.continueOnNextTarget() : walk.continueAfter(endpoint)) {
             nextAttempt();
         } else {
             failContinuation();

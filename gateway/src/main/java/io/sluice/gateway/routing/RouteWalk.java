@@ -85,6 +85,11 @@ public final class RouteWalk {
         return attempts < route.retry().maxAttempts() && moveOn(endpoint);
     }
 
+    /** The current target refused to continue a stream: the next one, if an attempt is left for it. */
+    public boolean continueOnNextTarget() {
+        return attempts < route.retry().maxAttempts() && skipTarget();
+    }
+
     /** The current target cannot continue a stream: moves to the next one, uncounted; false when none is left. */
     public boolean skipTarget() {
         if (targetIndex + 1 >= route.targets().size()) {

@@ -207,7 +207,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         stats.status(status);
         this.eventStream = status == 200 && eventStream;
         reader = new DeltaReader(provider.type().dialect().codec(), this.eventStream);
-        if (this.eventStream && route.retry().continueStreams()) {
+        if (this.eventStream && route.continuesStreams()) {
             continuation = new StreamContinuation(services.estimates(), route.retry().partialAnswerBytes(),
                     defaultMaxTokens);
         }
@@ -216,6 +216,11 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
             estimate = new CompletionTokens(counter);
             stats.estimate(new LlmRequestDemand(request).promptTokens(counter), estimate);
         }
+    }
+
+    @Override
+    public boolean answerWhole() {
+        return eventStream && reader.failure() == null && reader.ended();
     }
 
     @Override
@@ -236,6 +241,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         resumedLeg = true;
         legBroken = false;
         stats.continued(continuation);
+        continuation.started();
     }
 
     @Override
@@ -356,7 +362,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
 
     @Override
     public void onFailure(ErrorKind kind, String message) {
-        if (eventStream && reader.failure() == null && reader.ended()) {
+        if (answerWhole()) {
             // The answer was whole before the failure (a reset after the finish reason): it ends as it is.
             finish();
             return;

@@ -85,6 +85,8 @@ class ContinuationTest {
                       health: { consecutive_failures: 1000, probe: { enabled: false } } }
                   - { id: second, type: vllm, endpoints: [ "%s" ],
                       health: { consecutive_failures: 1000, probe: { enabled: false } } }
+                  - { id: second-pair, type: vllm, endpoints: [ "%3$s", "%5$s" ],
+                      health: { consecutive_failures: 1000, probe: { enabled: false } } }
                   - { id: third, type: vllm, endpoints: [ "%s" ],
                       health: { consecutive_failures: 1000, probe: { enabled: false } } }
                   - { id: cloud, type: openai, endpoints: [ "%4$s" ],
@@ -112,10 +114,13 @@ class ContinuationTest {
                   - model: claude
                     targets: [ { provider: claude-first, model: claude-x }, { provider: claude-second, model: claude-x } ]
                     retry: { attempts_per_target: 1 }
+                  - model: pair
+                    targets: [ { provider: first, model: llama }, { provider: second-pair, model: llama },
+                               { provider: third, model: llama } ]
                   - model: mixed-claude
                     targets: [ { provider: claude-first, model: claude-x }, { provider: second, model: llama } ]
                     retry: { attempts_per_target: 1 }
-                """.formatted(serverExtra, first.url(), second.url(), third.url());
+                """.formatted(serverExtra, first.url(), second.url(), third.url(), second.url("localhost"));
     }
 
     @BeforeEach
@@ -231,6 +236,52 @@ class ContinuationTest {
     }
 
     @Test
+    void aRefusingTargetIsLeftForTheNextNotTriedOnItsOtherEndpoint() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "One, two")));
+        second.respondAlways(Script.json(400, "{\"error\":{\"message\":\"prefill is not supported\"}}"));
+        third.enqueue(stream(role("x"), text("x", ", three."), finish("x", "stop")));
+        final Answer answer = Answer.read(Http.text(ask(Protocol.HTTP_1_1, "pair", false)));
+        assertEquals("One, two, three.", answer.text.toString());
+        assertEquals(1, second.requestCount(), "the model refused: its other endpoint would too");
+    }
+
+    @Test
+    void aContinuationThatBreaksTooIsContinuedAgain() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "One")));
+        second.enqueue(broken(Break.RESET, role(SECOND_ID), text(SECOND_ID, ", two")));
+        third.enqueue(stream(role("x"), text("x", ", three."), finish("x", "stop"), usage("x", 40, 3)));
+        final HttpResponse<byte[]> response = ask(Protocol.HTTP_1_1, "three", true);
+        final Answer answer = Answer.read(Http.text(response));
+        assertEquals("One, two, three.", answer.text.toString());
+        assertEquals(Set.of(FIRST_ID), answer.ids);
+        assertEquals(1, answer.roles);
+        final Map<String, Object> asked = JsonTree.readObject(Unpooled.wrappedBuffer(third.takeRequest().body()));
+        final List<Object> messages = JsonTree.asArray(asked.get("messages"));
+        assertEquals("One, two", JsonTree.asObject(messages.get(messages.size() - 1)).get("content"));
+        final UsageRecord record = gateways.usage(Protocol.HTTP_1_1).takeFor(response);
+        assertEquals(List.of("broken", "broken", "200"), record.attempts().stream()
+                .map(UsageRecord.Attempt::outcome).toList());
+        assertTrue(record.attempts().stream().allMatch(a -> a.leg() != null), "three legs: " + record.attempts());
+        assertEquals(new UsageRecord.Leg(40, 3, "upstream"), record.attempts().get(2).leg());
+        final long earlier = record.attempts().get(0).leg().completionTokens()
+                + record.attempts().get(1).leg().completionTokens();
+        assertEquals(earlier + 3, record.completionTokens(), "every leg's completion");
+    }
+
+    @Test
+    void severalChoicesOrLogprobsAreNotContinued() throws Exception {
+        for (String asked : List.of("\"n\":2", "\"logprobs\":true")) {
+            forgetEarlierTests();
+            first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "One")));
+            final Answer answer = Answer.read(Http.text(Http.post(Protocol.HTTP_1_1,
+                    gateways.uri(Protocol.HTTP_1_1, "/v1/chat/completions"), "{\"model\":\"two\",\"stream\":true,"
+                            + asked + ",\"messages\":[{\"role\":\"user\",\"content\":\"Count.\"}]}")));
+            assertEquals(1, answer.errors.size(), asked + ": a continuation could not give the same choices");
+            assertEquals(0, second.requestCount(), asked);
+        }
+    }
+
+    @Test
     void withNoTargetLeftTheClientHearsTheOriginalFailureNotTheRefusal() throws Exception {
         first.enqueue(broken(Break.RESET, role(FIRST_ID), text(FIRST_ID, "One, two")));
         second.enqueue(Script.json(400, "{\"error\":{\"message\":\"prefill is not supported for this model\"}}"));
@@ -248,7 +299,9 @@ class ContinuationTest {
         third.enqueue(stream(role("x"), text("x", ", blue."), finish("x", "stop")));
         final Answer answer = Answer.read(Http.text(ask(Protocol.HTTP_1_1, "past-cloud", false)));
         assertEquals("Red, green, blue.", answer.text.toString());
-        assertEquals(0, second.requestCount(), "an OpenAI backend answers a final assistant message, so it is skipped");
+        // The cloud provider's endpoint is the third backend too: had it been asked, it would have asked for "gpt".
+        assertEquals(1, third.requestCount(), "an OpenAI backend answers a final assistant message: skipped");
+        assertEquals("llama", JsonTree.readObject(Unpooled.wrappedBuffer(third.takeRequest().body())).get("model"));
     }
 
     @Test
@@ -383,6 +436,8 @@ class ContinuationTest {
         assertEquals(Set.of("msg_first"), read.ids, "the first message's id throughout: " + events);
         assertEquals(Set.of(0), read.blocks, events);
         assertEquals(25, read.inputTokens, "the prompt as the first backend reported it");
+        assertTrue(read.outputTokens > 3, "the first leg's text counted, not the one token its start reported: "
+                + read.outputTokens);
         final Map<String, Object> asked = JsonTree.readObject(Unpooled.wrappedBuffer(second.takeRequest().body()));
         final List<Object> messages = JsonTree.asArray(asked.get("messages"));
         final Map<String, Object> prefill = JsonTree.asObject(messages.get(messages.size() - 1));

@@ -26,6 +26,8 @@ public final class OpenAiStreamDecoder implements StreamDecoder {
 
     private boolean ended;
     private Served served;
+    /** Whether the first chunk was read for {@link #served}: once per stream, named or not. */
+    private boolean servedRead;
 
     @Override
     public StreamDelta decode(byte[] data, int length) {
@@ -33,7 +35,8 @@ public final class OpenAiStreamDecoder implements StreamDecoder {
             ended = true;
             return null;
         }
-        if (served == null) {
+        if (!servedRead) {
+            servedRead = true;
             served = readServed(data, length);
         }
         final StreamDelta delta = read(data, length);
