@@ -20,7 +20,7 @@ import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.PrometheusText;
 import io.sluice.gateway.testing.Protocol;
 import io.sluice.gateway.testing.ProtocolGateways;
-import io.sluice.gateway.testing.RecordedRequest;
+import io.sluice.gateway.testing.RawHttp;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
 import io.sluice.gateway.testing.TestCertificates;
@@ -266,6 +266,22 @@ class ContinuationTest {
         final long earlier = record.attempts().get(0).leg().completionTokens()
                 + record.attempts().get(1).leg().completionTokens();
         assertEquals(earlier + 3, record.completionTokens(), "every leg's completion");
+    }
+
+    @Test
+    void aClientThatLeavesWhileAContinuationIsAskedForStopsIt() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Hello")));
+        second.enqueue(Script.builder().stall().build());
+        final String body = "{\"model\":\"two\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        try (RawHttp client = new RawHttp(gateways.port(Protocol.HTTP_1_1))) {
+            client.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                    + "content-length: " + body.length() + "\r\n\r\n" + body);
+            assertTrue(client.readUntil("Hello", 1).contains("Hello"), "the first leg's text reached the client");
+            second.takeRequest();
+        }
+        assertTrue(second.awaitClose(Duration.ofSeconds(10)) != null, "the continuation's connection closes with the client");
+        final UsageRecord record = gateways.usage(Protocol.HTTP_1_1).take();
+        assertEquals(499, record.status());
     }
 
     @Test
