@@ -24,6 +24,15 @@ public interface ClientCodec {
      */
     StreamEncoder encoder(Served served, boolean includeUsage);
 
+    /**
+     * A writer that goes on with a stream of this dialect which a client was relayed byte for byte up to
+     * {@code position}: it writes none of what the client already has (no second role delta or
+     * {@code message_start}, the open block continued). A dialect no backend speaks is never relayed, and starts anew.
+     */
+    default StreamEncoder resume(Served served, boolean includeUsage, StreamPosition position) {
+        return encoder(served, includeUsage);
+    }
+
     /** A whole answer for a client of this dialect. */
     byte[] answer(Answer answer, Served served);
 }

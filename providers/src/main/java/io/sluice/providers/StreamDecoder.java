@@ -16,4 +16,7 @@ public interface StreamDecoder {
      * null before an event named them: what a stream continued on another backend keeps showing.
      */
     Served served();
+
+    /** How far a client of this dialect that was relayed the stream so far has read it. */
+    StreamPosition position();
 }

@@ -7,6 +7,7 @@ import io.sluice.codec.sse.SseData;
 import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.providers.DialectCodec;
 import io.sluice.providers.Served;
+import io.sluice.providers.StreamPosition;
 import io.sluice.providers.StreamDecoder;
 import io.sluice.providers.StreamDelta;
 
@@ -91,6 +92,11 @@ public final class DeltaReader {
     /** Whether the event stream sent its final event. */
     public boolean ended() {
         return decoder.ended();
+    }
+
+    /** How far a client relayed the stream so far has read it. */
+    public StreamPosition position() {
+        return decoder.position();
     }
 
     /** What the stream's events named its answer (id and model), or null before one did. */

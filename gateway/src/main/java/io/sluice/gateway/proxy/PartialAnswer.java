@@ -6,6 +6,7 @@ import io.sluice.codec.CaptureBuffer;
 import io.sluice.codec.usage.Usage;
 import io.sluice.providers.DialectCodec;
 import io.sluice.providers.Served;
+import io.sluice.providers.StreamPosition;
 import io.sluice.providers.StreamDelta;
 
 /**
@@ -38,7 +39,6 @@ final class PartialAnswer {
      * {@code message_start} reports one output token before any); yes for vLLM's usage on every chunk.
      */
     private boolean usageCurrent;
-    private boolean shown;
     private boolean toolCall;
     private boolean finished;
     private boolean tooLong;
@@ -58,7 +58,6 @@ final class PartialAnswer {
 
     /** A complete event, in {@code [from, to)} of {@code buf}, that the client is shown. */
     void keep(ByteBuf buf, int from, int to) {
-        shown = true;
         if (tooLong) {
             return;
         }
@@ -82,7 +81,6 @@ final class PartialAnswer {
 
     /** One delta the client is shown. */
     void add(StreamDelta delta) {
-        shown = true;
         if (delta.error() != null) {
             backendError = true;
         }
@@ -109,11 +107,6 @@ final class PartialAnswer {
         }
         content.append(delta.content());
         reasoning.append(delta.reasoning());
-    }
-
-    /** Whether the client saw any event of the answer (its head aside). */
-    boolean shown() {
-        return shown;
     }
 
     /**
@@ -163,6 +156,12 @@ final class PartialAnswer {
     /** The prompt tokens the stream reported, or -1 when it reported none (yet). */
     long promptTokens() {
         return promptTokens;
+    }
+
+    /** How far the client read the stream relayed to it byte for byte. */
+    StreamPosition position() {
+        read();
+        return relayed == null ? StreamPosition.NONE : relayed.position();
     }
 
     /** What the relayed stream called its answer (its id and model), or null when it named none or handed deltas. */

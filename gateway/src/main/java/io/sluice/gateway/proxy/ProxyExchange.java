@@ -453,12 +453,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             served = served(null);
         } else {
             served = served(continuation.served());
-            encoder = front.codec().encoder(served, continuation.includeUsage());
-            if (continuation.shownAny()) {
-                final ByteBuf written = client.alloc().buffer();
-                encoder.delta(continuation.soFar(), written);
-                written.release();
-            }
+            encoder = front.codec().resume(served, continuation.includeUsage(), continuation.position());
         }
         relay.discard();
         plan = null;

@@ -13,6 +13,7 @@ import io.sluice.providers.Dialect;
 import io.sluice.providers.DialectCodec;
 import io.sluice.providers.Served;
 import io.sluice.providers.StreamDelta;
+import io.sluice.providers.StreamPosition;
 import io.sluice.providers.StreamWatcher;
 import io.sluice.providers.TranslatedRequest;
 
@@ -234,14 +235,9 @@ public final class StreamContinuation {
         return request.includeUsage();
     }
 
-    /** Whether the client was shown any event of the answer. */
-    boolean shownAny() {
-        return partial.shown();
-    }
-
-    /** The partial answer's text and reasoning so far, for a client encoder that must pick up where it stopped. */
-    StreamDelta soFar() {
-        return new StreamDelta(partial.content(), partial.reasoning(), List.of(), null, null, null);
+    /** How far the client read a stream relayed to it byte for byte, for the encoder that goes on with it. */
+    StreamPosition position() {
+        return partial.position();
     }
 
     /** What the relayed stream called its answer, or null. */

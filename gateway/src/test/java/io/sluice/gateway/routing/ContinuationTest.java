@@ -462,6 +462,43 @@ class ContinuationTest {
     }
 
     @Test
+    void anAnthropicStreamBrokenInItsFirstEmptyBlockGoesOnInThatBlock() throws Exception {
+        first.enqueue(broken(Break.RESET, anthropicStart("msg_first", 25), anthropicBlock(0)));
+        second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, "Hello!"), finish(SECOND_ID, "stop")));
+        final String events = Http.text(Http.post(gateways.uri(Protocol.HTTP_1_1, "/v1/messages"),
+                "{\"model\":\"mixed-claude\",\"max_tokens\":100,\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Greet me.\"}]}"));
+        final AnthropicEvents read = AnthropicEvents.read(events);
+        assertEquals("Hello!", read.text.toString(), events);
+        assertEquals(List.of(0), read.starts, "the open block goes on, never started twice: " + events);
+        assertEquals(List.of(0), read.stops, events);
+        assertEquals(List.of("message_start", "message_stop"), read.once, events);
+    }
+
+    @Test
+    void anAnthropicStreamBrokenAfterItsThinkingGoesOnInItsTextBlock() throws Exception {
+        first.enqueue(broken(Break.CLOSE, anthropicStart("msg_first", 25),
+                "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+                        + "\"content_block\":{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"\"}}\n\n",
+                "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+                        + "\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"A greeting.\"}}\n\n",
+                "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":0}\n\n",
+                anthropicBlock(1), anthropicText(1, "Hello")));
+        second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, ", world!"), finish(SECOND_ID, "stop")));
+        final String events = Http.text(Http.post(gateways.uri(Protocol.HTTP_1_1, "/v1/messages"),
+                "{\"model\":\"mixed-claude\",\"max_tokens\":100,\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"Greet me.\"}]}"));
+        final AnthropicEvents read = AnthropicEvents.read(events);
+        assertEquals("Hello, world!", read.text.toString(), events);
+        assertEquals(List.of(0, 1), read.starts, events);
+        assertEquals(List.of(0, 1), read.stops, events);
+        final Map<String, Object> asked = JsonTree.readObject(Unpooled.wrappedBuffer(second.takeRequest().body()));
+        final List<Object> messages = JsonTree.asArray(asked.get("messages"));
+        assertEquals(Map.of("role", "assistant", "content", "Hello", "reasoning_content", "A greeting."),
+                messages.get(messages.size() - 1), "the reasoning goes along");
+    }
+
+    @Test
     void reasoningGoesAlongAndIsShownOnce() throws Exception {
         first.enqueue(broken(Break.CLOSE, role(FIRST_ID),
                 chunk(FIRST_ID, "{\"reasoning_content\":\"The user wants a greeting.\"}", null),
@@ -548,6 +585,8 @@ class ContinuationTest {
         final List<String> once = new ArrayList<>();
         final Set<Object> ids = new LinkedHashSet<>();
         final Set<Object> blocks = new LinkedHashSet<>();
+        final List<Object> starts = new ArrayList<>();
+        final List<Object> stops = new ArrayList<>();
         long inputTokens;
         long outputTokens;
 
@@ -570,6 +609,12 @@ class ContinuationTest {
                     read.ids.add(message.get("id"));
                     read.inputTokens = ((Number) JsonTree.asObject(message.get("usage")).get("input_tokens"))
                             .longValue();
+                }
+                if ("content_block_start".equals(type)) {
+                    read.starts.add(((Number) json.get("index")).intValue());
+                }
+                if ("content_block_stop".equals(type)) {
+                    read.stops.add(((Number) json.get("index")).intValue());
                 }
                 if ("content_block_start".equals(type) || "content_block_delta".equals(type)) {
                     read.blocks.add(((Number) json.get("index")).intValue());

@@ -14,6 +14,7 @@ import io.sluice.providers.Served;
 import io.sluice.providers.StreamDecoder;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.StreamEncoder;
+import io.sluice.providers.StreamPosition;
 import io.sluice.providers.StreamWatcher;
 import io.sluice.providers.TranslatedRequest;
 
@@ -71,6 +72,13 @@ public final class AnthropicCodec implements DialectCodec {
     @Override
     public StreamEncoder encoder(Served served, boolean includeUsage) {
         return new AnthropicStreamEncoder(served.id(), served.model());
+    }
+
+    @Override
+    public StreamEncoder resume(Served served, boolean includeUsage, StreamPosition position) {
+        final AnthropicStreamEncoder encoder = new AnthropicStreamEncoder(served.id(), served.model());
+        encoder.resume(position);
+        return encoder;
     }
 
     @Override

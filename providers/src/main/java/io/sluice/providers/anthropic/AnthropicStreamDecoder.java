@@ -7,6 +7,7 @@ import io.sluice.codec.json.JsonTree;
 import io.sluice.codec.usage.Usage;
 import io.sluice.providers.Served;
 import io.sluice.providers.StreamDecoder;
+import io.sluice.providers.StreamPosition;
 import io.sluice.providers.StreamDelta;
 
 import java.io.IOException;
@@ -29,6 +30,10 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     private final AnthropicUsage usage = new AnthropicUsage();
     private boolean ended;
     private Served served;
+    /** The blocks the stream opened: the open one's index and type (null when none is open), the next index. */
+    private int openIndex;
+    private String openType;
+    private int nextIndex;
 
     @Override
     public StreamDelta decode(byte[] data, int length) {
@@ -47,7 +52,17 @@ final class AnthropicStreamDecoder implements StreamDecoder {
                 usage.read(JsonTree.asObject(message.get("usage")));
                 yield usageOnly();
             }
-            case "content_block_start" -> blockStart(index(event), JsonTree.asObject(event.get("content_block")));
+            case "content_block_start" -> {
+                final Map<String, Object> block = JsonTree.asObject(event.get("content_block"));
+                openIndex = index(event);
+                openType = JsonTree.string(block.get("type"));
+                yield blockStart(openIndex, block);
+            }
+            case "content_block_stop" -> {
+                openType = null;
+                nextIndex = index(event) + 1;
+                yield null;
+            }
             case "content_block_delta" -> blockDelta(index(event), JsonTree.asObject(event.get("delta")));
             case "message_delta" -> {
                 usage.read(JsonTree.asObject(event.get("usage")));
@@ -72,6 +87,12 @@ final class AnthropicStreamDecoder implements StreamDecoder {
     @Override
     public Served served() {
         return served;
+    }
+
+    @Override
+    public StreamPosition position() {
+        return openType != null ? new StreamPosition(served != null, openIndex, openType)
+                : new StreamPosition(served != null, nextIndex, null);
     }
 
     private StreamDelta blockStart(int index, Map<String, Object> block) {

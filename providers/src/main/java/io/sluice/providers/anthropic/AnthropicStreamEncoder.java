@@ -5,6 +5,7 @@ import io.sluice.codec.usage.Usage;
 import io.sluice.providers.SseEvents;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.StreamEncoder;
+import io.sluice.providers.StreamPosition;
 
 /**
  * Writes a Messages stream for an Anthropic client from another dialect's deltas: {@code message_start} and a
@@ -31,6 +32,23 @@ final class AnthropicStreamEncoder implements StreamEncoder {
     AnthropicStreamEncoder(String id, String model) {
         this.id = id;
         this.model = model;
+    }
+
+    /**
+     * The client was relayed a Messages stream up to {@code position}: its {@code message_start} and blocks are not
+     * written again, and an open text or thinking block goes on. Another open block (a tool's, a server tool's) is
+     * left as it is and the next one takes the following index.
+     */
+    void resume(StreamPosition position) {
+        started = position.started();
+        nextBlock = position.block();
+        if ("text".equals(position.openBlock())) {
+            open = Block.TEXT;
+        } else if ("thinking".equals(position.openBlock())) {
+            open = Block.THINKING;
+        } else if (position.openBlock() != null) {
+            nextBlock++;
+        }
     }
 
     @Override

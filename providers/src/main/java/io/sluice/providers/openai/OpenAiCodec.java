@@ -14,6 +14,7 @@ import io.sluice.providers.Served;
 import io.sluice.providers.StreamDecoder;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.StreamEncoder;
+import io.sluice.providers.StreamPosition;
 import io.sluice.providers.StreamWatcher;
 import io.sluice.providers.TranslatedRequest;
 
@@ -80,6 +81,15 @@ public final class OpenAiCodec implements DialectCodec {
     @Override
     public StreamEncoder encoder(Served served, boolean includeUsage) {
         return new OpenAiStreamEncoder(served.id(), served.model(), includeUsage);
+    }
+
+    @Override
+    public StreamEncoder resume(Served served, boolean includeUsage, StreamPosition position) {
+        final OpenAiStreamEncoder encoder = new OpenAiStreamEncoder(served.id(), served.model(), includeUsage);
+        if (position.started()) {
+            encoder.roleSent();
+        }
+        return encoder;
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.sluice.codec.usage.Usage;
 import io.sluice.codec.usage.UsageReader;
 import io.sluice.providers.Served;
 import io.sluice.providers.StreamDecoder;
+import io.sluice.providers.StreamPosition;
 import io.sluice.providers.StreamDelta;
 
 import java.io.IOException;
@@ -23,6 +24,7 @@ import java.util.List;
  */
 public final class OpenAiStreamDecoder implements StreamDecoder {
     private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
+    private static final StreamPosition STARTED = new StreamPosition(true, 0, null);
 
     private boolean ended;
     private Served served;
@@ -54,6 +56,11 @@ public final class OpenAiStreamDecoder implements StreamDecoder {
     @Override
     public Served served() {
         return served;
+    }
+
+    @Override
+    public StreamPosition position() {
+        return servedRead ? STARTED : StreamPosition.NONE;
     }
 
     /** A chunk's {@code id} and {@code model}, read once per stream; null when it names no id. */

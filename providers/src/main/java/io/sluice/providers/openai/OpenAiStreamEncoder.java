@@ -31,6 +31,11 @@ final class OpenAiStreamEncoder implements StreamEncoder {
         this.includeUsage = includeUsage;
     }
 
+    /** The client already has the role delta: a stream relayed to it goes on here. */
+    void roleSent() {
+        roleSent = true;
+    }
+
     @Override
     public void delta(StreamDelta delta, ByteBuf out) {
         if (delta.usage() != null) {
