@@ -458,7 +458,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         relay.discard();
         plan = null;
         relay = TranslatingRelay.continuing(this, backend, text -> UpstreamErrors.text(text, target.provider()),
-                front.codec(), encoder, served, shownBy(continuation::resumed));
+                front.codec(), encoder, served, shownBy(continuation::resumed), continuation::estimated);
     }
 
     /**

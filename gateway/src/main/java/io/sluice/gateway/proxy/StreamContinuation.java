@@ -211,6 +211,16 @@ public final class StreamContinuation {
         return all;
     }
 
+    /**
+     * The whole answer's usage, counted: for a continued stream whose last backend reported none. The prompt as the
+     * first backend reported it or counted, the completion of every leg.
+     */
+    public Usage estimated() {
+        final long prompt = clientPrompt >= 0 ? clientPrompt : promptEstimate();
+        final long completion = earlierCompletionTokens() + tokens.count(model, partial.legText());
+        return new Usage(prompt, completion, prompt + completion, 0, 0);
+    }
+
     /** A continuation's stream started: from now on its deltas are the current leg's. */
     public void started() {
         streaming = true;

@@ -10,6 +10,8 @@ import io.sluice.providers.Served;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.StreamEncoder;
 
+import java.util.List;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -35,6 +37,8 @@ final class TranslatingRelay implements ResponseRelay {
     private final Served served;
     /** Sees every delta before the client is shown it, and says what is shown; null when nothing does. */
     private final UnaryOperator<StreamDelta> shown;
+    /** The usage of a continued answer whose last backend reported none; null when there is no such estimate. */
+    private final Supplier<Usage> unreported;
     private Usage usage;
     private String failure;
     private boolean read;
@@ -50,12 +54,12 @@ final class TranslatingRelay implements ResponseRelay {
                      boolean eventStream, boolean streams, Served served, boolean includeUsage,
                      UnaryOperator<StreamDelta> shown) {
         this(sink, backend, errorText, client, eventStream, streams ? client.encoder(served, includeUsage) : null,
-                served, shown);
+                served, shown, null);
     }
 
     private TranslatingRelay(ClientSink sink, DialectCodec backend, UnaryOperator<String> errorText,
                              ClientCodec client, boolean eventStream, StreamEncoder encoder, Served served,
-                             UnaryOperator<StreamDelta> shown) {
+                             UnaryOperator<StreamDelta> shown, Supplier<Usage> unreported) {
         this.sink = sink;
         this.client = client;
         this.errorText = errorText;
@@ -65,16 +69,19 @@ final class TranslatingRelay implements ResponseRelay {
         this.answer = encoder == null ? new Answer() : null;
         this.served = served;
         this.shown = shown;
+        this.unreported = unreported;
     }
 
     /**
      * Goes on with a client's stream that another relay began, from a backend's continuation: {@code encoder} wrote
      * (or was brought up to) what the client saw so far, so nothing is written twice.
+     *
+     * @param unreported the whole answer's usage, estimated, for when the continuation reports none
      */
     static TranslatingRelay continuing(ClientSink sink, DialectCodec backend, UnaryOperator<String> errorText,
                                        ClientCodec client, StreamEncoder encoder, Served served,
-                                       UnaryOperator<StreamDelta> shown) {
-        return new TranslatingRelay(sink, backend, errorText, client, true, encoder, served, shown);
+                                       UnaryOperator<StreamDelta> shown, Supplier<Usage> unreported) {
+        return new TranslatingRelay(sink, backend, errorText, client, true, encoder, served, shown, unreported);
     }
 
     /** The client's stream writer, or null for a whole answer. */
@@ -164,6 +171,11 @@ final class TranslatingRelay implements ResponseRelay {
     public void onEnd() {
         if (encoder != null) {
             final ByteBuf out = sink.alloc().buffer();
+            if (usage == null && unreported != null) {
+                // A continuation whose backend reported no usage: the client who asked for it gets the estimate.
+                usage = unreported.get();
+                encoder.delta(new StreamDelta("", "", List.of(), null, usage, null), out);
+            }
             encoder.end(out);
             write(out);
         } else {

@@ -332,6 +332,10 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
                 return;
             }
         }
+        if (usage == null && resumedLeg) {
+            // A continuation whose backend reported no usage: the estimate of the whole answer.
+            usage = continuation.estimated();
+        }
         final LLMResponse.Builder response = LLMResponse.newBuilder().setRequestId(id).setTraceId(stats.requestId())
                 .setFinishReason(finishReason)
                 .setContent(answer.content()).setReasoning(answer.reasoning());
