@@ -33,6 +33,17 @@ public interface ClientCodec {
         return encoder(served, includeUsage);
     }
 
+    /**
+     * Writes an event of a stream of this dialect, whose data is {@code length} bytes of {@code data}, as it came but
+     * under {@code served}'s id and model: how a stream continued on a backend of the client's own dialect keeps the
+     * first answer's name and the rest of the continuation's bytes.
+     *
+     * @return false, writing nothing, when the event cannot be renamed so (it is then written anew by an encoder)
+     */
+    default boolean renamed(byte[] data, int length, Served served, ByteBuf out) {
+        return false;
+    }
+
     /** A whole answer for a client of this dialect. */
     byte[] answer(Answer answer, Served served);
 }

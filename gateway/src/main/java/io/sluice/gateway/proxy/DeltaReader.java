@@ -94,6 +94,11 @@ public final class DeltaReader {
         return decoder.ended();
     }
 
+    /** The data of the event whose delta is being handed over, valid while its consumer runs. */
+    CaptureBuffer eventData() {
+        return data;
+    }
+
     /** How far a client relayed the stream so far has read it. */
     public StreamPosition position() {
         return decoder.position();

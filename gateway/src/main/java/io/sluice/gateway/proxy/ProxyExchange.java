@@ -448,17 +448,24 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         continuation.started();
         final StreamEncoder encoder;
         final Served served;
+        Served renameAs = null;
         if (relay instanceof TranslatingRelay translating) {
             encoder = translating.encoder();
             served = served(null);
+            renameAs = translating.renameAs();
         } else {
             served = served(continuation.served());
             encoder = front.codec().resume(served, continuation.includeUsage(), continuation.position());
+            // The client read the backend's own events: a continuation in its dialect keeps them as they come.
+            renameAs = continuation.served() != null ? served : null;
+        }
+        if (backend != front.codec()) {
+            renameAs = null;
         }
         relay.discard();
         plan = null;
         relay = TranslatingRelay.continuing(this, backend, text -> UpstreamErrors.text(text, target.provider()),
-                front.codec(), encoder, served, shownBy(continuation::resumed), continuation::estimated);
+                front.codec(), encoder, served, shownBy(continuation::resumed), continuation::estimated, renameAs);
     }
 
     /**

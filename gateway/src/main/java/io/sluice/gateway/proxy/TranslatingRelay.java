@@ -39,6 +39,11 @@ final class TranslatingRelay implements ResponseRelay {
     private final UnaryOperator<StreamDelta> shown;
     /** The usage of a continued answer whose last backend reported none; null when there is no such estimate. */
     private final Supplier<Usage> unreported;
+    /**
+     * For a continuation from a backend of the client's own dialect, after a stream relayed byte for byte: the first
+     * answer's name, under which the continuation's events are written as they came; else null.
+     */
+    private final Served renameAs;
     private Usage usage;
     private String failure;
     private boolean read;
@@ -54,12 +59,12 @@ final class TranslatingRelay implements ResponseRelay {
                      boolean eventStream, boolean streams, Served served, boolean includeUsage,
                      UnaryOperator<StreamDelta> shown) {
         this(sink, backend, errorText, client, eventStream, streams ? client.encoder(served, includeUsage) : null,
-                served, shown, null);
+                served, shown, null, null);
     }
 
     private TranslatingRelay(ClientSink sink, DialectCodec backend, UnaryOperator<String> errorText,
                              ClientCodec client, boolean eventStream, StreamEncoder encoder, Served served,
-                             UnaryOperator<StreamDelta> shown, Supplier<Usage> unreported) {
+                             UnaryOperator<StreamDelta> shown, Supplier<Usage> unreported, Served renameAs) {
         this.sink = sink;
         this.client = client;
         this.errorText = errorText;
@@ -70,6 +75,7 @@ final class TranslatingRelay implements ResponseRelay {
         this.served = served;
         this.shown = shown;
         this.unreported = unreported;
+        this.renameAs = renameAs;
     }
 
     /**
@@ -77,11 +83,20 @@ final class TranslatingRelay implements ResponseRelay {
      * (or was brought up to) what the client saw so far, so nothing is written twice.
      *
      * @param unreported the whole answer's usage, estimated, for when the continuation reports none
+     * @param renameAs   when the backend speaks the client's dialect and the client was relayed the stream so far
+     *                   byte for byte: the name under which the continuation's events go out as they came; else null
      */
     static TranslatingRelay continuing(ClientSink sink, DialectCodec backend, UnaryOperator<String> errorText,
                                        ClientCodec client, StreamEncoder encoder, Served served,
-                                       UnaryOperator<StreamDelta> shown, Supplier<Usage> unreported) {
-        return new TranslatingRelay(sink, backend, errorText, client, true, encoder, served, shown, unreported);
+                                       UnaryOperator<StreamDelta> shown, Supplier<Usage> unreported,
+                                       Served renameAs) {
+        return new TranslatingRelay(sink, backend, errorText, client, true, encoder, served, shown, unreported,
+                renameAs);
+    }
+
+    /** The name a continuation's events go out under as they came, or null (see {@link #continuing}). */
+    Served renameAs() {
+        return renameAs;
     }
 
     /** The client's stream writer, or null for a whole answer. */
@@ -124,11 +139,27 @@ final class TranslatingRelay implements ResponseRelay {
         if (visible.usage() != null) {
             usage = visible.usage();
         }
-        if (encoder != null) {
-            encoder.delta(visible, out);
-        } else {
+        if (encoder == null) {
             answer.add(visible);
+        } else if (renameAs == null || !writtenAsCame(delta, visible, out)) {
+            encoder.delta(visible, out);
         }
+    }
+
+    /**
+     * Writes a continuation's event as the backend sent it, under the first answer's name, when it is shown as it
+     * came: not one whose text lost the partial answer's trailing whitespace, nor one with usage (the client is
+     * told the whole answer's, by the encoder at the end). A chunk that only names the role is left out: the
+     * client has its role.
+     */
+    private boolean writtenAsCame(StreamDelta read, StreamDelta visible, ByteBuf out) {
+        if (read.usage() != null || !visible.content().equals(read.content())) {
+            return false;
+        }
+        if (!visible.hasOutput() && visible.finishReason() == null) {
+            return true;
+        }
+        return client.renamed(reader.eventData().array(), reader.eventData().length(), renameAs, out);
     }
 
     private void write(ByteBuf out) {

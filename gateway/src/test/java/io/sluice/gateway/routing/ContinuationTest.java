@@ -223,6 +223,26 @@ class ContinuationTest {
     }
 
     @Test
+    void aContinuationInTheClientsDialectKeepsItsOwnBytesUnderTheFirstName() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Hello"), text(FIRST_ID, ", wor")));
+        second.enqueue(stream(fingerprinted(role(SECOND_ID)), fingerprinted(text(SECOND_ID, "ld! ")),
+                fingerprinted(text(SECOND_ID, "Bye.")), fingerprinted(finish(SECOND_ID, "stop"))));
+        final String body = Http.text(ask(Protocol.HTTP_1_1, "two", false));
+        final Answer answer = Answer.read(body);
+        assertEquals("Hello, world! Bye.", answer.text.toString());
+        assertEquals(Set.of(FIRST_ID), answer.ids);
+        assertEquals(1, answer.roles);
+        final String expected = fingerprinted(text(SECOND_ID, "Bye.")).replace(SECOND_ID, FIRST_ID);
+        assertTrue(body.contains(expected), "the continuation's chunk as it came, renamed: " + body);
+        assertTrue(body.endsWith(fingerprinted(finish(SECOND_ID, "stop")).replace(SECOND_ID, FIRST_ID)
+                + "data: [DONE]\n\n"), body);
+    }
+
+    private static String fingerprinted(String chunk) {
+        return chunk.replace("\"created\":1,", "\"created\":7,\"system_fingerprint\":\"fp_second\",");
+    }
+
+    @Test
     void aContinuationThatReportsNoUsageGivesTheClientWhoAskedAnEstimate() throws Exception {
         first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Hello"), text(FIRST_ID, ", wor")));
         second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, "ld!"), finish(SECOND_ID, "stop")));

@@ -93,6 +93,11 @@ public final class OpenAiCodec implements DialectCodec {
     }
 
     @Override
+    public boolean renamed(byte[] data, int length, Served served, ByteBuf out) {
+        return OpenAiChunkRename.write(data, length, served, out);
+    }
+
+    @Override
     public byte[] answer(Answer answer, Served served) {
         return OpenAiAnswers.write(answer, served.id(), served.model());
     }
