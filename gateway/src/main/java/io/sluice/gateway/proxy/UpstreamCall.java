@@ -669,7 +669,12 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         };
         LOG.warn("request {} timed out ({}) on {}: {}", requestId, limit.name().toLowerCase(Locale.ROOT),
                 endpoint != null ? endpoint.url() : target != null ? target.provider().id() : "-", message);
-        if (limit == ExchangeTimer.Limit.TOTAL) {
+        if (limit == ExchangeTimer.Limit.TOTAL && breakKind != null) {
+            // Time ran out while a broken stream waited for its continuation: the client hears why it broke.
+            closeLease();
+            services.metrics().continuation(target.provider().id(), "failed");
+            failContinuation();
+        } else if (limit == ExchangeTimer.Limit.TOTAL) {
             // The request's own time is up: no attempt is left to make.
             closeLease();
             fail(ErrorKind.UPSTREAM_TIMEOUT, message);

@@ -114,6 +114,10 @@ class ContinuationTest {
                   - model: claude
                     targets: [ { provider: claude-first, model: claude-x }, { provider: claude-second, model: claude-x } ]
                     retry: { attempts_per_target: 1 }
+                  - model: brief
+                    targets: [ { provider: first, model: llama }, { provider: second, model: llama } ]
+                    retry: { attempts_per_target: 1 }
+                    timeouts: { total: 1500ms }
                   - model: pair
                     targets: [ { provider: first, model: llama }, { provider: second-pair, model: llama },
                                { provider: third, model: llama } ]
@@ -350,6 +354,18 @@ class ContinuationTest {
     }
 
     @Test
+    void whenTimeRunsOutWaitingForAContinuationTheClientHearsWhyTheStreamBroke() throws Exception {
+        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "One, two")));
+        second.enqueue(Script.builder().stall().build());
+        final Answer answer = Answer.read(Http.text(ask(Protocol.HTTP_1_1, "brief", false)));
+        assertEquals("One, two", answer.text.toString());
+        assertEquals(1, answer.errors.size());
+        final String message = String.valueOf(JsonTree.asObject(answer.errors.get(0).get("error")).get("message"));
+        assertFalse(message.contains("took longer"), "the break, not the time limit: " + message);
+        assertTrue(message.contains("backend"), message);
+    }
+
+    @Test
     void aTargetThatCannotContinueIsPassedOver() throws Exception {
         first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Red, green")));
         third.enqueue(stream(role("x"), text("x", ", blue."), finish("x", "stop")));
@@ -436,9 +452,10 @@ class ContinuationTest {
         }
     }
 
-    @Test
-    void aWebSocketClientReadsOneAnswer() throws Exception {
-        first.enqueue(broken(Break.CLOSE, role(FIRST_ID), text(FIRST_ID, "Hello"), text(FIRST_ID, ", wor")));
+    @ParameterizedTest
+    @EnumSource(Break.class)
+    void aWebSocketClientReadsOneAnswer(Break fault) throws Exception {
+        first.enqueue(broken(fault, role(FIRST_ID), text(FIRST_ID, "Hello"), text(FIRST_ID, ", wor")));
         second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, "ld!"), finish(SECOND_ID, "stop"),
                 usage(SECOND_ID, 30, 5)));
         try (WsClient client = WsClient.open(gateways.port(Protocol.HTTP_1_1), "json")) {
