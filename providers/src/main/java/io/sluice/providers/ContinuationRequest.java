@@ -38,7 +38,8 @@ public final class ContinuationRequest {
             partial.put("prefix", true);
         }
         final List<Object> messages = new ArrayList<>(JsonTree.asArray(body.get("messages")));
-        final Map<String, Object> last = messages.isEmpty() ? Map.of() : JsonTree.asObject(messages.get(messages.size() - 1));
+        final Map<String, Object> last = messages.isEmpty() ? Map.of()
+                : JsonTree.asObject(messages.get(messages.size() - 1));
         if ("assistant".equals(last.get("role")) && last.get("content") instanceof String prefill) {
             // The client's own prefill, which the answer went on from: the partial answer goes on from both.
             partial.put("content", prefill + content);

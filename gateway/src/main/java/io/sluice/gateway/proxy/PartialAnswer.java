@@ -27,7 +27,6 @@ final class PartialAnswer {
     /** Reads the kept events of a stream relayed byte for byte; null for a relay that hands deltas. */
     private DeltaReader relayed;
     private CaptureBuffer events;
-    private Served served;
     /** The prompt tokens a stream reported, as Anthropic's does at its start; -1 until one did. */
     private long promptTokens = -1;
     /** Where the text of the current leg (the stream now read) starts, and the last usage it reported. */
@@ -74,9 +73,6 @@ final class PartialAnswer {
         }
         relayed.read(Unpooled.wrappedBuffer(events.array(), 0, events.length()), this::add);
         events.reset();
-        if (served == null) {
-            served = relayed.served();
-        }
     }
 
     /** One delta the client is shown. */
@@ -166,6 +162,7 @@ final class PartialAnswer {
 
     /** What the relayed stream called its answer (its id and model), or null when it named none or handed deltas. */
     Served served() {
-        return served;
+        read();
+        return relayed == null ? null : relayed.served();
     }
 }

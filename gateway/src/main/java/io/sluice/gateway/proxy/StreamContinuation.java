@@ -160,10 +160,11 @@ public final class StreamContinuation {
             content = content.substring(same);
         }
         // Kept with the usage as the backend reported it (the leg's own), shown with the whole answer's.
-        partial.add(new StreamDelta(content, delta.reasoning(), delta.toolCalls(), delta.finishReason(),
-                delta.usage(), delta.error()));
-        return new StreamDelta(content, delta.reasoning(), delta.toolCalls(), delta.finishReason(),
-                delta.usage() == null ? null : wholeAnswer(delta.usage()), delta.error());
+        final StreamDelta kept = content.equals(delta.content()) ? delta : new StreamDelta(content,
+                delta.reasoning(), delta.toolCalls(), delta.finishReason(), delta.usage(), delta.error());
+        partial.add(kept);
+        return delta.usage() == null ? kept : new StreamDelta(content, delta.reasoning(), delta.toolCalls(),
+                delta.finishReason(), wholeAnswer(delta.usage()), delta.error());
     }
 
     /**

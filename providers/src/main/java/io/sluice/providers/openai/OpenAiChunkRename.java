@@ -27,28 +27,28 @@ final class OpenAiChunkRename {
      * @return false, writing nothing, when the data is not a JSON object with a string {@code id}
      */
     static boolean write(byte[] data, int length, Served served, ByteBuf out) {
-        int idStart = -1;
-        int idEnd = -1;
-        int modelStart = -1;
-        int modelEnd = -1;
+        // The spans of the two values, in the order the chunk has them (the parser reads it in order).
+        final int[] starts = new int[2];
+        final int[] ends = new int[2];
+        final String[] values = new String[2];
+        int spans = 0;
+        boolean named = false;
         try (JsonParser p = Json.FACTORY.createParser(data, 0, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return false;
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 final String name = p.currentName();
-                final JsonToken value = p.nextToken();
-                if (value == JsonToken.VALUE_STRING && (name.equals("id") || name.equals("model"))) {
-                    final int start = (int) p.currentTokenLocation().getByteOffset();
-                    p.getText();
-                    final int end = (int) p.currentLocation().getByteOffset();
-                    if (name.equals("id")) {
-                        idStart = start;
-                        idEnd = end;
-                    } else {
-                        modelStart = start;
-                        modelEnd = end;
+                final boolean id = name.equals("id");
+                if (p.nextToken() == JsonToken.VALUE_STRING && (id || name.equals("model"))) {
+                    if (spans == 2) {
+                        return false;
                     }
+                    starts[spans] = (int) p.currentTokenLocation().getByteOffset();
+                    p.finishToken();
+                    ends[spans] = (int) p.currentLocation().getByteOffset();
+                    values[spans++] = id ? served.id() : served.model();
+                    named |= id;
                 } else {
                     p.skipChildren();
                 }
@@ -56,33 +56,18 @@ final class OpenAiChunkRename {
         } catch (IOException e) {
             return false;
         }
-        if (idStart < 0) {
+        if (!named) {
             return false;
         }
         out.writeCharSequence("data: ", StandardCharsets.US_ASCII);
-        if (modelStart < 0 || modelStart > idStart) {
-            // id first (as every server writes it), then model if there is one.
-            out.writeBytes(data, 0, idStart);
-            quoted(out, served.id());
-            if (modelStart < 0) {
-                out.writeBytes(data, idEnd, length - idEnd);
-            } else {
-                out.writeBytes(data, idEnd, modelStart - idEnd);
-                quoted(out, served.model());
-                out.writeBytes(data, modelEnd, length - modelEnd);
-            }
-        } else {
-            out.writeBytes(data, 0, modelStart);
-            quoted(out, served.model());
-            out.writeBytes(data, modelEnd, idStart - modelEnd);
-            quoted(out, served.id());
-            out.writeBytes(data, idEnd, length - idEnd);
+        int at = 0;
+        for (int i = 0; i < spans; i++) {
+            out.writeBytes(data, at, starts[i] - at);
+            out.writeByte('"').writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(values[i])).writeByte('"');
+            at = ends[i];
         }
+        out.writeBytes(data, at, length - at);
         out.writeByte('\n').writeByte('\n');
         return true;
-    }
-
-    private static void quoted(ByteBuf out, String value) {
-        out.writeByte('"').writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(value)).writeByte('"');
     }
 }
