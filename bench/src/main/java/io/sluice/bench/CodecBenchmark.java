@@ -13,6 +13,7 @@ import io.sluice.codec.json.RequestScanner;
 import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.codec.proto.ProtoJson;
 import io.sluice.codec.usage.EventUsage;
+import io.sluice.codec.usage.JsonUsageTee;
 import io.sluice.codec.usage.StreamUsageTee;
 import io.sluice.codec.usage.Usage;
 import io.sluice.codec.usage.UsageReader;
@@ -23,6 +24,7 @@ import io.sluice.providers.RequestPlan;
 import io.sluice.providers.StreamDelta;
 import io.sluice.providers.openai.OpenAiEndpoint;
 import io.sluice.providers.openai.OpenAiStreamDecoder;
+import io.sluice.providers.openai.OpenAiStreamEnd;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -45,7 +47,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The per-byte work of the data path: finding event boundaries in a 7 KB stream, the usage tee over the same
  * stream, reading usage out of the final chunk, the scan and splice of a request body, and the translation of
- * one OpenAI chunk into a WebSocket message. Run with {@code java -jar bench/target/benchmarks.jar -prof gc} to
+ * one OpenAI chunk into a WebSocket message, the usage capture of a JSON answer, the stream-end check. Run with {@code java -jar bench/target/benchmarks.jar -prof gc} to
  * see time and bytes allocated per operation.
  */
 @State(Scope.Benchmark)
@@ -64,6 +66,14 @@ public class CodecBenchmark {
     private static final String USAGE = "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\","
             + "\"choices\":[],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":40,\"total_tokens\":52}}\n\n";
 
+    /** The 452-byte chat completion of bench/backend-conf.sh, usage last as vLLM writes it. */
+    private static final String ANSWER = "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\","
+            + "\"created\":1700000000,\"model\":\"bench\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+            + "\"assistant\",\"content\":\"" + ("The quick brown fox jumps over the lazy dog, then rests by the "
+            + "river until the sun goes down. ").repeat(2) + "\"},\"logprobs\":null,"
+            + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":40,"
+            + "\"total_tokens\":52}}";
+
     private static final byte[] USAGE_DATA = USAGE.substring(6, USAGE.length() - 2).getBytes(StandardCharsets.UTF_8);
     private static final byte[] CHUNK_DATA = CHUNK.substring(6, CHUNK.length() - 2).getBytes(StandardCharsets.UTF_8);
 
@@ -71,6 +81,9 @@ public class CodecBenchmark {
     /** The same stream as the relay sees it from vLLM: one pooled slice of the socket's read buffer per event. */
     private List<ByteBuf> eventSlices;
     private ByteBuf request;
+    /** {@link #ANSWER} as the relay reads it: a slice of a pooled socket buffer. */
+    private ByteBuf answerRead;
+    private ByteBuf answer;
 
     @Setup
     public void setUp() {
@@ -87,6 +100,9 @@ public class CodecBenchmark {
             from = end;
         }
         read.release();
+        answerRead = PooledByteBufAllocator.DEFAULT.directBuffer(1024).writeZero(16)
+                .writeBytes(ANSWER.getBytes(StandardCharsets.UTF_8));
+        answer = answerRead.slice(16, answerRead.writerIndex() - 16);
         request = Unpooled.directBuffer().writeBytes(("{\"messages\":[{\"role\":\"system\",\"content\":\""
                 + "You are helpful. ".repeat(200) + "\"},{\"role\":\"user\",\"content\":\"Hello\"}],"
                 + "\"model\":\"llama-3-8b\",\"stream\":true,\"temperature\":0.2}").getBytes(StandardCharsets.UTF_8));
@@ -97,6 +113,7 @@ public class CodecBenchmark {
         stream.release();
         eventSlices.forEach(ByteBuf::release);
         request.release();
+        answerRead.release();
     }
 
     @Benchmark
@@ -139,6 +156,24 @@ public class CodecBenchmark {
             tee.onEvent(piece, from, end);
             from = end;
         }
+    }
+
+    /** The stream-end check of the passthrough relay over every event of the stream, each a pooled slice. */
+    @Benchmark
+    public boolean streamEndOnPooledSlices() {
+        final OpenAiStreamEnd end = new OpenAiStreamEnd();
+        for (ByteBuf event : eventSlices) {
+            end.onEvent(event, event.readerIndex(), event.writerIndex());
+        }
+        return end.complete();
+    }
+
+    /** The usage capture of a non-streaming answer: every byte looked at, the usage object copied and read. */
+    @Benchmark
+    public Usage jsonUsageTee() {
+        final JsonUsageTee tee = new JsonUsageTee();
+        tee.onContent(answer);
+        return tee.usage();
     }
 
     @Benchmark

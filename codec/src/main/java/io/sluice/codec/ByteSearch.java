@@ -89,8 +89,23 @@ public final class ByteSearch {
         return -1;
     }
 
-    /** Whether {@code word} is at {@code at} of {@code buf}; the caller keeps {@code [at, at + word.length)} in it. */
+    /**
+     * Whether {@code word} is at {@code at} of {@code buf}; the caller keeps {@code [at, at + word.length)} in it.
+     * Over a buffer's memory the word costs one reference-count check, where {@link ByteBuf#getByte} checks each byte.
+     */
     public static boolean startsWith(ByteBuf buf, int at, byte[] word) {
+        if (word.length == 0) {
+            return true;
+        }
+        if (readsMemory(buf, at, at + word.length)) {
+            final long address = buf.memoryAddress() + at;
+            for (int k = 0; k < word.length; k++) {
+                if (PlatformDependent.getByte(address + k) != word[k]) {
+                    return false;
+                }
+            }
+            return true;
+        }
         for (int k = 0; k < word.length; k++) {
             if (buf.getByte(at + k) != word[k]) {
                 return false;

@@ -8,6 +8,7 @@ import io.netty.util.IllegalReferenceCountException;
 import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
@@ -17,6 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ByteSearchTest {
+    /** Words {@link ByteSearch#startsWith} is asked for, of the bytes the random buffers below are made of. */
+    private static final byte[][] WORDS = {new byte[0], "g".getBytes(StandardCharsets.ISO_8859_1),
+        "gu".getBytes(StandardCharsets.ISO_8859_1), "\"gu\n".getBytes(StandardCharsets.ISO_8859_1),
+        "ab\r\n\"gu\u00ff".getBytes(StandardCharsets.ISO_8859_1)};
     /** What lies around the slice below: bytes the tests search for, so that a read past either end would show. */
     private static final byte[] FENCE = {'\n', '\r', 'g', 'z', 'y', (byte) 0xff, '\n', 'g'};
     /**
@@ -69,6 +74,13 @@ class ByteSearchTest {
                 final ByteBuf buf = kind.apply(bytes);
                 try {
                     for (int from = 0; from <= bytes.length; from++) {
+                        for (byte[] word : WORDS) {
+                            if (from + word.length <= bytes.length) {
+                                final int at = from;
+                                assertEquals(linearStartsWith(bytes, at, word), ByteSearch.startsWith(buf, at, word),
+                                        () -> buf.getClass().getSimpleName() + " " + new String(word) + " at " + at);
+                            }
+                        }
                         for (int to = from; to <= bytes.length; to += 1 + random.nextInt(3)) {
                             for (byte value : new byte[] {'\n', '\r', 'g', (byte) 0xff, 'z'}) {
                                 assertEquals(linear(bytes, from, to, value), ByteSearch.indexOf(buf, from, to, value),
@@ -109,10 +121,12 @@ class ByteSearchTest {
             assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.indexOf(buf, -1, 8, (byte) 'g'));
             assertThrows(IndexOutOfBoundsException.class,
                     () -> ByteSearch.indexOfEither(buf, 0, 17, (byte) 'g', (byte) 'h'));
+            assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.startsWith(buf, 15, new byte[] {0, 0}));
         } finally {
             buf.release();
         }
         assertThrows(IllegalReferenceCountException.class, () -> ByteSearch.indexOf(buf, 0, 8, (byte) 'g'));
+        assertThrows(IllegalReferenceCountException.class, () -> ByteSearch.startsWith(buf, 0, new byte[] {0}));
         // A buffer without a memory address is refused the same ranges.
         final ByteBuf heap = Unpooled.wrappedBuffer(new byte[16]);
         assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.indexOf(heap, -1, 8, (byte) 'g'));
@@ -123,6 +137,15 @@ class ByteSearchTest {
     /** The smaller of two indexes where -1 means none. */
     private static int min(int a, int b) {
         return a < 0 ? b : b < 0 ? a : Math.min(a, b);
+    }
+
+    private static boolean linearStartsWith(byte[] bytes, int at, byte[] word) {
+        for (int k = 0; k < word.length; k++) {
+            if (bytes[at + k] != word[k]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int linear(byte[] bytes, int from, int to, byte value) {

@@ -2,6 +2,7 @@ package io.sluice.codec.usage;
 
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.ByteBuf;
+import io.sluice.testkit.DirectBuffers;
 import io.sluice.testkit.Splits;
 import io.sluice.testkit.WireSamples;
 import io.sluice.testkit.WireUsage;
@@ -28,7 +29,8 @@ class JsonUsageTeeTest {
     void readsTopLevelUsageWhereverTheBodyIsCut(String sample, Usage expected) {
         final byte[] bytes = WireSamples.bytes(sample);
         for (List<byte[]> split : Splits.all(bytes, sample.hashCode())) {
-            assertEquals(expected, run(split), sample);
+            assertEquals(expected, run(split, false), sample);
+            assertEquals(expected, run(split, true), sample);
         }
     }
 
@@ -52,16 +54,34 @@ class JsonUsageTeeTest {
     }
 
     @Test
+    void escapesInLongStringsDoNotEndThemWhereverTheBodyIsCut() {
+        final String text = "a \\\"usage\\\":{\\\"prompt_tokens\\\":9} \\\\\\\"}, \\\\\\\\".repeat(5);
+        final String body = "{\"choices\":[{\"message\":{\"content\":\"" + text + "\"}}],\"x\\\"\":\""
+                + text + "\",\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}";
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        for (List<byte[]> split : Splits.all(bytes, 7)) {
+            assertEquals(new Usage(3, 4, 7, 0, 0), run(split), body);
+        }
+    }
+
+    @Test
     void errorsAndNonJsonBodiesHaveNoUsage() {
         assertNull(run(List.of(WireSamples.bytes("openai_error_429_rate_limit.json"))));
         assertNull(run(List.of("<html>502 Bad Gateway</html>".getBytes(StandardCharsets.UTF_8))));
         assertNull(run(List.of("{\"usage\":null}".getBytes(StandardCharsets.UTF_8))));
     }
 
+    /** The usage read from {@code pieces} alike from heap buffers and from direct ones, whose memory is read. */
     private static Usage run(List<byte[]> pieces) {
+        final Usage heap = run(pieces, false);
+        assertEquals(heap, run(pieces, true), "direct buffers");
+        return heap;
+    }
+
+    private static Usage run(List<byte[]> pieces, boolean direct) {
         final JsonUsageTee tee = new JsonUsageTee();
         for (byte[] piece : pieces) {
-            final ByteBuf buf = Unpooled.wrappedBuffer(piece);
+            final ByteBuf buf = direct ? DirectBuffers.of(piece) : Unpooled.wrappedBuffer(piece);
             try {
                 tee.onContent(buf);
             } finally {
