@@ -5,7 +5,11 @@
 # all three alike. Each line: round, protocol, shape, target, requests served in D seconds, CPU ticks the target's
 # processes used, and requests per CPU-second.
 #
-#   JAR_A=before.jar JAR_B=after.jar [ROUNDS=3] [D=10] [SHAPES="events writes json"] [H2=1] bench/ab.sh
+#   JAR_A=before.jar JAR_B=after.jar [ROUNDS=3] [D=10] [SHAPES="events writes json"] [H2=1] [WU=20] bench/ab.sh
+#
+# Each jar first gets WU seconds of each load over each protocol it is measured on (nginx 5): a JVM's figure on a
+# load settles after about 20 s of it (the JIT), and both JVMs share one core, so one still compiling slows the
+# other.
 #
 # CONF_A and CONF_B give each its own config (bench/sluice-bench.yaml by default): one jar against itself with
 # CONF_B=bench/sluice-bench-webhook.yaml measures what delivering usage to a webhook costs.
@@ -37,7 +41,12 @@ h21() {
 }
 body_of() { [ "$1" = json ] && echo bench/json-body.json || echo bench/stream-body.json; }
 for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
-  for t in A B N; do wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "${WU:-15}" > /dev/null; done
+  for t in A B N; do wu=${WU:-20}; [ $t = N ] && wu=5
+    wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "$wu" > /dev/null
+    if [ "${H2:-0}" = 1 ]; then hp=${PORT[$t]}; [ $t = N ] && hp=9301
+      h21 "http://127.0.0.1:$hp/v1/chat/completions?shape=$s" "$(body_of "$s")" "$wu" > /dev/null
+    fi
+  done
 done
 for r in $(seq "$ROUNDS"); do for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
   for t in A B N; do
