@@ -46,17 +46,6 @@ public final class CaptureBuffer {
         return true;
     }
 
-    /**
-     * Makes room for {@code capacity} bytes in all (within the limit), so that appends up to it copy nothing again:
-     * for a caller that knows how far it will grow, where doubling would copy what it holds at each step.
-     */
-    public void reserve(int capacity) {
-        final int wanted = Math.min(limit, capacity);
-        if (wanted > bytes.length) {
-            bytes = Arrays.copyOf(bytes, wanted);
-        }
-    }
-
     private boolean ensure(int more) {
         if (overflowed) {
             return false;

@@ -13,16 +13,13 @@ import io.sluice.providers.StreamDelta;
  * What a client was shown of a streamed answer, kept so that the stream can go on elsewhere if it breaks: the text
  * and the reasoning (up to a bound), whether a tool call or the finish reason came, and what the stream called its
  * answer. A relay that has deltas (a translated stream, the WebSocket front) hands them over; a stream relayed byte
- * for byte hands its events' bytes, which are copied and read in batches (at a break, or before the kept bytes
- * would pass {@value #READ_EVERY_BYTES}), so that a short stream that never breaks is never read at all. The copy
- * grows once, from {@value #FIRST_BYTES} bytes to a batch, rather than doubling: each doubling copied it again.
+ * for byte hands its events' bytes, which are copied and read in batches (at a break, or every
+ * {@value #READ_EVERY_BYTES} bytes), so that a short stream that never breaks is never read at all.
  *
  * <p>Thread: the exchange's event loop. Buffers: the caller's, copied.
  */
 final class PartialAnswer {
     private static final int READ_EVERY_BYTES = 8 * 1024;
-    /** What a stream's kept events start with: a stream open for long with little said stays this small. */
-    private static final int FIRST_BYTES = 1024;
 
     private final int maxChars;
     private final StringBuilder content = new StringBuilder();
@@ -55,7 +52,7 @@ final class PartialAnswer {
     /** The stream is relayed byte for byte from a backend of {@code backend}'s dialect: its events are kept. */
     void relayedFrom(DialectCodec backend) {
         relayed = new DeltaReader(backend, true);
-        events = new CaptureBuffer(FIRST_BYTES, Integer.MAX_VALUE);
+        events = new CaptureBuffer(1024, Integer.MAX_VALUE);
     }
 
     /** A complete event, in {@code [from, to)} of {@code buf}, that the client is shown. */
@@ -63,14 +60,10 @@ final class PartialAnswer {
         if (tooLong) {
             return;
         }
-        final int length = to - from;
-        if (events.length() + length > READ_EVERY_BYTES) {
+        events.append(buf, from, to - from);
+        if (events.length() >= READ_EVERY_BYTES) {
             read();
         }
-        if (events.length() + length > FIRST_BYTES) {
-            events.reserve(Math.max(READ_EVERY_BYTES, length));
-        }
-        events.append(buf, from, length);
     }
 
     /** Reads the kept events into text; what {@link #content()} and the rest say is complete after it. */
