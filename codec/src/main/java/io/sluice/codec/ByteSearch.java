@@ -90,10 +90,16 @@ public final class ByteSearch {
     }
 
     /**
-     * Whether {@code word} is at {@code at} of {@code buf}; the caller keeps {@code [at, at + word.length)} in it.
-     * Over a buffer's memory the word costs one reference-count check, where {@link ByteBuf#getByte} checks each byte.
+     * Whether {@code word} is at {@code at} of {@code buf}. Over a buffer's memory the word costs one reference-count
+     * check, where {@link ByteBuf#getByte} checks each byte.
+     *
+     * @throws IndexOutOfBoundsException when {@code [at, at + word.length)} is not within the buffer's capacity
      */
     public static boolean startsWith(ByteBuf buf, int at, byte[] word) {
+        if (at < 0 || at > buf.capacity() - word.length) {
+            throw new IndexOutOfBoundsException("word of " + word.length + " at " + at + " of a buffer of "
+                    + buf.capacity());
+        }
         if (word.length == 0) {
             return true;
         }

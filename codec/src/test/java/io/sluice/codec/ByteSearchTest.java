@@ -121,7 +121,11 @@ class ByteSearchTest {
             assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.indexOf(buf, -1, 8, (byte) 'g'));
             assertThrows(IndexOutOfBoundsException.class,
                     () -> ByteSearch.indexOfEither(buf, 0, 17, (byte) 'g', (byte) 'h'));
-            assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.startsWith(buf, 15, new byte[] {0, 0}));
+            // The range is refused before any byte is compared: a first byte that differs does not hide it.
+            assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.startsWith(buf, 15, new byte[] {1, 0}));
+            assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.startsWith(buf, -1, new byte[] {1}));
+            assertThrows(IndexOutOfBoundsException.class,
+                    () -> ByteSearch.startsWith(buf, Integer.MAX_VALUE - 1, new byte[] {1, 0, 0}));
         } finally {
             buf.release();
         }
@@ -132,6 +136,7 @@ class ByteSearchTest {
         assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.indexOf(heap, -1, 8, (byte) 'g'));
         assertThrows(IndexOutOfBoundsException.class,
                 () -> ByteSearch.indexOfEither(heap, 0, 17, (byte) 'g', (byte) 'h'));
+        assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.startsWith(heap, 15, new byte[] {1, 0}));
     }
 
     /** The smaller of two indexes where -1 means none. */
