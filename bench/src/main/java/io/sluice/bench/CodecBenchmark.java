@@ -74,6 +74,15 @@ public class CodecBenchmark {
             + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":40,"
             + "\"total_tokens\":52}}";
 
+    /** A tool call's answer (538 bytes), its arguments a JSON text full of escaped quotes. */
+    private static final String TOOL_ANSWER = "{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion\","
+            + "\"created\":1700000000,\"model\":\"bench\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+            + "\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"call_1\",\"type\":\"function\","
+            + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"{"
+            + "\\\"location\\\":\\\"Paris, France\\\",\\\"unit\\\":\\\"celsius\\\",".repeat(3)
+            + "\\\"days\\\":3}\"}}]},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}],"
+            + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":40,\"total_tokens\":52}}";
+
     private static final byte[] USAGE_DATA = USAGE.substring(6, USAGE.length() - 2).getBytes(StandardCharsets.UTF_8);
     private static final byte[] CHUNK_DATA = CHUNK.substring(6, CHUNK.length() - 2).getBytes(StandardCharsets.UTF_8);
 
@@ -84,6 +93,8 @@ public class CodecBenchmark {
     /** {@link #ANSWER} as the relay reads it: a slice of a pooled socket buffer. */
     private ByteBuf answerRead;
     private ByteBuf answer;
+    private ByteBuf toolAnswerRead;
+    private ByteBuf toolAnswer;
 
     @Setup
     public void setUp() {
@@ -103,6 +114,9 @@ public class CodecBenchmark {
         answerRead = PooledByteBufAllocator.DEFAULT.directBuffer(1024).writeZero(16)
                 .writeBytes(ANSWER.getBytes(StandardCharsets.UTF_8));
         answer = answerRead.slice(16, answerRead.writerIndex() - 16);
+        toolAnswerRead = PooledByteBufAllocator.DEFAULT.directBuffer(1024).writeZero(16)
+                .writeBytes(TOOL_ANSWER.getBytes(StandardCharsets.UTF_8));
+        toolAnswer = toolAnswerRead.slice(16, toolAnswerRead.writerIndex() - 16);
         request = Unpooled.directBuffer().writeBytes(("{\"messages\":[{\"role\":\"system\",\"content\":\""
                 + "You are helpful. ".repeat(200) + "\"},{\"role\":\"user\",\"content\":\"Hello\"}],"
                 + "\"model\":\"llama-3-8b\",\"stream\":true,\"temperature\":0.2}").getBytes(StandardCharsets.UTF_8));
@@ -114,6 +128,7 @@ public class CodecBenchmark {
         eventSlices.forEach(ByteBuf::release);
         request.release();
         answerRead.release();
+        toolAnswerRead.release();
     }
 
     @Benchmark
@@ -174,6 +189,29 @@ public class CodecBenchmark {
         final JsonUsageTee tee = new JsonUsageTee();
         tee.onContent(answer);
         return tee.usage();
+    }
+
+    /** The scan alone: what the usage capture costs beyond reading the usage it copied. */
+    @Benchmark
+    public JsonUsageTee jsonUsageScan() {
+        final JsonUsageTee tee = new JsonUsageTee();
+        tee.onContent(answer);
+        return tee;
+    }
+
+    /** The same for a tool call's answer, whose arguments hold an escaped quote every few bytes. */
+    @Benchmark
+    public Usage jsonUsageTeeToolCall() {
+        final JsonUsageTee tee = new JsonUsageTee();
+        tee.onContent(toolAnswer);
+        return tee.usage();
+    }
+
+    @Benchmark
+    public JsonUsageTee jsonUsageScanToolCall() {
+        final JsonUsageTee tee = new JsonUsageTee();
+        tee.onContent(toolAnswer);
+        return tee;
     }
 
     @Benchmark

@@ -2,7 +2,6 @@ package io.sluice.codec.json;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ByteProcessor;
-import io.sluice.codec.ByteSearch;
 import io.sluice.codec.CaptureBuffer;
 
 import java.nio.charset.StandardCharsets;
@@ -11,10 +10,8 @@ import java.nio.charset.StandardCharsets;
  * Copies the object value of one named top-level field out of a JSON document that passes by in pieces, such as
  * {@code "usage":{...}} at the end of a chat completion.
  *
- * <p>It tracks only depth and string state with absolute reads, so the document flows on to the client untouched
- * and nothing but the captured value is kept. Structure is read byte by byte; a string it need not read (any but a
- * top-level key while it searches) is crossed with {@link ByteSearch}, a word at a time to its next quote or
- * backslash, since the strings (the answer's text above all) are most of a document's bytes. Keys are compared as raw bytes, so a key written
+ * <p>It tracks only depth and string state, byte by byte with absolute reads, so the document flows on to the
+ * client untouched and nothing but the captured value is kept. Keys are compared as raw bytes, so a key written
  * with escapes is not recognised. A value that is not an object, or is larger than the capture's limit, yields
  * nothing. One instance per document; not thread-safe.
  */
@@ -38,18 +35,8 @@ public final class TopLevelObjectCapture implements ByteProcessor {
 
     /** Feeds the bytes {@code [from, to)} of {@code buf}. */
     public void feed(ByteBuf buf, int from, int to) {
-        int i = from;
-        while (phase != Phase.DONE && i < to) {
-            final int stop = buf.forEachByte(i, to - i, this);
-            if (stop < 0 || phase == Phase.DONE) {
-                return;
-            }
-            // process() stopped inside a string that need not be read: on to its next quote or backslash.
-            final int next = ByteSearch.indexOfEither(buf, stop + 1, to, (byte) '"', (byte) '\\');
-            if (next < 0) {
-                return;
-            }
-            i = next;
+        if (phase != Phase.DONE && from < to) {
+            buf.forEachByte(from, to - from, this);
         }
     }
 
@@ -71,7 +58,7 @@ public final class TopLevelObjectCapture implements ByteProcessor {
         }
         if (inString) {
             inString(b);
-            return !skipsString();
+            return true;
         }
         switch (b) {
             case '"' -> {
@@ -80,7 +67,6 @@ public final class TopLevelObjectCapture implements ByteProcessor {
                     keyMatch = 0;
                 }
                 expectKey = false;
-                return !skipsString();
             }
             case '{', '[' -> {
                 depth++;
@@ -123,11 +109,6 @@ public final class TopLevelObjectCapture implements ByteProcessor {
         } else if (keyMatch >= 0) {
             keyMatch = keyMatch < key.length && key[keyMatch] == b ? keyMatch + 1 : -1;
         }
-    }
-
-    /** Whether the rest of the string being read holds nothing to look at up to its next quote or backslash. */
-    private boolean skipsString() {
-        return inString && !escaped && keyMatch < 0 && phase == Phase.SEARCH;
     }
 
     private boolean finish(boolean success) {
