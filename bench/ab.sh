@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A/B of two Sluice jars on the throughput loads of run.sh, for a change to the data path: JAR_A on port 9200 and
 # JAR_B on 9201, both pinned to CPU 1 beside the nginx proxy of conf/nginx-bench.conf (the reference), the nginx
-# backend of backend-conf.sh on CPU 0 with the load generator. Rounds interleave A, B and nginx so that drift hits
-# all three alike. Each line: round, protocol, shape, target, requests served in D seconds, CPU ticks the target's
+# backend of backend-conf.sh on CPU 0 with the load generator. Rounds interleave A, B and nginx, A and B trading
+# places each round, so that drift hits all three alike. Each line: round, protocol, shape, target, requests served in D seconds, CPU ticks the target's
 # processes used, and requests per CPU-second.
 #
 #   JAR_A=before.jar JAR_B=after.jar [ROUNDS=3] [D=10] [SHAPES="events writes json"] [H2=1] [WU=20] bench/ab.sh
@@ -49,7 +49,9 @@ for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
   done
 done
 for r in $(seq "$ROUNDS"); do for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
-  for t in A B N; do
+  # A first in odd rounds, B first in even ones, so that what follows a target's turn falls on both jars.
+  order="A B N"; [ $((r % 2)) = 0 ] && order="B A N"
+  for t in $order; do
     b=$(ticks ${PROCS[$t]}); n=$(wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "$D")
     a=$(ticks ${PROCS[$t]})
     echo "r$r h1 $s $t n=$n cpu=$((a-b)) perCPU=$(awk -v n="$n" -v c=$((a-b)) 'BEGIN{printf "%.0f", n/(c/100)}')"
