@@ -186,31 +186,29 @@ public class CodecBenchmark {
     /** The usage capture of a non-streaming answer: every byte looked at, the usage object copied and read. */
     @Benchmark
     public Usage jsonUsageTee() {
-        final JsonUsageTee tee = new JsonUsageTee();
-        tee.onContent(answer);
-        return tee.usage();
+        return usageScan(answer).usage();
     }
 
     /** The scan alone: what the usage capture costs beyond reading the usage it copied. */
     @Benchmark
     public JsonUsageTee jsonUsageScan() {
-        final JsonUsageTee tee = new JsonUsageTee();
-        tee.onContent(answer);
-        return tee;
+        return usageScan(answer);
     }
 
-    /** The same for a tool call's answer, whose arguments hold an escaped quote every few bytes. */
+    /** The same two for a tool call's answer, whose arguments hold an escaped quote every few bytes. */
     @Benchmark
     public Usage jsonUsageTeeToolCall() {
-        final JsonUsageTee tee = new JsonUsageTee();
-        tee.onContent(toolAnswer);
-        return tee.usage();
+        return usageScan(toolAnswer).usage();
     }
 
     @Benchmark
     public JsonUsageTee jsonUsageScanToolCall() {
+        return usageScan(toolAnswer);
+    }
+
+    private static JsonUsageTee usageScan(ByteBuf body) {
         final JsonUsageTee tee = new JsonUsageTee();
-        tee.onContent(toolAnswer);
+        tee.onContent(body);
         return tee;
     }
 
