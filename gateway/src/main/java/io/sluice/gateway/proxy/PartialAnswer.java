@@ -1,8 +1,7 @@
 package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.sluice.codec.CaptureBuffer;
+import io.netty.buffer.ByteBufAllocator;
 import io.sluice.codec.usage.Usage;
 import io.sluice.providers.DialectCodec;
 import io.sluice.providers.Served;
@@ -16,17 +15,27 @@ import io.sluice.providers.StreamDelta;
  * for byte hands its events' bytes, which are copied and read in batches (at a break, or every
  * {@value #READ_EVERY_BYTES} bytes), so that a short stream that never breaks is never read at all.
  *
- * <p>Thread: the exchange's event loop. Buffers: the caller's, copied.
+ * <p>The copies go to a pooled buffer taken at the first event and grown in the pool, not to a heap array: they
+ * were most of what a relayed stream allocated (14 of 26 KB per 7 KB stream, the array's doublings), and a stream
+ * that shows no event holds none.
+ *
+ * <p>Thread: the exchange's event loop. Buffers: the caller's, copied; the copy is this object's until
+ * {@link #release()}.
  */
 final class PartialAnswer {
     private static final int READ_EVERY_BYTES = 8 * 1024;
+    /** The first buffer's size: a few events; it grows in the pool up to a read's worth. */
+    private static final int FIRST_BUFFER_BYTES = 1024;
 
     private final int maxChars;
     private final StringBuilder content = new StringBuilder();
     private final StringBuilder reasoning = new StringBuilder();
     /** Reads the kept events of a stream relayed byte for byte; null for a relay that hands deltas. */
     private DeltaReader relayed;
-    private CaptureBuffer events;
+    private ByteBufAllocator alloc;
+    /** The kept events not read yet; null until the first, and after {@link #release()}. */
+    private ByteBuf events;
+    private boolean released;
     /** The prompt tokens a stream reported, as Anthropic's does at its start; -1 until one did. */
     private long promptTokens = -1;
     /** Where the text of the current leg (the stream now read) starts, and the last usage it reported. */
@@ -49,30 +58,45 @@ final class PartialAnswer {
         this.maxChars = maxChars;
     }
 
-    /** The stream is relayed byte for byte from a backend of {@code backend}'s dialect: its events are kept. */
-    void relayedFrom(DialectCodec backend) {
+    /**
+     * The stream is relayed byte for byte from a backend of {@code backend}'s dialect: its events are kept, in
+     * buffers of {@code alloc}.
+     */
+    void relayedFrom(DialectCodec backend, ByteBufAllocator alloc) {
         relayed = new DeltaReader(backend, true);
-        events = new CaptureBuffer(1024, Integer.MAX_VALUE);
+        this.alloc = alloc;
     }
 
     /** A complete event, in {@code [from, to)} of {@code buf}, that the client is shown. */
     void keep(ByteBuf buf, int from, int to) {
-        if (tooLong) {
+        if (tooLong || released) {
             return;
         }
-        events.append(buf, from, to - from);
-        if (events.length() >= READ_EVERY_BYTES) {
+        if (events == null) {
+            events = alloc.buffer(Math.max(FIRST_BUFFER_BYTES, to - from));
+        }
+        events.writeBytes(buf, from, to - from);
+        if (events.readableBytes() >= READ_EVERY_BYTES) {
             read();
         }
     }
 
     /** Reads the kept events into text; what {@link #content()} and the rest say is complete after it. */
     void read() {
-        if (events == null || events.isEmpty()) {
+        if (events == null || !events.isReadable()) {
             return;
         }
-        relayed.read(Unpooled.wrappedBuffer(events.array(), 0, events.length()), this::add);
-        events.reset();
+        relayed.read(events, this::add);
+        events.clear();
+    }
+
+    /** The exchange ended: the kept events' buffer goes back to the pool, and no event is kept after. */
+    void release() {
+        released = true;
+        if (events != null) {
+            events.release();
+            events = null;
+        }
     }
 
     /** One delta the client is shown. */

@@ -376,7 +376,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         if (plan != null) {
             final StreamWatcher watcher = backend.watcher(front.operation(), plan.dropUsageOnlyEvents());
             relay = eventStream
-                    ? new SseRelay(this, continuation == null ? watcher : continuation.watch(watcher, backend))
+                    ? new SseRelay(this, continuation == null ? watcher : continuation.watch(watcher, backend, client.alloc()))
                     : new BodyRelay(this, MediaTypes.is(head, HttpHeaderValues.APPLICATION_JSON));
             writeHead(head, target, eventStream, !eventStream && HttpUtil.getContentLength(head, -1L) >= 0);
             return;
@@ -692,6 +692,9 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         }
         releaseOriginal();
         stats.report(services, relay == null ? null : relay.usage());
+        if (continuation != null) {
+            continuation.release();
+        }
         owner.exchangeDone(lastWrite, keepAlive);
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.sluice.codec.json.JsonTree;
 import io.sluice.codec.usage.Usage;
@@ -65,9 +66,12 @@ public final class StreamContinuation {
         this.defaultMaxTokens = defaultMaxTokens;
     }
 
-    /** Watches a stream relayed byte for byte with {@code watcher}, keeping the events it lets through. */
-    StreamWatcher watch(StreamWatcher watcher, DialectCodec backend) {
-        partial.relayedFrom(backend);
+    /**
+     * Watches a stream relayed byte for byte with {@code watcher}, keeping the events it lets through in buffers of
+     * {@code alloc} until {@link #release()}.
+     */
+    StreamWatcher watch(StreamWatcher watcher, DialectCodec backend, ByteBufAllocator alloc) {
+        partial.relayedFrom(backend, alloc);
         return new StreamWatcher() {
             @Override
             public boolean onEvent(ByteBuf buf, int from, int to) {
@@ -220,6 +224,11 @@ public final class StreamContinuation {
         final long prompt = clientPrompt >= 0 ? clientPrompt : promptEstimate();
         final long completion = earlierCompletionTokens() + tokens.count(model, partial.legText());
         return new Usage(prompt, completion, prompt + completion, 0, 0);
+    }
+
+    /** The exchange ended: what was kept of a stream relayed byte for byte goes back to the pool. */
+    public void release() {
+        partial.release();
     }
 
     /** A continuation's stream started: from now on its deltas are the current leg's. */
