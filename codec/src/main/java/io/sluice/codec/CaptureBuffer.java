@@ -11,15 +11,22 @@ import java.util.Arrays;
  * <p>It exists so that the tee never retains the network buffers it watches: those go to the client and back to
  * the pool, and only this copy of a few hundred bytes stays. Past the limit it stops copying and remembers that it
  * overflowed. Plain heap memory, no reference counting; not thread-safe.
+ *
+ * <p>The array is made at the first byte, not up front: many captures are set up for a case that does not come (a
+ * stream's partial event, a body read whole), and a relayed stream would otherwise allocate their arrays for
+ * nothing.
  */
 public final class CaptureBuffer {
+    private static final byte[] NONE = new byte[0];
+
+    private final int initialCapacity;
     private final int limit;
-    private byte[] bytes;
+    private byte[] bytes = NONE;
     private int length;
     private boolean overflowed;
 
     public CaptureBuffer(int initialCapacity, int limit) {
-        this.bytes = new byte[Math.min(initialCapacity, limit)];
+        this.initialCapacity = Math.min(initialCapacity, limit);
         this.limit = limit;
     }
 
@@ -56,7 +63,8 @@ public final class CaptureBuffer {
             return false;
         }
         if (needed > bytes.length) {
-            bytes = Arrays.copyOf(bytes, Math.min(limit, Math.max(needed, bytes.length * 2)));
+            final int grown = Math.max(initialCapacity, bytes.length * 2);
+            bytes = Arrays.copyOf(bytes, Math.min(limit, Math.max(needed, grown)));
         }
         return true;
     }
