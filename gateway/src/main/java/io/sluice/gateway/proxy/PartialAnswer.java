@@ -16,7 +16,7 @@ import io.sluice.providers.StreamDelta;
  * {@value #READ_EVERY_BYTES} bytes), so that a short stream that never breaks is never read at all.
  *
  * <p>The copies go to a pooled buffer taken at the first event and grown in the pool, not to a heap array: they
- * were most of what a relayed stream allocated (14 of 26 KB per 7 KB stream, the array's doublings), and a stream
+ * were most of what a relayed stream allocated (15 of 26 KB per 7 KB stream, the array's doublings), and a stream
  * that shows no event holds none.
  *
  * <p>Thread: the exchange's event loop. Buffers: the caller's, copied; the copy is this object's until

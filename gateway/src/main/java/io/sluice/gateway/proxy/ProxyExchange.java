@@ -691,9 +691,13 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             body = null;
         }
         releaseOriginal();
-        stats.report(services, relay == null ? null : relay.usage());
-        if (continuation != null) {
-            continuation.release();
+        try {
+            stats.report(services, relay == null ? null : relay.usage());
+        } finally {
+            // After the report, which reads the kept events into the legs' text.
+            if (continuation != null) {
+                continuation.release();
+            }
         }
         owner.exchangeDone(lastWrite, keepAlive);
     }
