@@ -2,8 +2,8 @@
 # A/B of two Sluice jars on the throughput loads of run.sh, for a change to the data path: JAR_A on port 9200 and
 # JAR_B on 9201, both pinned to CPU 1 beside the nginx proxy of conf/nginx-bench.conf (the reference), the nginx
 # backend of backend-conf.sh on CPU 0 with the load generator. Rounds interleave A, B and nginx, A and B trading
-# places each round, so that drift hits all three alike. Each line: round, protocol, shape, target, requests served in D seconds, CPU ticks the target's
-# processes used, and requests per CPU-second.
+# places each round, so that drift hits all three alike. Each line: round, protocol, shape, target, requests served
+# in D seconds, CPU ticks the target's processes used, and requests per CPU-second.
 #
 #   JAR_A=before.jar JAR_B=after.jar [ROUNDS=3] [D=10] [SHAPES="events writes json"] [H2=1] [WU=20] bench/ab.sh
 #

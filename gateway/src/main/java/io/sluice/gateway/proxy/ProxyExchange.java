@@ -376,7 +376,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         if (plan != null) {
             final StreamWatcher watcher = backend.watcher(front.operation(), plan.dropUsageOnlyEvents());
             relay = eventStream
-                    ? new SseRelay(this, continuation == null ? watcher : continuation.watch(watcher, backend, client.alloc()))
+                    ? new SseRelay(this, continuation == null ? watcher
+                            : continuation.watch(watcher, backend, client.alloc()))
                     : new BodyRelay(this, MediaTypes.is(head, HttpHeaderValues.APPLICATION_JSON));
             writeHead(head, target, eventStream, !eventStream && HttpUtil.getContentLength(head, -1L) >= 0);
             return;

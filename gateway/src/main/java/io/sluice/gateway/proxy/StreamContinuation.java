@@ -227,7 +227,7 @@ public final class StreamContinuation {
     }
 
     /** The exchange ended: what was kept of a stream relayed byte for byte goes back to the pool. */
-    public void release() {
+    void release() {
         partial.release();
     }
 
