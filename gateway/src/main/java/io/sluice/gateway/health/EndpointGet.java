@@ -1,17 +1,13 @@
 package io.sluice.gateway.health;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -19,6 +15,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.codec.CaptureBuffer;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.upstream.Lease;
+import io.sluice.gateway.upstream.RequestHead;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.gateway.upstream.UpstreamListener;
 import io.sluice.gateway.upstream.UpstreamPools;
@@ -108,11 +105,11 @@ final class EndpointGet implements UpstreamListener {
         }
         lease = future.getNow();
         lease.attach(this);
-        final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path,
-                Unpooled.EMPTY_BUFFER);
-        request.headers().set(HttpHeaderNames.HOST, endpoint.hostHeader())
-                .set(HttpHeaderNames.USER_AGENT, userAgent);
-        provider.upstreamHeaders().forEach(header -> request.headers().set(header.getKey(), header.getValue()));
+        final ByteBuf request = RequestHead.start(lease.channel().alloc(), HttpMethod.GET, path,
+                        provider.upstreamHeaders())
+                .header(HttpHeaderNames.HOST, endpoint.hostHeader())
+                .header(HttpHeaderNames.USER_AGENT, userAgent)
+                .end();
         lease.channel().writeAndFlush(request);
         lease.channel().read();
     }

@@ -7,11 +7,12 @@ import io.netty.util.AsciiString;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
- * Copies the end-to-end headers of a message: everything but the hop-by-hop headers of RFC 9110 §7.6.1, the
- * headers the {@code Connection} header names, and those the caller rejects. Names are matched ignoring case
+ * Copies or visits the end-to-end headers of a message: everything but the hop-by-hop headers of RFC 9110 §7.6.1,
+ * the headers the {@code Connection} header names, and those the caller rejects. Names are matched ignoring case
  * without building lower-case copies, since this runs twice per request.
  */
 public final class HopByHop {
@@ -25,6 +26,15 @@ public final class HopByHop {
 
     /** Adds to {@code to} every end-to-end header of {@code from} whose name {@code skip} does not reject. */
     public static void copyEndToEnd(HttpHeaders from, HttpHeaders to, Predicate<CharSequence> skip) {
+        forEachEndToEnd(from, skip, to::add);
+    }
+
+    /**
+     * Hands {@code action} every end-to-end header of {@code from} whose name {@code skip} does not reject, one
+     * value at a time and in order, for a caller that writes them somewhere other than a header map.
+     */
+    public static void forEachEndToEnd(HttpHeaders from, Predicate<CharSequence> skip,
+                                       BiConsumer<CharSequence, CharSequence> action) {
         final String connection = from.get(HttpHeaderNames.CONNECTION);
         final Iterator<Map.Entry<CharSequence, CharSequence>> headers = from.iteratorCharSequence();
         while (headers.hasNext()) {
@@ -32,7 +42,7 @@ public final class HopByHop {
             final CharSequence name = header.getKey();
             if (!isOneOf(HOP_BY_HOP, name) && !skip.test(name)
                     && (connection == null || !listedIn(connection, name))) {
-                to.add(name, header.getValue());
+                action.accept(name, header.getValue());
             }
         }
     }

@@ -33,7 +33,7 @@ package io.sluice.gateway.net;
  *
  * upstream connection (pooled per event loop, auto-read off)
  *   tls                 SslHandler, for https backends only
- *   http-client-codec   HttpClientCodec
+ *   http-response-decoder HttpResponseDecoder; requests are written as bytes (RequestHead), not encoded
  *   upstream-handler    UpstreamHandler: hands responses to the exchange that leases the connection
  * </pre>
  *
@@ -54,7 +54,7 @@ public final class PipelineNames {
     public static final String REQUEST_HANDLER = "request-handler";
     public static final String WS_AGGREGATOR = "ws-aggregator";
     public static final String WS_SESSION = "ws-session";
-    public static final String HTTP_CLIENT_CODEC = "http-client-codec";
+    public static final String HTTP_RESPONSE_DECODER = "http-response-decoder";
     public static final String UPSTREAM_HANDLER = "upstream-handler";
 
     private PipelineNames() {

@@ -1,10 +1,9 @@
 package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -17,6 +16,7 @@ import io.sluice.gateway.http.HopByHop;
 import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.routing.Target;
+import io.sluice.gateway.upstream.RequestHead;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
 import java.util.List;
@@ -66,37 +66,41 @@ final class ProxyHeaders {
     }
 
     /**
-     * The request for the backend: {@code POST path} with the body (taken over) and a Content-Length.
+     * The head of the request for the backend: {@code POST path} with a Content-Length of {@code bodyLength}, written
+     * into a buffer of {@code alloc} that the caller sends before the body. A header the provider sets replaces any
+     * of the same name ({@link RequestHead}).
      *
-     * @param providerHeaders the provider's key, version and own headers, set over anything the client sent
+     * @param providerHeaders the provider's key, version and own headers
      * @param trace           Sluice's hop of the request's trace: its {@code traceparent}, and the client's
      *                        {@code tracestate} when the trace is the client's
      */
-    static FullHttpRequest upstreamRequest(HttpHeaders client, ClientOrigin origin, String path,
-                                           UpstreamEndpoint target, List<Map.Entry<String, String>> providerHeaders,
-                                           String requestId, TraceContext trace, ByteBuf body) {
-        final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path, body,
-                UNCHECKED, UNCHECKED);
-        final HttpHeaders headers = request.headers();
-        HopByHop.copyEndToEnd(client, headers, SKIPPED_UPSTREAM);
-        headers.set(TrustedProxies.X_FORWARDED_FOR, origin.forwardedFor())
-                .set(TrustedProxies.FORWARDED, origin.forwarded())
-                .set(TrustedProxies.X_FORWARDED_PROTO, origin.proto())
-                .set(HttpHeaderNames.HOST, target.hostHeader())
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
-                .set(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY)
-                .set(REQUEST_ID, requestId)
-                .set(TraceContext.TRACEPARENT, trace.traceparent());
-        if (trace.fromClient() && client.contains(TraceContext.TRACESTATE)) {
-            headers.set(TraceContext.TRACESTATE, client.getAll(TraceContext.TRACESTATE));
+    static ByteBuf upstreamRequestHead(ByteBufAllocator alloc, HttpHeaders client, ClientOrigin origin, String path,
+                                       UpstreamEndpoint target, List<Map.Entry<String, String>> providerHeaders,
+                                       String requestId, TraceContext trace, int bodyLength) {
+        final RequestHead head = RequestHead.start(alloc, HttpMethod.POST, path, providerHeaders);
+        try {
+            head.header(HttpHeaderNames.HOST, target.hostHeader())
+                    .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(bodyLength))
+                    .header(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY)
+                    .header(TrustedProxies.X_FORWARDED_FOR, origin.forwardedFor())
+                    .header(TrustedProxies.FORWARDED, origin.forwarded())
+                    .header(TrustedProxies.X_FORWARDED_PROTO, origin.proto())
+                    .header(REQUEST_ID, requestId)
+                    .header(TraceContext.TRACEPARENT, trace.traceparent());
+            if (trace.fromClient()) {
+                for (String state : client.getAll(TraceContext.TRACESTATE)) {
+                    head.header(TraceContext.TRACESTATE, state);
+                }
+            }
+            if (!client.contains(HttpHeaderNames.CONTENT_TYPE)) {
+                head.header(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            }
+            HopByHop.forEachEndToEnd(client, SKIPPED_UPSTREAM, head::header);
+            return head.end();
+        } catch (RuntimeException | Error e) {
+            head.discard();
+            throw e;
         }
-        if (!headers.contains(HttpHeaderNames.CONTENT_TYPE)) {
-            headers.set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        }
-        for (Map.Entry<String, String> header : providerHeaders) {
-            headers.set(header.getKey(), header.getValue());
-        }
-        return request;
     }
 
     /**

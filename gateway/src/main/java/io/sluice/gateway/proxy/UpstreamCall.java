@@ -1,6 +1,7 @@
 package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
@@ -412,9 +413,12 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         requestWritten = false;
         final Lease sentOn = lease;
         sentNanos = System.nanoTime();
-        lease.channel().writeAndFlush(ProxyHeaders.upstreamRequest(clientHeaders, origin,
-                        target.provider().requestPath(endpoint, apiPath, target.backendModel()), endpoint,
-                        target.provider().upstreamHeaders(), requestId, trace, body.retainedDuplicate()))
+        final Channel channel = lease.channel();
+        // The head's own future is not watched: a failed write closes the connection, which fails the body's too.
+        channel.write(ProxyHeaders.upstreamRequestHead(channel.alloc(), clientHeaders, origin,
+                target.provider().requestPath(endpoint, apiPath, target.backendModel()), endpoint,
+                target.provider().upstreamHeaders(), requestId, trace, body.readableBytes()));
+        channel.writeAndFlush(body.retainedDuplicate())
                 .addListener(f -> {
                     if (lease != sentOn) {
                         return;

@@ -108,14 +108,16 @@ class ProviderTypesTest {
                     health: { probe: { enabled: false } }
                 """.formatted(backend.url()))) {
             final HttpResponse<byte[]> response = Http.post(gateway.uri("/v1/chat/completions"),
-                    "{\"model\":\"mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+                    "{\"model\":\"mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}",
+                    "x-title", "the client's own");
             assertEquals(200, response.statusCode());
             assertEquals(new String(WireSamples.bytes("openrouter_chat_stream_reconstructed.txt")),
                     Http.text(response), "passed through byte for byte, comment lines included");
             final RecordedRequest request = backend.takeRequest();
             assertEquals("/v1/chat/completions", request.uri());
             assertEquals("https://app.example", request.headers().get("http-referer"));
-            assertEquals("Example App", request.headers().get("x-title"));
+            assertEquals(List.of("Example App"), request.headers().getAll("x-title"),
+                    "the provider's header replaces the client's of the same name");
             assertEquals("Bearer sk-or-secret-123456", request.headers().get("authorization"));
         }
     }

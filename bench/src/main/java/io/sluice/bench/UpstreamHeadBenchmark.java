@@ -1,0 +1,135 @@
+package io.sluice.bench;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufHolder;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.AsciiString;
+import io.sluice.gateway.http.HopByHop;
+import io.sluice.gateway.upstream.RequestHead;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
+
+/**
+ * The head of an upstream request for the headers an OpenAI SDK sends, put on a channel two ways: as Sluice writes
+ * it ({@link RequestHead}, bytes straight into one pooled buffer, no encoder in the pipeline), and as it did before,
+ * a header map filled with the same headers and encoded by Netty's {@link HttpRequestEncoder}. Both pass the body
+ * and go through an embedded channel, so the difference is the head's building and encoding. Run with
+ * {@code java -jar bench/target/benchmarks.jar UpstreamHeadBenchmark -prof gc} for time and bytes per request.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(1)
+public class UpstreamHeadBenchmark {
+    private static final String PATH = "/v1/chat/completions";
+    /** What the openai-python SDK sends, as the gateway's decoder hands it over. */
+    private static final String[] SDK_HEADERS = {
+        "Host", "gateway.internal:8080", "Accept-Encoding", "gzip, deflate", "Connection", "keep-alive",
+        "Accept", "application/json", "Content-Type", "application/json", "User-Agent", "OpenAI/Python 1.54.4",
+        "X-Stainless-Lang", "python", "X-Stainless-Package-Version", "1.54.4", "X-Stainless-OS", "Linux",
+        "X-Stainless-Arch", "x64", "X-Stainless-Runtime", "CPython", "X-Stainless-Runtime-Version", "3.12.7",
+        "Authorization", "Bearer sk-gateway-0123456789abcdef", "X-Stainless-Async", "false",
+        "x-stainless-retry-count", "0", "x-stainless-read-timeout", "600", "Content-Length", "412"};
+    private static final List<AsciiString> SET_BY_SLUICE = List.of(HttpHeaderNames.HOST,
+            HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderNames.AUTHORIZATION);
+    private static final Predicate<CharSequence> SKIPPED = name -> HopByHop.isOneOf(SET_BY_SLUICE, name);
+    private static final List<Map.Entry<String, String>> PROVIDER = List.of(
+            Map.entry("Authorization", "Bearer sk-provider-0123456789abcdef"));
+    private static final DefaultHttpHeadersFactory UNCHECKED = DefaultHttpHeadersFactory.headersFactory()
+            .withValidation(false);
+
+    private HttpHeaders client;
+    private ByteBuf body;
+    private EmbeddedChannel encoding;
+    private EmbeddedChannel writing;
+
+    @Setup
+    public void setUp() {
+        client = new DefaultHttpHeaders();
+        for (int i = 0; i < SDK_HEADERS.length; i += 2) {
+            client.add(AsciiString.of(SDK_HEADERS[i]), SDK_HEADERS[i + 1]);
+        }
+        body = PooledByteBufAllocator.DEFAULT.directBuffer(412).writeZero(412);
+        encoding = new EmbeddedChannel(new HttpRequestEncoder());
+        writing = new EmbeddedChannel();
+    }
+
+    @TearDown
+    public void tearDown() {
+        body.release();
+        encoding.finishAndReleaseAll();
+        writing.finishAndReleaseAll();
+    }
+
+    @Benchmark
+    public int writtenAsBytes() {
+        final RequestHead head = RequestHead.start(writing.alloc(), HttpMethod.POST, PATH, PROVIDER);
+        sluiceHeaders(head::header);
+        HopByHop.forEachEndToEnd(client, SKIPPED, head::header);
+        writing.writeOutbound(head.end(), body.retainedDuplicate());
+        return drain(writing);
+    }
+
+    @Benchmark
+    public int encodedFromHeaderMap() {
+        final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, PATH,
+                body.retainedDuplicate(), UNCHECKED, UNCHECKED);
+        final HttpHeaders headers = request.headers();
+        HopByHop.copyEndToEnd(client, headers, SKIPPED);
+        sluiceHeaders(headers::set);
+        PROVIDER.forEach(header -> headers.set(header.getKey(), header.getValue()));
+        encoding.writeOutbound(request);
+        return drain(encoding);
+    }
+
+    /** The headers Sluice adds to every request, as {@code ProxyHeaders} does. */
+    private static void sluiceHeaders(BiConsumer<CharSequence, CharSequence> set) {
+        set.accept(HttpHeaderNames.HOST, "127.0.0.1:9100");
+        set.accept(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(412));
+        set.accept(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
+        set.accept(AsciiString.cached("x-forwarded-for"), "127.0.0.1");
+        set.accept(AsciiString.cached("forwarded"), "for=127.0.0.1;proto=http");
+        set.accept(AsciiString.cached("x-forwarded-proto"), "http");
+        set.accept(AsciiString.cached("x-request-id"), "01JDQ3ZK6T9V2M4W8X0Y1Z2A3B");
+        set.accept(AsciiString.cached("traceparent"), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    }
+
+    private static int drain(EmbeddedChannel channel) {
+        int bytes = 0;
+        Object message;
+        while ((message = channel.readOutbound()) != null) {
+            final ByteBuf buf = message instanceof ByteBufHolder holder ? holder.content() : (ByteBuf) message;
+            bytes += buf.readableBytes();
+            buf.release();
+        }
+        return bytes;
+    }
+}
