@@ -63,6 +63,11 @@ public class UpstreamHeadBenchmark {
     private static final Predicate<CharSequence> SKIPPED = name -> HopByHop.isOneOf(SET_BY_SLUICE, name);
     private static final List<Map.Entry<String, String>> PROVIDER = List.of(
             Map.entry("Authorization", "Bearer sk-provider-0123456789abcdef"));
+    private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
+    private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
+    private static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final AsciiString REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
     private static final DefaultHttpHeadersFactory UNCHECKED = DefaultHttpHeadersFactory.headersFactory()
             .withValidation(false);
 
@@ -115,11 +120,11 @@ public class UpstreamHeadBenchmark {
         set.accept(HttpHeaderNames.HOST, "127.0.0.1:9100");
         set.accept(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(412));
         set.accept(HttpHeaderNames.ACCEPT_ENCODING, HttpHeaderValues.IDENTITY);
-        set.accept(AsciiString.cached("x-forwarded-for"), "127.0.0.1");
-        set.accept(AsciiString.cached("forwarded"), "for=127.0.0.1;proto=http");
-        set.accept(AsciiString.cached("x-forwarded-proto"), "http");
-        set.accept(AsciiString.cached("x-request-id"), "01JDQ3ZK6T9V2M4W8X0Y1Z2A3B");
-        set.accept(AsciiString.cached("traceparent"), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        set.accept(X_FORWARDED_FOR, "127.0.0.1");
+        set.accept(FORWARDED, "for=127.0.0.1;proto=http");
+        set.accept(X_FORWARDED_PROTO, "http");
+        set.accept(REQUEST_ID, "01JDQ3ZK6T9V2M4W8X0Y1Z2A3B");
+        set.accept(TRACEPARENT, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     }
 
     private static int drain(EmbeddedChannel channel) {
