@@ -444,9 +444,8 @@ public final class ConfigLoader {
     private static SluiceConfig.Probe probe(ConfigNode node) {
         node.allowOnly("enabled", "path", "interval", "timeout", "healthy_threshold", "unhealthy_threshold");
         final String path = blankToNull(node.string("path", null));
-        if (path != null && (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c >= 0x7f))) {
-            throw new ConfigException(node.field("path") + ": '" + path + "' must be a path from the server's root, "
-                    + "such as /health");
+        if (path != null) {
+            checkServerPath(node, path, "/health");
         }
         return new SluiceConfig.Probe(node.bool("enabled", true), path,
                 positive(node, "interval", Duration.ofSeconds(15)), positive(node, "timeout", Duration.ofSeconds(3)),
@@ -492,6 +491,19 @@ public final class ConfigLoader {
     }
 
     /** The load scrape: on by default where it can be read (least_loaded over vLLM), and only under least_loaded. */
+    /**
+     * A path Sluice sends a backend as the target of its own GET: from the server's root, printable ASCII without
+     * spaces, since it is written into the request line as it is (with the provider's key in the headers below).
+     */
+    private static String checkServerPath(ConfigNode node, String path, String example) {
+        printable(node, "path", path);
+        if (!path.startsWith("/") || path.indexOf(' ') >= 0) {
+            throw new ConfigException(node.field("path") + ": '" + path + "' must be a path from the server's root, "
+                    + "such as " + example);
+        }
+        return path;
+    }
+
     private static SluiceConfig.Metrics metrics(ConfigNode node, SluiceConfig.Strategy strategy, ProviderType type) {
         node.allowOnly("enabled", "path", "interval", "timeout");
         final boolean enabled = node.bool("enabled",
@@ -502,10 +514,7 @@ public final class ConfigLoader {
         if (strategy != SluiceConfig.Strategy.LEAST_LOADED) {
             throw new ConfigException(node.field("enabled") + ": only the least_loaded strategy reads scraped load");
         }
-        final String path = node.string("path", "/metrics");
-        if (!path.startsWith("/")) {
-            throw new ConfigException(node.field("path") + ": '" + path + "' must start with /");
-        }
+        final String path = checkServerPath(node, node.string("path", "/metrics"), "/metrics");
         final Duration interval = positive(node, "interval", Duration.ofSeconds(2));
         final Duration timeout = positive(node, "timeout", Duration.ofSeconds(1));
         if (timeout.compareTo(interval) > 0) {

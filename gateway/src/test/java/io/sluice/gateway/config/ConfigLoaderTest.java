@@ -189,6 +189,9 @@ class ConfigLoaderTest {
                     + "|providers[0].balance.metrics.timeout: must not be longer than the interval",
             "providers: [ { id: a, type: openai, models: { m: m }, health: { probe: { path: health } } } ]"
                     + "|providers[0].health.probe.path: 'health' must be a path from the server's root",
+            "providers: [ { id: a, type: vllm, endpoints: [ \"http://h:1\" ], models: { m: m }, "
+                    + "balance: { strategy: least_loaded, metrics: { path: \"/metrics\\r\\nx-evil: 1\" } } } ]"
+                    + "|providers[0].balance.metrics.path: must be printable ASCII on one line",
             "providers: [ { type: openai, models: { m: m } } ]|providers[0].id: required",
             "providers: [ { id: a, type: openai, api_key: '${NOPE}', models: { m: m } } ]"
                     + "|providers[0].api_key: environment variable NOPE is not set",
