@@ -2,6 +2,7 @@ package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
@@ -414,21 +415,33 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         final Lease sentOn = lease;
         sentNanos = System.nanoTime();
         final Channel channel = lease.channel();
-        // The head's own future is not watched: a failed write closes the connection, which fails the body's too.
-        channel.write(ProxyHeaders.upstreamRequestHead(channel.alloc(), clientHeaders, origin,
+        final ByteBuf head = ProxyHeaders.upstreamRequestHead(channel.alloc(), clientHeaders, origin,
                 target.provider().requestPath(endpoint, apiPath, target.backendModel()), endpoint,
-                target.provider().upstreamHeaders(), requestId, trace, body.readableBytes()));
-        channel.writeAndFlush(body.retainedDuplicate())
-                .addListener(f -> {
-                    if (lease != sentOn) {
-                        return;
-                    }
-                    if (f.isSuccess()) {
-                        requestWritten = true;
-                    } else {
-                        onUpstreamClosed(f.cause());
-                    }
-                });
+                target.provider().upstreamHeaders(), requestId, trace, body.readableBytes());
+        final ChannelFuture sent;
+        if (body.readableBytes() <= head.writableBytes()) {
+            // A body that fits the head's buffer goes in it: one buffer for the socket rather than two, as Netty's
+            // encoder did for the smallest bodies.
+            head.writeBytes(body, body.readerIndex(), body.readableBytes());
+            sent = channel.writeAndFlush(head);
+        } else {
+            final ByteBuf sentBody = body.retainedDuplicate();
+            // Both are made before either is written: a head left unflushed would go out before the connection's
+            // next request. The head's future is not watched: a failed write closes the connection, failing the
+            // body's.
+            channel.write(head);
+            sent = channel.writeAndFlush(sentBody);
+        }
+        sent.addListener(f -> {
+            if (lease != sentOn) {
+                return;
+            }
+            if (f.isSuccess()) {
+                requestWritten = true;
+            } else {
+                onUpstreamClosed(f.cause());
+            }
+        });
         if (lease == sentOn) {
             lease.channel().read();
             timer.requestSent();
