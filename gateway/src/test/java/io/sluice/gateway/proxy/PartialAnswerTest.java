@@ -70,6 +70,32 @@ class PartialAnswerTest {
         assertEquals(0, alloc.metric().usedDirectMemory());
     }
 
+    @Test
+    void aStreamThatOutgrowsTheFirstBufferGrowsItOnceToAReadsWorthAndNoFurther() {
+        final List<byte[]> events = events(WireSamples.bytes("openai_chat_stream_no_usage.txt"));
+        final List<byte[]> stream = new ArrayList<>();
+        for (int copy = 0; copy < 3; copy++) {
+            stream.addAll(events.subList(0, events.size() - 2));
+        }
+        final PartialAnswer partial = new PartialAnswer(1_000_000);
+        partial.relayedFrom(OPENAI, alloc);
+        int kept = 0;
+        for (byte[] event : stream) {
+            partial.keep(Unpooled.wrappedBuffer(event), 0, event.length);
+            kept += event.length;
+            if (kept <= 1024) {
+                assertEquals(1024, alloc.metric().usedDirectMemory(), "a short stream holds the first 1 KiB");
+            } else {
+                assertEquals(8 * 1024, alloc.metric().usedDirectMemory(), "past it, one buffer of a read's worth");
+            }
+        }
+        assertTrue(kept > 3 * 8 * 1024, "the stream is read in batches on the way: " + kept);
+        partial.read();
+        assertEquals(textOf(stream), partial.content());
+        partial.release();
+        assertEquals(0, alloc.metric().usedDirectMemory());
+    }
+
     /** The text a reader of the whole stream at once finds: what the kept events must read as. */
     private static String textOf(List<byte[]> stream) {
         final ByteArrayOutputStream all = new ByteArrayOutputStream();
