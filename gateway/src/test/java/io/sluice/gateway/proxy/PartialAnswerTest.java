@@ -26,12 +26,7 @@ class PartialAnswerTest {
 
     @Test
     void keepsEveryEventShownAcrossReadsAndGivesItsBufferBack() {
-        // The sample's events before its finish, three times over: about 36 KB, so batches are read on the way.
-        final List<byte[]> events = events(WireSamples.bytes("openai_chat_stream_no_usage.txt"));
-        final List<byte[]> stream = new ArrayList<>();
-        for (int copy = 0; copy < 3; copy++) {
-            stream.addAll(events.subList(0, events.size() - 2));
-        }
+        final List<byte[]> stream = longStream();
         final PartialAnswer partial = new PartialAnswer(1_000_000);
         partial.relayedFrom(OPENAI, alloc);
         assertEquals(0, alloc.metric().usedDirectMemory(), "nothing is held before the first event");
@@ -72,11 +67,7 @@ class PartialAnswerTest {
 
     @Test
     void aStreamThatOutgrowsTheFirstBufferGrowsItOnceToAReadsWorthAndNoFurther() {
-        final List<byte[]> events = events(WireSamples.bytes("openai_chat_stream_no_usage.txt"));
-        final List<byte[]> stream = new ArrayList<>();
-        for (int copy = 0; copy < 3; copy++) {
-            stream.addAll(events.subList(0, events.size() - 2));
-        }
+        final List<byte[]> stream = longStream();
         final PartialAnswer partial = new PartialAnswer(1_000_000);
         partial.relayedFrom(OPENAI, alloc);
         int kept = 0;
@@ -94,6 +85,16 @@ class PartialAnswerTest {
         assertEquals(textOf(stream), partial.content());
         partial.release();
         assertEquals(0, alloc.metric().usedDirectMemory());
+    }
+
+    /** The sample's events before its finish, three times over: about 36 KB, so batches are read on the way. */
+    private static List<byte[]> longStream() {
+        final List<byte[]> events = events(WireSamples.bytes("openai_chat_stream_no_usage.txt"));
+        final List<byte[]> stream = new ArrayList<>();
+        for (int copy = 0; copy < 3; copy++) {
+            stream.addAll(events.subList(0, events.size() - 2));
+        }
+        return stream;
     }
 
     /** The text a reader of the whole stream at once finds: what the kept events must read as. */
