@@ -82,7 +82,10 @@ public final class HopByHop {
         return false;
     }
 
-    /** Whether {@code name} is one of the comma-separated tokens of a Connection header value. */
+    /**
+     * Whether {@code name} is one of the comma-separated tokens of a Connection header value, ignoring case and the
+     * spaces and tabs around a token. Compared in place: this runs for every header of a message that has one.
+     */
     private static boolean listedIn(String connection, CharSequence name) {
         int start = 0;
         while (start < connection.length()) {
@@ -90,12 +93,24 @@ public final class HopByHop {
             if (end < 0) {
                 end = connection.length();
             }
-            final String token = connection.substring(start, end).strip();
-            if (token.length() == name.length() && AsciiString.contentEqualsIgnoreCase(token, name)) {
+            int first = start;
+            int last = end;
+            while (first < last && isSpaceOrTab(connection.charAt(first))) {
+                first++;
+            }
+            while (last > first && isSpaceOrTab(connection.charAt(last - 1))) {
+                last--;
+            }
+            if (last - first == name.length()
+                    && AsciiString.regionMatches(connection, true, first, name, 0, name.length())) {
                 return true;
             }
             start = end + 1;
         }
         return false;
+    }
+
+    private static boolean isSpaceOrTab(char c) {
+        return c == ' ' || c == '\t';
     }
 }

@@ -1,0 +1,51 @@
+package io.sluice.gateway.http;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Which headers of a message are end-to-end: not the hop-by-hop ones of RFC 9110, not those its Connection header
+ * names (any case, spaces or tabs around each token), not those the caller skips; the rest in order, every value.
+ */
+class HopByHopTest {
+    @Test
+    void leavesOutHopByHopHeadersTheOnesConnectionNamesAndTheSkippedOnes() {
+        final HttpHeaders from = new DefaultHttpHeaders()
+                .add("Connection", "keep-alive,\tX-Trace-Hop ,  UPGRADE-insecure, ,x-last")
+                .add("Keep-Alive", "timeout=5")
+                .add("Transfer-Encoding", "chunked")
+                .add("x-trace-hop", "1")
+                .add("Upgrade-Insecure", "1")
+                .add("X-Last", "1")
+                .add("x-trace-hop-not", "kept: a longer name than the listed one")
+                .add("Accept", "application/json")
+                .add("x-multi", "a")
+                .add("x-multi", "b")
+                .add("Authorization", "Bearer sk-skipped");
+        final List<String> seen = new ArrayList<>();
+        HopByHop.forEachEndToEnd(from, name -> name.toString().equalsIgnoreCase("authorization"),
+                (name, value) -> seen.add(name + ": " + value));
+        assertEquals(List.of("x-trace-hop-not: kept: a longer name than the listed one", "Accept: application/json",
+                "x-multi: a", "x-multi: b"), seen);
+
+        final HttpHeaders to = new DefaultHttpHeaders();
+        HopByHop.copyEndToEnd(from, to, name -> false);
+        assertEquals(List.of("x-trace-hop-not", "Accept", "x-multi", "x-multi", "Authorization"),
+                to.entries().stream().map(header -> header.getKey()).toList());
+    }
+
+    @Test
+    void withoutAConnectionHeaderOnlyTheFixedListGoes() {
+        final HttpHeaders from = new DefaultHttpHeaders().add("TE", "trailers").add("Proxy-Authorization", "x")
+                .add("x-kept", "1");
+        final HttpHeaders to = new DefaultHttpHeaders();
+        HopByHop.copyEndToEnd(from, to, name -> false);
+        assertEquals("[x-kept=1]", to.entries().toString());
+    }
+}
