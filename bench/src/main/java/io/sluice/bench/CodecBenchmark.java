@@ -19,9 +19,11 @@ import io.sluice.codec.usage.Usage;
 import io.sluice.codec.usage.UsageReader;
 import io.sluice.proto.StreamChunk;
 import io.sluice.proto.WebSocketMessage;
+import io.sluice.providers.Dialect;
 import io.sluice.providers.RequestEdits;
 import io.sluice.providers.RequestPlan;
 import io.sluice.providers.StreamDelta;
+import io.sluice.providers.StreamWatcher;
 import io.sluice.providers.openai.OpenAiEndpoint;
 import io.sluice.providers.openai.OpenAiStreamDecoder;
 import io.sluice.providers.openai.OpenAiStreamEnd;
@@ -181,6 +183,31 @@ public class CodecBenchmark {
             end.onEvent(event, event.readerIndex(), event.writerIndex());
         }
         return end.complete();
+    }
+
+    /**
+     * What the passthrough relay shows every event of an OpenAI chat stream: the usage tee and the stream-end check
+     * together, as the dialect's watcher runs them, each event a pooled slice.
+     */
+    @Benchmark
+    public Usage openAiWatcherOnPooledSlices() {
+        final StreamWatcher watcher = Dialect.OPENAI.codec().watcher(OpenAiEndpoint.CHAT_COMPLETIONS, true);
+        for (ByteBuf event : eventSlices) {
+            watcher.onEvent(event, event.readerIndex(), event.writerIndex());
+        }
+        return watcher.complete() ? watcher.usage() : null;
+    }
+
+    /** The same two checks as two passes over each event, as the watcher ran them before it made them one. */
+    @Benchmark
+    public Usage openAiTwoPassesOnPooledSlices() {
+        final OpenAiStreamEnd end = new OpenAiStreamEnd();
+        final StreamUsageTee tee = new StreamUsageTee(true);
+        for (ByteBuf event : eventSlices) {
+            end.onEvent(event, event.readerIndex(), event.writerIndex());
+            tee.onEvent(event, event.readerIndex(), event.writerIndex());
+        }
+        return end.complete() ? tee.usage() : null;
     }
 
     /** The usage capture of a non-streaming answer: every byte looked at, the usage object copied and read. */

@@ -34,9 +34,24 @@ public final class StreamUsageTee {
      * @return true when the event is a usage-only chunk that must not reach the client
      */
     public boolean onEvent(ByteBuf buf, int from, int to) {
-        if (!matcher.matches(buf, from, to)) {
-            return false;
-        }
+        return matcher.matches(buf, from, to) && onUsageEvent(buf, from, to);
+    }
+
+    /**
+     * Whether the {@code g} at {@code g} of an event in {@code [from, to)} is its usage key's, for a caller that
+     * finds the {@code g}s in its own pass over the event and then calls {@link #onUsageEvent} instead of
+     * {@link #onEvent}.
+     */
+    public boolean isUsageKeyAt(ByteBuf buf, int g, int from, int to) {
+        return matcher.isKeyAt(buf, g, from, to);
+    }
+
+    /**
+     * Takes an event in {@code [from, to)} of {@code buf} that holds a usage key ({@link #isUsageKeyAt}).
+     *
+     * @return true when the event is a usage-only chunk that must not reach the client
+     */
+    public boolean onUsageEvent(ByteBuf buf, int from, int to) {
         if (scratch == null) {
             scratch = new CaptureBuffer(512, MAX_EVENT_DATA);
             last = new CaptureBuffer(512, MAX_EVENT_DATA);

@@ -29,17 +29,30 @@ public final class UsageKeyMatcher {
         // The first g that can be a key's: after the opening quote and "usa".
         int g = ByteSearch.indexOf(buf, from + 1 + ANCHOR, to, KEY[ANCHOR]);
         while (g >= 0 && g - ANCHOR + KEY.length < to) {
-            final int u = g - ANCHOR;
-            if (buf.getByte(u - 1) == '"' && ByteSearch.startsWith(buf, u, KEY)) {
-                int i = ByteSearch.skipJsonSpaces(buf, u + KEY.length, to);
-                if (i < to && buf.getByte(i) == ':') {
-                    i = ByteSearch.skipJsonSpaces(buf, i + 1, to);
-                    if (i < to && buf.getByte(i) == '{') {
-                        return true;
-                    }
-                }
+            if (isKeyAt(buf, g, from, to)) {
+                return true;
             }
             g = ByteSearch.indexOf(buf, g + 1, to, KEY[ANCHOR]);
+        }
+        return false;
+    }
+
+    /**
+     * Whether the {@code g} at {@code g} in {@code [from, to)} of {@code buf} is the one of a usage key with an object
+     * value, the key and its value's brace within the range: for a caller that finds the {@code g}s in a pass of its
+     * own.
+     */
+    public boolean isKeyAt(ByteBuf buf, int g, int from, int to) {
+        final int u = g - ANCHOR;
+        if (u - 1 < from || u + KEY.length >= to) {
+            return false;
+        }
+        if (buf.getByte(u - 1) == '"' && ByteSearch.startsWith(buf, u, KEY)) {
+            int i = ByteSearch.skipJsonSpaces(buf, u + KEY.length, to);
+            if (i < to && buf.getByte(i) == ':') {
+                i = ByteSearch.skipJsonSpaces(buf, i + 1, to);
+                return i < to && buf.getByte(i) == '{';
+            }
         }
         return false;
     }

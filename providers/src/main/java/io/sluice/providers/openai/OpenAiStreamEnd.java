@@ -27,8 +27,22 @@ public final class OpenAiStreamEnd {
     /** Looks at one complete event in {@code [from, to)} of {@code buf}. */
     public void onEvent(ByteBuf buf, int from, int to) {
         if (!complete) {
-            complete = to - from <= MAX_DONE_EVENT ? isDone(buf, from, to) : hasFinishReason(buf, from, to);
+            complete = isShort(from, to) ? isDone(buf, from, to) : hasFinishReason(buf, from, to);
         }
+    }
+
+    /**
+     * Whether an event is short enough to be {@code [DONE]}, which {@link #onEvent} looks for in it; a longer one is
+     * looked at for a finish reason, which {@link OpenAiStreamWatcher} may do in its own pass with
+     * {@link #isFinishReasonAt} and {@link #finishReasonSeen}.
+     */
+    static boolean isShort(int from, int to) {
+        return to - from <= MAX_DONE_EVENT;
+    }
+
+    /** A finish reason was found in an event: the stream makes a whole answer. */
+    void finishReasonSeen() {
+        complete = true;
     }
 
     /** Whether the stream so far makes a whole answer. */
@@ -44,18 +58,29 @@ public final class OpenAiStreamEnd {
     private static boolean hasFinishReason(ByteBuf buf, int from, int to) {
         int underscore = ByteSearch.indexOf(buf, from + BEFORE.length, to, (byte) '_');
         while (underscore >= 0 && underscore + AFTER.length < to) {
-            if (ByteSearch.startsWith(buf, underscore - BEFORE.length, BEFORE)
-                    && ByteSearch.startsWith(buf, underscore + 1, AFTER)) {
-                int i = ByteSearch.skipJsonSpaces(buf, underscore + 1 + AFTER.length, to);
-                if (i < to && buf.getByte(i) == ':') {
-                    i = ByteSearch.skipJsonSpaces(buf, i + 1, to);
-                    // A string is a reason; null is not (another choice may still have one).
-                    if (i < to && buf.getByte(i) == '"') {
-                        return true;
-                    }
-                }
+            if (isFinishReasonAt(buf, underscore, from, to)) {
+                return true;
             }
             underscore = ByteSearch.indexOf(buf, underscore + 1, to, (byte) '_');
+        }
+        return false;
+    }
+
+    /**
+     * Whether the underscore at {@code underscore} in {@code [from, to)} of {@code buf} is the one of a
+     * {@code finish_reason} key whose value is a string.
+     */
+    static boolean isFinishReasonAt(ByteBuf buf, int underscore, int from, int to) {
+        if (underscore - BEFORE.length < from || underscore + AFTER.length >= to
+                || !ByteSearch.startsWith(buf, underscore - BEFORE.length, BEFORE)
+                || !ByteSearch.startsWith(buf, underscore + 1, AFTER)) {
+            return false;
+        }
+        int i = ByteSearch.skipJsonSpaces(buf, underscore + 1 + AFTER.length, to);
+        if (i < to && buf.getByte(i) == ':') {
+            i = ByteSearch.skipJsonSpaces(buf, i + 1, to);
+            // A string is a reason; null is not (another choice may still have one).
+            return i < to && buf.getByte(i) == '"';
         }
         return false;
     }

@@ -1,6 +1,7 @@
 package io.sluice.providers.openai;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.codec.ByteSearch;
 import io.sluice.codec.usage.StreamUsageTee;
 import io.sluice.codec.usage.Usage;
 import io.sluice.providers.StreamWatcher;
@@ -22,10 +23,29 @@ final class OpenAiStreamWatcher implements StreamWatcher {
 
     @Override
     public boolean onEvent(ByteBuf buf, int from, int to) {
-        if (end != null) {
-            end.onEvent(buf, from, to);
+        if (end == null || end.complete() || OpenAiStreamEnd.isShort(from, to)) {
+            if (end != null) {
+                end.onEvent(buf, from, to);
+            }
+            return tee.onEvent(buf, from, to);
         }
-        return tee.onEvent(buf, from, to);
+        // Both look for one letter of their key in every event: one pass finds the usage key's g and the finish
+        // reason's underscore (one of each, or none, in most chunks).
+        boolean usageKey = false;
+        boolean finishReason = false;
+        int at = ByteSearch.indexOfEither(buf, from, to, (byte) 'g', (byte) '_');
+        while (at >= 0 && !(usageKey && finishReason)) {
+            if (buf.getByte(at) == 'g') {
+                usageKey = usageKey || tee.isUsageKeyAt(buf, at, from, to);
+            } else {
+                finishReason = finishReason || OpenAiStreamEnd.isFinishReasonAt(buf, at, from, to);
+            }
+            at = ByteSearch.indexOfEither(buf, at + 1, to, (byte) 'g', (byte) '_');
+        }
+        if (finishReason) {
+            end.finishReasonSeen();
+        }
+        return usageKey && tee.onUsageEvent(buf, from, to);
     }
 
     @Override
