@@ -49,8 +49,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The per-byte work of the data path: finding event boundaries in a 7 KB stream, the usage tee over the same
  * stream, reading usage out of the final chunk, the scan and splice of a request body, and the translation of
- * one OpenAI chunk into a WebSocket message, the usage capture of a JSON answer, the stream-end check. Run with {@code java -jar bench/target/benchmarks.jar -prof gc} to
- * see time and bytes allocated per operation.
+ * one OpenAI chunk into a WebSocket message, the usage capture of a JSON answer, the stream-end check, and the
+ * OpenAI watcher that runs the tee and that check in one pass. Run with
+ * {@code java -jar bench/target/benchmarks.jar -prof gc} to see time and bytes allocated per operation.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
