@@ -5,7 +5,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The last handler of every upstream pipeline: it hands what the HTTP client codec decodes to the exchange that
+ * The last handler of every upstream pipeline: it hands what the HTTP response decoder decodes to the exchange that
  * leases the connection, or, while the connection idles in the pool, treats any byte from the backend as a broken
  * connection and closes it.
  *
