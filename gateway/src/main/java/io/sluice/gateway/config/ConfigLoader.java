@@ -490,7 +490,6 @@ public final class ConfigLoader {
                 loadFactor, metrics(node.child("metrics"), strategy, type));
     }
 
-    /** The load scrape: on by default where it can be read (least_loaded over vLLM), and only under least_loaded. */
     /**
      * A path Sluice sends a backend as the target of its own GET: from the server's root, printable ASCII without
      * spaces, since it is written into the request line as it is (with the provider's key in the headers below).
@@ -504,6 +503,7 @@ public final class ConfigLoader {
         return path;
     }
 
+    /** The load scrape: on by default where it can be read (least_loaded over vLLM), and only under least_loaded. */
     private static SluiceConfig.Metrics metrics(ConfigNode node, SluiceConfig.Strategy strategy, ProviderType type) {
         node.allowOnly("enabled", "path", "interval", "timeout");
         final boolean enabled = node.bool("enabled",
