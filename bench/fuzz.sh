@@ -5,7 +5,8 @@
 #   FUZZ_TIME=60 bench/fuzz.sh httpRequestDecoder
 #
 # Targets: requestScanAndSplice sseFramerAndUsageTee webSocketJson webSocketProtobuf (codec, CodecFuzzTest),
-# httpRequestDecoder webSocketFrames (gateway, InboundFuzzTest) and webSocketMessages (gateway, WsMessageFuzzTest).
+# httpRequestDecoder webSocketFrames (gateway, InboundFuzzTest), webSocketMessages (gateway, WsMessageFuzzTest) and
+# upstreamResponses (gateway, ResponseFuzzTest).
 # Each runs in a JVM of its own through Jazzer's command line, with Netty's HTTP and WebSocket codecs and
 # jackson-core instrumented too, under paranoid leak detection. The corpus grows in target/fuzz-corpus/<target>; a
 # finding is written to target/fuzz-findings and ends the run with a non-zero status, and so does a hang (over 10 s
@@ -21,11 +22,12 @@ declare -A TARGET=([requestScanAndSplice]=codec:io.sluice.codec.fuzz.CodecFuzzTe
   [webSocketProtobuf]=codec:io.sluice.codec.fuzz.CodecFuzzTest
   [httpRequestDecoder]=gateway:io.sluice.gateway.server.InboundFuzzTest
   [webSocketFrames]=gateway:io.sluice.gateway.server.InboundFuzzTest
-  [webSocketMessages]=gateway:io.sluice.gateway.ws.WsMessageFuzzTest)
+  [webSocketMessages]=gateway:io.sluice.gateway.ws.WsMessageFuzzTest
+  [upstreamResponses]=gateway:io.sluice.gateway.upstream.ResponseFuzzTest)
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(requestScanAndSplice sseFramerAndUsageTee webSocketJson webSocketProtobuf httpRequestDecoder webSocketFrames
-    webSocketMessages)
+    webSocketMessages upstreamResponses)
 fi
 
 mvn -q -DskipTests install

@@ -108,7 +108,7 @@ public class UpstreamHeadBenchmark {
         final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, PATH,
                 body.retainedDuplicate(), UNCHECKED, UNCHECKED);
         final HttpHeaders headers = request.headers();
-        HopByHop.copyEndToEnd(client, headers, SKIPPED);
+        HopByHop.forEachEndToEnd(client, SKIPPED, headers::add);
         sluiceHeaders(headers::set);
         PROVIDER.forEach(header -> headers.set(header.getKey(), header.getValue()));
         encoding.writeOutbound(request);

@@ -2,20 +2,15 @@ package io.sluice.gateway.health;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.codec.CaptureBuffer;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.upstream.Lease;
 import io.sluice.gateway.upstream.RequestHead;
+import io.sluice.gateway.upstream.ResponseHead;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.gateway.upstream.UpstreamListener;
 import io.sluice.gateway.upstream.UpstreamPools;
@@ -115,30 +110,32 @@ final class EndpointGet implements UpstreamListener {
     }
 
     @Override
-    public void onUpstreamMessage(Object message) {
+    public void onUpstreamHead(ResponseHead head) {
+        status = head.status();
+        if (maxBody == 0 || status / 100 != 2) {
+            done(status, null);
+            return;
+        }
+        body = new CaptureBuffer(4096, maxBody);
+    }
+
+    @Override
+    public void onUpstreamBody(ByteBuf piece, boolean last) {
         try {
-            if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
-                done(-1, "The answer was malformed.");
-                return;
-            }
-            if (message instanceof HttpResponse head && head.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
-                status = head.status().code();
-                if (maxBody == 0 || head.status().codeClass() != HttpStatusClass.SUCCESS) {
-                    done(status, null);
-                    return;
-                }
-                body = new CaptureBuffer(4096, maxBody);
-            }
-            if (message instanceof HttpContent content && body != null) {
-                final ByteBuf bytes = content.content();
-                body.append(bytes, bytes.readerIndex(), bytes.readableBytes());
-                if (content instanceof LastHttpContent) {
+            if (body != null) {
+                body.append(piece, piece.readerIndex(), piece.readableBytes());
+                if (last) {
                     done(status, null);
                 }
             }
         } finally {
-            ReferenceCountUtil.release(message);
+            piece.release();
         }
+    }
+
+    @Override
+    public void onUpstreamMalformed(String reason) {
+        done(-1, "The answer was malformed: " + reason + ".");
     }
 
     @Override

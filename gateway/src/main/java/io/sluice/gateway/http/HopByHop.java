@@ -11,7 +11,7 @@ import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
- * Copies or visits the end-to-end headers of a message: everything but the hop-by-hop headers of RFC 9110 §7.6.1,
+ * Finds the end-to-end headers of a message: everything but the hop-by-hop headers of RFC 9110 §7.6.1,
  * the headers the {@code Connection} header names, and those the caller rejects. Names are matched ignoring case
  * without building lower-case copies, since this runs twice per request.
  */
@@ -24,11 +24,6 @@ public final class HopByHop {
     private HopByHop() {
     }
 
-    /** Adds to {@code to} every end-to-end header of {@code from} whose name {@code skip} does not reject. */
-    public static void copyEndToEnd(HttpHeaders from, HttpHeaders to, Predicate<CharSequence> skip) {
-        forEachEndToEnd(from, skip, to::add);
-    }
-
     /**
      * Hands {@code action} every end-to-end header of {@code from} whose name {@code skip} does not reject, one
      * value at a time and in order, for a caller that writes them somewhere other than a header map.
@@ -39,12 +34,18 @@ public final class HopByHop {
         final Iterator<Map.Entry<CharSequence, CharSequence>> headers = from.iteratorCharSequence();
         while (headers.hasNext()) {
             final Map.Entry<CharSequence, CharSequence> header = headers.next();
-            final CharSequence name = header.getKey();
-            if (!isOneOf(HOP_BY_HOP, name) && !skip.test(name)
-                    && (connection == null || !listedIn(connection, name))) {
-                action.accept(name, header.getValue());
+            if (isEndToEnd(header.getKey(), connection, skip)) {
+                action.accept(header.getKey(), header.getValue());
             }
         }
+    }
+
+    /**
+     * Whether the header {@code name} is end-to-end and {@code skip} does not reject it, in a message whose
+     * Connection header is {@code connection} (null if it has none).
+     */
+    public static boolean isEndToEnd(CharSequence name, CharSequence connection, Predicate<CharSequence> skip) {
+        return !isOneOf(HOP_BY_HOP, name) && !skip.test(name) && (connection == null || !listedIn(connection, name));
     }
 
     /** Whether {@code name} is one of {@code names}, ignoring case. */
@@ -86,12 +87,12 @@ public final class HopByHop {
      * Whether {@code name} is one of the comma-separated tokens of a Connection header value, ignoring case and the
      * spaces and tabs around a token. Compared in place: this runs for every header of a message that has one.
      */
-    private static boolean listedIn(String connection, CharSequence name) {
+    private static boolean listedIn(CharSequence connection, CharSequence name) {
         int start = 0;
         while (start < connection.length()) {
-            int end = connection.indexOf(',', start);
-            if (end < 0) {
-                end = connection.length();
+            int end = start;
+            while (end < connection.length() && connection.charAt(end) != ',') {
+                end++;
             }
             int first = start;
             int last = end;

@@ -33,8 +33,8 @@ package io.sluice.gateway.net;
  *
  * upstream connection (pooled per event loop, auto-read off)
  *   tls                 SslHandler, for https backends only
- *   http-response-decoder HttpResponseDecoder; requests are written as bytes (RequestHead), not encoded
- *   upstream-handler    UpstreamHandler: hands responses to the exchange that leases the connection
+ *   upstream-handler    UpstreamHandler: decodes responses (ResponseDecoder) for the exchange that leases the
+ *                       connection; requests are written as bytes (RequestHead), not encoded
  * </pre>
  *
  * Response bodies cross from an upstream pipeline to a client pipeline as the same buffers, on the same event
@@ -54,7 +54,6 @@ public final class PipelineNames {
     public static final String REQUEST_HANDLER = "request-handler";
     public static final String WS_AGGREGATOR = "ws-aggregator";
     public static final String WS_SESSION = "ws-session";
-    public static final String HTTP_RESPONSE_DECODER = "http-response-decoder";
     public static final String UPSTREAM_HANDLER = "upstream-handler";
 
     private PipelineNames() {

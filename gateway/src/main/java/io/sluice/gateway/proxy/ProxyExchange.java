@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.sluice.codec.json.JsonSplice;
@@ -29,7 +28,6 @@ import io.sluice.gateway.admission.Verdict;
 import io.sluice.gateway.balance.AffinityHash;
 import io.sluice.gateway.front.Front;
 import io.sluice.gateway.http.ErrorKind;
-import io.sluice.gateway.http.MediaTypes;
 import io.sluice.gateway.http.Responses;
 import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.http.Uris;
@@ -37,6 +35,7 @@ import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.snapshot.GatewaySnapshot;
+import io.sluice.gateway.upstream.ResponseHead;
 import io.sluice.providers.ClientCodec;
 import io.sluice.providers.DialectCodec;
 import io.sluice.providers.ProviderError;
@@ -357,10 +356,10 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     }
 
     @Override
-    public void onHead(HttpResponse head, Target target, boolean eventStream) {
+    public void onHead(ResponseHead head, Target target, boolean eventStream) {
         state = State.STREAMING;
         this.target = target;
-        final boolean success = head.status().codeClass() == HttpStatusClass.SUCCESS;
+        final boolean success = head.status() / 100 == 2;
         if (services.estimates().usage() && success && front.operation().chat()) {
             startEstimate(target, eventStream);
         }
@@ -372,14 +371,14 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             // No attempt is left to make, and no continuation.
             releaseOriginal();
         }
-        stats.status(head.status().code());
+        stats.status(head.status());
         if (plan != null) {
             final StreamWatcher watcher = backend.watcher(front.operation(), plan.dropUsageOnlyEvents());
             relay = eventStream
                     ? new SseRelay(this, continuation == null ? watcher
                             : continuation.watch(watcher, backend, client.alloc()))
-                    : new BodyRelay(this, MediaTypes.is(head, HttpHeaderValues.APPLICATION_JSON));
-            writeHead(head, target, eventStream, !eventStream && HttpUtil.getContentLength(head, -1L) >= 0);
+                    : new BodyRelay(this, head.isContentType(HttpHeaderValues.APPLICATION_JSON));
+            writeHead(head, target, eventStream, !eventStream && head.contentLength() >= 0);
             return;
         }
         relay = new TranslatingRelay(this, backend, text -> UpstreamErrors.text(text, target.provider()),
@@ -442,7 +441,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
      * one that wrote the stream so far or, after a stream relayed byte for byte, one brought up to what it showed.
      */
     @Override
-    public void onContinued(HttpResponse head, Target target) {
+    public void onContinued(ResponseHead head, Target target) {
         this.target = target;
         backend = target.provider().type().dialect().codec();
         stats.continued(continuation);
@@ -486,7 +485,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
      *
      * @param framed whether the client's body will have a known length
      */
-    private void writeHead(HttpResponse head, Target target, boolean eventStream, boolean framed) {
+    private void writeHead(ResponseHead head, Target target, boolean eventStream, boolean framed) {
         keepAlive &= framed || request.protocolVersion().isKeepAliveDefault();
         final HttpResponse clientHead = ProxyHeaders.clientResponse(head, services.relayedHeaders(),
                 stats.requestId(), target, eventStream, keepAlive, request.protocolVersion());
@@ -582,13 +581,13 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
      * error rendered in the client's format, bounded and with the provider's key masked.
      */
     @Override
-    public void onErrorResponse(HttpResponse upstream, Target target, byte[] body, int length) {
+    public void onErrorResponse(ResponseHead upstream, Target target, byte[] body, int length) {
         state = State.STREAMING;
         this.target = target;
         releaseOriginal();
-        final int status = front.backendStatus(upstream.status().code());
+        final int status = front.backendStatus(upstream.status());
         stats.status(status);
-        final ProviderError parsed = UpstreamErrors.read(body, length, upstream.status().code(), target.provider());
+        final ProviderError parsed = UpstreamErrors.read(body, length, upstream.status(), target.provider());
         final ByteBuf rendered = front.backendError(client.alloc(), parsed, status, stats.requestId());
         stats.bytesOut(rendered.readableBytes());
         final HttpResponse head = ProxyHeaders.clientResponse(upstream, services.relayedHeaders(), stats.requestId(),

@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
@@ -17,6 +18,7 @@ import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.upstream.RequestHead;
+import io.sluice.gateway.upstream.ResponseHead;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
 import java.util.List;
@@ -35,7 +37,7 @@ final class ProxyHeaders {
     private static final AsciiString SERVED_BY_PROVIDER = AsciiString.cached("x-sluice-provider");
     private static final AsciiString SERVED_MODEL = AsciiString.cached("x-sluice-model");
 
-    /** Copies of headers Netty already validated on the way in need no second check. */
+    /** Copies of headers a decoder already validated on the way in need no second check. */
     private static final DefaultHttpHeadersFactory UNCHECKED = DefaultHttpHeadersFactory.headersFactory()
             .withValidation(false);
 
@@ -108,19 +110,26 @@ final class ProxyHeaders {
      * always sent chunked (or, to HTTP/1.0, until close), so that Sluice can leave out an event or end it with an
      * error event; other bodies keep the backend's length.
      */
-    static HttpResponse clientResponse(HttpResponse upstream, RelayedHeaders relayed, String requestId, Target servedBy,
+    static HttpResponse clientResponse(ResponseHead upstream, RelayedHeaders relayed, String requestId, Target servedBy,
                                        boolean eventStream, boolean keepAlive, HttpVersion clientVersion) {
-        final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, upstream.status(), UNCHECKED);
+        final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(upstream.status()), UNCHECKED);
         final HttpHeaders headers = response.headers();
-        HopByHop.copyEndToEnd(upstream.headers(), headers, relayed.notRelayed());
-        final String upstreamId = upstream.headers().get(REQUEST_ID);
-        if (upstreamId != null && !upstreamId.equals(requestId)) {
+        final AsciiString connection = upstream.get(HttpHeaderNames.CONNECTION);
+        for (int i = 0; i < upstream.size(); i++) {
+            final AsciiString name = upstream.name(i);
+            if (HopByHop.isEndToEnd(name, connection, relayed.notRelayed())) {
+                headers.add(name, upstream.value(i));
+            }
+        }
+        final AsciiString upstreamId = upstream.get(REQUEST_ID);
+        if (upstreamId != null && !upstreamId.contentEquals(requestId)) {
             headers.set(UPSTREAM_REQUEST_ID, upstreamId);
         }
         headers.set(REQUEST_ID, requestId);
         headers.set(SERVED_BY_PROVIDER, servedBy.provider().id());
         headers.set(SERVED_MODEL, servedBy.backendModel());
-        final long length = HttpUtil.getContentLength(upstream, -1L);
+        final long length = upstream.contentLength();
         if (!eventStream && length >= 0) {
             headers.set(HttpHeaderNames.CONTENT_LENGTH, length);
         } else if (clientVersion.isKeepAliveDefault()) {

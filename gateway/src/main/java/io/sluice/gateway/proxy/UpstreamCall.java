@@ -5,16 +5,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.ReferenceCountUtil;
+import io.netty.util.AsciiString;
 import io.netty.util.concurrent.Future;
 import io.sluice.codec.CaptureBuffer;
 import io.sluice.gateway.balance.AffinitySource;
@@ -22,7 +16,6 @@ import io.sluice.gateway.balance.OutlierDetector;
 import io.sluice.gateway.config.Durations;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.http.ErrorKind;
-import io.sluice.gateway.http.MediaTypes;
 import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.routing.Route;
@@ -31,6 +24,7 @@ import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.upstream.EndpointPool;
 import io.sluice.gateway.upstream.Lease;
 import io.sluice.gateway.upstream.PoolExhaustedException;
+import io.sluice.gateway.upstream.ResponseHead;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.gateway.upstream.UpstreamListener;
 import io.sluice.gateway.usage.UsageRecord;
@@ -86,13 +80,13 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
          *
          * @param eventStream whether its content type is {@code text/event-stream}
          */
-        void onHead(HttpResponse head, Target target, boolean eventStream);
+        void onHead(ResponseHead head, Target target, boolean eventStream);
 
         /**
          * The answer is an error response from {@code target} (status 400 or more) that is not tried again: its
          * head and the first {@code length} bytes of its body (bounded by {@link UpstreamErrors#MAX_BODY_BYTES}).
          */
-        void onErrorResponse(HttpResponse head, Target target, byte[] body, int length);
+        void onErrorResponse(ResponseHead head, Target target, byte[] body, int length);
 
         /** A piece of the body, owned by the receiver; {@code last} for the final one. */
         void onContent(ByteBuf content, boolean last);
@@ -117,7 +111,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         Attempt continuation(Target target);
 
         /** A continuation's stream from {@code target} started: it goes on where the client's stream broke off. */
-        void onContinued(HttpResponse head, Target target);
+        void onContinued(ResponseHead head, Target target);
     }
 
     /**
@@ -168,7 +162,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     /** Whether the request left on the current connection: from then on the backend may be processing it. */
     private boolean requestWritten;
     private boolean upstreamKeepAlive;
-    private HttpResponse heldHead;
+    private ResponseHead heldHead;
     /** Whether the answer is an event stream, whose endpoint is counted well only when it ended whole. */
     private boolean eventStream;
     /** Whether a stream of this call broke after its head (its endpoint is then never counted well for it). */
@@ -181,7 +175,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     /** The pieces of a held answer (HOLDING_BODY), owned by the call until they are handed on. */
     private List<ByteBuf> heldBody;
     private int heldBytes;
-    private HttpResponse errorHead;
+    private ResponseHead errorHead;
     private CaptureBuffer errorBody;
     private long headNanos = -1;
     /** When the latest attempt's request was handed to its connection. */
@@ -449,70 +443,63 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     }
 
     @Override
-    public void onUpstreamMessage(Object message) {
-        if (state == State.CONNECTING || state == State.DONE) {
-            ReferenceCountUtil.release(message);
+    public void onUpstreamHead(ResponseHead head) {
+        if (state != State.WAITING) {
             return;
         }
-        if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
-            ReferenceCountUtil.release(message);
-            failHere(RouteWalk.Failure.RESET, ErrorKind.UPSTREAM_FAILED, "The backend sent a malformed response.");
+        headNanos = System.nanoTime();
+        upstreamKeepAlive = head.keepAlive();
+        body.release();
+        body = null;
+        if (head.status() >= 400) {
+            timer.responseStarted();
+            state = State.HOLDING_ERROR;
+            errorHead = head;
+            errorBody = new CaptureBuffer(512, UpstreamErrors.MAX_BODY_BYTES);
+        } else {
+            // The first-byte deadline runs on to the first body byte.
+            state = State.HEAD_HELD;
+            heldHead = head;
+        }
+    }
+
+    @Override
+    public void onUpstreamBody(ByteBuf piece, boolean last) {
+        if (state == State.HOLDING_ERROR) {
+            onErrorContent(piece, last);
             return;
         }
-        if (message instanceof HttpResponse head && state == State.WAITING) {
-            if (head.status().codeClass() == HttpStatusClass.INFORMATIONAL) {
-                ReferenceCountUtil.release(message);
-                return;
-            }
-            headNanos = System.nanoTime();
-            upstreamKeepAlive = HttpUtil.isKeepAlive(head);
-            body.release();
-            body = null;
-            if (head.status().code() >= 400) {
-                timer.responseStarted();
-                state = State.HOLDING_ERROR;
-                errorHead = head;
-                errorBody = new CaptureBuffer(512, UpstreamErrors.MAX_BODY_BYTES);
-            } else {
-                // The first-byte deadline runs on to the first body byte.
-                state = State.HEAD_HELD;
-                heldHead = head;
-            }
+        if (state == State.HEAD_HELD) {
+            startBody();
         }
-        if (message instanceof HttpContent content) {
-            if (state == State.HOLDING_ERROR) {
-                onErrorContent(content);
-                return;
-            }
-            if (state == State.HEAD_HELD) {
-                if (!content.content().isReadable() && !(content instanceof LastHttpContent)) {
-                    content.release();
-                    return;
-                }
-                startBody();
-            }
-            if (state == State.HOLDING_BODY) {
-                holdBody(content);
-                return;
-            }
-            if (state != State.STREAMING) {
-                content.release();
-                return;
-            }
-            timer.activity();
-            final boolean last = content instanceof LastHttpContent;
-            if (last) {
-                end();
-                releaseLease(upstreamKeepAlive);
-            }
-            // The receiver may find the stream cut short and start a continuation: this attempt's, not that one's.
-            final UpstreamEndpoint answered = endpoint;
-            final OutlierDetector health = target.provider().health();
-            receiver.onContent(content.content(), last);
-            if (last && eventStream && !broken && answered == endpoint) {
-                // A stream went well only if it ended well: the receiver has judged its end by now.
-                health.succeeded(answered);
-            }
+        if (state == State.HOLDING_BODY) {
+            holdBody(piece, last);
+            return;
+        }
+        if (state != State.STREAMING) {
+            piece.release();
+            return;
+        }
+        timer.activity();
+        if (last) {
+            end();
+            releaseLease(upstreamKeepAlive);
+        }
+        // The receiver may find the stream cut short and start a continuation: this attempt's, not that one's.
+        final UpstreamEndpoint answered = endpoint;
+        final OutlierDetector health = target.provider().health();
+        receiver.onContent(piece, last);
+        if (last && eventStream && !broken && answered == endpoint) {
+            // A stream went well only if it ended well: the receiver has judged its end by now.
+            health.succeeded(answered);
+        }
+    }
+
+    @Override
+    public void onUpstreamMalformed(String reason) {
+        if (state != State.CONNECTING && state != State.DONE) {
+            failHere(RouteWalk.Failure.RESET, ErrorKind.UPSTREAM_FAILED,
+                    "The backend sent a malformed response: " + reason + ".");
         }
     }
 
@@ -521,7 +508,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      * answer) is held until it is whole or larger than the bound.
      */
     private void startBody() {
-        eventStream = MediaTypes.is(heldHead, HttpHeaderValues.TEXT_EVENT_STREAM);
+        eventStream = heldHead.isContentType(HttpHeaderValues.TEXT_EVENT_STREAM);
         if (breakKind != null && !eventStream) {
             // A continuation must be a stream: one answered whole cannot be spliced into the client's.
             services.metrics().continuation(target.provider().id(), "refused");
@@ -544,16 +531,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     }
 
     /** A piece of a held answer: kept until the answer is whole, or handed on with what came before past the bound. */
-    private void holdBody(HttpContent content) {
+    private void holdBody(ByteBuf piece, boolean last) {
         timer.activity();
-        final boolean last = content instanceof LastHttpContent;
-        final ByteBuf bytes = content.content();
-        if (bytes.isReadable() || last) {
-            heldBody.add(bytes);
-            heldBytes += bytes.readableBytes();
-        } else {
-            bytes.release();
-        }
+        heldBody.add(piece);
+        heldBytes += piece.readableBytes();
         if (!last && heldBytes <= holdBodyBytes) {
             return;
         }
@@ -582,7 +563,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             // An answer handed on whole is well; a stream is judged at its end.
             target.provider().health().succeeded(endpoint);
         }
-        final HttpResponse head = heldHead;
+        final ResponseHead head = heldHead;
         heldHead = null;
         if (breakKind != null) {
             breakKind = null;
@@ -595,18 +576,16 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     }
 
     /** A piece of an error response: kept (bounded) until it ends, then tried again or handed on. */
-    private void onErrorContent(HttpContent content) {
+    private void onErrorContent(ByteBuf piece, boolean last) {
         timer.activity();
-        final ByteBuf bytes = content.content();
-        errorBody.append(bytes, bytes.readerIndex(), bytes.readableBytes());
-        final boolean last = content instanceof LastHttpContent;
-        content.release();
+        errorBody.append(piece, piece.readerIndex(), piece.readableBytes());
+        piece.release();
         if (!last) {
             return;
         }
         releaseLease(upstreamKeepAlive);
         timer.cancel();
-        final int status = errorHead.status().code();
+        final int status = errorHead.status();
         reportErrorStatus(status);
         if (breakKind != null) {
             // A continuation refused (a prefill this model does not take, say): the next target may take it.
@@ -712,7 +691,8 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             health.succeeded(endpoint);
         }
         if (status == 429 || status == 503) {
-            final Duration wait = RetryAfter.parse(errorHead.headers().get(HttpHeaderNames.RETRY_AFTER));
+            final AsciiString retryAfter = errorHead.get(HttpHeaderNames.RETRY_AFTER);
+            final Duration wait = RetryAfter.parse(retryAfter == null ? null : retryAfter.toString());
             if (wait != null) {
                 health.retryAfter(endpoint, wait);
                 resting = endpoint;

@@ -12,9 +12,12 @@ public record Lease(Channel channel, boolean reused, EndpointPool pool) {
         channel.pipeline().get(UpstreamHandler.class).attach(listener);
     }
 
-    /** Gives the connection back: to the pool when {@code reusable}, else closed. */
+    /**
+     * Gives the connection back: to the pool when {@code reusable} and its last response ended cleanly, with
+     * nothing after it, else closed.
+     */
     public void release(boolean reusable) {
-        channel.pipeline().get(UpstreamHandler.class).detach();
-        pool.release(channel, reusable);
+        final boolean betweenResponses = channel.pipeline().get(UpstreamHandler.class).detach();
+        pool.release(channel, reusable && betweenResponses);
     }
 }

@@ -1,35 +1,73 @@
 package io.sluice.gateway.upstream;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * The last handler of every upstream pipeline: it hands what the HTTP response decoder decodes to the exchange that
- * leases the connection, or, while the connection idles in the pool, treats any byte from the backend as a broken
- * connection and closes it.
+ * The last handler of every upstream pipeline: it reads the backend's responses ({@link ResponseDecoder}) and
+ * hands them to the exchange that leases the connection, or, while the connection idles in the pool, treats any
+ * byte from the backend as a broken connection and closes it. A connection whose response was malformed, or was
+ * followed by bytes nobody asked for, is closed as well.
  *
  * <p>Runs on the connection's event loop, which is also its exchange's, so attaching needs no synchronisation.
- * Response objects are passed on with their ownership; on an idle connection they are released here.
+ * Buffers: each read is released here once decoded; the body pieces cut from it pass to the listener with their
+ * ownership, or are released here when no listener is left to take them.
  */
-public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+public final class UpstreamHandler extends ChannelInboundHandlerAdapter implements ResponseDecoder.Sink {
+    private final ResponseDecoder decoder = new ResponseDecoder();
     private UpstreamListener listener;
 
     void attach(UpstreamListener listener) {
         this.listener = listener;
     }
 
-    void detach() {
+    /** Stops the events; returns whether the connection is between responses, so it can carry another request. */
+    boolean detach() {
         this.listener = null;
+        return decoder.betweenResponses();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (listener != null) {
-            listener.onUpstreamMessage(msg);
-        } else {
+        if (listener == null || !(msg instanceof ByteBuf in)) {
             ReferenceCountUtil.release(msg);
             ctx.close();
+            return;
+        }
+        try {
+            decoder.decode(in, this);
+        } finally {
+            in.release();
+        }
+        if (decoder.broken()) {
+            ctx.close();
+        }
+    }
+
+    @Override
+    public void onHead(ResponseHead head) {
+        if (listener != null) {
+            listener.onUpstreamHead(head);
+        }
+    }
+
+    @Override
+    public void onBody(ByteBuf piece, boolean last) {
+        if (listener != null) {
+            listener.onUpstreamBody(piece, last);
+        } else {
+            piece.release();
+        }
+    }
+
+    @Override
+    public void onMalformed(String reason) {
+        final UpstreamListener current = listener;
+        listener = null;
+        if (current != null) {
+            current.onUpstreamMalformed(reason);
         }
     }
 
@@ -42,6 +80,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        decoder.endOfInput(this);
         final UpstreamListener current = listener;
         listener = null;
         if (current != null) {

@@ -7,7 +7,6 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpResponse;
 import io.sluice.codec.usage.Usage;
 import io.sluice.gateway.admission.Caller;
 import io.sluice.gateway.admission.PromptTokens;
@@ -31,6 +30,7 @@ import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.snapshot.GatewaySnapshot;
+import io.sluice.gateway.upstream.ResponseHead;
 import io.sluice.proto.Ack;
 import io.sluice.proto.Error;
 import io.sluice.proto.LLMRequest;
@@ -201,9 +201,9 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     }
 
     @Override
-    public void onHead(HttpResponse head, Target target, boolean eventStream) {
+    public void onHead(ResponseHead head, Target target, boolean eventStream) {
         provider = target.provider();
-        status = head.status().code();
+        status = head.status();
         stats.status(status);
         this.eventStream = status == 200 && eventStream;
         reader = new DeltaReader(provider.type().dialect().codec(), this.eventStream);
@@ -235,7 +235,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
 
     /** The continuation's stream is read like the first one, its deltas through the continuation first. */
     @Override
-    public void onContinued(HttpResponse head, Target target) {
+    public void onContinued(ResponseHead head, Target target) {
         provider = target.provider();
         reader = new DeltaReader(provider.type().dialect().codec(), true);
         resumedLeg = true;
@@ -245,9 +245,9 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     }
 
     @Override
-    public void onErrorResponse(HttpResponse head, Target target, byte[] body, int length) {
+    public void onErrorResponse(ResponseHead head, Target target, byte[] body, int length) {
         provider = target.provider();
-        final int failed = head.status().code();
+        final int failed = head.status();
         fail(ErrorKind.uniformCode(failed), UpstreamErrors.read(body, length, failed, provider).message(), failed);
     }
 

@@ -147,4 +147,38 @@ class UpstreamConnectionsTest {
         assertEquals("{\"n\":2}", Http.text(third));
         assertEquals(2, backend.connectionsOpened());
     }
+    @Test
+    void bytesAfterAResponseNeverReachTheNextRequestOnTheConnection() throws Exception {
+        // One loop and one connection: the second request waits for the first's connection, and would be handed
+        // it the moment the first response ends, with the backend's extra bytes still unread behind that end.
+        gateway.close();
+        gateway = TestGateway.start(TestGateway.config(backend.url(), "    pool: { max_connections: 1 }\n", "")
+                .replace("threads: 2", "threads: 1"));
+        backend.enqueue(Script.builder().pause(Duration.ofMillis(400))
+                .raw("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
+                        + "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 13\r\n\r\n"
+                        + "{\"evil\":true}").build(), Script.json(200, "{\"n\":2}"));
+        final String request = "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nconnection: close\r\n"
+                + "content-type: application/json\r\ncontent-length: 13\r\n\r\n{\"model\":\"m\"}";
+        try (RawHttp first = new RawHttp(gateway.port()); RawHttp second = new RawHttp(gateway.port())) {
+            first.send(request);
+            backend.takeRequest();
+            second.send(request);
+            assertTrue(first.readToClose().endsWith("\r\n\r\n{}"));
+            final String answer = second.readToClose();
+            assertTrue(answer.endsWith("{\"n\":2}"), answer);
+        }
+        assertEquals(2, backend.connectionsOpened(), "the connection with bytes after its response was closed");
+    }
+
+    @Test
+    void aMalformedResponseIsA502ThatSaysWhyAndItsConnectionIsClosed() throws Exception {
+        backend.respondAlways(Script.builder().raw("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                + "content-length: 2\r\ntransfer-encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n").build());
+        final HttpResponse<byte[]> answer = Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\"}");
+        assertEquals(502, answer.statusCode());
+        assertTrue(Http.text(answer).contains("The backend sent a malformed response: it gives both Content-Length"
+                + " and Transfer-Encoding."), Http.text(answer));
+        assertEquals(backend.requestCount(), backend.connectionsOpened(), "no connection carried a second request");
+    }
 }
