@@ -13,8 +13,8 @@ public record Lease(Channel channel, boolean reused, EndpointPool pool) {
     }
 
     /**
-     * Gives the connection back: to the pool when {@code reusable} and its last response ended cleanly, with
-     * nothing after it, else closed.
+     * Gives the connection back: to the pool when {@code reusable} and its decoder is between responses (the last
+     * one ended, with nothing after it in the same read), else closed.
      */
     public void release(boolean reusable) {
         final boolean betweenResponses = channel.pipeline().get(UpstreamHandler.class).detach();

@@ -12,11 +12,13 @@ import java.util.Arrays;
  * and a message object per chunk; a relay that passes the body on untouched needs neither.
  *
  * <p>Strict where a pooled connection needs it (RFC 9112): a head must be well formed ({@link ResponseHead}), a
- * chunk size is hexadecimal and at most {@link Integer#MAX_VALUE}, every chunk ends in CR LF, a chunk's extensions
- * and the trailers are bounded (and dropped), and a byte after a response's end, before the next request, spoils
- * the connection: the response is still delivered, but the connection is never reused, so no backend can place a
- * response ahead of the next request. Interim (1xx) responses are skipped; a 101 is refused, since Sluice never
- * asks to switch protocols. Refusal reasons are fixed sentences: no byte of the response reaches them.
+ * chunk size is hexadecimal and at most {@link Integer#MAX_VALUE}, every chunk ends in CR LF, a chunk size line
+ * (extensions and all) and the trailers are bounded (and dropped). Bytes that come in the same read after a
+ * response's end spoil the connection: the response is still delivered, but the connection is never reused, so
+ * they cannot be read as the answer to the next request. Bytes a backend sends later, once the connection carries
+ * a new request, cannot be told from that request's answer, by this or any HTTP/1.1 client (nginx, too, only looks
+ * at what is already there). Interim (1xx) responses are skipped; a 101 is refused, since Sluice never asks to
+ * switch protocols. Refusal reasons are fixed sentences: no byte of the response reaches them.
  *
  * <p>Part of the upstream connection seam (DESIGN.md §2b). Thread: the connection's event loop. Buffers: the read
  * passed to {@link #decode} stays the caller's; each body piece is a retained slice whose ownership passes to the
@@ -35,7 +37,7 @@ public final class ResponseDecoder {
     }
 
     static final int MAX_HEAD_BYTES = 64 * 1024;
-    static final int MAX_CHUNK_EXTENSION_BYTES = 4096;
+    static final int MAX_CHUNK_LINE_BYTES = 4096;
     static final int MAX_TRAILER_BYTES = 64 * 1024;
     /** How much of a read is copied at a time while its head's end is looked for. */
     private static final int HEAD_STEP = 512;
@@ -54,7 +56,7 @@ public final class ResponseDecoder {
     /** Body bytes left of the message (BODY) or chunk (CHUNK_DATA). */
     private long remaining;
     private int sizeDigits;
-    /** Bytes of the current chunk size line's extensions, or of the trailers. */
+    /** Bytes of the current chunk size line, or of the current trailer line. */
     private int lineBytes;
     private int trailerBytes;
 
@@ -146,6 +148,9 @@ public final class ResponseDecoder {
             case CHUNKED -> startChunkSize();
             case UNTIL_CLOSE -> state = State.UNTIL_CLOSE;
             case NONE -> {
+                // Its end is heard next; until then the connection is not between responses.
+                state = State.BODY;
+                remaining = 0;
             }
         }
         sink.onHead(parsed);
@@ -177,29 +182,7 @@ public final class ResponseDecoder {
     /** One byte of a chunk size line, of the CR LF after a chunk's data, or of the trailers. */
     private void readFramingByte(byte b, ByteBuf in, Sink sink) {
         switch (state) {
-            case CHUNK_SIZE -> {
-                final int digit = Character.digit(b, 16);
-                if (digit >= 0) {
-                    remaining = remaining * 16 + digit;
-                    if (remaining > Integer.MAX_VALUE) {
-                        malformed(in, sink, "a chunk size is larger than " + Integer.MAX_VALUE);
-                    }
-                    sizeDigits++;
-                } else if (sizeDigits == 0) {
-                    malformed(in, sink, "a chunk size is not hexadecimal");
-                } else {
-                    afterChunkSize(b, in, sink);
-                }
-            }
-            case CHUNK_SIZE_SPACE -> afterChunkSize(b, in, sink);
-            case CHUNK_EXTENSION -> {
-                if (b == CR) {
-                    state = State.CHUNK_SIZE_LF;
-                } else if (isControl(b) || ++lineBytes > MAX_CHUNK_EXTENSION_BYTES) {
-                    malformed(in, sink, "a chunk's extensions hold a control character or exceed "
-                            + MAX_CHUNK_EXTENSION_BYTES + " bytes");
-                }
-            }
+            case CHUNK_SIZE, CHUNK_SIZE_SPACE, CHUNK_EXTENSION -> readChunkSizeLine(b, in, sink);
             case CHUNK_SIZE_LF -> {
                 if (b != LF) {
                     malformed(in, sink, "a chunk size line ends without CR LF");
@@ -243,13 +226,40 @@ public final class ResponseDecoder {
         }
     }
 
+    /** One byte of a chunk size line before its LF: the size's digits, spaces, extensions, or the CR. */
+    private void readChunkSizeLine(byte b, ByteBuf in, Sink sink) {
+        if (++lineBytes > MAX_CHUNK_LINE_BYTES) {
+            malformed(in, sink, "a chunk size line is longer than " + MAX_CHUNK_LINE_BYTES + " bytes");
+        } else if (state == State.CHUNK_EXTENSION) {
+            if (b == CR) {
+                state = State.CHUNK_SIZE_LF;
+            } else if (isControl(b)) {
+                malformed(in, sink, "a chunk's extensions hold a control character");
+            }
+        } else if (state == State.CHUNK_SIZE_SPACE) {
+            afterChunkSize(b, in, sink);
+        } else {
+            final int digit = Character.digit(b, 16);
+            if (digit >= 0) {
+                remaining = remaining * 16 + digit;
+                if (remaining > Integer.MAX_VALUE) {
+                    malformed(in, sink, "a chunk size is larger than " + Integer.MAX_VALUE);
+                }
+                sizeDigits++;
+            } else if (sizeDigits == 0) {
+                malformed(in, sink, "a chunk size is not hexadecimal");
+            } else {
+                afterChunkSize(b, in, sink);
+            }
+        }
+    }
+
     /** After a chunk size's digits: spaces before its extensions, the extensions, or the line's end. */
     private void afterChunkSize(byte b, ByteBuf in, Sink sink) {
         if (b == ' ' || b == '\t') {
             state = State.CHUNK_SIZE_SPACE;
         } else if (b == ';') {
             state = State.CHUNK_EXTENSION;
-            lineBytes = 0;
         } else if (b == CR) {
             state = State.CHUNK_SIZE_LF;
         } else {
@@ -270,6 +280,7 @@ public final class ResponseDecoder {
         state = State.CHUNK_SIZE;
         remaining = 0;
         sizeDigits = 0;
+        lineBytes = 0;
     }
 
     /**

@@ -150,7 +150,10 @@ public final class ResponseHead {
                 : contentLength == 0 ? Framing.NONE
                 : contentLength > 0 ? Framing.LENGTH
                 : Framing.UNTIL_CLOSE;
-        final boolean keepAlive = framing != Framing.UNTIL_CLOSE && !close && (http11 || keepAliveAsked);
+        // HTTP/1.0 has no chunked coding: a 1.0 response that uses it is read, but its framing is not trusted
+        // enough to read another response after it (RFC 9112 §6.1).
+        final boolean keepAlive = framing != Framing.UNTIL_CLOSE && !close
+                && (http11 || keepAliveAsked && framing != Framing.CHUNKED);
         return new ResponseHead(bytes, status, fields, count, keepAlive,
                 framing == Framing.CHUNKED ? NO_LENGTH : contentLength, framing);
     }
@@ -164,7 +167,10 @@ public final class ResponseHead {
         return keepAlive;
     }
 
-    /** The body's length, or {@link #NO_LENGTH} when it is chunked or runs until close. */
+    /**
+     * The Content-Length the head gives (even where the status allows no body, as 204 and 304), or
+     * {@link #NO_LENGTH} when the body is chunked or runs until close.
+     */
     public long contentLength() {
         return contentLength;
     }
@@ -228,7 +234,8 @@ public final class ResponseHead {
             if (b == CR) {
                 return at;
             }
-            if (b < ' ' && b != '\t' || b == 0x7f) {
+            // Bytes are signed: obs-text (0x80 to 0xFF) is negative, and allowed.
+            if (b >= 0 && b < ' ' && b != '\t' || b == 0x7f) {
                 throw new MalformedHead(refusal);
             }
             at++;
