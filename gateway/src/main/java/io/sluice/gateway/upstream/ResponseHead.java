@@ -81,7 +81,8 @@ public final class ResponseHead {
             at = skipText(bytes, at + 1, "its reason phrase holds a control character");
         }
         at = lineEnd(bytes, at, "its status line ends without CR LF");
-        int[] fields = new int[16 * 4];
+        // Room for a model server's few headers; a provider's score double it once or twice.
+        int[] fields = new int[8 * 4];
         int count = 0;
         boolean close = false;
         boolean keepAliveAsked = false;
