@@ -87,7 +87,7 @@ public final class HopByHop {
      * Whether {@code name} is one of the comma-separated tokens of a Connection header value, ignoring case and the
      * spaces and tabs around a token. Compared in place: this runs for every header of a message that has one.
      */
-    private static boolean listedIn(CharSequence connection, CharSequence name) {
+    public static boolean listedIn(CharSequence connection, CharSequence name) {
         int start = 0;
         while (start < connection.length()) {
             int end = start;

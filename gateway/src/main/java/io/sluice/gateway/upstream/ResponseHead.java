@@ -3,6 +3,7 @@ package io.sluice.gateway.upstream;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.util.AsciiString;
+import io.sluice.gateway.http.HopByHop;
 import io.sluice.gateway.http.MediaTypes;
 
 import java.util.Arrays;
@@ -35,18 +36,19 @@ public final class ResponseHead {
     /** How the body after the head is delimited. */
     enum Framing { NONE, LENGTH, CHUNKED, UNTIL_CLOSE }
 
-    private final byte[] bytes;
+    /** The head's bytes, which names and values are views of. */
+    private final AsciiString text;
     private final int status;
-    /** Four offsets into {@link #bytes} per field: name start, name end, value start, value end. */
+    /** Four offsets into {@link #text} per field: name start, name end, value start, value end. */
     private final int[] fields;
     private final int count;
     private final boolean keepAlive;
     private final long contentLength;
     private final Framing framing;
 
-    private ResponseHead(byte[] bytes, int status, int[] fields, int count, boolean keepAlive, long contentLength,
-                         Framing framing) {
-        this.bytes = bytes;
+    private ResponseHead(AsciiString text, int status, int[] fields, int count, boolean keepAlive,
+                         long contentLength, Framing framing) {
+        this.text = text;
         this.status = status;
         this.fields = fields;
         this.count = count;
@@ -71,6 +73,7 @@ public final class ResponseHead {
                 || bytes[7] != '1' && bytes[7] != '0' || bytes[8] != ' ') {
             throw new MalformedHead("its status line is not HTTP/1.1 or HTTP/1.0");
         }
+        final AsciiString text = new AsciiString(bytes, false);
         final boolean http11 = bytes[7] == '1';
         final int status = digit(bytes[9]) * 100 + digit(bytes[10]) * 10 + digit(bytes[11]);
         if (status < 100 || status > 599) {
@@ -120,24 +123,24 @@ public final class ResponseHead {
             fields[count * 4 + 2] = valueStart;
             fields[count * 4 + 3] = valueEnd;
             count++;
-            if (nameIs(bytes, nameStart, nameEnd, HttpHeaderNames.CONTENT_LENGTH)) {
+            if (nameIs(text, nameStart, nameEnd, HttpHeaderNames.CONTENT_LENGTH)) {
                 if (contentLength != NO_LENGTH) {
                     throw new MalformedHead("it gives Content-Length more than once");
                 }
                 contentLength = length(bytes, valueStart, valueEnd);
-            } else if (nameIs(bytes, nameStart, nameEnd, HttpHeaderNames.TRANSFER_ENCODING)) {
+            } else if (nameIs(text, nameStart, nameEnd, HttpHeaderNames.TRANSFER_ENCODING)) {
                 if (transferCoded) {
                     throw new MalformedHead("it gives Transfer-Encoding more than once");
                 }
                 transferCoded = true;
-                chunked = valueEnd - valueStart == HttpHeaderValues.CHUNKED.length()
-                        && regionIs(bytes, valueStart, HttpHeaderValues.CHUNKED);
+                chunked = nameIs(text, valueStart, valueEnd, HttpHeaderValues.CHUNKED);
                 if (!chunked) {
                     throw new MalformedHead("its Transfer-Encoding is not chunked alone");
                 }
-            } else if (nameIs(bytes, nameStart, nameEnd, HttpHeaderNames.CONNECTION)) {
-                close |= hasToken(bytes, valueStart, valueEnd, HttpHeaderValues.CLOSE);
-                keepAliveAsked |= hasToken(bytes, valueStart, valueEnd, HttpHeaderValues.KEEP_ALIVE);
+            } else if (nameIs(text, nameStart, nameEnd, HttpHeaderNames.CONNECTION)) {
+                final AsciiString tokens = text.subSequence(valueStart, valueEnd, false);
+                close |= HopByHop.listedIn(tokens, HttpHeaderValues.CLOSE);
+                keepAliveAsked |= HopByHop.listedIn(tokens, HttpHeaderValues.KEEP_ALIVE);
             }
         }
         if (at + 2 != length || bytes[at + 1] != LF) {
@@ -155,7 +158,7 @@ public final class ResponseHead {
         // enough to read another response after it (RFC 9112 §6.1).
         final boolean keepAlive = framing != Framing.UNTIL_CLOSE && !close
                 && (http11 || keepAliveAsked && framing != Framing.CHUNKED);
-        return new ResponseHead(bytes, status, fields, count, keepAlive,
+        return new ResponseHead(text, status, fields, count, keepAlive,
                 framing == Framing.CHUNKED ? NO_LENGTH : contentLength, framing);
     }
 
@@ -196,7 +199,7 @@ public final class ResponseHead {
     /** The value of the first field named {@code name}, in any case; null if there is none. */
     public AsciiString get(AsciiString name) {
         for (int i = 0; i < count; i++) {
-            if (nameIs(bytes, fields[i * 4], fields[i * 4 + 1], name)) {
+            if (nameIs(text, fields[i * 4], fields[i * 4 + 1], name)) {
                 return value(i);
             }
         }
@@ -209,7 +212,7 @@ public final class ResponseHead {
     }
 
     private AsciiString view(int start, int end) {
-        return new AsciiString(bytes, start, end - start, false);
+        return text.subSequence(start, end, false);
     }
 
     private static boolean startsWith(byte[] bytes, String prefix) {
@@ -262,22 +265,9 @@ public final class ResponseHead {
         };
     }
 
-    private static boolean nameIs(byte[] bytes, int start, int end, AsciiString name) {
-        return end - start == name.length() && regionIs(bytes, start, name);
-    }
-
-    /** Whether the bytes from {@code start} are {@code text}, ignoring ASCII case. */
-    private static boolean regionIs(byte[] bytes, int start, AsciiString text) {
-        for (int i = 0; i < text.length(); i++) {
-            if (lowerCase(bytes[start + i]) != lowerCase(text.byteAt(i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int lowerCase(byte b) {
-        return b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b;
+    /** Whether the bytes from {@code start} to {@code end} are {@code name}, ignoring ASCII case. */
+    private static boolean nameIs(AsciiString text, int start, int end, AsciiString name) {
+        return end - start == name.length() && text.regionMatches(true, start, name, 0, name.length());
     }
 
     private static long length(byte[] bytes, int start, int end) throws MalformedHead {
@@ -292,29 +282,5 @@ public final class ResponseHead {
             value = value * 10 + (bytes[i] - '0');
         }
         return value;
-    }
-
-    /** Whether {@code token} is one of the comma-separated tokens between {@code start} and {@code end}. */
-    private static boolean hasToken(byte[] bytes, int start, int end, AsciiString token) {
-        int at = start;
-        while (at < end) {
-            int stop = at;
-            while (stop < end && bytes[stop] != ',') {
-                stop++;
-            }
-            int first = at;
-            int last = stop;
-            while (first < last && (bytes[first] == ' ' || bytes[first] == '\t')) {
-                first++;
-            }
-            while (last > first && (bytes[last - 1] == ' ' || bytes[last - 1] == '\t')) {
-                last--;
-            }
-            if (last - first == token.length() && regionIs(bytes, first, token)) {
-                return true;
-            }
-            at = stop + 1;
-        }
-        return false;
     }
 }
