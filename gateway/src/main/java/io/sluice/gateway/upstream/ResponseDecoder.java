@@ -53,6 +53,8 @@ public final class ResponseDecoder {
     /** The head read so far; kept for the connection's next heads. */
     private byte[] head = new byte[HEAD_STEP * 2];
     private int headLength;
+    /** The lines of the head read so far, which size its field offsets. */
+    private int headLines;
     /** Body bytes left of the message (BODY) or chunk (CHUNK_DATA). */
     private long remaining;
     private int sizeDigits;
@@ -113,21 +115,24 @@ public final class ResponseDecoder {
                 malformed(in, sink, "a line of its head ends in a bare LF");
                 return;
             }
+            headLines++;
             if (i >= 3 && head[i - 2] == LF && head[i - 3] == CR) {
                 final int end = i + 1;
+                final int fieldLines = headLines - 2;
                 in.skipBytes(end - from);
                 headLength = 0;
-                onHead(Arrays.copyOf(head, end), in, sink);
+                headLines = 0;
+                onHead(Arrays.copyOf(head, end), fieldLines, in, sink);
                 return;
             }
         }
         in.skipBytes(step);
     }
 
-    private void onHead(byte[] bytes, ByteBuf in, Sink sink) {
+    private void onHead(byte[] bytes, int fieldLines, ByteBuf in, Sink sink) {
         final ResponseHead parsed;
         try {
-            parsed = ResponseHead.parse(bytes);
+            parsed = ResponseHead.parse(bytes, fieldLines);
         } catch (ResponseHead.MalformedHead e) {
             malformed(in, sink, e.getMessage());
             return;
@@ -300,6 +305,7 @@ public final class ResponseDecoder {
     private void malformed(ByteBuf in, Sink sink, String reason) {
         state = State.BROKEN;
         headLength = 0;
+        headLines = 0;
         in.skipBytes(in.readableBytes());
         sink.onMalformed(reason);
     }

@@ -60,9 +60,10 @@ public final class ResponseHead {
     /**
      * Parses a whole head: the status line, the field lines and the empty line, every line ending in CR LF.
      *
-     * @param bytes the head and nothing after it; kept by the head, so the caller must not change it
+     * @param bytes      the head and nothing after it; kept by the head, so the caller must not change it
+     * @param fieldLines how many fields to make room for: the lines between the status line and the empty line
      */
-    static ResponseHead parse(byte[] bytes) throws MalformedHead {
+    static ResponseHead parse(byte[] bytes, int fieldLines) throws MalformedHead {
         final int length = bytes.length;
         // Every scan below stops at a CR at the latest, and this one ends the array.
         if (length < 4 || bytes[length - 4] != CR || bytes[length - 3] != LF || bytes[length - 2] != CR
@@ -84,8 +85,7 @@ public final class ResponseHead {
             at = skipText(bytes, at + 1, "its reason phrase holds a control character");
         }
         at = lineEnd(bytes, at, "its status line ends without CR LF");
-        // Room for a model server's few headers; a provider's score double it once or twice.
-        int[] fields = new int[8 * 4];
+        int[] fields = new int[Math.max(1, fieldLines) * 4];
         int count = 0;
         boolean close = false;
         boolean keepAliveAsked = false;
