@@ -6,8 +6,6 @@ import io.netty.util.AsciiString;
 import io.sluice.gateway.http.HopByHop;
 import io.sluice.gateway.http.MediaTypes;
 
-import java.util.Arrays;
-
 /**
  * The head of a backend's HTTP/1.1 response: its status, its header fields as views into the bytes it came in, and
  * how its body is framed. Parsed with RFC 9112's rules at their strictest, since the connection it came on is
@@ -21,6 +19,7 @@ import java.util.Arrays;
 public final class ResponseHead {
     /** No length was given: the body is chunked, or runs until the backend closes. */
     public static final long NO_LENGTH = -1;
+    private static final AsciiString HTTP_1 = AsciiString.cached("HTTP/1.");
     private static final int STATUS_LINE_MIN = "HTTP/1.1 200\r\n".length();
     private static final int MAX_LENGTH_DIGITS = 18;
     private static final byte CR = '\r';
@@ -61,7 +60,8 @@ public final class ResponseHead {
      * Parses a whole head: the status line, the field lines and the empty line, every line ending in CR LF.
      *
      * @param bytes      the head and nothing after it; kept by the head, so the caller must not change it
-     * @param fieldLines how many fields to make room for: the lines between the status line and the empty line
+     * @param fieldLines the lines between the status line and the empty line, which the decoder counted as it
+     *                   looked for the head's end: as obs-fold is refused, one field each
      */
     static ResponseHead parse(byte[] bytes, int fieldLines) throws MalformedHead {
         final int length = bytes.length;
@@ -70,11 +70,11 @@ public final class ResponseHead {
                 || bytes[length - 1] != LF) {
             throw new MalformedHead("it does not end with an empty line");
         }
-        if (length < STATUS_LINE_MIN || !startsWith(bytes, "HTTP/1.")
+        final AsciiString text = new AsciiString(bytes, false);
+        if (length < STATUS_LINE_MIN || !text.startsWith(HTTP_1)
                 || bytes[7] != '1' && bytes[7] != '0' || bytes[8] != ' ') {
             throw new MalformedHead("its status line is not HTTP/1.1 or HTTP/1.0");
         }
-        final AsciiString text = new AsciiString(bytes, false);
         final boolean http11 = bytes[7] == '1';
         final int status = digit(bytes[9]) * 100 + digit(bytes[10]) * 10 + digit(bytes[11]);
         if (status < 100 || status > 599) {
@@ -85,13 +85,12 @@ public final class ResponseHead {
             at = skipText(bytes, at + 1, "its reason phrase holds a control character");
         }
         at = lineEnd(bytes, at, "its status line ends without CR LF");
-        int[] fields = new int[Math.max(1, fieldLines) * 4];
+        final int[] fields = new int[fieldLines * 4];
         int count = 0;
         boolean close = false;
         boolean keepAliveAsked = false;
         long contentLength = NO_LENGTH;
         boolean chunked = false;
-        boolean transferCoded = false;
         while (bytes[at] != CR) {
             if (bytes[at] == ' ' || bytes[at] == '\t') {
                 throw new MalformedHead("it folds a header line (obs-fold)");
@@ -115,9 +114,6 @@ public final class ResponseHead {
                 valueEnd--;
             }
             at = lineEnd(bytes, at, "a header line ends without CR LF");
-            if (count * 4 == fields.length) {
-                fields = Arrays.copyOf(fields, fields.length * 2);
-            }
             fields[count * 4] = nameStart;
             fields[count * 4 + 1] = nameEnd;
             fields[count * 4 + 2] = valueStart;
@@ -129,14 +125,13 @@ public final class ResponseHead {
                 }
                 contentLength = length(bytes, valueStart, valueEnd);
             } else if (nameIs(text, nameStart, nameEnd, HttpHeaderNames.TRANSFER_ENCODING)) {
-                if (transferCoded) {
+                if (chunked) {
                     throw new MalformedHead("it gives Transfer-Encoding more than once");
                 }
-                transferCoded = true;
-                chunked = nameIs(text, valueStart, valueEnd, HttpHeaderValues.CHUNKED);
-                if (!chunked) {
+                if (!nameIs(text, valueStart, valueEnd, HttpHeaderValues.CHUNKED)) {
                     throw new MalformedHead("its Transfer-Encoding is not chunked alone");
                 }
+                chunked = true;
             } else if (nameIs(text, nameStart, nameEnd, HttpHeaderNames.CONNECTION)) {
                 final AsciiString tokens = text.subSequence(valueStart, valueEnd, false);
                 close |= HopByHop.listedIn(tokens, HttpHeaderValues.CLOSE);
@@ -158,8 +153,7 @@ public final class ResponseHead {
         // enough to read another response after it (RFC 9112 §6.1).
         final boolean keepAlive = framing != Framing.UNTIL_CLOSE && !close
                 && (http11 || keepAliveAsked && framing != Framing.CHUNKED);
-        return new ResponseHead(text, status, fields, count, keepAlive,
-                framing == Framing.CHUNKED ? NO_LENGTH : contentLength, framing);
+        return new ResponseHead(text, status, fields, count, keepAlive, contentLength, framing);
     }
 
     public int status() {
@@ -213,15 +207,6 @@ public final class ResponseHead {
 
     private AsciiString view(int start, int end) {
         return text.subSequence(start, end, false);
-    }
-
-    private static boolean startsWith(byte[] bytes, String prefix) {
-        for (int i = 0; i < prefix.length(); i++) {
-            if (bytes[i] != prefix.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static int digit(byte b) throws MalformedHead {
