@@ -6,13 +6,10 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -81,8 +78,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private final GatewaySnapshot snapshot;
     private Caller caller;
     private final ExchangeStats stats;
-    /** What the current backend read relayed, written to the client when the read completes. */
-    private final ReadBatch batch;
+    /** Writes the response to the client: its head, what each backend read relayed, and its end. */
+    private final ResponseWriter writer;
     private boolean keepAlive;
 
     private State state = State.RECEIVING;
@@ -100,8 +97,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     /** The current attempt's target's dialect, and its edits when that is the client's own. */
     private DialectCodec backend;
     private RequestPlan plan;
-    /** A whole translated answer's head, written with the answer once its length is known. */
-    private HttpResponse heldHead;
+    /** The backend's head of a whole translated answer, whose head is written with it once its length is known. */
+    private ResponseHead heldHead;
     private UpstreamCall call;
     /** The target whose response is relayed, once its head arrived. */
     private Target target;
@@ -110,8 +107,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     /**
      * @param client       the request handler's context in the client pipeline
-     * @param http1Encoder the context of that pipeline's HTTP/1.1 response encoder, behind which body chunks are
-     *                     written (see {@link ReadBatch}); null on an HTTP/2 stream
+     * @param http1Encoder the context of that pipeline's HTTP/1.1 response encoder, behind which a relayed response
+     *                     is written (see {@link ResponseWriter}); null on an HTTP/2 stream
      */
     public ProxyExchange(ChannelHandlerContext client, ExchangeOwner owner, ProxyServices services,
                          HttpRequest request, Front front, String requestId, long startNanos,
@@ -124,7 +121,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         this.snapshot = services.snapshots().current();
         this.stats = new ExchangeStats(requestId, TraceContext.of(request.headers()), request.method().name(),
                 Uris.path(request.uri()), startNanos);
-        this.batch = new ReadBatch(client, http1Encoder);
+        this.writer = new ResponseWriter(client, http1Encoder);
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.body = new RequestBody(client.alloc(), services.maxRequestBytes());
     }
@@ -378,13 +375,18 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
                     ? new SseRelay(this, continuation == null ? watcher
                             : continuation.watch(watcher, backend, client.alloc()))
                     : new BodyRelay(this, head.isContentType(HttpHeaderValues.APPLICATION_JSON));
-            writeHead(head, target, eventStream, !eventStream && head.contentLength() >= 0);
+            writeHead(head, head.status(), ProxyHeaders.ClientBody.relayed(head, eventStream));
             return;
         }
         relay = new TranslatingRelay(this, backend, text -> UpstreamErrors.text(text, target.provider()),
                 front.codec(), eventStream, translated.stream(), served(null), translated.includeUsage(),
                 shownBy(continuation == null ? null : continuation::shown));
-        writeHead(head, target, translated.stream(), !translated.stream());
+        if (translated.stream()) {
+            writeHead(head, head.status(), new ProxyHeaders.ClientBody(front.streamContentType(),
+                    ResponseHead.NO_LENGTH, true));
+        } else {
+            heldHead = head;
+        }
     }
 
     /** What Sluice tells the client of an answer it writes itself: {@code relayed}'s id and model, or its own. */
@@ -418,7 +420,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             return false;
         }
         // What the broken stream showed goes out now, not when the continuation's first read completes.
-        batch.write();
+        writer.write();
         client.flush();
         TranslatedRequest request = translated;
         if (request == null) {
@@ -480,28 +482,14 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     }
 
     /**
-     * The client's response head. A translated answer is in the client's format: an event stream, or JSON whose
-     * length is known only once it is whole, so its head is held until then.
-     *
-     * @param framed whether the client's body will have a known length
+     * Writes the client's response head (no flush). A translated answer is in the client's format: an event stream,
+     * or JSON whose length is known only once it is whole, so its head is held until then.
      */
-    private void writeHead(ResponseHead head, Target target, boolean eventStream, boolean framed) {
-        keepAlive &= framed || request.protocolVersion().isKeepAliveDefault();
-        final HttpResponse clientHead = ProxyHeaders.clientResponse(head, services.relayedHeaders(),
-                stats.requestId(), target, eventStream, keepAlive, request.protocolVersion());
-        if (plan == null) {
-            clientHead.headers().set(HttpHeaderNames.CONTENT_TYPE, eventStream
-                    ? front.streamContentType() : HttpHeaderValues.APPLICATION_JSON);
-            clientHead.headers().remove(HttpHeaderNames.CONTENT_ENCODING);
-            if (!eventStream) {
-                clientHead.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
-                heldHead = clientHead;
-                batch.chunked(false);
-                return;
-            }
-        }
-        batch.chunked(HttpUtil.isTransferEncodingChunked(clientHead));
-        client.write(clientHead);
+    private void writeHead(ResponseHead upstream, int status, ProxyHeaders.ClientBody body) {
+        keepAlive &= body.length() >= 0 || request.protocolVersion().isKeepAliveDefault();
+        final HeadFields fields = writer.startHead(status);
+        writer.endHead(ProxyHeaders.clientHead(upstream, status, body, services.relayedHeaders(), stats.requestId(),
+                target, keepAlive, request.protocolVersion(), fields));
     }
 
     @Override
@@ -536,20 +524,19 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             if (estimate != null && plan != null) {
                 estimate.end();
             }
-            batch.write();
-            finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+            finishWith(writer.end());
         }
     }
 
     @Override
     public void write(ByteBuf bytes) {
         if (heldHead != null) {
-            HttpUtil.setContentLength(heldHead, bytes.readableBytes());
-            client.write(heldHead);
+            writeHead(heldHead, heldHead.status(), new ProxyHeaders.ClientBody(HttpHeaderValues.APPLICATION_JSON,
+                    bytes.readableBytes(), false));
             heldHead = null;
         }
         stats.bodyOut(bytes.readableBytes());
-        batch.add(bytes);
+        writer.add(bytes);
     }
 
     @Override
@@ -559,7 +546,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     @Override
     public void onReadComplete() {
-        batch.write();
+        writer.write();
         client.flush();
         if (client.channel().isWritable()) {
             call.read();
@@ -590,15 +577,10 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         final ProviderError parsed = UpstreamErrors.read(body, length, upstream.status(), target.provider());
         final ByteBuf rendered = front.backendError(client.alloc(), parsed, status, stats.requestId());
         stats.bytesOut(rendered.readableBytes());
-        final HttpResponse head = ProxyHeaders.clientResponse(upstream, services.relayedHeaders(), stats.requestId(),
-                target, false, keepAlive, request.protocolVersion());
-        head.setStatus(HttpResponseStatus.valueOf(status));
-        head.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .remove(HttpHeaderNames.CONTENT_ENCODING)
-                .remove(HttpHeaderNames.TRANSFER_ENCODING)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, rendered.readableBytes());
-        client.write(head);
-        finishWith(client.writeAndFlush(new DefaultLastHttpContent(rendered)));
+        writeHead(upstream, status, new ProxyHeaders.ClientBody(HttpHeaderValues.APPLICATION_JSON,
+                rendered.readableBytes(), false));
+        writer.add(rendered);
+        finishWith(writer.end());
     }
 
     /** The backend failed or was too slow: answer with an error status, or end the stream with an error event. */
@@ -613,8 +595,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             // the part of an event the failure cut.
             relay.discard();
             relay.onEnd();
-            batch.write();
-            finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+            finishWith(writer.end());
             return;
         }
         relay.discard();
@@ -629,14 +610,13 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             // Sluice's own event, not the backend's answer: counted as bytes out, not as the first token.
             final ByteBuf event = front.streamError(client.alloc(), kind, message, stats.requestId());
             stats.bytesOut(event.readableBytes());
-            batch.add(event);
-            batch.write();
-            finishWith(client.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT));
+            writer.add(event);
+            finishWith(writer.end());
         } else {
             // A plain body cannot carry an error once it has started: end the connection so the client sees a
             // truncated response, never one that looks complete.
             keepAlive = false;
-            batch.write();
+            writer.write();
             client.flush();
             client.close();
             finishWith(null);
@@ -677,7 +657,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         if (relay != null) {
             relay.discard();
         }
-        batch.release();
+        writer.release();
         stats.status(ExchangeStats.STATUS_CLIENT_CLOSED);
         keepAlive = false;
         finishWith(null);

@@ -2,15 +2,10 @@ package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
-import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.sluice.gateway.http.HopByHop;
@@ -37,9 +32,34 @@ final class ProxyHeaders {
     private static final AsciiString SERVED_BY_PROVIDER = AsciiString.cached("x-sluice-provider");
     private static final AsciiString SERVED_MODEL = AsciiString.cached("x-sluice-model");
 
-    /** Copies of headers a decoder already validated on the way in need no second check. */
-    private static final DefaultHttpHeadersFactory UNCHECKED = DefaultHttpHeadersFactory.headersFactory()
-            .withValidation(false);
+    private static final AsciiString NO = AsciiString.cached("no");
+    private static final int NO_CONTENT = 204;
+    private static final int NOT_MODIFIED = 304;
+    /**
+     * The fields Sluice writes on every relayed head, never taken from the backend even where the config relays
+     * their names: each is written once, as a head written as bytes cannot replace one.
+     */
+    private static final List<AsciiString> WRITTEN_HERE = List.of(HttpHeaderNames.CONTENT_LENGTH, REQUEST_ID,
+            UPSTREAM_REQUEST_ID, SERVED_BY_PROVIDER, SERVED_MODEL, X_ACCEL_BUFFERING);
+    /** The backend's fields that describe its body, left out when Sluice writes the body itself. */
+    private static final List<AsciiString> DESCRIBE_THE_BODY = List.of(HttpHeaderNames.CONTENT_TYPE,
+            HttpHeaderNames.CONTENT_ENCODING);
+
+    /**
+     * What the client's response body is, as its head tells it.
+     *
+     * @param ownType     the media type of a body Sluice writes itself, in the client's dialect; null for the
+     *                    backend's body, relayed with the backend's type and encoding
+     * @param length      the body's length, or -1 when it is not known before it ends
+     * @param eventStream whether the body is an event stream
+     */
+    record ClientBody(CharSequence ownType, long length, boolean eventStream) {
+        /** The backend's body relayed as it comes: sized as the backend sized it, unless it is a stream. */
+        static ClientBody relayed(ResponseHead upstream, boolean eventStream) {
+            return new ClientBody(null, eventStream ? ResponseHead.NO_LENGTH : upstream.contentLength(),
+                    eventStream);
+        }
+    }
 
     /**
      * Client headers never sent upstream: those Sluice sets itself, every credential of any dialect (the provider's
@@ -106,43 +126,53 @@ final class ProxyHeaders {
     }
 
     /**
-     * The response head for the client, naming the provider and backend model that answered. An event stream is
-     * always sent chunked (or, to HTTP/1.0, until close), so that Sluice can leave out an event or end it with an
-     * error event; other bodies keep the backend's length.
+     * The fields of the response head for the client, naming the provider and backend model that answered. The
+     * backend's fields {@code relayed} allows come first, as the backend sent them, then Sluice's own: its request id,
+     * and the framing. An event stream, or a body of unknown length, is sent chunked (or, to HTTP/1.0, until close),
+     * so that Sluice can leave out an event or end it with an error event; a sized body keeps its length. A 204 or
+     * 304 has no body and says nothing of one.
+     *
+     * @param body what the client's body is
+     * @return whether the head says the body is chunked
      */
-    static HttpResponse clientResponse(ResponseHead upstream, RelayedHeaders relayed, String requestId, Target servedBy,
-                                       boolean eventStream, boolean keepAlive, HttpVersion clientVersion) {
-        final HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
-                HttpResponseStatus.valueOf(upstream.status()), UNCHECKED);
-        final HttpHeaders headers = response.headers();
+    static boolean clientHead(ResponseHead upstream, int status, ClientBody body, RelayedHeaders relayed,
+                              String requestId, Target servedBy, boolean keepAlive, HttpVersion clientVersion,
+                              HeadFields out) {
         final AsciiString connection = upstream.get(HttpHeaderNames.CONNECTION);
         for (int i = 0; i < upstream.size(); i++) {
             final AsciiString name = upstream.name(i);
-            if (HopByHop.isEndToEnd(name, connection, relayed.notRelayed())) {
-                headers.add(name, upstream.value(i));
+            if (HopByHop.isEndToEnd(name, connection, relayed.notRelayed()) && !HopByHop.isOneOf(WRITTEN_HERE, name)
+                    && (body.ownType() == null || !HopByHop.isOneOf(DESCRIBE_THE_BODY, name))) {
+                out.add(name, upstream.value(i));
             }
+        }
+        if (body.ownType() != null) {
+            out.add(HttpHeaderNames.CONTENT_TYPE, body.ownType());
         }
         final AsciiString upstreamId = upstream.get(REQUEST_ID);
         if (upstreamId != null && !upstreamId.contentEquals(requestId)) {
-            headers.set(UPSTREAM_REQUEST_ID, upstreamId);
+            out.add(UPSTREAM_REQUEST_ID, upstreamId);
         }
-        headers.set(REQUEST_ID, requestId);
-        headers.set(SERVED_BY_PROVIDER, servedBy.provider().id());
-        headers.set(SERVED_MODEL, servedBy.backendModel());
-        final long length = upstream.contentLength();
-        if (!eventStream && length >= 0) {
-            headers.set(HttpHeaderNames.CONTENT_LENGTH, length);
-        } else if (clientVersion.isKeepAliveDefault()) {
-            HttpUtil.setTransferEncodingChunked(response, true);
+        out.add(REQUEST_ID, requestId);
+        out.add(SERVED_BY_PROVIDER, servedBy.provider().id());
+        out.add(SERVED_MODEL, servedBy.backendModel());
+        if (body.eventStream()) {
+            out.add(X_ACCEL_BUFFERING, NO);
         }
-        if (eventStream) {
-            headers.set(X_ACCEL_BUFFERING, "no");
+        boolean chunked = false;
+        if (status != NO_CONTENT && status != NOT_MODIFIED) {
+            if (body.length() >= 0) {
+                out.add(HttpHeaderNames.CONTENT_LENGTH, Long.toString(body.length()));
+            } else if (clientVersion.isKeepAliveDefault()) {
+                out.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                chunked = true;
+            }
         }
         if (!keepAlive) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            out.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (!clientVersion.isKeepAliveDefault()) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            out.add(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
-        return response;
+        return chunked;
     }
 }

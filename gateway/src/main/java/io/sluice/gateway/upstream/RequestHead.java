@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.AsciiString;
+import io.sluice.gateway.http.FieldLines;
 
 import java.util.List;
 import java.util.Map;
@@ -20,9 +21,9 @@ import java.util.Map;
  * name, the client's and Sluice's alike: {@link #header} leaves such a name out, and {@link #end()} writes the
  * provider's, the last of each name when the config names one twice.
  *
- * <p>The request line's target is written as UTF-8, names and values one byte per char (ISO-8859-1, {@code ?} past
- * it), as Netty's encoder writes them. Nothing is validated here: a client's headers were validated as they
- * arrived, and Sluice's own and a provider's come from its code and its checked config.
+ * <p>The request line's target is written as UTF-8, the fields as {@link FieldLines} writes them. Nothing is
+ * validated here: a client's headers were validated as they arrived, and Sluice's own and a provider's come from its
+ * code and its checked config.
  *
  * <p>Thread: the caller's. Buffer: the builder owns it until {@link #end()} hands it to the caller, who writes it
  * to the connection, or until {@link #discard()} releases it.
@@ -30,8 +31,6 @@ import java.util.Map;
 public final class RequestHead {
     /** Enough for an SDK's request with Sluice's and a provider's headers, without growing. */
     private static final int FIRST_CAPACITY = 1024;
-    private static final int CRLF = ('\r' << 8) | '\n';
-    private static final int COLON_SPACE = (':' << 8) | ' ';
     private static final byte[] VERSION_LINE_END = {' ', 'H', 'T', 'T', 'P', '/', '1', '.', '1', '\r', '\n'};
 
     private final ByteBuf buf;
@@ -61,7 +60,7 @@ public final class RequestHead {
     /** Adds one header line, unless the provider sets a header of that name. */
     public RequestHead header(CharSequence name, CharSequence value) {
         if (indexOfLastProviderHeader(name) < 0) {
-            write(name, value);
+            FieldLines.write(buf, name, value);
         }
         return this;
     }
@@ -71,23 +70,16 @@ public final class RequestHead {
         for (int i = 0; i < providerHeaders.size(); i++) {
             final Map.Entry<String, String> header = providerHeaders.get(i);
             if (indexOfLastProviderHeader(header.getKey()) == i) {
-                write(header.getKey(), header.getValue());
+                FieldLines.write(buf, header.getKey(), header.getValue());
             }
         }
-        buf.writeShort(CRLF);
+        FieldLines.end(buf);
         return buf;
     }
 
     /** Releases the buffer of a head that will not be sent. */
     public void discard() {
         buf.release();
-    }
-
-    private void write(CharSequence name, CharSequence value) {
-        ByteBufUtil.writeAscii(buf, name);
-        buf.writeShort(COLON_SPACE);
-        ByteBufUtil.writeAscii(buf, value);
-        buf.writeShort(CRLF);
     }
 
     /** The index of the last provider header named {@code name}, ignoring case, or -1. */

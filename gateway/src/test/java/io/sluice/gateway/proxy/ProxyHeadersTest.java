@@ -16,6 +16,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,7 +42,9 @@ class ProxyHeadersTest {
     @BeforeAll
     static void start() throws Exception {
         backend = ScriptedBackend.start();
-        final String extra = "  response_headers: [ x-custom-* ]\n";
+        // Names Sluice writes itself are configured too: they must still come once, from Sluice.
+        final String extra = "  response_headers: [ x-custom-*, content-length, x-request-id, x-sluice-*,"
+                + " x-accel-buffering ]\n";
         gateways = ProtocolGateways.forConfig(TestGateway.config(backend.url(), "", extra),
                 TestGateway.config(backend.url(), "", extra + TestCertificates.serverTlsYaml()));
     }
@@ -108,5 +111,41 @@ class ProxyHeadersTest {
         assertEquals("t1", headers.firstValue("x-custom-trace").orElseThrow(), "configured prefix");
         assertEquals("backend-id", headers.firstValue("x-upstream-request-id").orElseThrow());
         assertTrue(headers.firstValue("x-request-id").isPresent());
+        assertEquals(List.of("2"), headers.allValues("content-length"), "once, though the config relays its name");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aFieldSluiceWritesComesOnceFromSluiceEvenWhereTheConfigRelaysItsName(Protocol protocol) throws Exception {
+        backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream", "x-sluice-provider", "evil",
+                        "x-sluice-model", "evil", "x-accel-buffering", "yes", "x-request-id", "backend-id")
+                .body("data: {}\n\ndata: [DONE]\n\n").end().build());
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                BODY);
+        assertEquals(200, response.statusCode());
+        assertEquals("data: {}\n\ndata: [DONE]\n\n", Http.text(response));
+        final java.net.http.HttpHeaders headers = response.headers();
+        assertEquals(List.of("mock"), headers.allValues("x-sluice-provider"));
+        assertEquals(1, headers.allValues("x-sluice-model").size());
+        assertFalse(headers.allValues("x-sluice-model").contains("evil"));
+        assertEquals(List.of("no"), headers.allValues("x-accel-buffering"));
+        assertEquals(1, headers.allValues("x-request-id").size());
+        assertEquals(List.of("backend-id"), headers.allValues("x-upstream-request-id"));
+        assertEquals(List.of(), headers.allValues("content-length"), "an event stream is chunked, never sized");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
+    void aBodylessAnswerSaysNothingOfABodyAndTheConnectionServesTheNext(Protocol protocol) throws Exception {
+        backend.enqueue(Script.builder().raw("HTTP/1.1 204 No Content\r\nx-ratelimit-remaining-requests: 7\r\n"
+                + "\r\n").build());
+        final HttpResponse<byte[]> empty = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), BODY);
+        assertEquals(204, empty.statusCode());
+        assertEquals(0, empty.body().length);
+        assertEquals("7", empty.headers().firstValue("x-ratelimit-remaining-requests").orElseThrow());
+        assertFalse(empty.headers().firstValue("content-length").isPresent());
+        assertFalse(empty.headers().firstValue("transfer-encoding").isPresent());
+        assertEquals(200, Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), BODY).statusCode(),
+                "the next request is answered on its own");
     }
 }

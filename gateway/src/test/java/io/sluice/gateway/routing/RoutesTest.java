@@ -110,6 +110,8 @@ class RoutesTest {
         Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
                 "{\"model\":\"team/small\",\"messages\":[]}");
         assertEquals("{\"max_tokens\":256,\"model\":\"small-1\",\"messages\":[]}", primary.takeRequest().bodyText());
+        // Taken here, or it could reach the queue after the next test cleared it: usage is delivered off the loop.
+        assertEquals("small", gateways.usage(protocol).take().model(), "the record names the public model");
     }
 
     @ParameterizedTest

@@ -1,0 +1,249 @@
+package io.sluice.gateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.sluice.gateway.http.FieldLines;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Writes a response Sluice relays to the client: its head, its body in one piece per backend read, and its end.
+ *
+ * <p>On HTTP/1.1 all of it is bytes written behind Netty's response encoder, which never sees the response and so
+ * stays in its initial state for the connection's next one (Sluice's own answers still go through it). The head is
+ * one buffer, its fields written as {@link ProxyHeaders} picks them, with no header map to fill and encode again.
+ * The pieces relayed during one read of the backend go out as one chunk: the pieces themselves, after a chunk
+ * header and before a CRLF of the batch's own. A backend like vLLM sends each event as a chunk of its own; passing
+ * each on alone would cost a chunk header and a CRLF per event, and Netty's encoder would make a chunk of every piece
+ * and need them in one composite buffer, whose components the socket write turns into a {@code ByteBuffer} each.
+ * Batching per read adds no delay, because nothing is flushed before the read completes anyway. The last batch
+ * carries the chunked body's end.
+ *
+ * <p>On HTTP/2 the head is an {@link HttpResponse} and each batch one {@link DefaultHttpContent}, whose composite's
+ * components are the pieces; the stream's codec makes them a HEADERS frame and DATA frames, the last batch the one
+ * that ends the stream.
+ *
+ * <p>Position: the relay byte path, below the request-core seams. Thread: the exchange's event loop. Buffers: a
+ * piece is owned from {@link #add} until a write passes it to the client pipeline or {@link #release} releases it;
+ * so is the head's buffer between {@link #startHead} and {@link #endHead}.
+ */
+final class ResponseWriter {
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    /** A chunk header: up to eight hex digits of an int size, and CRLF. */
+    private static final int MAX_CHUNK_HEADER = 10;
+    private static final byte[] STATUS_LINE_START = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
+    /** Enough for a relayed head with Sluice's fields and a provider's rate-limit fields, without growing. */
+    private static final int HEAD_CAPACITY = 1024;
+    /** The CRLF that closes a batch's chunk. Constants like these go out as read-only views, as Netty's do. */
+    private static final ByteBuf CRLF = constant("\r\n");
+    /** The last chunk's line and the empty trailer section that end a chunked body. */
+    private static final ByteBuf LAST_CHUNK = constant("0\r\n\r\n");
+    /** The CRLF that closes the last batch's chunk, then the body's end. */
+    private static final ByteBuf CRLF_LAST_CHUNK = constant("\r\n0\r\n\r\n");
+    /** An HTTP/2 head's fields are the ones {@link ProxyHeaders} picked from validated input. */
+    private static final DefaultHttpHeadersFactory UNCHECKED = DefaultHttpHeadersFactory.headersFactory()
+            .withValidation(false);
+
+    private final ChannelHandlerContext client;
+    /** The HTTP/1.1 response encoder's context, written to directly; null on HTTP/2. */
+    private final ChannelHandlerContext http1Encoder;
+    /** The one adder of a head's fields, made once for the exchange. */
+    private final HeadFields fields = this::addField;
+    /** The head being written: bytes on HTTP/1.1, a response on HTTP/2; null outside a head. */
+    private ByteBuf http1Head;
+    private HttpResponse http2Head;
+    private boolean chunked;
+    private ByteBuf[] pieces = new ByteBuf[8];
+    private int count;
+    private int bytes;
+
+    /**
+     * @param client       the pipeline the response goes to, at the exchange's handler
+     * @param http1Encoder the context of that pipeline's HTTP/1.1 response encoder, or null on an HTTP/2 stream
+     */
+    ResponseWriter(ChannelHandlerContext client, ChannelHandlerContext http1Encoder) {
+        this.client = client;
+        this.http1Encoder = http1Encoder;
+    }
+
+    /** Starts the response head with its status; the fields go to what this returns, until {@link #endHead}. */
+    HeadFields startHead(int status) {
+        if (http1Encoder == null) {
+            http2Head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), UNCHECKED);
+            return fields;
+        }
+        final HttpResponseStatus known = HttpResponseStatus.valueOf(status);
+        http1Head = http1Encoder.alloc().buffer(HEAD_CAPACITY);
+        http1Head.writeBytes(STATUS_LINE_START);
+        ByteBufUtil.writeAscii(http1Head, known.codeAsText());
+        http1Head.writeByte(' ');
+        ByteBufUtil.writeAscii(http1Head, known.reasonPhrase());
+        http1Head.writeShort(FieldLines.CRLF);
+        return fields;
+    }
+
+    private void addField(CharSequence name, CharSequence value) {
+        if (http1Head != null) {
+            FieldLines.write(http1Head, name, value);
+        } else {
+            http2Head.headers().add(name, value);
+        }
+    }
+
+    /**
+     * Writes the head (no flush).
+     *
+     * @param chunked whether the head says the HTTP/1.1 body is chunked (else it is sized, or ends with the
+     *                connection, or there is none)
+     */
+    void endHead(boolean chunked) {
+        this.chunked = chunked;
+        if (http1Head != null) {
+            FieldLines.end(http1Head);
+            http1Encoder.write(http1Head, http1Encoder.voidPromise());
+            http1Head = null;
+        } else {
+            client.write(http2Head, client.voidPromise());
+            http2Head = null;
+        }
+    }
+
+    /** Adds a piece; ownership passes. */
+    void add(ByteBuf piece) {
+        if (count == pieces.length) {
+            pieces = Arrays.copyOf(pieces, count * 2);
+        }
+        pieces[count++] = piece;
+        bytes += piece.readableBytes();
+    }
+
+    /** Writes what was gathered since the last write, if anything, without a flush. */
+    void write() {
+        if (count == 0) {
+            return;
+        }
+        if (bytes == 0) {
+            // An empty HTTP/1.1 chunk would end the body.
+            dropPieces();
+        } else if (http1Encoder != null) {
+            writeHttp1(CRLF, http1Encoder.voidPromise());
+        } else {
+            client.write(new DefaultHttpContent(http2Content()), client.voidPromise());
+        }
+    }
+
+    /**
+     * Writes what was gathered and the body's end, and flushes.
+     *
+     * @return the future of the response's last write
+     */
+    ChannelFuture end() {
+        if (bytes == 0) {
+            dropPieces();
+        }
+        if (http1Encoder == null) {
+            return client.writeAndFlush(count == 0 ? LastHttpContent.EMPTY_LAST_CONTENT
+                    : new DefaultLastHttpContent(http2Content()));
+        }
+        final ChannelPromise written = http1Encoder.newPromise();
+        if (count > 0) {
+            writeHttp1(CRLF_LAST_CHUNK, written);
+        } else {
+            // Nothing left but the end of a chunked body, if it is one; the promise is kept by the bytes written
+            // before it all the same.
+            http1Encoder.write(chunked ? LAST_CHUNK.duplicate() : Unpooled.EMPTY_BUFFER, written);
+        }
+        http1Encoder.flush();
+        return written;
+    }
+
+    /**
+     * Writes the batch, on a chunked body as one chunk whose closing CRLF begins {@code chunkEnd}.
+     *
+     * @param written the promise of the batch's last write
+     */
+    private void writeHttp1(ByteBuf chunkEnd, ChannelPromise written) {
+        if (chunked) {
+            final ByteBuf header = http1Encoder.alloc().buffer(MAX_CHUNK_HEADER);
+            writeHex(header, bytes);
+            header.writeShort(FieldLines.CRLF);
+            http1Encoder.write(header, http1Encoder.voidPromise());
+        }
+        final int last = count - 1;
+        for (int i = 0; i < last; i++) {
+            http1Encoder.write(pieces[i], http1Encoder.voidPromise());
+            pieces[i] = null;
+        }
+        if (chunked) {
+            http1Encoder.write(pieces[last], http1Encoder.voidPromise());
+            http1Encoder.write(chunkEnd.duplicate(), written);
+        } else {
+            http1Encoder.write(pieces[last], written);
+        }
+        pieces[last] = null;
+        count = 0;
+        bytes = 0;
+    }
+
+    /** The batch as the content of one HTTP/2 DATA frame. */
+    private ByteBuf http2Content() {
+        final ByteBuf content;
+        if (count == 1) {
+            content = pieces[0];
+        } else {
+            final CompositeByteBuf composite = client.alloc().compositeBuffer(count);
+            for (int i = 0; i < count; i++) {
+                composite.addComponent(true, pieces[i]);
+            }
+            content = composite;
+        }
+        Arrays.fill(pieces, 0, count, null);
+        count = 0;
+        bytes = 0;
+        return content;
+    }
+
+    /** Drops what was gathered, and a head not yet written (the client is gone). */
+    void release() {
+        dropPieces();
+        if (http1Head != null) {
+            http1Head.release();
+            http1Head = null;
+        }
+        http2Head = null;
+    }
+
+    private void dropPieces() {
+        for (int i = 0; i < count; i++) {
+            pieces[i].release();
+            pieces[i] = null;
+        }
+        count = 0;
+        bytes = 0;
+    }
+
+    private static ByteBuf constant(String ascii) {
+        final byte[] bytes = ascii.getBytes(StandardCharsets.US_ASCII);
+        return Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes)).asReadOnly();
+    }
+
+    private static void writeHex(ByteBuf out, int value) {
+        for (int shift = (31 - Integer.numberOfLeadingZeros(value)) & ~3; shift >= 0; shift -= 4) {
+            out.writeByte(HEX[(value >>> shift) & 0xF]);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package io.sluice.gateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.sluice.gateway.net.PipelineNames;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What {@link ResponseWriter} puts on the wire: on HTTP/1.1 bytes behind the response encoder, the pieces themselves
+ * between a batch's chunk header and CRLF, with the encoder left as it was for Sluice's own next answer; on HTTP/2
+ * HTTP objects whose contents are the pieces.
+ */
+class ResponseWriterTest {
+    private EmbeddedChannel channel;
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+    }
+
+    @Test
+    void onHttp11TheHeadIsItsFieldsAsGivenAndTheBatchOneChunkAroundThePiecesThemselves() {
+        final ResponseWriter writer = http1Writer();
+        final HeadFields fields = writer.startHead(200);
+        fields.add("content-type", "text/event-stream");
+        fields.add("x-ratelimit-remaining-tokens", "999");
+        fields.add("transfer-encoding", "chunked");
+        writer.endHead(true);
+        final List<ByteBuf> pieces = new ArrayList<>();
+        final StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 100; i++) {
+            final String event = "data: " + i + "\n\n";
+            pieces.add(text(event));
+            text.append(event);
+            writer.add(pieces.get(i));
+        }
+        writer.write();
+        final ChannelFuture end = writer.end();
+
+        assertEquals("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nx-ratelimit-remaining-tokens: 999\r\n"
+                + "transfer-encoding: chunked\r\n\r\n", readOutbound());
+        assertEquals(Integer.toHexString(text.length()) + "\r\n", readOutbound());
+        for (ByteBuf piece : pieces) {
+            final ByteBuf written = channel.readOutbound();
+            assertSame(piece, written, "each piece is written as it came: no copy, no composite");
+            written.release();
+        }
+        assertEquals("\r\n", readOutbound());
+        assertEquals("0\r\n\r\n", readOutbound());
+        assertNull(channel.readOutbound());
+        assertTrue(end.isSuccess(), "the end's future is that of the last write");
+    }
+
+    @Test
+    void onHttp11EachWriteIsAChunkOfItsOwnSizedInHexAndTheLastCarriesTheEnd() {
+        final ResponseWriter writer = http1Writer();
+        writer.startHead(299).add("transfer-encoding", "chunked");
+        writer.endHead(true);
+        final String large = "x".repeat(0x1a2b);
+        writer.add(text(large));
+        writer.write();
+        writer.write(); // nothing gathered since: nothing written
+        writer.add(text("y"));
+        writer.add(Unpooled.EMPTY_BUFFER);
+        writer.write();
+        writer.add(Unpooled.EMPTY_BUFFER);
+        writer.write(); // a chunk of no bytes would end the body: not written
+        writer.add(text("z"));
+        assertTrue(writer.end().isSuccess());
+
+        assertEquals("HTTP/1.1 299 Success (299)\r\ntransfer-encoding: chunked\r\n\r\n" + "1a2b\r\n" + large
+                + "\r\n" + "1\r\ny\r\n" + "1\r\nz\r\n0\r\n\r\n", allOutbound());
+    }
+
+    @Test
+    void onHttp11ASizedBodyIsWrittenWithoutChunkFraming() {
+        final ResponseWriter writer = http1Writer();
+        writer.startHead(200).add("content-length", "7");
+        writer.endHead(false);
+        writer.add(text("{\"a\""));
+        writer.add(text(":1}"));
+        assertTrue(writer.end().isSuccess());
+
+        assertEquals("HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\n{\"a\":1}", allOutbound());
+    }
+
+    @Test
+    void onHttp11ABodylessResponseEndsWithNothingMore() {
+        final ResponseWriter writer = http1Writer();
+        writer.startHead(204).add("x-request-id", "r1");
+        writer.endHead(false);
+        assertTrue(writer.end().isSuccess());
+
+        assertEquals("HTTP/1.1 204 No Content\r\nx-request-id: r1\r\n\r\n", allOutbound());
+    }
+
+    @Test
+    void onHttp11TheEncoderNeverSeesARelayedResponseAndAnswersTheNextAsItsFirst() {
+        final ResponseWriter writer = http1Writer();
+        writer.startHead(200).add("transfer-encoding", "chunked");
+        writer.endHead(true);
+        writer.add(text("data: a\n\n"));
+        writer.end();
+        allOutbound();
+
+        final FullHttpResponse own = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND,
+                text("{}"));
+        own.headers().set(HttpHeaderNames.CONTENT_LENGTH, 2);
+        channel.pipeline().context(PipelineNames.REQUEST_HANDLER).writeAndFlush(own);
+        assertEquals("HTTP/1.1 404 Not Found\r\ncontent-length: 2\r\n\r\n{}", allOutbound());
+    }
+
+    @Test
+    void onHttp2TheHeadIsAResponseAndASinglePieceTheContentAsItCame() {
+        final ResponseWriter writer = new ResponseWriter(http2(), null);
+        final HeadFields fields = writer.startHead(201);
+        fields.add("content-type", "application/json");
+        fields.add("x-request-id", "r1");
+        writer.endHead(false);
+        final ByteBuf piece = text("data: a\n\n");
+        writer.add(piece);
+        writer.write();
+        channel.flush();
+        final HttpResponse head = channel.readOutbound();
+        assertEquals(201, head.status().code());
+        assertEquals("application/json", head.headers().get("content-type"));
+        assertEquals("r1", head.headers().get("x-request-id"));
+        final HttpContent content = channel.readOutbound();
+        assertFalse(content instanceof LastHttpContent);
+        assertSame(piece, content.content());
+        content.release();
+        writer.write();
+        channel.flush();
+        assertNull(channel.readOutbound(), "a write empties the batch");
+        assertTrue(writer.end().isSuccess());
+        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, channel.readOutbound(), "nothing left: an empty end");
+    }
+
+    @Test
+    void onHttp2ManyPiecesAreTheComponentsOfOneContentInOrderAndTheLastBatchEndsTheStream() {
+        final ResponseWriter writer = new ResponseWriter(http2(), null);
+        final StringBuilder expected = new StringBuilder();
+        final ByteBuf first = text("data: 0\n\n");
+        writer.add(first);
+        expected.append("data: 0\n\n");
+        for (int i = 1; i < 100; i++) {
+            final String event = "data: " + i + "\n\n";
+            writer.add(text(event));
+            expected.append(event);
+        }
+        writer.end();
+        final LastHttpContent content = channel.readOutbound();
+        final CompositeByteBuf composite = assertInstanceOf(CompositeByteBuf.class, content.content());
+        assertEquals(100, composite.numComponents(), "the pieces are components, not copies");
+        assertEquals(expected.toString(), composite.toString(StandardCharsets.UTF_8));
+        content.release();
+        assertEquals(0, first.refCnt(), "releasing the content releases every piece");
+    }
+
+    @Test
+    void releaseDropsWhatWasGatheredAndAHeadNotWritten() {
+        final ResponseWriter writer = http1Writer();
+        final ByteBuf first = text("a");
+        final ByteBuf second = text("b");
+        writer.add(first);
+        writer.add(second);
+        writer.startHead(200).add("content-type", "text/plain");
+        writer.release();
+        assertEquals(0, first.refCnt());
+        assertEquals(0, second.refCnt());
+        writer.write();
+        channel.flush();
+        assertNull(channel.readOutbound(), "nothing is left to write");
+        writer.release(); // nothing gathered: a no-op
+    }
+
+    private ResponseWriter http1Writer() {
+        final ChannelHandlerContext handler = http1();
+        return new ResponseWriter(handler, channel.pipeline().context(PipelineNames.HTTP_ENCODER));
+    }
+
+    /** A client pipeline as HTTP/1.1 has it: the response encoder, then the handler that runs exchanges. */
+    private ChannelHandlerContext http1() {
+        channel = new EmbeddedChannel();
+        channel.pipeline().addLast(PipelineNames.HTTP_ENCODER, new HttpResponseEncoder())
+                .addLast(PipelineNames.REQUEST_HANDLER, new ChannelInboundHandlerAdapter());
+        return channel.pipeline().context(PipelineNames.REQUEST_HANDLER);
+    }
+
+    /** An HTTP/2 stream's pipeline as the handler sees it: HTTP objects go out as they are (to the frame codec). */
+    private ChannelHandlerContext http2() {
+        channel = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
+        return channel.pipeline().firstContext();
+    }
+
+    private String readOutbound() {
+        final ByteBuf written = channel.readOutbound();
+        try {
+            return written.toString(StandardCharsets.UTF_8);
+        } finally {
+            written.release();
+        }
+    }
+
+    private String allOutbound() {
+        final StringBuilder all = new StringBuilder();
+        ByteBuf written;
+        while ((written = channel.readOutbound()) != null) {
+            all.append(written.toString(StandardCharsets.UTF_8));
+            written.release();
+        }
+        return all.toString();
+    }
+
+    private static ByteBuf text(String s) {
+        return Unpooled.copiedBuffer(s, StandardCharsets.UTF_8);
+    }
+}
