@@ -48,12 +48,15 @@ final class ResponseWriter {
     private static final byte[] STATUS_LINE_START = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
     /** Enough for a relayed head with Sluice's fields and a provider's rate-limit fields, without growing. */
     private static final int HEAD_CAPACITY = 1024;
-    /** The CRLF that closes a batch's chunk. Constants like these go out as read-only views, as Netty's do. */
-    private static final ByteBuf CRLF = constant("\r\n");
+    /**
+     * The CRLF that closes a batch's chunk. It and the ends below are copied into a pooled buffer for each write: a
+     * read-only view of one constant buffer would cost three objects a write.
+     */
+    private static final byte[] CRLF = {'\r', '\n'};
     /** The last chunk's line and the empty trailer section that end a chunked body. */
-    private static final ByteBuf LAST_CHUNK = constant("0\r\n\r\n");
+    private static final byte[] LAST_CHUNK = "0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** The CRLF that closes the last batch's chunk, then the body's end. */
-    private static final ByteBuf CRLF_LAST_CHUNK = constant("\r\n0\r\n\r\n");
+    private static final byte[] CRLF_LAST_CHUNK = "\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
     /** An HTTP/2 head's fields are the ones {@link ProxyHeaders} picked from validated input. */
     private static final DefaultHttpHeadersFactory UNCHECKED = DefaultHttpHeadersFactory.headersFactory()
             .withValidation(false);
@@ -165,7 +168,7 @@ final class ResponseWriter {
         } else {
             // Nothing left but the end of a chunked body, if it is one; the promise is kept by the bytes written
             // before it all the same.
-            http1Encoder.write(chunked ? LAST_CHUNK.duplicate() : Unpooled.EMPTY_BUFFER, written);
+            http1Encoder.write(chunked ? copy(LAST_CHUNK) : Unpooled.EMPTY_BUFFER, written);
         }
         http1Encoder.flush();
         return written;
@@ -176,7 +179,7 @@ final class ResponseWriter {
      *
      * @param written the promise of the batch's last write
      */
-    private void writeHttp1(ByteBuf chunkEnd, ChannelPromise written) {
+    private void writeHttp1(byte[] chunkEnd, ChannelPromise written) {
         if (chunked) {
             final ByteBuf header = http1Encoder.alloc().buffer(MAX_CHUNK_HEADER);
             writeHex(header, bytes);
@@ -190,7 +193,7 @@ final class ResponseWriter {
         }
         if (chunked) {
             http1Encoder.write(pieces[last], http1Encoder.voidPromise());
-            http1Encoder.write(chunkEnd.duplicate(), written);
+            http1Encoder.write(copy(chunkEnd), written);
         } else {
             http1Encoder.write(pieces[last], written);
         }
@@ -236,9 +239,8 @@ final class ResponseWriter {
         bytes = 0;
     }
 
-    private static ByteBuf constant(String ascii) {
-        final byte[] bytes = ascii.getBytes(StandardCharsets.US_ASCII);
-        return Unpooled.unreleasableBuffer(Unpooled.directBuffer(bytes.length).writeBytes(bytes)).asReadOnly();
+    private ByteBuf copy(byte[] bytes) {
+        return http1Encoder.alloc().buffer(bytes.length).writeBytes(bytes);
     }
 
     private static void writeHex(ByteBuf out, int value) {
