@@ -486,10 +486,19 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
      * or JSON whose length is known only once it is whole, so its head is held until then.
      */
     private void writeHead(ResponseHead upstream, int status, ProxyHeaders.ClientBody body) {
-        keepAlive &= body.length() >= 0 || request.protocolVersion().isKeepAliveDefault();
+        keepAlive &= body.length() >= 0 || ResponseHead.hasNoBody(status)
+                || request.protocolVersion().isKeepAliveDefault();
         final HeadFields fields = writer.startHead(status);
-        writer.endHead(ProxyHeaders.clientHead(upstream, status, body, services.relayedHeaders(), stats.requestId(),
-                target, keepAlive, request.protocolVersion(), fields));
+        final boolean chunked;
+        try {
+            chunked = ProxyHeaders.clientHead(upstream, status, body, services.relayedHeaders(), stats.requestId(),
+                    target, keepAlive, request.protocolVersion(), fields);
+        } catch (RuntimeException | Error e) {
+            // No head half written may go out ahead of the error that follows.
+            writer.release();
+            throw e;
+        }
+        writer.endHead(chunked);
     }
 
     @Override

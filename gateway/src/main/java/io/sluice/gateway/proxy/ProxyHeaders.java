@@ -33,8 +33,6 @@ final class ProxyHeaders {
     private static final AsciiString SERVED_MODEL = AsciiString.cached("x-sluice-model");
 
     private static final AsciiString NO = AsciiString.cached("no");
-    private static final int NO_CONTENT = 204;
-    private static final int NOT_MODIFIED = 304;
     /**
      * The fields Sluice writes on every relayed head, never taken from the backend even where the config relays
      * their names: each is written once, as a head written as bytes cannot replace one.
@@ -160,7 +158,7 @@ final class ProxyHeaders {
             out.add(X_ACCEL_BUFFERING, NO);
         }
         boolean chunked = false;
-        if (status != NO_CONTENT && status != NOT_MODIFIED) {
+        if (!ResponseHead.hasNoBody(status)) {
             if (body.length() >= 0) {
                 out.add(HttpHeaderNames.CONTENT_LENGTH, Long.toString(body.length()));
             } else if (clientVersion.isKeepAliveDefault()) {

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.sluice.gateway.http.FieldLines;
+import io.sluice.gateway.upstream.ResponseHead;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -70,6 +71,8 @@ final class ResponseWriter {
     private ByteBuf http1Head;
     private HttpResponse http2Head;
     private boolean chunked;
+    /** The response may have no body: whatever a relay still writes for it is dropped. */
+    private boolean bodyless;
     private ByteBuf[] pieces = new ByteBuf[8];
     private int count;
     private int bytes;
@@ -85,6 +88,7 @@ final class ResponseWriter {
 
     /** Starts the response head with its status; the fields go to what this returns, until {@link #endHead}. */
     HeadFields startHead(int status) {
+        bodyless = ResponseHead.hasNoBody(status);
         if (http1Encoder == null) {
             http2Head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), UNCHECKED);
             return fields;
@@ -125,8 +129,15 @@ final class ResponseWriter {
         }
     }
 
-    /** Adds a piece; ownership passes. */
+    /**
+     * Adds a piece; ownership passes. A piece of a response that has no body is dropped: a relay may still end a
+     * 204 it cannot read with an error event, and on HTTP/1.1 those bytes would be read as the next response.
+     */
     void add(ByteBuf piece) {
+        if (bodyless) {
+            piece.release();
+            return;
+        }
         if (count == pieces.length) {
             pieces = Arrays.copyOf(pieces, count * 2);
         }

@@ -508,7 +508,9 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
      * answer) is held until it is whole or larger than the bound.
      */
     private void startBody() {
-        eventStream = heldHead.isContentType(HttpHeaderValues.TEXT_EVENT_STREAM);
+        // A 204 or 304 has no body whatever its type says: no stream to watch, continue or end with an error event.
+        eventStream = heldHead.isContentType(HttpHeaderValues.TEXT_EVENT_STREAM)
+                && !ResponseHead.hasNoBody(heldHead.status());
         if (breakKind != null && !eventStream) {
             // A continuation must be a stream: one answered whole cannot be spliced into the client's.
             services.metrics().continuation(target.provider().id(), "refused");

@@ -88,7 +88,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     /** The connection's idle timer; null on an HTTP/2 stream, whose connection restarts its own. */
     private final IdleStateHandler idleTimer;
     private final boolean http1;
-    /** The HTTP/1.1 response encoder's context, which exchanges write body chunks behind; null on HTTP/2. */
+    /** The HTTP/1.1 response encoder's context, behind which exchanges write relayed responses; null on HTTP/2. */
     private ChannelHandlerContext http1Encoder;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
     private ChannelHandlerContext ctx;

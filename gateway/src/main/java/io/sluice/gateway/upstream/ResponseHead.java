@@ -22,6 +22,8 @@ public final class ResponseHead {
     private static final AsciiString HTTP_1 = AsciiString.cached("HTTP/1.");
     private static final int STATUS_LINE_MIN = "HTTP/1.1 200\r\n".length();
     private static final int MAX_LENGTH_DIGITS = 18;
+    private static final int NO_CONTENT = 204;
+    private static final int NOT_MODIFIED = 304;
     private static final byte CR = '\r';
     private static final byte LF = '\n';
 
@@ -144,7 +146,7 @@ public final class ResponseHead {
         if (chunked && contentLength != NO_LENGTH) {
             throw new MalformedHead("it gives both Content-Length and Transfer-Encoding");
         }
-        final Framing framing = status < 200 || status == 204 || status == 304 ? Framing.NONE
+        final Framing framing = hasNoBody(status) ? Framing.NONE
                 : chunked ? Framing.CHUNKED
                 : contentLength == 0 ? Framing.NONE
                 : contentLength > 0 ? Framing.LENGTH
@@ -158,6 +160,14 @@ public final class ResponseHead {
 
     public int status() {
         return status;
+    }
+
+    /**
+     * Whether a response of {@code status} has no body, whatever its head says of one (RFC 9112 §6.3): an interim
+     * response, a 204 or a 304.
+     */
+    public static boolean hasNoBody(int status) {
+        return status < 200 || status == NO_CONTENT || status == NOT_MODIFIED;
     }
 
     /** Whether the connection can carry another request after this response, as far as its head says. */

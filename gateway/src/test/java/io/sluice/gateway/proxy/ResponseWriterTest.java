@@ -1,5 +1,6 @@
 package io.sluice.gateway.proxy;
 
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -184,16 +185,55 @@ class ResponseWriterTest {
     }
 
     @Test
-    void releaseDropsWhatWasGatheredAndAHeadNotWritten() {
+    void aResponseWithoutABodyGetsNoneWhateverTheRelayWrites() {
         final ResponseWriter writer = http1Writer();
+        writer.startHead(204).add("x-request-id", "r1");
+        writer.endHead(false);
+        final ByteBuf event = text("event: error\ndata: {}\n\n");
+        writer.add(event);
+        assertEquals(0, event.refCnt(), "dropped at once");
+        writer.write();
+        writer.end();
+
+        assertEquals("HTTP/1.1 204 No Content\r\nx-request-id: r1\r\n\r\n", allOutbound());
+    }
+
+    @Test
+    void releaseDropsWhatWasGatheredAndAHeadNotWritten() {
+        final List<ByteBuf> allocated = new ArrayList<>();
+        channel = new EmbeddedChannel();
+        channel.config().setAllocator(new AbstractByteBufAllocator(true) {
+            @Override
+            protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+                return newDirectBuffer(initialCapacity, maxCapacity);
+            }
+
+            @Override
+            protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+                final ByteBuf buf = Unpooled.directBuffer(initialCapacity, maxCapacity);
+                allocated.add(buf);
+                return buf;
+            }
+
+            @Override
+            public boolean isDirectBufferPooled() {
+                return false;
+            }
+        });
+        channel.pipeline().addLast(PipelineNames.HTTP_ENCODER, new HttpResponseEncoder())
+                .addLast(PipelineNames.REQUEST_HANDLER, new ChannelInboundHandlerAdapter());
+        final ResponseWriter writer = new ResponseWriter(channel.pipeline().context(PipelineNames.REQUEST_HANDLER),
+                channel.pipeline().context(PipelineNames.HTTP_ENCODER));
         final ByteBuf first = text("a");
         final ByteBuf second = text("b");
         writer.add(first);
         writer.add(second);
         writer.startHead(200).add("content-type", "text/plain");
+        assertEquals(1, allocated.size(), "the head's buffer");
         writer.release();
         assertEquals(0, first.refCnt());
         assertEquals(0, second.refCnt());
+        assertEquals(0, allocated.get(0).refCnt(), "the head's buffer is released with the rest");
         writer.write();
         channel.flush();
         assertNull(channel.readOutbound(), "nothing is left to write");

@@ -42,4 +42,11 @@ class OpenAiModelListTest {
         assertThrows(IOException.class, () -> ids("[]".getBytes(StandardCharsets.UTF_8)));
         assertThrows(IOException.class, () -> ids("{\"data\":[".getBytes(StandardCharsets.UTF_8)));
     }
+
+    @Test
+    void skipsAnIdWithAControlCharacter() throws IOException {
+        // Served ids go back to clients in a header: a line break in one would start a field of the backend's.
+        assertEquals(List.of("ok"), ids(("{\"data\":[{\"id\":\"m\\r\\nset-cookie: a=b\"},{\"id\":\"t\\tab\"},"
+                + "{\"id\":\"del\\u007f\"},{\"id\":\"ok\"}]}").getBytes(StandardCharsets.UTF_8)));
+    }
 }
