@@ -46,9 +46,11 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = "-Dio.netty.leakDetection.level=disabled")
 public class ResponseDecoderBenchmark {
     private static final int READ_BYTES = 2048;
-    private static final String STREAM_HEAD = "HTTP/1.1 200 OK\r\ndate: Thu, 03 Dec 2026 15:00:00 GMT\r\n"
+    /** A vLLM event stream's head, as the backend sends it. */
+    public static final String STREAM_HEAD = "HTTP/1.1 200 OK\r\ndate: Thu, 03 Dec 2026 15:00:00 GMT\r\n"
             + "server: uvicorn\r\ncontent-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n";
-    private static final String JSON_HEAD = "HTTP/1.1 200 OK\r\ndate: Thu, 03 Dec 2026 15:00:00 GMT\r\n"
+    /** An OpenAI JSON answer's head, as the API sends it. */
+    public static final String JSON_HEAD = "HTTP/1.1 200 OK\r\ndate: Thu, 03 Dec 2026 15:00:00 GMT\r\n"
             + "content-type: application/json\r\ncontent-length: 440\r\nconnection: keep-alive\r\n"
             + "access-control-expose-headers: X-Request-ID\r\nopenai-organization: user-abc123\r\n"
             + "openai-processing-ms: 312\r\nopenai-version: 2020-10-01\r\n"

@@ -127,7 +127,8 @@ public class UpstreamHeadBenchmark {
         set.accept(TRACEPARENT, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     }
 
-    private static int drain(EmbeddedChannel channel) {
+    /** Releases what an embedded channel wrote, buffers or their holders; the bytes it came to. */
+    public static int drain(EmbeddedChannel channel) {
         int bytes = 0;
         Object message;
         while ((message = channel.readOutbound()) != null) {

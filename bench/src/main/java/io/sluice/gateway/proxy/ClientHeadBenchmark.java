@@ -1,7 +1,6 @@
 package io.sluice.gateway.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufHolder;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,6 +17,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import io.sluice.bench.ResponseDecoderBenchmark;
+import io.sluice.bench.UpstreamHeadBenchmark;
 import io.sluice.gateway.config.ConfigLoader;
 import io.sluice.gateway.config.EnvResolver;
 import io.sluice.gateway.config.SluiceConfig;
@@ -61,16 +62,6 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Dio.netty.leakDetection.level=disabled")
 public class ClientHeadBenchmark {
-    private static final String STREAM_HEAD = "HTTP/1.1 200 OK\r\ndate: Thu, 03 Dec 2026 15:00:00 GMT\r\n"
-            + "server: uvicorn\r\ncontent-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n";
-    private static final String JSON_HEAD = "HTTP/1.1 200 OK\r\ndate: Thu, 03 Dec 2026 15:00:00 GMT\r\n"
-            + "content-type: application/json\r\ncontent-length: 440\r\nconnection: keep-alive\r\n"
-            + "access-control-expose-headers: X-Request-ID\r\nopenai-organization: user-abc123\r\n"
-            + "openai-processing-ms: 312\r\nopenai-version: 2020-10-01\r\n"
-            + "strict-transport-security: max-age=31536000; includeSubDomains; preload\r\n"
-            + "x-ratelimit-limit-requests: 10000\r\nx-ratelimit-remaining-requests: 9999\r\n"
-            + "x-request-id: req_0123456789abcdef0123456789abcdef\r\ncf-cache-status: DYNAMIC\r\n"
-            + "server: cloudflare\r\ncf-ray: 8f0123456789abcd-AMS\r\nalt-svc: h3=\":443\"; ma=86400\r\n\r\n";
     private static final String REQUEST_ID = "01JDQ3ZK6T9V2M4W8X0Y1Z2A3B";
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final DefaultHttpHeadersFactory UNCHECKED = DefaultHttpHeadersFactory.headersFactory()
@@ -91,7 +82,8 @@ public class ClientHeadBenchmark {
     @Setup
     public void setUp() {
         eventStream = shape.equals("stream");
-        upstream = decodeHead(eventStream ? STREAM_HEAD : JSON_HEAD);
+        upstream = decodeHead(eventStream ? ResponseDecoderBenchmark.STREAM_HEAD
+                : ResponseDecoderBenchmark.JSON_HEAD);
         final SluiceConfig config = ConfigLoader.parse(String.join("\n",
                 "providers:",
                 "  - { id: mock, type: vllm, endpoints: [ \"http://127.0.0.1:9100\" ], models: { m: m } }", ""),
@@ -121,7 +113,7 @@ public class ClientHeadBenchmark {
         writer.add(body.retainedDuplicate());
         writer.write();
         writer.end();
-        return drain();
+        return UpstreamHeadBenchmark.drain(channel);
     }
 
     /** The head as {@code ProxyHeaders.clientResponse} made it before, the batch as {@code ReadBatch} wrote it. */
@@ -161,18 +153,7 @@ public class ClientHeadBenchmark {
             encoder.write(encoder.alloc().buffer(2).writeShort(('\r' << 8) | '\n'));
         }
         handler.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-        return drain();
-    }
-
-    private int drain() {
-        int bytes = 0;
-        Object message;
-        while ((message = channel.readOutbound()) != null) {
-            final ByteBuf buf = message instanceof ByteBufHolder holder ? holder.content() : (ByteBuf) message;
-            bytes += buf.readableBytes();
-            buf.release();
-        }
-        return bytes;
+        return UpstreamHeadBenchmark.drain(channel);
     }
 
     private static ResponseHead decodeHead(String head) {
