@@ -97,7 +97,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     /** The current attempt's target's dialect, and its edits when that is the client's own. */
     private DialectCodec backend;
     private RequestPlan plan;
-    /** The backend's head of a whole translated answer, whose head is written with it once its length is known. */
+    /** The backend's head of a whole translated answer: the client's is written from it once the length is known. */
     private ResponseHead heldHead;
     private UpstreamCall call;
     /** The target whose response is relayed, once its head arrived. */
