@@ -16,7 +16,7 @@ import io.netty.util.internal.SWARUtil;
  * a composite of several parts), or a platform without unaligned reads, goes to {@link ByteBuf#indexOf}. The word
  * test is Netty's {@link SWARUtil}, exact for every byte.
  *
- * <p>Below the seams of DESIGN.md §2b: a primitive of the byte path, used by the SSE framer, the usage tee and the
+ * <p>Below the seams of DESIGN.md §2b: a primitive of the byte path, used by the SSE framer, the usage tees and the
  * stream-end check of the passthrough relay. Stateless; the caller owns the buffer and must hold a reference to it for the call.
  */
 public final class ByteSearch {
@@ -118,6 +118,16 @@ public final class ByteSearch {
             }
         }
         return true;
+    }
+
+    /**
+     * The memory address of {@code buf} when {@code [from, to)} may be read there directly, as this class's searches
+     * do, for a caller with a byte loop of its own; else 0, and the caller reads through the buffer.
+     *
+     * @throws IndexOutOfBoundsException when the range is not within the buffer's capacity
+     */
+    public static long memoryOf(ByteBuf buf, int from, int to) {
+        return readsMemory(buf, from, to) ? buf.memoryAddress() : 0;
     }
 
     /** The first index of {@code [from, to)} that is not JSON whitespace, or {@code to}. */

@@ -63,6 +63,30 @@ class ByteSearchTest {
     }
 
     @Test
+    void memoryIsGivenOnlyWhereTheSearchesReadItAndReadsTheBuffersBytes() {
+        final byte[] bytes = "a\"b\\c".getBytes(StandardCharsets.US_ASCII);
+        for (int k = 0; k < KINDS.size(); k++) {
+            final ByteBuf buf = KINDS.get(k).apply(bytes);
+            try {
+                final long address = ByteSearch.memoryOf(buf, 0, bytes.length);
+                if (k >= 4) {
+                    assertEquals(0, address, buf.getClass().getSimpleName());
+                    continue;
+                }
+                for (int i = 0; i < bytes.length; i++) {
+                    assertEquals(bytes[i], PlatformDependent.getByte(address + i), buf.getClass().getSimpleName());
+                }
+                assertThrows(IndexOutOfBoundsException.class, () -> ByteSearch.memoryOf(buf, 0, buf.capacity() + 1));
+            } finally {
+                buf.release();
+            }
+        }
+        final ByteBuf released = PooledByteBufAllocator.DEFAULT.directBuffer(8).writeZero(8);
+        released.release();
+        assertThrows(IllegalReferenceCountException.class, () -> ByteSearch.memoryOf(released, 0, 8));
+    }
+
+    @Test
     void findsWhatALinearSearchFindsInEveryRangeAndKindOfBuffer() {
         final Random random = new Random(9);
         for (int round = 0; round < 200; round++) {

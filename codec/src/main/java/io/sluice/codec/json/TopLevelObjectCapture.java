@@ -2,6 +2,8 @@ package io.sluice.codec.json;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ByteProcessor;
+import io.netty.util.internal.PlatformDependent;
+import io.sluice.codec.ByteSearch;
 import io.sluice.codec.CaptureBuffer;
 
 import java.nio.charset.StandardCharsets;
@@ -10,8 +12,8 @@ import java.nio.charset.StandardCharsets;
  * Copies the object value of one named top-level field out of a JSON document that passes by in pieces, such as
  * {@code "usage":{...}} at the end of a chat completion.
  *
- * <p>It tracks only depth and string state, byte by byte with absolute reads, so the document flows on to the
- * client untouched and nothing but the captured value is kept. Keys are compared as raw bytes, so a key written
+ * <p>It tracks only depth and string state, with absolute reads, so the document flows on to the client untouched
+ * and nothing but the captured value is kept. Keys are compared as raw bytes, so a key written
  * with escapes is not recognised. A value that is not an object, or is larger than the capture's limit, yields
  * nothing. One instance per document; not thread-safe.
  */
@@ -33,11 +35,40 @@ public final class TopLevelObjectCapture implements ByteProcessor {
         capture.reset();
     }
 
-    /** Feeds the bytes {@code [from, to)} of {@code buf}. */
+    /**
+     * Feeds the bytes {@code [from, to)} of {@code buf}. Where its memory can be read directly (the pooled socket
+     * reads a relay sees), a string whose bytes are neither compared with the key nor captured (most of an answer:
+     * its text) is passed over looking only for its closing quote or a backslash; elsewhere each byte goes through
+     * {@link #process}.
+     */
     public void feed(ByteBuf buf, int from, int to) {
-        if (phase != Phase.DONE && from < to) {
-            buf.forEachByte(from, to - from, this);
+        if (phase == Phase.DONE || from >= to) {
+            return;
         }
+        final long address = ByteSearch.memoryOf(buf, from, to);
+        if (address == 0) {
+            buf.forEachByte(from, to - from, this);
+            return;
+        }
+        for (int i = from; i < to; i++) {
+            byte b = PlatformDependent.getByte(address + i);
+            if (inPlainString()) {
+                while (b != '"' && b != '\\') {
+                    if (++i == to) {
+                        return;
+                    }
+                    b = PlatformDependent.getByte(address + i);
+                }
+            }
+            if (!process(b)) {
+                return;
+            }
+        }
+    }
+
+    /** Inside a string, past any escape, whose bytes are neither compared with the key nor captured. */
+    private boolean inPlainString() {
+        return inString && !escaped && keyMatch < 0 && phase != Phase.CAPTURING;
     }
 
     /** Whether the whole value was captured; its bytes are then in the capture buffer. */
