@@ -43,7 +43,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -62,6 +61,10 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = "-Dio.netty.leakDetection.level=disabled")
 public class ClientHeadBenchmark {
+    private static final int BODY_BYTES = 440;
+    /** The batch's chunk header, which ReadBatch wrote into a pooled buffer without allocating. */
+    private static final byte[] CHUNK_HEADER = (Integer.toHexString(BODY_BYTES) + "\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
     private static final String REQUEST_ID = "01JDQ3ZK6T9V2M4W8X0Y1Z2A3B";
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
     private static final DefaultHttpHeadersFactory UNCHECKED = DefaultHttpHeadersFactory.headersFactory()
@@ -89,7 +92,7 @@ public class ClientHeadBenchmark {
                 "  - { id: mock, type: vllm, endpoints: [ \"http://127.0.0.1:9100\" ], models: { m: m } }", ""),
                 "bench", new EnvResolver(name -> null), Path.of("."));
         target = new Target(new Provider(config.providers().get(0), List.of()), "m");
-        body = PooledByteBufAllocator.DEFAULT.directBuffer(440).writeZero(440);
+        body = PooledByteBufAllocator.DEFAULT.directBuffer(BODY_BYTES).writeZero(BODY_BYTES);
         channel = new EmbeddedChannel();
         channel.pipeline().addLast("encoder", new HttpResponseEncoder())
                 .addLast("handler", new ChannelInboundHandlerAdapter());
@@ -146,7 +149,7 @@ public class ClientHeadBenchmark {
         }
         handler.write(response);
         if (eventStream) {
-            encoder.write(encoder.alloc().buffer(10).writeBytes("1b8\r\n".getBytes(StandardCharsets.US_ASCII)));
+            encoder.write(encoder.alloc().buffer(CHUNK_HEADER.length).writeBytes(CHUNK_HEADER));
         }
         encoder.write(body.retainedDuplicate());
         if (eventStream) {
