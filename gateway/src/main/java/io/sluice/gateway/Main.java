@@ -26,6 +26,7 @@ import java.util.Map;
 public final class Main {
     private static final String DEFAULT_CONFIG = "conf/sluice.yaml";
     private static final String LEAK_SAMPLING = "io.netty.leakDetection.samplingInterval";
+    private static final String TRACK_PINNED_MEMORY = "io.netty.trackPinnedMemory";
     private static final String USAGE = """
             Usage: java -jar sluice.jar [--config PATH]
                    java -jar sluice.jar hash-key
@@ -44,7 +45,7 @@ public final class Main {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        sampleFewerBuffersForLeaks();
+        setNettyDefaults();
         if (args.length == 1 && args[0].equals("hash-key")) {
             printNewKey(System.out);
             return;
@@ -118,14 +119,25 @@ public final class Main {
     }
 
     /**
-     * Netty's leak detector follows one buffer in 128 by default, and recording where each followed buffer was made
-     * and released cost 2-3 % of a small request's CPU in the benchmark's profiles (bench/RESULTS.md). One in 1,024
-     * still reports a leak that recurs. A {@code -D} on the command line wins; the tests follow every buffer.
-     * Runs before any Netty class is loaded, which reads the setting once.
+     * Two Netty settings whose defaults cost every request CPU (bench/RESULTS.md), each kept unless a {@code -D} on the
+     * command line sets it; runs before any Netty class is loaded, since each is read once.
+     * <ul>
+     * <li>The leak detector follows one buffer in 128 by default, and recording where each followed buffer was made and
+     * released cost 2-3 % of a small request's CPU. One in 1,024 still reports a leak that recurs; the tests follow
+     * every buffer.</li>
+     * <li>The pooled allocator counts the bytes its buffers hold in a shared adder at every allocation (1.2 % of a
+     * small request's CPU), for {@code PooledByteBufAllocator.pinnedDirectMemory()}, which nothing in Sluice reads: its
+     * memory gauge is Netty's direct memory counter.</li>
+     * </ul>
      */
-    private static void sampleFewerBuffersForLeaks() {
-        if (System.getProperty(LEAK_SAMPLING) == null) {
-            System.setProperty(LEAK_SAMPLING, "1024");
+    private static void setNettyDefaults() {
+        setUnlessGiven(LEAK_SAMPLING, "1024");
+        setUnlessGiven(TRACK_PINNED_MEMORY, "false");
+    }
+
+    private static void setUnlessGiven(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
         }
     }
 

@@ -14,12 +14,14 @@ import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.internal.PlatformDependent;
+import io.netty.util.internal.SystemPropertyUtil;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 import io.sluice.gateway.usage.UsageRecord;
@@ -59,7 +61,8 @@ import java.util.function.IntSupplier;
  *   <li>{@code llm_proxy_webhook_success_total{sink}}, {@code _failure_total}, {@code _dropped_total},
  *       {@code llm_proxy_webhook_spooled_records{sink}}, {@code llm_proxy_webhook_spool_bytes{sink}}</li>
  *   <li>the JVM's memory, collector, threads, classes, CPU and file descriptors (Micrometer's binders); Netty's
- *       allocator ({@code netty_allocator_*}) and, where Netty allocates direct memory without the JVM's cleaner
+ *       allocator ({@code netty_allocator_*}, without {@code netty_allocator_memory_pinned} where the allocator does
+ *       not count it) and, where Netty allocates direct memory without the JVM's cleaner
  *       (so that {@code jvm_buffer_*} miss it), {@code netty_direct_memory_used_bytes}</li>
  * </ul>
  */
@@ -105,6 +108,10 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         if (allocator instanceof ByteBufAllocatorMetricProvider provider) {
+            if (!SystemPropertyUtil.getBoolean("io.netty.trackPinnedMemory", true)) {
+                // The allocator does not count what its buffers hold (Main turns that off): its gauge would say 0.
+                registry.config().meterFilter(MeterFilter.denyNameStartsWith("netty.allocator.memory.pinned"));
+            }
             new NettyAllocatorMetrics(provider).bindTo(registry);
         }
         if (PlatformDependent.usedDirectMemory() >= 0) {
