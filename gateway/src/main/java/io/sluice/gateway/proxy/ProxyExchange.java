@@ -239,8 +239,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             return;
         }
         stats.routed(route, fields.stream());
-        final ClientOrigin origin = services.trustedProxies().origin(request.headers(),
-                client.channel().remoteAddress());
+        final ClientOrigin origin = services.trustedProxies().origin(request.headers(), client.channel());
         final Verdict admitted = services.admission().admit(snapshot.access(), caller, route.publicModel(),
                 origin.address(), new JsonBodyDemand(body.content(), fields));
         if (admitted instanceof Refusal refusal) {

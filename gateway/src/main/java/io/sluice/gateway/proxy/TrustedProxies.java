@@ -1,9 +1,13 @@
 package io.sluice.gateway.proxy;
 
+import io.netty.channel.Channel;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.ipfilter.IpFilterRuleType;
 import io.netty.handler.ipfilter.IpSubnetFilterRule;
 import io.netty.util.AsciiString;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 import io.netty.util.NetUtil;
 
 import java.net.Inet6Address;
@@ -19,12 +23,14 @@ import java.util.List;
  * from anyone else, the client's own {@code X-Forwarded-For} and {@code Forwarded} are replaced by its socket's
  * address, as nginx's realip and Envoy's {@code xff_num_trusted_hops} do.
  *
- * <p>Immutable and thread-safe: made once from the config, read by every event loop.
+ * <p>Immutable and thread-safe: made once from the config, read by every event loop. What it makes of a connection's
+ * peer is kept on the connection, so that a request from an untrusted peer (nearly all) costs no formatting.
  */
 public final class TrustedProxies {
     static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
+    private static final AttributeKey<Peer> PEER = AttributeKey.valueOf(TrustedProxies.class, "peer");
 
     private final List<IpSubnetFilterRule> rules;
     private final String proto;
@@ -65,21 +71,52 @@ public final class TrustedProxies {
         return new IpSubnetFilterRule(address, prefix, IpFilterRuleType.ACCEPT);
     }
 
-    /** The origin to tell the backend of a request with {@code headers} that arrived from {@code peer}. */
-    public ClientOrigin origin(HttpHeaders headers, SocketAddress peer) {
-        final String address = peer instanceof InetSocketAddress inet && inet.getAddress() != null
-                ? inet.getAddress().getHostAddress() : "unknown";
-        final String forwardedNode = peer instanceof InetSocketAddress inet && inet.getAddress() instanceof Inet6Address
-                ? "for=\"[" + address + "]\"" : "for=" + address;
-        final boolean trusted = peer instanceof InetSocketAddress inet && trusts(inet);
-        final String chain = trusted ? String.join(", ", headers.getAll(X_FORWARDED_FOR)) : "";
-        final String forwarded = trusted ? String.join(", ", headers.getAll(FORWARDED)) : "";
+    /**
+     * The origin to tell the backend of a request with {@code headers} that arrived on {@code channel} (a connection,
+     * or an HTTP/2 stream of one).
+     */
+    public ClientOrigin origin(HttpHeaders headers, Channel channel) {
+        final Peer peer = peer(channel instanceof Http2StreamChannel stream ? stream.parent() : channel);
+        if (!peer.trusted()) {
+            return peer.asIs();
+        }
+        final String chain = String.join(", ", headers.getAll(X_FORWARDED_FOR));
+        final String forwarded = String.join(", ", headers.getAll(FORWARDED));
         // X-Forwarded-Proto names the client's own scheme: a trusted proxy that terminated TLS knows it, Sluice not.
-        final String clientProto = trusted ? headers.get(X_FORWARDED_PROTO) : null;
-        return new ClientOrigin(chain.isBlank() ? address : chain + ", " + address,
-                (forwarded.isBlank() ? "" : forwarded + ", ") + forwardedNode + ";proto=" + proto,
+        final String clientProto = headers.get(X_FORWARDED_PROTO);
+        return new ClientOrigin(chain.isBlank() ? peer.address() : chain + ", " + peer.address(),
+                (forwarded.isBlank() ? "" : forwarded + ", ") + peer.forwardedNode(),
                 clientProto == null || clientProto.isBlank() ? proto : clientProto,
-                trusted ? nearestUntrusted(chain, address) : address);
+                nearestUntrusted(chain, peer.address()));
+    }
+
+    /** What this config makes of {@code connection}'s peer: worked out at its first request, then kept on it. */
+    private Peer peer(Channel connection) {
+        final Attribute<Peer> kept = connection.attr(PEER);
+        final Peer known = kept.get();
+        if (known != null && known.judge() == this) {
+            return known;
+        }
+        final SocketAddress remote = connection.remoteAddress();
+        final String address = remote instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : "unknown";
+        final String forwardedNode = (remote instanceof InetSocketAddress inet
+                && inet.getAddress() instanceof Inet6Address ? "for=\"[" + address + "]\"" : "for=" + address)
+                + ";proto=" + proto;
+        final Peer peer = new Peer(this, remote instanceof InetSocketAddress inet && trusts(inet), address,
+                forwardedNode, new ClientOrigin(address, forwardedNode, proto, address));
+        kept.set(peer);
+        return peer;
+    }
+
+    /**
+     * A connection's peer as {@code judge} (the config of its time: a reload makes a new one) sees it.
+     *
+     * @param forwardedNode its {@code Forwarded} element, with Sluice's scheme
+     * @param asIs          the origin of any request from it when it is not trusted: its headers do not count
+     */
+    private record Peer(TrustedProxies judge, boolean trusted, String address, String forwardedNode,
+                        ClientOrigin asIs) {
     }
 
     /**

@@ -76,7 +76,7 @@ public final class WebSocketUpgrade {
                 new WebSocketFrameAggregator(maxMessage));
         pipeline.addAfter(PipelineNames.WS_AGGREGATOR, PipelineNames.WS_SESSION,
                 new WebSocketSession(services, format,
-                        services.trustedProxies().origin(request.headers(), ctx.channel().remoteAddress()),
+                        services.trustedProxies().origin(request.headers(), ctx.channel()),
                         AccessPolicy.credentials(request.headers())));
         pipeline.remove(PipelineNames.REQUEST_HANDLER);
         return new Result(handshake, true, 101);
