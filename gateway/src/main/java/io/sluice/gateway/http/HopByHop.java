@@ -1,6 +1,7 @@
 package io.sluice.gateway.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
@@ -30,7 +31,7 @@ public final class HopByHop {
      */
     public static void forEachEndToEnd(HttpHeaders from, Predicate<CharSequence> skip,
                                        BiConsumer<CharSequence, CharSequence> action) {
-        final String connection = from.get(HttpHeaderNames.CONNECTION);
+        final CharSequence connection = namingOtherFields(from.get(HttpHeaderNames.CONNECTION));
         final Iterator<Map.Entry<CharSequence, CharSequence>> headers = from.iteratorCharSequence();
         while (headers.hasNext()) {
             final Map.Entry<CharSequence, CharSequence> header = headers.next();
@@ -88,6 +89,41 @@ public final class HopByHop {
      * spaces and tabs around a token. Compared in place: this runs for every header of a message that has one.
      */
     public static boolean listedIn(CharSequence connection, CharSequence name) {
+        return anyToken(connection, (value, first, last) -> isToken(value, first, last, name));
+    }
+
+    /**
+     * The Connection header value {@code connection} if it names a field other than the hop-by-hop ones, else null
+     * (also for null): most messages say only {@code keep-alive} or {@code close}, and then no field of theirs needs
+     * to be looked for in it.
+     */
+    public static CharSequence namingOtherFields(CharSequence connection) {
+        return connection != null && anyToken(connection, (value, first, last) -> last > first
+                && !isToken(value, first, last, HttpHeaderValues.CLOSE) && !isHopByHop(value, first, last))
+                ? connection : null;
+    }
+
+    private static boolean isHopByHop(CharSequence value, int first, int last) {
+        for (int i = 0; i < HOP_BY_HOP.size(); i++) {
+            if (isToken(value, first, last, HOP_BY_HOP.get(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isToken(CharSequence value, int first, int last, CharSequence name) {
+        return last - first == name.length() && AsciiString.regionMatches(value, true, first, name, 0, name.length());
+    }
+
+    /** A test of the token at {@code [first, last)} of a Connection value. */
+    @FunctionalInterface
+    private interface TokenTest {
+        boolean test(CharSequence value, int first, int last);
+    }
+
+    /** Whether a comma-separated token of {@code connection}, without the spaces and tabs around it, passes. */
+    private static boolean anyToken(CharSequence connection, TokenTest test) {
         int start = 0;
         while (start < connection.length()) {
             int end = start;
@@ -102,8 +138,7 @@ public final class HopByHop {
             while (last > first && isSpaceOrTab(connection.charAt(last - 1))) {
                 last--;
             }
-            if (last - first == name.length()
-                    && AsciiString.regionMatches(connection, true, first, name, 0, name.length())) {
+            if (test.test(connection, first, last)) {
                 return true;
             }
             start = end + 1;

@@ -136,7 +136,7 @@ final class ProxyHeaders {
     static boolean clientHead(ResponseHead upstream, int status, ClientBody body, RelayedHeaders relayed,
                               String requestId, Target servedBy, boolean keepAlive, HttpVersion clientVersion,
                               HeadFields out) {
-        final AsciiString connection = upstream.get(HttpHeaderNames.CONNECTION);
+        final CharSequence connection = HopByHop.namingOtherFields(upstream.get(HttpHeaderNames.CONNECTION));
         for (int i = 0; i < upstream.size(); i++) {
             final AsciiString name = upstream.name(i);
             if (HopByHop.isEndToEnd(name, connection, relayed.notRelayed()) && !HopByHop.isOneOf(WRITTEN_HERE, name)

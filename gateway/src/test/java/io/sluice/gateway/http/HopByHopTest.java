@@ -10,6 +10,8 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -58,5 +60,17 @@ class HopByHopTest {
         final List<String> seen = new ArrayList<>();
         HopByHop.forEachEndToEnd(from, name -> false, (name, value) -> seen.add(name + "=" + value));
         assertEquals(List.of("x-kept=1"), seen);
+    }
+
+    @Test
+    void aConnectionValueThatNamesOnlyHopByHopFieldsNeedNotBeLookedIn() {
+        assertNull(HopByHop.namingOtherFields(null));
+        assertNull(HopByHop.namingOtherFields("keep-alive"));
+        assertNull(HopByHop.namingOtherFields("Close"));
+        assertNull(HopByHop.namingOtherFields(" Keep-Alive ,\tUpgrade, , TE"));
+        final CharSequence naming = AsciiString.of("keep-alive, x-hop");
+        assertSame(naming, HopByHop.namingOtherFields(naming), "the value itself, to look each field up in");
+        final String longer = "keep-alive-x";
+        assertSame(longer, HopByHop.namingOtherFields(longer));
     }
 }
