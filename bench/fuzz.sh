@@ -5,6 +5,7 @@
 #   FUZZ_TIME=60 bench/fuzz.sh httpRequestDecoder
 #
 # Targets: requestScanAndSplice sseFramerAndUsageTee webSocketJson webSocketProtobuf (codec, CodecFuzzTest),
+# plainUsageReader (codec, UsageReaderFuzzTest),
 # httpRequestDecoder webSocketFrames (gateway, InboundFuzzTest), webSocketMessages (gateway, WsMessageFuzzTest) and
 # upstreamResponses (gateway, ResponseFuzzTest).
 # Each runs in a JVM of its own through Jazzer's command line, with Netty's HTTP and WebSocket codecs and
@@ -20,14 +21,15 @@ declare -A TARGET=([requestScanAndSplice]=codec:io.sluice.codec.fuzz.CodecFuzzTe
   [sseFramerAndUsageTee]=codec:io.sluice.codec.fuzz.CodecFuzzTest
   [webSocketJson]=codec:io.sluice.codec.fuzz.CodecFuzzTest
   [webSocketProtobuf]=codec:io.sluice.codec.fuzz.CodecFuzzTest
+  [plainUsageReader]=codec:io.sluice.codec.usage.UsageReaderFuzzTest
   [httpRequestDecoder]=gateway:io.sluice.gateway.server.InboundFuzzTest
   [webSocketFrames]=gateway:io.sluice.gateway.server.InboundFuzzTest
   [webSocketMessages]=gateway:io.sluice.gateway.ws.WsMessageFuzzTest
   [upstreamResponses]=gateway:io.sluice.gateway.upstream.ResponseFuzzTest)
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(requestScanAndSplice sseFramerAndUsageTee webSocketJson webSocketProtobuf httpRequestDecoder webSocketFrames
-    webSocketMessages upstreamResponses)
+  targets=(requestScanAndSplice sseFramerAndUsageTee webSocketJson webSocketProtobuf plainUsageReader httpRequestDecoder
+    webSocketFrames webSocketMessages upstreamResponses)
 fi
 
 mvn -q -DskipTests install

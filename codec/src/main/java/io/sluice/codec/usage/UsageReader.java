@@ -52,8 +52,17 @@ public final class UsageReader {
         }
     }
 
-    /** Reads a usage object itself ({@code {"prompt_tokens":...}}); null when it is not one. */
+    /**
+     * Reads a usage object itself ({@code {"prompt_tokens":...}}); null when it is not one. An object written plainly
+     * (nearly all) is read without a parser ({@link PlainUsageReader}), any other by Jackson.
+     */
     public static Usage readUsage(byte[] json, int length) {
+        final Usage plain = PlainUsageReader.read(json, length);
+        return plain != null ? plain : readUsageWithJackson(json, length);
+    }
+
+    /** {@link #readUsage} by Jackson alone: what the plain reader must agree with. */
+    static Usage readUsageWithJackson(byte[] json, int length) {
         try (JsonParser parser = Json.FACTORY.createParser(json, 0, length)) {
             return parser.nextToken() == JsonToken.START_OBJECT ? readUsageObject(parser) : null;
         } catch (IOException e) {
@@ -85,42 +94,19 @@ public final class UsageReader {
 
     /** Reads the fields of a usage object; the parser is on its START_OBJECT and ends on its END_OBJECT. */
     public static Usage readUsageObject(JsonParser parser) throws IOException {
-        long prompt = 0;
-        long completion = 0;
-        long total = -1;
-        long cached = 0;
-        long cacheRead = 0;
-        long cacheCreation = 0;
-        boolean openAiNames = false;
-        long reasoning = 0;
+        final UsageCounts counts = new UsageCounts();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            final String name = parser.currentName();
+            final UsageCounts.Field field = UsageCounts.Field.of(parser.currentName());
             final JsonToken value = parser.nextToken();
-            switch (name) {
-                case "prompt_tokens" -> {
-                    prompt = parser.getValueAsLong();
-                    openAiNames = true;
-                }
-                case "input_tokens" -> prompt = parser.getValueAsLong();
-                case "completion_tokens", "output_tokens" -> completion = parser.getValueAsLong();
-                case "total_tokens" -> total = parser.getValueAsLong();
-                case "cache_read_input_tokens" -> cacheRead = parser.getValueAsLong();
-                case "cache_creation_input_tokens" -> cacheCreation = parser.getValueAsLong();
-                case "prompt_tokens_details", "input_tokens_details" ->
-                        cached = value == JsonToken.START_OBJECT ? readDetail(parser, "cached_tokens") : cached;
-                case "completion_tokens_details", "output_tokens_details" ->
-                        reasoning = value == JsonToken.START_OBJECT ? readDetail(parser, "reasoning_tokens") : reasoning;
-                default -> parser.skipChildren();
+            if (field == null) {
+                parser.skipChildren();
+            } else if (!field.hasDetails()) {
+                counts.count(field, parser.getValueAsLong());
+            } else if (value == JsonToken.START_OBJECT) {
+                counts.details(field, readDetail(parser, field.detail()));
             }
         }
-        if (!openAiNames) {
-            // Anthropic's input_tokens leave the cache out; a proxy that reports prompt_tokens counted it already.
-            prompt += cacheRead + cacheCreation;
-            cached += cacheRead;
-        } else {
-            cached = Math.max(cached, cacheRead);
-        }
-        return new Usage(prompt, completion, total >= 0 ? total : prompt + completion, cached, reasoning);
+        return counts.usage();
     }
 
     private static long readDetail(JsonParser parser, String field) throws IOException {
