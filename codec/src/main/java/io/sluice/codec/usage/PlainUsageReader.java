@@ -1,14 +1,14 @@
 package io.sluice.codec.usage;
 
 /**
- * Reads a usage object written the plain way every backend writes one, without a parser: keys and strings of
- * printable ASCII without escapes, counts as integers, its objects of details, and other fields' values (strings,
- * numbers, literals, arrays and objects a few levels deep) passed over. Jackson's parse of the same few hundred bytes
+ * Reads a usage object, or the stream event that carries one, written the plain way every backend writes them,
+ * without a parser: keys and strings of printable ASCII without escapes, counts as integers, the objects of details,
+ * and other fields' values (strings, numbers, literals, arrays and objects a few levels deep) passed over. Jackson's parse of the same few hundred bytes
  * costs a parser, its contexts and buffers per answer (bench/RESULTS.md); this costs the {@link Usage}.
  *
  * <p>Anything else (an escape or a byte outside printable ASCII in a string, a count that is not an integer of at
  * most 18 digits, a detail that is not an object, deep nesting, bytes after the object, JSON that is not valid) makes
- * it answer null, and {@link UsageReader} reads the object with Jackson instead. So the two never disagree: what it
+ * it answer null, and {@link UsageReader} reads the bytes with Jackson instead. So the two never disagree: what it
  * accepts is valid JSON that Jackson reads to the same counts, which a differential fuzz target checks
  * ({@code UsageReaderFuzzTest}).
  *
@@ -27,6 +27,9 @@ final class PlainUsageReader {
     private PlainUsageReader() {
     }
 
+    /** What {@link #readEvent} answers for an event it read that has no usage. */
+    static final EventUsage NO_USAGE = new EventUsage(new Usage(0, 0, 0, 0, 0), false);
+
     /** The usage in {@code json[0, length)}, or null when it is not a usage object written plainly. */
     static Usage read(byte[] json, int length) {
         final int at = skipSpace(json, 0, length);
@@ -34,13 +37,68 @@ final class PlainUsageReader {
             return null;
         }
         final UsageCounts counts = new UsageCounts();
+        final int end = readUsage(json, at, length, counts, 0);
+        return end != NOT_PLAIN && skipSpace(json, end, length) == length ? counts.usage() : null;
+    }
+
+    /**
+     * What the data of one stream event says of usage, as {@link UsageReader#readEvent} reads it: its {@code usage}
+     * object (or the one under {@code response}, the Responses API's), and whether its {@code choices} are empty;
+     * {@link #NO_USAGE} for an event without usage, null for one not written plainly.
+     */
+    static EventUsage readEvent(byte[] json, int length) {
+        final int at = skipSpace(json, 0, length);
+        if (at >= length || json[at] != '{') {
+            return null;
+        }
+        final Event event = new Event();
         final int end = object(json, at, length, (keyStart, keyEnd, valueAt) -> {
+            final boolean object = json[valueAt] == '{';
+            if (object && isText(json, keyStart, keyEnd, "usage")) {
+                event.usage = new UsageCounts();
+                return readUsage(json, valueAt, length, event.usage, 1);
+            }
+            if (object && isText(json, keyStart, keyEnd, "response")) {
+                return readResponse(json, valueAt, length, event);
+            }
+            if (json[valueAt] == '[' && isText(json, keyStart, keyEnd, "choices")) {
+                final int next = skipSpace(json, valueAt + 1, length);
+                event.choicesEmpty = next < length && json[next] == ']';
+            }
+            return skipValue(json, valueAt, length, 1);
+        });
+        if (end == NOT_PLAIN || skipSpace(json, end, length) != length) {
+            return null;
+        }
+        return event.usage == null ? NO_USAGE : new EventUsage(event.usage.usage(), event.choicesEmpty);
+    }
+
+    /** What an event has said so far. */
+    private static final class Event {
+        UsageCounts usage;
+        boolean choicesEmpty;
+    }
+
+    /** The {@code response} object at {@code at}: its last {@code usage} object, if any, is the event's. */
+    private static int readResponse(byte[] json, int at, int length, Event event) {
+        return object(json, at, length, (keyStart, keyEnd, valueAt) -> {
+            if (json[valueAt] == '{' && isText(json, keyStart, keyEnd, "usage")) {
+                event.usage = new UsageCounts();
+                return readUsage(json, valueAt, length, event.usage, 2);
+            }
+            return skipValue(json, valueAt, length, 2);
+        });
+    }
+
+    /** Reads the usage object at {@code at}, nested {@code depth} deep, into {@code counts}; the index after it. */
+    private static int readUsage(byte[] json, int at, int length, UsageCounts counts, int depth) {
+        return object(json, at, length, (keyStart, keyEnd, valueAt) -> {
             final UsageCounts.Field field = UsageCounts.Field.of(json, keyStart, keyEnd);
             if (field == null) {
-                return skipValue(json, valueAt, length, 1);
+                return skipValue(json, valueAt, length, depth + 1);
             }
             if (field.hasDetails()) {
-                return readDetails(json, valueAt, length, field, counts);
+                return readDetails(json, valueAt, length, field, counts, depth + 1);
             }
             final int valueEnd = countEnd(json, valueAt, length);
             if (valueEnd != NOT_PLAIN) {
@@ -48,14 +106,14 @@ final class PlainUsageReader {
             }
             return valueEnd;
         });
-        return end != NOT_PLAIN && skipSpace(json, end, length) == length ? counts.usage() : null;
     }
 
     /**
      * The object of details at {@code at}: its field {@link UsageCounts.Field#detail()} counted (0 when absent), the
      * rest passed over. Returns the index after its closing brace.
      */
-    private static int readDetails(byte[] json, int at, int length, UsageCounts.Field field, UsageCounts counts) {
+    private static int readDetails(byte[] json, int at, int length, UsageCounts.Field field, UsageCounts counts,
+                                   int depth) {
         if (json[at] != '{') {
             return NOT_PLAIN;
         }
@@ -63,7 +121,7 @@ final class PlainUsageReader {
         final String detail = field.detail();
         return object(json, at, length, (keyStart, keyEnd, valueAt) -> {
             if (!isText(json, keyStart, keyEnd, detail)) {
-                return skipValue(json, valueAt, length, 2);
+                return skipValue(json, valueAt, length, depth + 1);
             }
             final int valueEnd = countEnd(json, valueAt, length);
             if (valueEnd != NOT_PLAIN) {

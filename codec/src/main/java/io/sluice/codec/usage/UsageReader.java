@@ -7,7 +7,8 @@ import io.sluice.codec.json.Json;
 import java.io.IOException;
 
 /**
- * Reads token usage out of a small JSON document with jackson-core's streaming parser (no tree).
+ * Reads token usage out of a small JSON document: without a parser where it is written plainly
+ * ({@link PlainUsageReader}), else with jackson-core's streaming parser (no tree).
  *
  * <p>It understands the OpenAI chat and completions names ({@code prompt_tokens}, {@code completion_tokens},
  * {@code prompt_tokens_details.cached_tokens}, {@code completion_tokens_details.reasoning_tokens}) and the
@@ -21,8 +22,20 @@ public final class UsageReader {
     private UsageReader() {
     }
 
-    /** Reads the data of one stream event; null when it is not a JSON object with a usage object. */
+    /**
+     * Reads the data of one stream event; null when it is not a JSON object with a usage object. An event written
+     * plainly (nearly all) is read without a parser ({@link PlainUsageReader}), any other by Jackson.
+     */
     public static EventUsage readEvent(byte[] json, int length) {
+        final EventUsage plain = PlainUsageReader.readEvent(json, length);
+        if (plain == null) {
+            return readEventWithJackson(json, length);
+        }
+        return plain == PlainUsageReader.NO_USAGE ? null : plain;
+    }
+
+    /** {@link #readEvent} by Jackson alone: what the plain reader must agree with. */
+    static EventUsage readEventWithJackson(byte[] json, int length) {
         try (JsonParser parser = Json.FACTORY.createParser(json, 0, length)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;

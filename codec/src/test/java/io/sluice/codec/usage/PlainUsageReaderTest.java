@@ -12,12 +12,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 /**
  * The usage objects backends write are read without a parser, to the counts Jackson reads; anything else is left to
@@ -82,6 +85,65 @@ class PlainUsageReaderTest {
         assertNull(PlainUsageReader.read(bytes, bytes.length), json);
         assertEquals(UsageReader.readUsageWithJackson(bytes, bytes.length), UsageReader.readUsage(bytes, bytes.length),
                 json);
+    }
+
+    static Stream<Arguments> streams() {
+        return WireUsage.STREAMS.entrySet().stream().map(e -> Arguments.of(e.getKey(), e.getValue()));
+    }
+
+    /** Every event of a wire sample that names usage reads as Jackson reads it, and the last one without a parser. */
+    @ParameterizedTest
+    @MethodSource("streams")
+    void readsTheUsageEventsOfEveryWireSample(String sample, Usage expected) {
+        final List<byte[]> events = usageEvents(WireSamples.bytes(sample));
+        for (byte[] data : events) {
+            final EventUsage plain = PlainUsageReader.readEvent(data, data.length);
+            if (plain != null) {
+                assertEquals(UsageReader.readEventWithJackson(data, data.length),
+                        plain == PlainUsageReader.NO_USAGE ? null : plain, sample);
+            }
+        }
+        final byte[] last = events.get(events.size() - 1);
+        final EventUsage event = PlainUsageReader.readEvent(last, last.length);
+        assertNotNull(event, sample);
+        assertEquals(expected, event.usage(), sample);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"choices\":[],\"usage\":{\"prompt_tokens\":3,"
+                + "\"completion_tokens\":4}}",
+        "{\"choices\":[{\"index\":0,\"delta\":{}}],\"usage\":{\"prompt_tokens\":3},\"choices\":[]}",
+        "{\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"usage\":{\"input_tokens\":5,"
+                + "\"output_tokens\":2,\"output_tokens_details\":{\"reasoning_tokens\":1}},\"output\":[]}}",
+        "{\"usage\":{\"prompt_tokens\":1},\"response\":{\"status\":\"done\"}}",
+        "{\"usage\":{\"prompt_tokens\":1},\"usage\":null}",
+    })
+    void readsPlainEventsAsJacksonDoes(String json) {
+        final byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        final EventUsage plain = PlainUsageReader.readEvent(bytes, bytes.length);
+        assertNotNull(plain, json);
+        assertEquals(UsageReader.readEventWithJackson(bytes, bytes.length), plain, json);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"choices\":[]}", "{\"usage\":null}", "{\"response\":{\"usage\":[]}}"})
+    void anEventWithoutAUsageObjectHasNone(String json) {
+        final byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        assertSame(PlainUsageReader.NO_USAGE, PlainUsageReader.readEvent(bytes, bytes.length), json);
+        assertNull(UsageReader.readEvent(bytes, bytes.length), json);
+        assertNull(UsageReader.readEventWithJackson(bytes, bytes.length), json);
+    }
+
+    /** The data of each event of an event stream that names usage. */
+    private static List<byte[]> usageEvents(byte[] stream) {
+        final List<byte[]> events = new ArrayList<>();
+        for (String line : new String(stream, StandardCharsets.UTF_8).split("\r?\n")) {
+            if (line.startsWith("data:") && line.contains("\"usage\"")) {
+                events.add(line.substring(5).strip().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return events;
     }
 
     /** The top-level usage object of a body, as the JSON tee captures it. */
