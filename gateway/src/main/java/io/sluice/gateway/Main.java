@@ -6,6 +6,7 @@ import io.sluice.gateway.config.ConfigLoader;
 import io.sluice.gateway.config.EnvResolver;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.control.ConfigFile;
+import io.sluice.gateway.metrics.GatewayMetrics;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
@@ -26,7 +27,6 @@ import java.util.Map;
 public final class Main {
     private static final String DEFAULT_CONFIG = "conf/sluice.yaml";
     private static final String LEAK_SAMPLING = "io.netty.leakDetection.samplingInterval";
-    private static final String TRACK_PINNED_MEMORY = "io.netty.trackPinnedMemory";
     private static final String USAGE = """
             Usage: java -jar sluice.jar [--config PATH]
                    java -jar sluice.jar hash-key
@@ -132,7 +132,7 @@ public final class Main {
      */
     private static void setNettyDefaults() {
         setUnlessGiven(LEAK_SAMPLING, "1024");
-        setUnlessGiven(TRACK_PINNED_MEMORY, "false");
+        setUnlessGiven(GatewayMetrics.NETTY_TRACKS_PINNED_MEMORY, "false");
     }
 
     private static void setUnlessGiven(String property, String value) {

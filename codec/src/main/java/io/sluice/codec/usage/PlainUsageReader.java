@@ -3,18 +3,26 @@ package io.sluice.codec.usage;
 /**
  * Reads a usage object, or the stream event that carries one, written the plain way every backend writes them,
  * without a parser: keys and strings of printable ASCII without escapes, counts as integers, the objects of details,
- * and other fields' values (strings, numbers, literals, arrays and objects a few levels deep) passed over. Jackson's parse of the same few hundred bytes
- * costs a parser, its contexts and buffers per answer (bench/RESULTS.md); this costs the {@link Usage}.
+ * and other fields' values (strings, numbers, literals, arrays and objects a few levels deep) passed over. Jackson's
+ * parse of the same few hundred bytes costs a parser, its contexts and buffers per answer (bench/RESULTS.md); this
+ * costs the {@link Usage}.
  *
  * <p>Anything else (an escape or a byte outside printable ASCII in a string, a count that is not an integer of at
- * most 18 digits, a detail that is not an object, deep nesting, bytes after the object, JSON that is not valid) makes
- * it answer null, and {@link UsageReader} reads the bytes with Jackson instead. So the two never disagree: what it
- * accepts is valid JSON that Jackson reads to the same counts, which a differential fuzz target checks
- * ({@code UsageReaderFuzzTest}).
+ * most 18 digits, a detail that is not an object, deep nesting, bytes after the object, more than
+ * {@link #MAX_LENGTH} bytes, JSON that is not valid) makes it answer null, and {@link UsageReader} reads the bytes
+ * with Jackson instead. So the two never disagree: what it accepts is valid JSON that Jackson reads to the same
+ * counts, which a differential fuzz target checks ({@code UsageReaderFuzzTest}).
  *
  * <p>Stateless; any thread.
  */
 final class PlainUsageReader {
+    /** What {@link #readEvent} answers for an event it read that has no usage. */
+    static final EventUsage NO_USAGE = new EventUsage(new Usage(0, 0, 0, 0, 0), false);
+    /**
+     * Longer bytes are left to Jackson: it holds a key to a length of its own, and the differential fuzz target,
+     * whose inputs are at most this long, vouches for the plain reader only within it. A usage event is a few hundred.
+     */
+    static final int MAX_LENGTH = 4096;
     /** What a step returns when the bytes are not written plainly. */
     private static final int NOT_PLAIN = -1;
     /** Nesting passed over beyond this is left to Jackson, whose own limit is far higher. */
@@ -27,13 +35,10 @@ final class PlainUsageReader {
     private PlainUsageReader() {
     }
 
-    /** What {@link #readEvent} answers for an event it read that has no usage. */
-    static final EventUsage NO_USAGE = new EventUsage(new Usage(0, 0, 0, 0, 0), false);
-
     /** The usage in {@code json[0, length)}, or null when it is not a usage object written plainly. */
     static Usage read(byte[] json, int length) {
         final int at = skipSpace(json, 0, length);
-        if (at >= length || json[at] != '{') {
+        if (length > MAX_LENGTH || at >= length || json[at] != '{') {
             return null;
         }
         final UsageCounts counts = new UsageCounts();
@@ -48,7 +53,7 @@ final class PlainUsageReader {
      */
     static EventUsage readEvent(byte[] json, int length) {
         final int at = skipSpace(json, 0, length);
-        if (at >= length || json[at] != '{') {
+        if (length > MAX_LENGTH || at >= length || json[at] != '{') {
             return null;
         }
         final Event event = new Event();
@@ -102,7 +107,7 @@ final class PlainUsageReader {
             }
             final int valueEnd = countEnd(json, valueAt, length);
             if (valueEnd != NOT_PLAIN) {
-                counts.count(field, valueOf(json, valueAt, valueEnd));
+                counts.set(field, valueOf(json, valueAt, valueEnd));
             }
             return valueEnd;
         });
@@ -117,7 +122,7 @@ final class PlainUsageReader {
         if (json[at] != '{') {
             return NOT_PLAIN;
         }
-        counts.details(field, 0);
+        counts.set(field, 0);
         final String detail = field.detail();
         return object(json, at, length, (keyStart, keyEnd, valueAt) -> {
             if (!isText(json, keyStart, keyEnd, detail)) {
@@ -125,7 +130,7 @@ final class PlainUsageReader {
             }
             final int valueEnd = countEnd(json, valueAt, length);
             if (valueEnd != NOT_PLAIN) {
-                counts.details(field, valueOf(json, valueAt, valueEnd));
+                counts.set(field, valueOf(json, valueAt, valueEnd));
             }
             return valueEnd;
         });
@@ -138,7 +143,7 @@ final class PlainUsageReader {
         int read(int keyStart, int keyEnd, int valueAt);
     }
 
-    /** Walks the members of the object at {@code at}, each read by {@code member}; the index after its closing brace. */
+    /** Walks the members of the object at {@code at}, each read by {@code member}; the index after its last brace. */
     private static int object(byte[] json, int at, int length, Member member) {
         at = skipSpace(json, at + 1, length);
         if (at < length && json[at] == '}') {
@@ -187,7 +192,7 @@ final class PlainUsageReader {
         }
     }
 
-    /** After a key's closing quote at {@code at - 1}: the index of its value, past the colon and the space around it. */
+    /** After a key's closing quote at {@code at - 1}: the index of its value, past the colon and the space around. */
     private static int valueStart(byte[] json, int at, int length) {
         at = skipSpace(json, at, length);
         if (at >= length || json[at] != ':') {
@@ -232,7 +237,7 @@ final class PlainUsageReader {
         return end > at && (json[at] != '0' || end - at == 1);
     }
 
-    /** Passes over the value at {@code at}, nested {@code depth} objects deep; the index after it. */
+    /** Passes over the value at {@code at}, inside {@code depth} objects and arrays; the index after it. */
     private static int skipValue(byte[] json, int at, int length, int depth) {
         final byte first = json[at];
         if (first == '"') {

@@ -73,8 +73,11 @@ final class UsageCounts {
     private boolean openAiNames;
     private long reasoning;
 
-    /** A count field's value; a field given twice counts as its last value says. */
-    void count(Field field, long value) {
+    /**
+     * A field's value: a count, or for a field of details the count inside it ({@link Field#detail()}, 0 when the
+     * object does not give it). A field given twice counts as its last value says.
+     */
+    void set(Field field, long value) {
         switch (field) {
             case PROMPT_TOKENS -> {
                 prompt = value;
@@ -85,16 +88,8 @@ final class UsageCounts {
             case TOTAL_TOKENS -> total = value;
             case CACHE_READ_INPUT_TOKENS -> cacheRead = value;
             case CACHE_CREATION_INPUT_TOKENS -> cacheCreation = value;
-            default -> throw new IllegalArgumentException(field + " holds details, not a count");
-        }
-    }
-
-    /** The counted field of an object of details ({@link Field#detail()}), 0 when the object does not give it. */
-    void details(Field field, long value) {
-        switch (field) {
             case PROMPT_TOKENS_DETAILS, INPUT_TOKENS_DETAILS -> cached = value;
             case COMPLETION_TOKENS_DETAILS, OUTPUT_TOKENS_DETAILS -> reasoning = value;
-            default -> throw new IllegalArgumentException(field + " is a count, not details");
         }
     }
 

@@ -114,9 +114,9 @@ public final class UsageReader {
             if (field == null) {
                 parser.skipChildren();
             } else if (!field.hasDetails()) {
-                counts.count(field, parser.getValueAsLong());
+                counts.set(field, parser.getValueAsLong());
             } else if (value == JsonToken.START_OBJECT) {
-                counts.details(field, readDetail(parser, field.detail()));
+                counts.set(field, readDetail(parser, field.detail()));
             }
         }
         return counts.usage();

@@ -6,6 +6,7 @@ import io.sluice.codec.CaptureBuffer;
 import io.sluice.codec.json.TopLevelObjectCapture;
 import io.sluice.testkit.WireSamples;
 import io.sluice.testkit.WireUsage;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -81,6 +82,21 @@ class PlainUsageReaderTest {
         "",
     })
     void leavesAnythingElseToJackson(String json) {
+        leftToJackson(json);
+    }
+
+    /** Jackson holds a key to 50,000 bytes, and the fuzz target vouches for inputs of 4,096 bytes at most. */
+    @Test
+    void leavesLongerBytesToJackson() {
+        leftToJackson("{\"prompt_tokens\":7,\"" + "a".repeat(50_001) + "\":0}");
+        leftToJackson("{\"prompt_tokens\":7,\"x\":\"" + "a".repeat(PlainUsageReader.MAX_LENGTH) + "\"}");
+        final byte[] event = ("{\"choices\":[],\"usage\":{\"prompt_tokens\":7},\"" + "a".repeat(50_001) + "\":0}")
+                .getBytes(StandardCharsets.UTF_8);
+        assertNull(PlainUsageReader.readEvent(event, event.length));
+        assertNull(UsageReader.readEvent(event, event.length), "Jackson refuses the key");
+    }
+
+    private static void leftToJackson(String json) {
         final byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         assertNull(PlainUsageReader.read(bytes, bytes.length), json);
         assertEquals(UsageReader.readUsageWithJackson(bytes, bytes.length), UsageReader.readUsage(bytes, bytes.length),

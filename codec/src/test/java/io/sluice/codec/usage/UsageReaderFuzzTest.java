@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Differential fuzzing (Jazzer) of {@link PlainUsageReader} against Jackson: every usage object and every stream event
- * it reads must be read by Jackson to the same counts, since usage must be exact whichever reader read it. In the normal test run the target
- * replays its seeds in {@code UsageReaderFuzzTestInputs/} and fuzzes for a few seconds in an execution of its own;
+ * it reads must be read by Jackson to the same counts, since usage must be exact whichever reader read it. Jazzer's
+ * inputs are at most 4,096 bytes, {@link PlainUsageReader#MAX_LENGTH}. In the normal test run the target replays its
+ * seeds in {@code UsageReaderFuzzTestInputs/} and fuzzes for a few seconds in an execution of its own;
  * {@code bench/fuzz.sh} fuzzes it for longer.
  */
 class UsageReaderFuzzTest {

@@ -1,7 +1,6 @@
 package io.sluice.gateway.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
@@ -94,13 +93,13 @@ public final class HopByHop {
 
     /**
      * The Connection header value {@code connection} if it names a field other than the hop-by-hop ones, else null
-     * (also for null): most messages say only {@code keep-alive} or {@code close}, and then no field of theirs needs
-     * to be looked for in it.
+     * (also for null): most backends' answers say only {@code keep-alive}, and then no field of theirs needs to be
+     * looked for in it. A {@code close} names one: a field called {@code Close} (RFC 9110 reserves the name for
+     * that clash) goes no further.
      */
     public static CharSequence namingOtherFields(CharSequence connection) {
         return connection != null && anyToken(connection, (value, first, last) -> last > first
-                && !isToken(value, first, last, HttpHeaderValues.CLOSE) && !isHopByHop(value, first, last))
-                ? connection : null;
+                && !isHopByHop(value, first, last)) ? connection : null;
     }
 
     private static boolean isHopByHop(CharSequence value, int first, int last) {

@@ -75,6 +75,9 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
             600, 1200, 1800);
     private static final double[] TOKEN_RATE_BUCKETS = {1, 5, 10, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000};
 
+    /** Netty's setting for whether the pooled allocator counts the bytes its buffers hold. */
+    public static final String NETTY_TRACKS_PINNED_MEMORY = "io.netty.trackPinnedMemory";
+
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
     /** Requests refused before routing, by endpoint and status; counted on the event loops. */
@@ -96,6 +99,11 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
      * @param allocator the allocator the event loops use, whose memory is exported
      */
     public GatewayMetrics(IntSupplier inFlight, ByteBufAllocator allocator) {
+        if (!SystemPropertyUtil.getBoolean(NETTY_TRACKS_PINNED_MEMORY, true)) {
+            // The pool does not count what its buffers hold (Main turns that off): the gauge of it would say 0. A
+            // filter must come before the first meter.
+            registry.config().meterFilter(MeterFilter.denyNameStartsWith("netty.allocator.memory.pinned"));
+        }
         // Held strongly: a gauge keeps only a weak reference to its object, and nothing else holds this lambda.
         Gauge.builder("llm.proxy.active.requests", inFlight, IntSupplier::getAsInt).strongReference(true)
                 .description("Requests in flight: HTTP exchanges and WebSocket requests")
@@ -108,10 +116,6 @@ public final class GatewayMetrics implements UsageSink, AutoCloseable {
         new FileDescriptorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         if (allocator instanceof ByteBufAllocatorMetricProvider provider) {
-            if (!SystemPropertyUtil.getBoolean("io.netty.trackPinnedMemory", true)) {
-                // The allocator does not count what its buffers hold (Main turns that off): its gauge would say 0.
-                registry.config().meterFilter(MeterFilter.denyNameStartsWith("netty.allocator.memory.pinned"));
-            }
             new NettyAllocatorMetrics(provider).bindTo(registry);
         }
         if (PlatformDependent.usedDirectMemory() >= 0) {

@@ -90,11 +90,14 @@ public final class TrustedProxies {
                 nearestUntrusted(chain, peer.address()));
     }
 
-    /** What this config makes of {@code connection}'s peer: worked out at its first request, then kept on it. */
+    /**
+     * What the list makes of {@code connection}'s peer: worked out at its first request, then kept on it. The list is
+     * the server section's, fixed for the life of the process, so what is kept never goes stale.
+     */
     private Peer peer(Channel connection) {
         final Attribute<Peer> kept = connection.attr(PEER);
         final Peer known = kept.get();
-        if (known != null && known.judge() == this) {
+        if (known != null) {
             return known;
         }
         final SocketAddress remote = connection.remoteAddress();
@@ -103,20 +106,19 @@ public final class TrustedProxies {
         final String forwardedNode = (remote instanceof InetSocketAddress inet
                 && inet.getAddress() instanceof Inet6Address ? "for=\"[" + address + "]\"" : "for=" + address)
                 + ";proto=" + proto;
-        final Peer peer = new Peer(this, remote instanceof InetSocketAddress inet && trusts(inet), address,
+        final Peer peer = new Peer(remote instanceof InetSocketAddress inet && trusts(inet), address,
                 forwardedNode, new ClientOrigin(address, forwardedNode, proto, address));
         kept.set(peer);
         return peer;
     }
 
     /**
-     * A connection's peer as {@code judge} (the config of its time: a reload makes a new one) sees it.
+     * A connection's peer as the list sees it.
      *
      * @param forwardedNode its {@code Forwarded} element, with Sluice's scheme
      * @param asIs          the origin of any request from it when it is not trusted: its headers do not count
      */
-    private record Peer(TrustedProxies judge, boolean trusted, String address, String forwardedNode,
-                        ClientOrigin asIs) {
+    private record Peer(boolean trusted, String address, String forwardedNode, ClientOrigin asIs) {
     }
 
     /**

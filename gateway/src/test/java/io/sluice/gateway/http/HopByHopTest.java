@@ -66,11 +66,20 @@ class HopByHopTest {
     void aConnectionValueThatNamesOnlyHopByHopFieldsNeedNotBeLookedIn() {
         assertNull(HopByHop.namingOtherFields(null));
         assertNull(HopByHop.namingOtherFields("keep-alive"));
-        assertNull(HopByHop.namingOtherFields("Close"));
+        assertSame("close", HopByHop.namingOtherFields("close"), "a field called Close goes no further");
         assertNull(HopByHop.namingOtherFields(" Keep-Alive ,\tUpgrade, , TE"));
         final CharSequence naming = AsciiString.of("keep-alive, x-hop");
         assertSame(naming, HopByHop.namingOtherFields(naming), "the value itself, to look each field up in");
         final String longer = "keep-alive-x";
         assertSame(longer, HopByHop.namingOtherFields(longer));
+    }
+
+    @Test
+    void aFieldCalledCloseGoesNoFurtherBesideConnectionClose() {
+        final HttpHeaders from = new DefaultHttpHeaders().add("Connection", "close").add("Close", "x")
+                .add("x-kept", "1");
+        final List<String> seen = new ArrayList<>();
+        HopByHop.forEachEndToEnd(from, name -> false, (name, value) -> seen.add(name + "=" + value));
+        assertEquals(List.of("x-kept=1"), seen);
     }
 }

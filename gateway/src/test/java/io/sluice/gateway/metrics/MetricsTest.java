@@ -154,7 +154,7 @@ class MetricsTest {
     }
 
     private static String scrapeWithTracking(String trackPinnedMemory) throws Exception {
-        final String property = "io.netty.trackPinnedMemory";
+        final String property = GatewayMetrics.NETTY_TRACKS_PINNED_MEMORY;
         final String before = System.getProperty(property);
         if (trackPinnedMemory == null) {
             System.clearProperty(property);
