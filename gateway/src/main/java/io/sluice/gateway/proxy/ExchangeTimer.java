@@ -12,7 +12,10 @@ import java.util.concurrent.TimeUnit;
  * silence between response pieces. One
  * scheduled task at a time (as Netty's IdleStateHandler does): activity only records a time, and when the task
  * fires it either reports the limit that passed or schedules itself for the next deadline. While the client is too
- * slow to take more bytes, the backend's silence is not counted against it.
+ * slow to take more bytes, the backend's silence is not counted against it. A deadline further off than a sweep of
+ * {@link LoopDeadlines} is kept in the loop's list rather than scheduled, until it comes near.
+ *
+ * <p>Thread: its exchange's event loop.
  */
 final class ExchangeTimer implements Runnable {
     /** Which limit passed. */
@@ -34,7 +37,13 @@ final class ExchangeTimer implements Runnable {
     private boolean streaming;
     private long lastActivity;
     private boolean paused;
+    /** The scheduled task, or null: none, or the deadline is kept in {@link #farList}. */
     private ScheduledFuture<?> task;
+    /** The list that keeps the deadline while it is far off, or null. */
+    private LoopDeadlines farList;
+    /** Its links in that list. */
+    ExchangeTimer previousFar;
+    ExchangeTimer nextFar;
     private long taskDeadline;
 
     ExchangeTimer(EventLoop loop, Listener listener, long startNanos, SluiceConfig.Timeouts timeouts) {
@@ -99,6 +108,21 @@ final class ExchangeTimer implements Runnable {
             task.cancel(false);
             task = null;
         }
+        if (farList != null) {
+            farList.remove(this);
+            farList = null;
+        }
+    }
+
+    /** When the next check is due. */
+    long deadline() {
+        return taskDeadline;
+    }
+
+    /** The sweep of the list found the deadline within a sweep of {@code now}, and let go of it: it is scheduled. */
+    void deadlineNear(long now) {
+        farList = null;
+        task = loop.schedule(this, Math.max(0, taskDeadline - now), TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -137,13 +161,19 @@ final class ExchangeTimer implements Runnable {
     }
 
     private void scheduleAt(long deadline) {
-        if (task != null) {
+        if (task != null || farList != null) {
             if (taskDeadline - deadline <= 0) {
                 return;
             }
-            task.cancel(false);
+            cancel();
         }
         taskDeadline = deadline;
-        task = loop.schedule(this, Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        final long delay = deadline - System.nanoTime();
+        if (delay > LoopDeadlines.SWEEP_NANOS) {
+            farList = LoopDeadlines.of(loop);
+            farList.add(this);
+        } else {
+            task = loop.schedule(this, Math.max(0, delay), TimeUnit.NANOSECONDS);
+        }
     }
 }
