@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,6 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class ResponseFuzzTest {
     private static final int ECHO_PROBE = 12;
+    /**
+     * The words a reason shares with any response, the names of the fields and versions it speaks of: a response that
+     * spells one the same way is not quoted by it.
+     */
+    private static final Pattern OWN_WORDS = Pattern.compile("(?i)content-length|transfer-encoding|HTTP/1\\.[01]");
 
     /** What the first response looked like to the sink. */
     private static final class FirstResponse implements ResponseDecoder.Sink {
@@ -77,8 +83,9 @@ class ResponseFuzzTest {
         assertEquals(whole.outcome(), cut.outcome(), "the first response reads the same however its reads are cut");
         if (whole.refusal != null) {
             final String text = new String(input, StandardCharsets.ISO_8859_1);
+            final String reason = OWN_WORDS.matcher(whole.refusal).replaceAll("\u0000");
             for (int i = 0; i + ECHO_PROBE <= text.length(); i += ECHO_PROBE) {
-                assertFalse(whole.refusal.contains(text.substring(i, i + ECHO_PROBE)),
+                assertFalse(reason.contains(text.substring(i, i + ECHO_PROBE)),
                         "the reason quotes the response: " + whole.refusal);
             }
         }
