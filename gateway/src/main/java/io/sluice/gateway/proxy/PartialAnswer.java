@@ -19,7 +19,9 @@ import io.sluice.providers.StreamDelta;
  * relayed stream allocated (15 of 26 KB per 7 KB stream, the array's doublings), and a stream that shows no event
  * holds none. The buffer holds 1 KiB, enough for a short answer or an idle stream's first events; a stream that
  * outgrows it grows once, to what is read at a time, rather than by doublings that each take a new buffer from the
- * pool and copy the old one (three per 7 KB stream, 2 % of its CPU).
+ * pool and copy the old one (three per 7 KB stream, 2 % of its CPU). A stream whose first event comes in a read
+ * that holds more than the first buffer (a backend that writes many events at once) takes a read's worth at once:
+ * it would pass the first buffer within that read, and growing it then cost 1 % of such a stream's CPU.
  *
  * <p>Thread: the exchange's event loop. Buffers: the caller's, copied; the copy is this object's until
  * {@link #release()}.
@@ -69,14 +71,19 @@ final class PartialAnswer {
         this.alloc = alloc;
     }
 
-    /** A complete event, in {@code [from, to)} of {@code buf}, that the client is shown. */
+    /**
+     * A complete event, in {@code [from, to)} of {@code buf}, that the client is shown; {@code buf} ends where the
+     * read that brought the event ends.
+     */
     void keep(ByteBuf buf, int from, int to) {
         if (tooLong || released) {
             return;
         }
         final int length = to - from;
         if (events == null) {
-            events = alloc.buffer(Math.max(FIRST_BUFFER_BYTES, length));
+            final int restOfRead = buf.writerIndex() - from;
+            events = alloc.buffer(restOfRead > FIRST_BUFFER_BYTES
+                    ? Math.max(READ_EVERY_BYTES, length) : Math.max(FIRST_BUFFER_BYTES, length));
         } else if (events.writableBytes() < length) {
             // Read a batch when this event would take it past a read's worth, so the buffer never outgrows one.
             if (events.readableBytes() + length > READ_EVERY_BYTES) {

@@ -87,6 +87,28 @@ class PartialAnswerTest {
         assertEquals(0, alloc.metric().usedDirectMemory());
     }
 
+    @Test
+    void aFirstReadLargerThanTheFirstBufferTakesAReadsWorthAtOnce() {
+        final List<byte[]> stream = longStream();
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        stream.subList(0, 20).forEach(bytes::writeBytes);
+        final ByteBuf read = Unpooled.wrappedBuffer(bytes.toByteArray());
+        assertTrue(read.readableBytes() > 1024, "the read holds more than the first buffer: " + read.readableBytes());
+        final PartialAnswer partial = new PartialAnswer(1_000_000);
+        partial.relayedFrom(OPENAI, alloc);
+
+        int from = 0;
+        for (byte[] event : stream.subList(0, 20)) {
+            partial.keep(read, from, from + event.length);
+            from += event.length;
+            assertEquals(8 * 1024, alloc.metric().usedDirectMemory(), "one buffer of a read's worth, never grown");
+        }
+        partial.read();
+        assertEquals(textOf(stream.subList(0, 20)), partial.content());
+        partial.release();
+        assertEquals(0, alloc.metric().usedDirectMemory());
+    }
+
     /** The sample's events before its finish, three times over: about 36 KB, so batches are read on the way. */
     private static List<byte[]> longStream() {
         final List<byte[]> events = events(WireSamples.bytes("openai_chat_stream_no_usage.txt"));
