@@ -10,6 +10,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.sluice.codec.BytePlaces;
 import io.sluice.codec.json.Json;
 import io.sluice.codec.json.JsonSplice;
 import io.sluice.codec.json.MalformedRequestException;
@@ -127,12 +128,27 @@ class CodecFuzzTest {
         }
     }
 
+    /** The places {@code searched} found before {@code end} are the ones {@code placed} holds, nothing more. */
+    private static void assertSamePlaces(BytePlaces searched, BytePlaces placed, int end) {
+        int k = 0;
+        for (; k < searched.count() && searched.at(k) < end; k++) {
+            assertEquals(searched.at(k), placed.at(k), "a letter's place");
+            assertEquals(searched.byteAt(k), placed.byteAt(k), "a letter");
+            assertEquals(searched.near(k), placed.near(k), "the bytes around a letter");
+        }
+        assertEquals(k, placed.count(), "the letters of the event");
+    }
+
     private record Outcome(List<Integer> eventEnds, Usage usage, List<Boolean> dropped) {
     }
 
-    /** Frames the pieces through {@code pending}, which holds the event still open (as the relay does); releases it. */
+    /**
+     * Frames the pieces through {@code pending}, which holds the event still open (as the relay does); releases it.
+     * Where the framer places its letters in an event, they are the ones a search of the event finds.
+     */
     private static Outcome frame(List<ByteBuf> pieces, ByteBuf pending) {
-        final SseEventFramer framer = new SseEventFramer();
+        final SseEventFramer framer = new SseEventFramer((byte) 'g', (byte) '_');
+        final BytePlaces searched = new BytePlaces();
         final StreamUsageTee tee = new StreamUsageTee(true);
         final List<Integer> ends = new ArrayList<>();
         final List<Boolean> dropped = new ArrayList<>();
@@ -144,6 +160,10 @@ class CodecFuzzTest {
                 int from = start;
                 int end;
                 while ((end = framer.nextEventEnd(pending, from, pending.writerIndex())) >= 0) {
+                    if (framer.places() != null) {
+                        searched.collect(pending, from, pending.writerIndex(), (byte) 'g', (byte) '_');
+                        assertSamePlaces(searched, framer.places(), end);
+                    }
                     ends.add(offset + end);
                     dropped.add(tee.onEvent(pending, pending.readerIndex(), end));
                     pending.readerIndex(end);

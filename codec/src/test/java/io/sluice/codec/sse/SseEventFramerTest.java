@@ -2,6 +2,7 @@ package io.sluice.codec.sse;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.codec.BytePlaces;
 import io.sluice.testkit.DirectBuffers;
 import io.sluice.testkit.Splits;
 import io.sluice.testkit.WireSamples;
@@ -21,10 +22,11 @@ class SseEventFramerTest {
     /**
      * Frames pieces as a relay would: events may span pieces; the unfinished tail is returned last. The pieces
      * alternate between direct buffers (a socket's reads), whose memory the framer reads itself, and heap ones, so
-     * that both ways of searching meet at the cuts.
+     * that both ways of searching meet at the cuts. Where the framer gives the places of its two letters in an event,
+     * they must be every {@code g} and {@code _} of the event, in order.
      */
     static List<String> frame(List<byte[]> pieces) {
-        final SseEventFramer framer = new SseEventFramer();
+        final SseEventFramer framer = new SseEventFramer((byte) 'g', (byte) '_');
         final List<String> events = new ArrayList<>();
         final ByteArrayOutputStream pending = new ByteArrayOutputStream();
         boolean direct = true;
@@ -35,6 +37,10 @@ class SseEventFramerTest {
                 int start = buf.readerIndex();
                 int end;
                 while ((end = framer.nextEventEnd(buf, start, buf.writerIndex())) >= 0) {
+                    if (framer.places() != null) {
+                        assertEquals(lettersOf(piece, start, end, piece.length), placesOf(framer.places()),
+                                "the letters of an event read in one piece");
+                    }
                     pending.write(piece, start, end - start);
                     events.add(pending.toString(StandardCharsets.UTF_8));
                     pending.reset();
@@ -87,6 +93,71 @@ class SseEventFramerTest {
         for (List<byte[]> split : Splits.all(bytes, 3)) {
             assertEquals(List.of("event: x\ndata: 1\ndata: 2\n\n", "data: tail"), frame(split));
         }
+    }
+
+    @Test
+    void anEventReadInOnePieceFromMemoryHasItsLettersPlaced() {
+        final byte[] bytes = ("data: {\"usage\":null,\"finish_reason\":\"stop\",\"text\":\"going\"}\n\n"
+                + "data: x\n\n").getBytes(StandardCharsets.US_ASCII);
+        final SseEventFramer framer = new SseEventFramer((byte) 'g', (byte) '_');
+        final ByteBuf buf = DirectBuffers.of(bytes);
+        try {
+            final int first = framer.nextEventEnd(buf, 0, bytes.length);
+            assertEquals(lettersOf(bytes, 0, first, bytes.length), placesOf(framer.places()));
+            assertEquals(4, framer.places().count(), "the g of usage, the _ of finish_reason, the two of going");
+            framer.nextEventEnd(buf, first, bytes.length);
+            assertEquals(0, framer.places().count(), "the next event's own, none");
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void anEventAcrossPiecesOrWithACrHasNoPlaces() {
+        final SseEventFramer framer = new SseEventFramer((byte) 'g', (byte) '_');
+        final ByteBuf head = DirectBuffers.of("data: {\"usage\"".getBytes(StandardCharsets.US_ASCII));
+        final ByteBuf tail = DirectBuffers.of(":{}}\n\ndata: a_b\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        try {
+            assertEquals(-1, framer.nextEventEnd(head, 0, head.writerIndex()));
+            final int end = framer.nextEventEnd(tail, 0, tail.writerIndex());
+            assertEquals(6, end);
+            assertEquals(null, framer.places(), "its first letters were in the other piece");
+            assertEquals(tail.writerIndex(), framer.nextEventEnd(tail, end, tail.writerIndex()));
+            assertEquals(null, framer.places(), "a CR line goes through the state machine, which places nothing");
+        } finally {
+            head.release();
+            tail.release();
+        }
+    }
+
+    /**
+     * Each {@code g} and {@code _} of {@code [from, to)} as its index, the letter and the eight bytes around it (from
+     * four before it) when they are all within {@code [from, readEnd)}, the range the framer was given.
+     */
+    private static List<String> lettersOf(byte[] piece, int from, int to, int readEnd) {
+        final List<String> letters = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            if (piece[i] == 'g' || piece[i] == '_') {
+                final boolean near = i - 4 >= from && i + 4 <= readEnd;
+                letters.add(i + ":" + (char) piece[i] + ":"
+                        + (near ? new String(piece, i - 4, 8, StandardCharsets.ISO_8859_1) : "?"));
+            }
+        }
+        return letters;
+    }
+
+    private static List<String> placesOf(BytePlaces places) {
+        final List<String> letters = new ArrayList<>();
+        for (int k = 0; k < places.count(); k++) {
+            final long near = places.near(k);
+            final byte[] bytes = new byte[8];
+            for (int b = 0; b < 8; b++) {
+                bytes[b] = (byte) (near >>> 8 * b);
+            }
+            letters.add(places.at(k) + ":" + (char) places.byteAt(k) + ":"
+                    + (near == 0 ? "?" : new String(bytes, StandardCharsets.ISO_8859_1)));
+        }
+        return letters;
     }
 
     /** The oracle for LF-only samples: an event ends after each blank line. */
