@@ -92,6 +92,9 @@ public class CodecBenchmark {
     private ByteBuf stream;
     /** The same stream as the relay sees it from vLLM: one pooled slice of the socket's read buffer per event. */
     private List<ByteBuf> eventSlices;
+    /** The same stream as one read of a socket: a slice of a pooled buffer, after a few bytes of another answer. */
+    private ByteBuf streamReadBuffer;
+    private ByteBuf streamRead;
     private ByteBuf request;
     /** {@link #ANSWER} as the relay reads it: a slice of a pooled socket buffer. */
     private ByteBuf answerRead;
@@ -114,6 +117,9 @@ public class CodecBenchmark {
             from = end;
         }
         read.release();
+        streamReadBuffer = PooledByteBufAllocator.DEFAULT.directBuffer(stream.readableBytes() + 16).writeZero(16)
+                .writeBytes(stream, stream.readerIndex(), stream.readableBytes());
+        streamRead = streamReadBuffer.slice(16, stream.readableBytes());
         answerRead = PooledByteBufAllocator.DEFAULT.directBuffer(1024).writeZero(16)
                 .writeBytes(ANSWER.getBytes(StandardCharsets.UTF_8));
         answer = answerRead.slice(16, answerRead.writerIndex() - 16);
@@ -128,6 +134,7 @@ public class CodecBenchmark {
     @TearDown
     public void tearDown() {
         stream.release();
+        streamReadBuffer.release();
         eventSlices.forEach(ByteBuf::release);
         request.release();
         answerRead.release();
@@ -187,14 +194,33 @@ public class CodecBenchmark {
     }
 
     /**
-     * What the passthrough relay shows every event of an OpenAI chat stream: the usage tee and the stream-end check
-     * together, as the dialect's watcher runs them, each event a pooled slice.
+     * The usage tee and the stream-end check together, as the OpenAI watcher runs them, on events whose key letters
+     * the framer did not place (each event a pooled slice): the watcher searches each event itself.
      */
     @Benchmark
     public Usage openAiWatcherOnPooledSlices() {
         final StreamWatcher watcher = Dialect.OPENAI.codec().watcher(OpenAiEndpoint.CHAT_COMPLETIONS, true);
         for (ByteBuf event : eventSlices) {
-            watcher.onEvent(event, event.readerIndex(), event.writerIndex());
+            watcher.onEvent(event, event.readerIndex(), event.writerIndex(), null);
+        }
+        return watcher.complete() ? watcher.usage() : null;
+    }
+
+    /**
+     * What the passthrough relay does with a read of an OpenAI chat stream that brought many events at once (the
+     * two-write stream): the watcher's framer finds each event's end and places its key letters in one pass, and the
+     * watcher looks only at those places. The read is a pooled slice, as the relay is given.
+     */
+    @Benchmark
+    public Usage openAiRelayPassOverOneRead() {
+        final StreamWatcher watcher = Dialect.OPENAI.codec().watcher(OpenAiEndpoint.CHAT_COMPLETIONS, true);
+        final SseEventFramer framer = watcher.framer();
+        final int to = streamRead.writerIndex();
+        int from = streamRead.readerIndex();
+        int end;
+        while ((end = framer.nextEventEnd(streamRead, from, to)) >= 0) {
+            watcher.onEvent(streamRead, from, end, framer.places());
+            from = end;
         }
         return watcher.complete() ? watcher.usage() : null;
     }

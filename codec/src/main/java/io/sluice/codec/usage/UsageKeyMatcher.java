@@ -1,6 +1,7 @@
 package io.sluice.codec.usage;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.codec.BytePlaces;
 import io.sluice.codec.ByteSearch;
 
 /**
@@ -20,6 +21,9 @@ public final class UsageKeyMatcher {
     private static final int ANCHOR = 3;
     /** {@code "usage":{} */
     private static final int SHORTEST_MATCH = KEY.length + 3;
+    /** The seven bytes of {@code "usage"} around its {@code g}, the eighth (a colon or a space) left out. */
+    private static final long NEAR_KEY_MASK = 0x00FF_FFFF_FFFF_FFFFL;
+    private static final long NEAR_KEY = BytePlaces.nearOf("\"usage\":") & NEAR_KEY_MASK;
 
     /** Whether {@code [from, to)} of {@code buf} contains a usage key with an object value. */
     public boolean matches(ByteBuf buf, int from, int to) {
@@ -35,6 +39,15 @@ public final class UsageKeyMatcher {
             g = ByteSearch.indexOf(buf, g + 1, to, KEY[ANCHOR]);
         }
         return false;
+    }
+
+    /**
+     * Whether a {@code g} whose eight bytes around ({@link BytePlaces#near}: from four before it) are {@code near} may
+     * be the usage key's, a look that rules out most {@code g}s without reading the buffer; when it says yes,
+     * {@link #isKeyAt} decides. Unknown bytes (0) may be.
+     */
+    public static boolean mayBeKey(long near) {
+        return near == 0 || (near & NEAR_KEY_MASK) == NEAR_KEY;
     }
 
     /**

@@ -13,21 +13,23 @@ import io.sluice.providers.StreamWatcher;
  * partial event at its end is held, as retained slices, until the rest arrives, so the client never sees half an
  * event and a failure can always be reported with a clean terminal event. The dialect's {@link StreamWatcher} sees
  * every complete event: it reads the usage, tells whether the stream ended whole, and names an event Sluice asked
- * for that the client did not want (OpenAI's usage-only chunk), which alone is left out. Nothing is copied: what
- * is written are the backend's buffers or slices of them.
+ * for that the client did not want (OpenAI's usage-only chunk), which alone is left out. The framer is the
+ * watcher's: its one pass over each piece finds where the events end and where the letters of the watcher's keys
+ * are. Nothing is copied: what is written are the backend's buffers or slices of them.
  */
 final class SseRelay implements ResponseRelay {
     /** A single event larger than this is passed on in pieces rather than held whole. */
     private static final int MAX_HELD_BYTES = 1 << 20;
 
     private final ClientSink sink;
-    private final SseEventFramer framer = new SseEventFramer();
+    private final SseEventFramer framer;
     private final StreamWatcher watcher;
     private CompositeByteBuf held;
 
     SseRelay(ClientSink sink, StreamWatcher watcher) {
         this.sink = sink;
         this.watcher = watcher;
+        this.framer = watcher.framer();
     }
 
     @Override
@@ -46,7 +48,7 @@ final class SseRelay implements ResponseRelay {
                 held.addComponent(true, content.retainedSlice(eventStart, eventEnd - eventStart));
                 completeHeldEvent();
                 forwardFrom = eventEnd;
-            } else if (seen(content, eventStart, eventEnd)) {
+            } else if (watcher.onEvent(content, eventStart, eventEnd, framer.places())) {
                 if (eventStart > forwardFrom) {
                     sink.write(content.retainedSlice(forwardFrom, eventStart - forwardFrom));
                 }
@@ -67,15 +69,10 @@ final class SseRelay implements ResponseRelay {
         content.release();
     }
 
-    /** Shows a complete event to the watcher; true when it must not be relayed. */
-    private boolean seen(ByteBuf buf, int from, int to) {
-        return watcher.onEvent(buf, from, to);
-    }
-
     private void completeHeldEvent() {
         final CompositeByteBuf event = held;
         held = null;
-        if (seen(event, event.readerIndex(), event.writerIndex())) {
+        if (watcher.onEvent(event, event.readerIndex(), event.writerIndex(), null)) {
             event.release();
         } else {
             sink.write(event);

@@ -3,7 +3,9 @@ package io.sluice.gateway.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.sluice.codec.BytePlaces;
 import io.sluice.codec.json.JsonTree;
+import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.codec.usage.Usage;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.usage.TokenEstimates;
@@ -74,12 +76,17 @@ public final class StreamContinuation {
         partial.relayedFrom(backend, alloc);
         return new StreamWatcher() {
             @Override
-            public boolean onEvent(ByteBuf buf, int from, int to) {
-                final boolean dropped = watcher.onEvent(buf, from, to);
+            public boolean onEvent(ByteBuf buf, int from, int to, BytePlaces letters) {
+                final boolean dropped = watcher.onEvent(buf, from, to, letters);
                 if (!dropped) {
                     partial.keep(buf, from, to);
                 }
                 return dropped;
+            }
+
+            @Override
+            public SseEventFramer framer() {
+                return watcher.framer();
             }
 
             @Override

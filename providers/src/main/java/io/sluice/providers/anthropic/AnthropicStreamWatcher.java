@@ -1,6 +1,7 @@
 package io.sluice.providers.anthropic;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.codec.BytePlaces;
 import io.sluice.codec.ByteSearch;
 import io.sluice.codec.CaptureBuffer;
 import io.sluice.codec.sse.SseData;
@@ -26,7 +27,7 @@ final class AnthropicStreamWatcher implements StreamWatcher {
     private Usage usage;
 
     @Override
-    public boolean onEvent(ByteBuf buf, int from, int to) {
+    public boolean onEvent(ByteBuf buf, int from, int to, BytePlaces letters) {
         if (named(buf, from, to, MESSAGE_EVENT) || named(buf, from, to, ERROR_EVENT)) {
             if (SseData.copyData(buf, from, to, data)) {
                 final StreamDelta delta = decoder.decode(data.array(), data.length());

@@ -1,6 +1,7 @@
 package io.sluice.providers.openai;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.codec.BytePlaces;
 import io.sluice.codec.ByteSearch;
 
 /**
@@ -18,6 +19,8 @@ import io.sluice.codec.ByteSearch;
 public final class OpenAiStreamEnd {
     private static final byte[] BEFORE = {'"', 'f', 'i', 'n', 'i', 's', 'h'};
     private static final byte[] AFTER = {'r', 'e', 'a', 's', 'o', 'n', '"'};
+    /** {@code finish_reason}'s bytes around its underscore. */
+    private static final long NEAR_UNDERSCORE = BytePlaces.nearOf("nish_rea");
     private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
     /** Longer than any framing of {@code data: [DONE]}. */
     private static final int MAX_DONE_EVENT = 32;
@@ -64,6 +67,15 @@ public final class OpenAiStreamEnd {
             underscore = ByteSearch.indexOf(buf, underscore + 1, to, (byte) '_');
         }
         return false;
+    }
+
+    /**
+     * Whether an underscore whose eight bytes around ({@link BytePlaces#near}: from four before it) are {@code near}
+     * may be the one of {@code finish_reason}, a look that rules out most underscores without reading the buffer;
+     * when it says yes, {@link #isFinishReasonAt} decides. Unknown bytes (0) may be.
+     */
+    static boolean mayBeFinishReason(long near) {
+        return near == 0 || near == NEAR_UNDERSCORE;
     }
 
     /**

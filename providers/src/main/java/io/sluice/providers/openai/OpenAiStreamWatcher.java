@@ -1,20 +1,32 @@
 package io.sluice.providers.openai;
 
 import io.netty.buffer.ByteBuf;
-import io.sluice.codec.ByteSearch;
+import io.sluice.codec.BytePlaces;
+import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.codec.usage.StreamUsageTee;
 import io.sluice.codec.usage.Usage;
+import io.sluice.codec.usage.UsageKeyMatcher;
 import io.sluice.providers.StreamWatcher;
 
 /**
  * Watches an OpenAI stream relayed byte for byte: its usage ({@link StreamUsageTee}, which also names the usage-only
  * chunk Sluice asked for on the client's behalf) and, for the operations whose streams end with a finish reason and
  * {@code [DONE]}, whether it ended whole ({@link OpenAiStreamEnd}).
+ *
+ * <p>Both look for one letter of their key in every event: the usage key's {@code g} and the finish reason's
+ * {@code _} (one of each, or none, in most chunks; an OpenAI chunk holds about six of the two). The framer's pass
+ * places them as it finds where the event ends; only an event it did not see whole is searched here. The bytes
+ * around each letter rule out most of them before the buffer is read again.
  */
 final class OpenAiStreamWatcher implements StreamWatcher {
+    private static final byte USAGE_LETTER = 'g';
+    private static final byte REASON_LETTER = '_';
+
     private final StreamUsageTee tee;
     /** Null for an operation without a final event Sluice knows. */
     private final OpenAiStreamEnd end;
+    /** The letters of an event the framer did not place; null until the first such event. */
+    private BytePlaces found;
 
     OpenAiStreamWatcher(boolean hasFinalEvent, boolean dropUsageOnlyEvents) {
         this.tee = new StreamUsageTee(dropUsageOnlyEvents);
@@ -22,25 +34,37 @@ final class OpenAiStreamWatcher implements StreamWatcher {
     }
 
     @Override
-    public boolean onEvent(ByteBuf buf, int from, int to) {
-        if (end == null || end.complete() || OpenAiStreamEnd.isShort(from, to)) {
-            if (end != null) {
-                end.onEvent(buf, from, to);
-            }
-            return tee.onEvent(buf, from, to);
+    public SseEventFramer framer() {
+        return new SseEventFramer(USAGE_LETTER, REASON_LETTER);
+    }
+
+    @Override
+    public boolean onEvent(ByteBuf buf, int from, int to, BytePlaces letters) {
+        boolean wantReason = end != null && !end.complete();
+        if (wantReason && OpenAiStreamEnd.isShort(from, to)) {
+            // Too short for a finish reason, and maybe [DONE].
+            end.onEvent(buf, from, to);
+            wantReason = false;
         }
-        // Both look for one letter of their key in every event: one pass finds the usage key's g and the finish
-        // reason's underscore (one of each, or none, in most chunks).
+        BytePlaces places = letters;
+        if (places == null) {
+            if (found == null) {
+                found = new BytePlaces();
+            }
+            found.collect(buf, from, to, USAGE_LETTER, REASON_LETTER);
+            places = found;
+        }
         boolean usageKey = false;
         boolean finishReason = false;
-        int at = ByteSearch.indexOfEither(buf, from, to, (byte) 'g', (byte) '_');
-        while (at >= 0 && !(usageKey && finishReason)) {
-            if (buf.getByte(at) == 'g') {
-                usageKey = usageKey || tee.isUsageKeyAt(buf, at, from, to);
-            } else {
-                finishReason = finishReason || OpenAiStreamEnd.isFinishReasonAt(buf, at, from, to);
+        for (int k = 0; k < places.count() && !(usageKey && (finishReason || !wantReason)); k++) {
+            final int at = places.at(k);
+            final long near = places.near(k);
+            if (places.byteAt(k) == USAGE_LETTER) {
+                usageKey = usageKey || UsageKeyMatcher.mayBeKey(near) && tee.isUsageKeyAt(buf, at, from, to);
+            } else if (wantReason) {
+                finishReason = finishReason || OpenAiStreamEnd.mayBeFinishReason(near)
+                        && OpenAiStreamEnd.isFinishReasonAt(buf, at, from, to);
             }
-            at = ByteSearch.indexOfEither(buf, at + 1, to, (byte) 'g', (byte) '_');
         }
         if (finishReason) {
             end.finishReasonSeen();

@@ -18,9 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The watcher looks for the usage key and the finish reason in one pass over each event; it must find what the usage
- * tee and the stream-end check find in a pass each: after every event the same completeness and the same event left
- * out, and at the end the same usage.
+ * The watcher looks for the usage key and the finish reason at the letters its framer placed in each event, or that
+ * it found itself in an event the framer did not see whole; either way it must find what the usage tee and the
+ * stream-end check find in a pass each: after every event the same completeness and the same event left out, and at
+ * the end the same usage.
  */
 class OpenAiStreamWatcherTest {
     private static final String CHUNK = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
@@ -67,19 +68,26 @@ class OpenAiStreamWatcherTest {
         final ByteBuf buf = Unpooled.directBuffer(stream.length).writeBytes(stream);
         try {
             final OpenAiStreamWatcher watcher = new OpenAiStreamWatcher(true, true);
+            final OpenAiStreamWatcher searching = new OpenAiStreamWatcher(true, true);
             final OpenAiStreamEnd end = new OpenAiStreamEnd();
             final StreamUsageTee tee = new StreamUsageTee(true);
-            final SseEventFramer framer = new SseEventFramer();
+            final SseEventFramer framer = watcher.framer();
             int start = 0;
             int eventEnd;
             while ((eventEnd = framer.nextEventEnd(buf, start, buf.writerIndex())) >= 0) {
+                assertNotNull(framer.places(), "the framer placed the letters of an event it saw whole");
                 end.onEvent(buf, start, eventEnd);
                 final boolean teeDrops = tee.onEvent(buf, start, eventEnd);
-                assertEquals(teeDrops, watcher.onEvent(buf, start, eventEnd), "the same event left out");
+                assertEquals(teeDrops, watcher.onEvent(buf, start, eventEnd, framer.places()),
+                        "the same event left out");
+                assertEquals(teeDrops, searching.onEvent(buf, start, eventEnd, null),
+                        "the same event left out when the watcher finds the letters itself");
                 assertEquals(end.complete(), watcher.complete(), "the same completeness");
+                assertEquals(end.complete(), searching.complete(), "the same completeness, letters found alone");
                 start = eventEnd;
             }
             assertEquals(tee.usage(), watcher.usage(), "the same usage");
+            assertEquals(tee.usage(), searching.usage(), "the same usage, letters found alone");
             return watcher;
         } finally {
             buf.release();
