@@ -133,14 +133,15 @@ public final class ByteSearch {
     /** The first index of {@code [from, to)} that is not JSON whitespace, or {@code to}. */
     public static int skipJsonSpaces(ByteBuf buf, int from, int to) {
         int i = from;
-        while (i < to) {
-            final byte b = buf.getByte(i);
-            if (b != ' ' && b != '\t' && b != '\n' && b != '\r') {
-                return i;
-            }
+        while (i < to && isJsonSpace(buf.getByte(i))) {
             i++;
         }
         return i;
+    }
+
+    /** Whether {@code b} is JSON whitespace. */
+    public static boolean isJsonSpace(int b) {
+        return b == ' ' || b == '\t' || b == '\n' || b == '\r';
     }
 
     /**

@@ -162,7 +162,7 @@ public final class SseEventFramer implements ByteProcessor {
         } else if (b == '\r') {
             return CR_FOUND;
         } else if (collecting && (b == firstLetter || b == secondLetter)) {
-            places.add(at, b, BytePlaces.nearInMemory(address, at, from, to));
+            places.addInMemory(address, at, b, from, to);
         }
         return GO_ON;
     }

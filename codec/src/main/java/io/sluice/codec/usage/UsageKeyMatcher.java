@@ -22,8 +22,8 @@ public final class UsageKeyMatcher {
     /** {@code "usage":{} */
     private static final int SHORTEST_MATCH = KEY.length + 3;
     /** The seven bytes of {@code "usage"} around its {@code g}, the eighth (a colon or a space) left out. */
-    private static final long NEAR_KEY_MASK = 0x00FF_FFFF_FFFF_FFFFL;
-    private static final long NEAR_KEY = BytePlaces.nearOf("\"usage\":") & NEAR_KEY_MASK;
+    private static final long AROUND_KEY_MASK = 0x00FF_FFFF_FFFF_FFFFL;
+    private static final long AROUND_KEY = BytePlaces.wordOf("\"usage\":") & AROUND_KEY_MASK;
 
     /** Whether {@code [from, to)} of {@code buf} contains a usage key with an object value. */
     public boolean matches(ByteBuf buf, int from, int to) {
@@ -42,12 +42,20 @@ public final class UsageKeyMatcher {
     }
 
     /**
-     * Whether a {@code g} whose eight bytes around ({@link BytePlaces#near}: from four before it) are {@code near} may
-     * be the usage key's, a look that rules out most {@code g}s without reading the buffer; when it says yes,
+     * Whether a {@code g} with the bytes {@code around} and {@code after} it ({@link BytePlaces}) may be the one of a
+     * usage key with an object value, a look that rules out most {@code g}s without reading the buffer: those of
+     * other words, and a key followed at once by a value that is no object ({@code "usage":null}). When it says yes,
      * {@link #isKeyAt} decides. Unknown bytes (0) may be.
      */
-    public static boolean mayBeKey(long near) {
-        return near == 0 || (near & NEAR_KEY_MASK) == NEAR_KEY;
+    public static boolean mayBeKey(long around, long after) {
+        if (around == 0) {
+            return true;
+        }
+        if ((around & AROUND_KEY_MASK) != AROUND_KEY) {
+            return false;
+        }
+        final int value = BytePlaces.byteOf(after, 0);
+        return BytePlaces.byteOf(around, 7) != ':' || after == 0 || value == '{' || ByteSearch.isJsonSpace(value);
     }
 
     /**

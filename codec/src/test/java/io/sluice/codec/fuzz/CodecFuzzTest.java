@@ -134,7 +134,8 @@ class CodecFuzzTest {
         for (; k < searched.count() && searched.at(k) < end; k++) {
             assertEquals(searched.at(k), placed.at(k), "a letter's place");
             assertEquals(searched.byteAt(k), placed.byteAt(k), "a letter");
-            assertEquals(searched.near(k), placed.near(k), "the bytes around a letter");
+            assertEquals(searched.around(k), placed.around(k), "the bytes around a letter");
+            assertEquals(searched.after(k), placed.after(k), "the bytes after those");
         }
         assertEquals(k, placed.count(), "the letters of the event");
     }

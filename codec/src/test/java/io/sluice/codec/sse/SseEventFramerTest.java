@@ -131,33 +131,40 @@ class SseEventFramerTest {
     }
 
     /**
-     * Each {@code g} and {@code _} of {@code [from, to)} as its index, the letter and the eight bytes around it (from
-     * four before it) when they are all within {@code [from, readEnd)}, the range the framer was given.
+     * Each {@code g} and {@code _} of {@code [from, to)} as its index, the letter, and the eight bytes from four before
+     * it and the eight after those, each when they are all within {@code [from, readEnd)}, the range the framer was
+     * given.
      */
     private static List<String> lettersOf(byte[] piece, int from, int to, int readEnd) {
         final List<String> letters = new ArrayList<>();
         for (int i = from; i < to; i++) {
             if (piece[i] == 'g' || piece[i] == '_') {
-                final boolean near = i - 4 >= from && i + 4 <= readEnd;
-                letters.add(i + ":" + (char) piece[i] + ":"
-                        + (near ? new String(piece, i - 4, 8, StandardCharsets.ISO_8859_1) : "?"));
+                letters.add(i + ":" + (char) piece[i] + ":" + bytes(piece, i - 4, from, readEnd) + ":"
+                        + bytes(piece, i + 4, from, readEnd));
             }
         }
         return letters;
     }
 
+    private static String bytes(byte[] piece, int start, int from, int readEnd) {
+        return start >= from && start + 8 <= readEnd ? new String(piece, start, 8, StandardCharsets.ISO_8859_1) : "?";
+    }
+
     private static List<String> placesOf(BytePlaces places) {
         final List<String> letters = new ArrayList<>();
         for (int k = 0; k < places.count(); k++) {
-            final long near = places.near(k);
-            final byte[] bytes = new byte[8];
-            for (int b = 0; b < 8; b++) {
-                bytes[b] = (byte) (near >>> 8 * b);
-            }
-            letters.add(places.at(k) + ":" + (char) places.byteAt(k) + ":"
-                    + (near == 0 ? "?" : new String(bytes, StandardCharsets.ISO_8859_1)));
+            letters.add(places.at(k) + ":" + (char) places.byteAt(k) + ":" + bytes(places.around(k)) + ":"
+                    + bytes(places.after(k)));
         }
         return letters;
+    }
+
+    private static String bytes(long word) {
+        final byte[] bytes = new byte[8];
+        for (int k = 0; k < 8; k++) {
+            bytes[k] = (byte) BytePlaces.byteOf(word, k);
+        }
+        return word == 0 ? "?" : new String(bytes, StandardCharsets.ISO_8859_1);
     }
 
     /** The oracle for LF-only samples: an event ends after each blank line. */

@@ -20,7 +20,10 @@ public final class OpenAiStreamEnd {
     private static final byte[] BEFORE = {'"', 'f', 'i', 'n', 'i', 's', 'h'};
     private static final byte[] AFTER = {'r', 'e', 'a', 's', 'o', 'n', '"'};
     /** {@code finish_reason}'s bytes around its underscore. */
-    private static final long NEAR_UNDERSCORE = BytePlaces.nearOf("nish_rea");
+    private static final long AROUND_UNDERSCORE = BytePlaces.wordOf("nish_rea");
+    /** The key's end and a colon after it, in the five low bytes of the word after {@link #AROUND_UNDERSCORE}. */
+    private static final long KEY_END_MASK = 0xFF_FFFF_FFFFL;
+    private static final long KEY_END = BytePlaces.wordOf("son\":   ") & KEY_END_MASK;
     private static final byte[] DONE = {'[', 'D', 'O', 'N', 'E', ']'};
     /** Longer than any framing of {@code data: [DONE]}. */
     private static final int MAX_DONE_EVENT = 32;
@@ -70,12 +73,21 @@ public final class OpenAiStreamEnd {
     }
 
     /**
-     * Whether an underscore whose eight bytes around ({@link BytePlaces#near}: from four before it) are {@code near}
-     * may be the one of {@code finish_reason}, a look that rules out most underscores without reading the buffer;
-     * when it says yes, {@link #isFinishReasonAt} decides. Unknown bytes (0) may be.
+     * Whether an underscore with the bytes {@code around} and {@code after} it ({@link BytePlaces}) may be the one of a
+     * {@code finish_reason} key with a string value, a look that rules out most underscores without reading the
+     * buffer: those of other words, and a key followed at once by a value that is no string
+     * ({@code "finish_reason":null}, in every chunk but the last). When it says yes, {@link #isFinishReasonAt}
+     * decides. Unknown bytes (0) may be.
      */
-    static boolean mayBeFinishReason(long near) {
-        return near == 0 || near == NEAR_UNDERSCORE;
+    static boolean mayBeFinishReason(long around, long after) {
+        if (around == 0) {
+            return true;
+        }
+        if (around != AROUND_UNDERSCORE) {
+            return false;
+        }
+        final int value = BytePlaces.byteOf(after, 5);
+        return (after & KEY_END_MASK) != KEY_END || value == '"' || ByteSearch.isJsonSpace(value);
     }
 
     /**

@@ -16,7 +16,8 @@ import io.sluice.providers.StreamWatcher;
  * <p>Both look for one letter of their key in every event: the usage key's {@code g} and the finish reason's
  * {@code _} (one of each, or none, in most chunks; an OpenAI chunk holds about six of the two). The framer's pass
  * places them as it finds where the event ends; only an event it did not see whole is searched here. The bytes
- * around each letter rule out most of them before the buffer is read again.
+ * around and after each letter rule out nearly all of them (other words, and the keys whose value is {@code null})
+ * before the buffer is read again.
  */
 final class OpenAiStreamWatcher implements StreamWatcher {
     private static final byte USAGE_LETTER = 'g';
@@ -58,11 +59,11 @@ final class OpenAiStreamWatcher implements StreamWatcher {
         boolean finishReason = false;
         for (int k = 0; k < places.count() && !(usageKey && (finishReason || !wantReason)); k++) {
             final int at = places.at(k);
-            final long near = places.near(k);
             if (places.byteAt(k) == USAGE_LETTER) {
-                usageKey = usageKey || UsageKeyMatcher.mayBeKey(near) && tee.isUsageKeyAt(buf, at, from, to);
+                usageKey = usageKey || UsageKeyMatcher.mayBeKey(places.around(k), places.after(k))
+                        && tee.isUsageKeyAt(buf, at, from, to);
             } else if (wantReason) {
-                finishReason = finishReason || OpenAiStreamEnd.mayBeFinishReason(near)
+                finishReason = finishReason || OpenAiStreamEnd.mayBeFinishReason(places.around(k), places.after(k))
                         && OpenAiStreamEnd.isFinishReasonAt(buf, at, from, to);
             }
         }

@@ -59,6 +59,20 @@ class OpenAiStreamWatcherTest {
         assertEquals(4, both.usage().totalTokens());
     }
 
+    @Test
+    void keysWithSpacesAroundTheirColonAreFoundAsWithout() {
+        final String spaced = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},"
+                + "\"finish_reason\" :  \"stop\"}],\"usage\": {\"prompt_tokens\":3,\"completion_tokens\":1,"
+                + "\"total_tokens\":4}}\n\n";
+        final OpenAiStreamWatcher watched = watch(spaced);
+        assertTrue(watched.complete(), "a reason after a spaced colon");
+        assertEquals(4, watched.usage().totalTokens(), "a usage object after a space");
+
+        final OpenAiStreamWatcher nulls = watch("data: {\"choices\":[{\"finish_reason\":\tnull}],\"usage\": null}\n\n");
+        assertFalse(nulls.complete());
+        assertNull(nulls.usage());
+    }
+
     /** Shows every event of {@code stream} to the watcher and to the two checks alone, and compares them each time. */
     private static OpenAiStreamWatcher watch(String stream) {
         return watch(stream.getBytes(StandardCharsets.UTF_8));
