@@ -137,8 +137,10 @@ class BalancingTest {
     private static void awaitScrapes() throws InterruptedException {
         final int firstSeen = first.scrapeCount();
         final int secondSeen = second.scrapeCount();
-        Await.until("the endpoints were scraped twice more",
-                () -> first.scrapeCount() >= firstSeen + 2 && second.scrapeCount() >= secondSeen + 2);
+        // A scrape is counted when its request arrives, before the gateway has read the answer: the third one's
+        // request means the second one's answer, which is surely of the new metrics, was read.
+        Await.until("the endpoints were scraped three times more",
+                () -> first.scrapeCount() >= firstSeen + 3 && second.scrapeCount() >= secondSeen + 3);
     }
 
     /** Sends {@code count} requests one after the other; returns how many the first endpoint got. */
