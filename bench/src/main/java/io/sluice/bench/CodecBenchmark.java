@@ -14,7 +14,6 @@ import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.codec.proto.ProtoJson;
 import io.sluice.codec.usage.EventUsage;
 import io.sluice.codec.usage.JsonUsageTee;
-import io.sluice.codec.usage.StreamUsageTee;
 import io.sluice.codec.usage.Usage;
 import io.sluice.codec.usage.UsageReader;
 import io.sluice.proto.StreamChunk;
@@ -26,7 +25,6 @@ import io.sluice.providers.StreamDelta;
 import io.sluice.providers.StreamWatcher;
 import io.sluice.providers.openai.OpenAiEndpoint;
 import io.sluice.providers.openai.OpenAiStreamDecoder;
-import io.sluice.providers.openai.OpenAiStreamEnd;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -47,10 +45,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The per-byte work of the data path: finding event boundaries in a 7 KB stream, the usage tee over the same
- * stream, reading usage out of the final chunk, the scan and splice of a request body, and the translation of
- * one OpenAI chunk into a WebSocket message, the usage capture of a JSON answer, the stream-end check, and the
- * OpenAI watcher that runs the tee and that check in one pass. Run with
+ * The per-byte work of the data path: finding event boundaries in a 7 KB stream, the OpenAI watcher (usage tee and
+ * stream-end check) over the same stream as the relay sees it, reading usage out of the final chunk, the scan and
+ * splice of a request body, the translation of one OpenAI chunk into a WebSocket message, and the usage capture of a
+ * JSON answer. Run with
  * {@code java -jar bench/target/benchmarks.jar -prof gc} to see time and bytes allocated per operation.
  */
 @State(Scope.Benchmark)
@@ -154,45 +152,6 @@ public class CodecBenchmark {
         return events;
     }
 
-    @Benchmark
-    public Usage sseBoundariesWithUsageTee() {
-        final SseEventFramer framer = new SseEventFramer();
-        final StreamUsageTee tee = new StreamUsageTee(true);
-        frameAndTee(framer, tee, stream);
-        return tee.usage();
-    }
-
-    /** The framer and the tee as the relay runs them: each event arrives as a pooled slice of its own. */
-    @Benchmark
-    public Usage sseBoundariesWithUsageTeeOnPooledSlices() {
-        final SseEventFramer framer = new SseEventFramer();
-        final StreamUsageTee tee = new StreamUsageTee(true);
-        for (ByteBuf event : eventSlices) {
-            frameAndTee(framer, tee, event);
-        }
-        return tee.usage();
-    }
-
-    /** Shows the tee every event that completes in the readable bytes of {@code piece}. */
-    private static void frameAndTee(SseEventFramer framer, StreamUsageTee tee, ByteBuf piece) {
-        int from = piece.readerIndex();
-        int end;
-        while ((end = framer.nextEventEnd(piece, from, piece.writerIndex())) >= 0) {
-            tee.onEvent(piece, from, end);
-            from = end;
-        }
-    }
-
-    /** The stream-end check of the passthrough relay over every event of the stream, each a pooled slice. */
-    @Benchmark
-    public boolean streamEndOnPooledSlices() {
-        final OpenAiStreamEnd end = new OpenAiStreamEnd();
-        for (ByteBuf event : eventSlices) {
-            end.onEvent(event, event.readerIndex(), event.writerIndex());
-        }
-        return end.complete();
-    }
-
     /**
      * The usage tee and the stream-end check together, as the OpenAI watcher runs them, on events whose key letters
      * the framer did not place (each event a pooled slice): the watcher searches each event itself.
@@ -223,18 +182,6 @@ public class CodecBenchmark {
             from = end;
         }
         return watcher.complete() ? watcher.usage() : null;
-    }
-
-    /** The same two checks as two passes over each event, as the watcher ran them before it made them one. */
-    @Benchmark
-    public Usage openAiTwoPassesOnPooledSlices() {
-        final OpenAiStreamEnd end = new OpenAiStreamEnd();
-        final StreamUsageTee tee = new StreamUsageTee(true);
-        for (ByteBuf event : eventSlices) {
-            end.onEvent(event, event.readerIndex(), event.writerIndex());
-            tee.onEvent(event, event.readerIndex(), event.writerIndex());
-        }
-        return end.complete() ? tee.usage() : null;
     }
 
     /** The usage capture of a non-streaming answer: every byte looked at, the usage object copied and read. */

@@ -1,6 +1,7 @@
 package io.sluice.codec.usage;
 
 import io.netty.buffer.ByteBuf;
+import io.sluice.codec.BytePlaces;
 import io.sluice.codec.CaptureBuffer;
 import io.sluice.codec.sse.SseData;
 
@@ -19,7 +20,6 @@ public final class StreamUsageTee {
     private static final int MAX_EVENT_DATA = 4 * 1024 * 1024;
 
     private final boolean dropUsageOnlyEvents;
-    private final UsageKeyMatcher matcher = new UsageKeyMatcher();
     private CaptureBuffer last;
     private CaptureBuffer scratch;
     private Usage usage;
@@ -29,29 +29,16 @@ public final class StreamUsageTee {
     }
 
     /**
-     * Looks at one complete event in {@code [from, to)} of {@code buf}.
+     * Looks at one complete event in {@code [from, to)} of {@code buf}, whose {@link UsageKeyMatcher#LETTER}s are among
+     * {@code places} (found in the pass that framed it, or by {@link BytePlaces#collect}).
      *
      * @return true when the event is a usage-only chunk that must not reach the client
      */
-    public boolean onEvent(ByteBuf buf, int from, int to) {
-        return matcher.matches(buf, from, to) && onUsageEvent(buf, from, to);
+    public boolean onEvent(ByteBuf buf, int from, int to, BytePlaces places) {
+        return UsageKeyMatcher.hasKey(buf, from, to, places) && onUsageEvent(buf, from, to);
     }
 
-    /**
-     * Whether the {@code g} at {@code g} of an event in {@code [from, to)} is its usage key's, for a caller that
-     * finds the {@code g}s in its own pass over the event and then calls {@link #onUsageEvent} instead of
-     * {@link #onEvent}.
-     */
-    public boolean isUsageKeyAt(ByteBuf buf, int g, int from, int to) {
-        return matcher.isKeyAt(buf, g, from, to);
-    }
-
-    /**
-     * Takes an event in {@code [from, to)} of {@code buf} that holds a usage key ({@link #isUsageKeyAt}).
-     *
-     * @return true when the event is a usage-only chunk that must not reach the client
-     */
-    public boolean onUsageEvent(ByteBuf buf, int from, int to) {
+    private boolean onUsageEvent(ByteBuf buf, int from, int to) {
         if (scratch == null) {
             scratch = new CaptureBuffer(512, MAX_EVENT_DATA);
             last = new CaptureBuffer(512, MAX_EVENT_DATA);

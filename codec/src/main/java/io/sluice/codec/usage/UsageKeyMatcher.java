@@ -9,34 +9,38 @@ import io.sluice.codec.ByteSearch;
  * object, so that only those events are copied and parsed.
  *
  * <p>Inside JSON strings a quote is always escaped, so the unescaped pattern {@code "usage" : {} can only be a
- * key; the parse that follows is still the judge. It jumps from {@code g} to {@code g} with {@link ByteSearch},
- * which compares a word at a time, and looks around each for the rest of the key: each jump has a fixed cost, and
- * an OpenAI chunk holds fewer {@code g}s than any other letter of the key (its {@code u}s include
- * {@code "chat.completion.chunk"}, {@code "obfuscation"} and a fair share of the text). Stateless.
+ * key; the parse that follows is still the judge. It is given the places of one letter of the key, found in the
+ * pass that framed the event ({@link BytePlaces}), and looks around each for the rest of the key: the bytes kept
+ * with each place rule out most of them without reading the buffer again. Stateless.
  */
 public final class UsageKeyMatcher {
     /** The key after its opening quote. */
     private static final byte[] KEY = {'u', 's', 'a', 'g', 'e', '"'};
-    /** Where the searched letter is in {@link #KEY}. */
+    /**
+     * The letter of the key whose places in an event ({@link BytePlaces}) are looked at: an OpenAI chunk holds fewer
+     * {@code g}s than any other letter of the key (its {@code u}s include {@code "chat.completion.chunk"},
+     * {@code "obfuscation"} and a fair share of the text).
+     */
+    public static final byte LETTER = 'g';
+    /** Where {@link #LETTER} is in {@link #KEY}. */
     private static final int ANCHOR = 3;
-    /** {@code "usage":{} */
-    private static final int SHORTEST_MATCH = KEY.length + 3;
     /** The seven bytes of {@code "usage"} around its {@code g}, the eighth (a colon or a space) left out. */
     private static final long AROUND_KEY_MASK = 0x00FF_FFFF_FFFF_FFFFL;
     private static final long AROUND_KEY = BytePlaces.wordOf("\"usage\":") & AROUND_KEY_MASK;
 
-    /** Whether {@code [from, to)} of {@code buf} contains a usage key with an object value. */
-    public boolean matches(ByteBuf buf, int from, int to) {
-        if (to - from < SHORTEST_MATCH) {
-            return false;
-        }
-        // The first g that can be a key's: after the opening quote and "usa".
-        int g = ByteSearch.indexOf(buf, from + 1 + ANCHOR, to, KEY[ANCHOR]);
-        while (g >= 0 && g - ANCHOR + KEY.length < to) {
-            if (isKeyAt(buf, g, from, to)) {
+    private UsageKeyMatcher() {
+    }
+
+    /**
+     * Whether one of the {@link #LETTER}s placed in an event in {@code [from, to)} of {@code buf} is the one of a usage
+     * key with an object value. The places may hold other letters too, which are passed over.
+     */
+    public static boolean hasKey(ByteBuf buf, int from, int to, BytePlaces places) {
+        for (int k = 0; k < places.count(); k++) {
+            if (places.byteAt(k) == LETTER && mayBeKey(places.around(k), places.after(k))
+                    && isKeyAt(buf, places.at(k), from, to)) {
                 return true;
             }
-            g = ByteSearch.indexOf(buf, g + 1, to, KEY[ANCHOR]);
         }
         return false;
     }
@@ -47,7 +51,7 @@ public final class UsageKeyMatcher {
      * other words, and a key followed at once by a value that is no object ({@code "usage":null}). When it says yes,
      * {@link #isKeyAt} decides. Unknown bytes (0) may be.
      */
-    public static boolean mayBeKey(long around, long after) {
+    private static boolean mayBeKey(long around, long after) {
         if (around == 0) {
             return true;
         }
@@ -60,10 +64,9 @@ public final class UsageKeyMatcher {
 
     /**
      * Whether the {@code g} at {@code g} in {@code [from, to)} of {@code buf} is the one of a usage key with an object
-     * value, the key and its value's brace within the range: for a caller that finds the {@code g}s in a pass of its
-     * own.
+     * value, the key and its value's brace within the range.
      */
-    public boolean isKeyAt(ByteBuf buf, int g, int from, int to) {
+    static boolean isKeyAt(ByteBuf buf, int g, int from, int to) {
         final int u = g - ANCHOR;
         if (u - 1 < from || u + KEY.length >= to) {
             return false;

@@ -2,6 +2,7 @@ package io.sluice.codec.usage;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.codec.BytePlaces;
 import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.testkit.WireSamples;
 import io.sluice.testkit.WireUsage;
@@ -88,6 +89,7 @@ class StreamUsageTeeTest {
     private static Result run(byte[] bytes, boolean drop) {
         final StreamUsageTee tee = new StreamUsageTee(drop);
         final SseEventFramer framer = new SseEventFramer();
+        final BytePlaces places = new BytePlaces();
         final ByteBuf buf = Unpooled.wrappedBuffer(bytes);
         final List<String> dropped = new ArrayList<>();
         final StringBuilder forwarded = new StringBuilder();
@@ -100,7 +102,8 @@ class StreamUsageTeeTest {
                     end = bytes.length;
                 }
                 final String event = buf.toString(start, end - start, StandardCharsets.UTF_8);
-                if (tee.onEvent(buf, start, end)) {
+                places.collect(buf, start, end, UsageKeyMatcher.LETTER, UsageKeyMatcher.LETTER);
+                if (tee.onEvent(buf, start, end, places)) {
                     dropped.add(event);
                 } else {
                     forwarded.append(event);

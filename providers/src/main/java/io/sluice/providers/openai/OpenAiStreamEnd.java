@@ -10,13 +10,18 @@ import io.sluice.codec.ByteSearch;
  * the answer is whole, whatever follows; some servers close without {@code [DONE]}). A stream that stops before
  * either was cut short, even when its connection ended cleanly, and must not look like a success.
  *
- * <p>Each complete event is looked at in place until one of the two is seen, and none after: a jump from
- * {@code _} to {@code _} with {@link ByteSearch} (an OpenAI chunk has few: {@code system_fingerprint},
- * {@code finish_reason}, vLLM's {@code stop_reason}), then a look around each. Inside JSON strings a quote is
- * always escaped, so an unescaped {@code "finish_reason"} followed by a colon can only be the key. Runs on the
+ * <p>Each complete event is looked at in place until one of the two is seen, and none after: a short event for
+ * {@code [DONE]}, a longer one at the places of its underscores, found in the pass that framed it
+ * ({@link BytePlaces}), whose bytes rule out most of them before a look around the rest. Inside JSON strings a quote
+ * is always escaped, so an unescaped {@code "finish_reason"} followed by a colon can only be the key. Runs on the
  * stream's event loop; the buffers it is shown stay the caller's.
  */
 public final class OpenAiStreamEnd {
+    /**
+     * The letter of the key whose places in an event ({@link BytePlaces}) are looked at: an OpenAI chunk has few
+     * ({@code system_fingerprint}, {@code finish_reason}, vLLM's {@code stop_reason}).
+     */
+    public static final byte LETTER = '_';
     private static final byte[] BEFORE = {'"', 'f', 'i', 'n', 'i', 's', 'h'};
     private static final byte[] AFTER = {'r', 'e', 'a', 's', 'o', 'n', '"'};
     /** {@code finish_reason}'s bytes around its underscore. */
@@ -30,25 +35,14 @@ public final class OpenAiStreamEnd {
 
     private boolean complete;
 
-    /** Looks at one complete event in {@code [from, to)} of {@code buf}. */
-    public void onEvent(ByteBuf buf, int from, int to) {
-        if (!complete) {
-            complete = isShort(from, to) ? isDone(buf, from, to) : hasFinishReason(buf, from, to);
-        }
-    }
-
     /**
-     * Whether an event is short enough to be {@code [DONE]}, which {@link #onEvent} looks for in it; a longer one is
-     * looked at for a finish reason, which {@link OpenAiStreamWatcher} may do in its own pass with
-     * {@link #isFinishReasonAt} and {@link #finishReasonSeen}.
+     * Looks at one complete event in {@code [from, to)} of {@code buf}, whose {@link #LETTER}s are among
+     * {@code places} (found in the pass that framed it, or by {@link BytePlaces#collect}).
      */
-    static boolean isShort(int from, int to) {
-        return to - from <= MAX_DONE_EVENT;
-    }
-
-    /** A finish reason was found in an event: the stream makes a whole answer. */
-    void finishReasonSeen() {
-        complete = true;
+    public void onEvent(ByteBuf buf, int from, int to, BytePlaces places) {
+        if (!complete) {
+            complete = to - from <= MAX_DONE_EVENT ? isDone(buf, from, to) : hasFinishReason(buf, from, to, places);
+        }
     }
 
     /** Whether the stream so far makes a whole answer. */
@@ -61,13 +55,12 @@ public final class OpenAiStreamEnd {
         return bracket >= 0 && bracket + DONE.length <= to && ByteSearch.startsWith(buf, bracket, DONE);
     }
 
-    private static boolean hasFinishReason(ByteBuf buf, int from, int to) {
-        int underscore = ByteSearch.indexOf(buf, from + BEFORE.length, to, (byte) '_');
-        while (underscore >= 0 && underscore + AFTER.length < to) {
-            if (isFinishReasonAt(buf, underscore, from, to)) {
+    private static boolean hasFinishReason(ByteBuf buf, int from, int to, BytePlaces places) {
+        for (int k = 0; k < places.count(); k++) {
+            if (places.byteAt(k) == LETTER && mayBeFinishReason(places.around(k), places.after(k))
+                    && isFinishReasonAt(buf, places.at(k), from, to)) {
                 return true;
             }
-            underscore = ByteSearch.indexOf(buf, underscore + 1, to, (byte) '_');
         }
         return false;
     }
@@ -79,7 +72,7 @@ public final class OpenAiStreamEnd {
      * ({@code "finish_reason":null}, in every chunk but the last). When it says yes, {@link #isFinishReasonAt}
      * decides. Unknown bytes (0) may be.
      */
-    static boolean mayBeFinishReason(long around, long after) {
+    private static boolean mayBeFinishReason(long around, long after) {
         if (around == 0) {
             return true;
         }
@@ -94,7 +87,7 @@ public final class OpenAiStreamEnd {
      * Whether the underscore at {@code underscore} in {@code [from, to)} of {@code buf} is the one of a
      * {@code finish_reason} key whose value is a string.
      */
-    static boolean isFinishReasonAt(ByteBuf buf, int underscore, int from, int to) {
+    private static boolean isFinishReasonAt(ByteBuf buf, int underscore, int from, int to) {
         if (underscore - BEFORE.length < from || underscore + AFTER.length >= to
                 || !ByteSearch.startsWith(buf, underscore - BEFORE.length, BEFORE)
                 || !ByteSearch.startsWith(buf, underscore + 1, AFTER)) {

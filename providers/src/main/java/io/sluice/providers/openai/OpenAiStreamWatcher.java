@@ -20,9 +20,6 @@ import io.sluice.providers.StreamWatcher;
  * before the buffer is read again.
  */
 final class OpenAiStreamWatcher implements StreamWatcher {
-    private static final byte USAGE_LETTER = 'g';
-    private static final byte REASON_LETTER = '_';
-
     private final StreamUsageTee tee;
     /** Null for an operation without a final event Sluice knows. */
     private final OpenAiStreamEnd end;
@@ -36,41 +33,23 @@ final class OpenAiStreamWatcher implements StreamWatcher {
 
     @Override
     public SseEventFramer framer() {
-        return new SseEventFramer(USAGE_LETTER, REASON_LETTER);
+        return new SseEventFramer(UsageKeyMatcher.LETTER, OpenAiStreamEnd.LETTER);
     }
 
     @Override
     public boolean onEvent(ByteBuf buf, int from, int to, BytePlaces letters) {
-        boolean wantReason = end != null && !end.complete();
-        if (wantReason && OpenAiStreamEnd.isShort(from, to)) {
-            // Too short for a finish reason, and maybe [DONE].
-            end.onEvent(buf, from, to);
-            wantReason = false;
-        }
         BytePlaces places = letters;
         if (places == null) {
             if (found == null) {
                 found = new BytePlaces();
             }
-            found.collect(buf, from, to, USAGE_LETTER, REASON_LETTER);
+            found.collect(buf, from, to, UsageKeyMatcher.LETTER, OpenAiStreamEnd.LETTER);
             places = found;
         }
-        boolean usageKey = false;
-        boolean finishReason = false;
-        for (int k = 0; k < places.count() && !(usageKey && (finishReason || !wantReason)); k++) {
-            final int at = places.at(k);
-            if (places.byteAt(k) == USAGE_LETTER) {
-                usageKey = usageKey || UsageKeyMatcher.mayBeKey(places.around(k), places.after(k))
-                        && tee.isUsageKeyAt(buf, at, from, to);
-            } else if (wantReason) {
-                finishReason = finishReason || OpenAiStreamEnd.mayBeFinishReason(places.around(k), places.after(k))
-                        && OpenAiStreamEnd.isFinishReasonAt(buf, at, from, to);
-            }
+        if (end != null) {
+            end.onEvent(buf, from, to, places);
         }
-        if (finishReason) {
-            end.finishReasonSeen();
-        }
-        return usageKey && tee.onUsageEvent(buf, from, to);
+        return tee.onEvent(buf, from, to, places);
     }
 
     @Override

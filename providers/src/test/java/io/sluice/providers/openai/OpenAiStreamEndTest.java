@@ -2,6 +2,7 @@ package io.sluice.providers.openai;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.codec.BytePlaces;
 import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.testkit.WireSamples;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,10 +67,12 @@ class OpenAiStreamEndTest {
         try {
             final SseEventFramer framer = new SseEventFramer();
             final OpenAiStreamEnd end = new OpenAiStreamEnd();
+            final BytePlaces underscores = new BytePlaces();
             int start = 0;
             int eventEnd;
             for (int n = 0; n < events && (eventEnd = framer.nextEventEnd(buf, start, buf.writerIndex())) >= 0; n++) {
-                end.onEvent(buf, start, eventEnd);
+                underscores.collect(buf, start, eventEnd, OpenAiStreamEnd.LETTER, OpenAiStreamEnd.LETTER);
+                end.onEvent(buf, start, eventEnd, underscores);
                 start = eventEnd;
             }
             return end.complete();

@@ -2,14 +2,19 @@ package io.sluice.providers.openai;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.sluice.codec.CaptureBuffer;
+import io.sluice.codec.sse.SseData;
 import io.sluice.codec.sse.SseEventFramer;
-import io.sluice.codec.usage.StreamUsageTee;
+import io.sluice.codec.usage.EventUsage;
+import io.sluice.codec.usage.Usage;
+import io.sluice.codec.usage.UsageReader;
 import io.sluice.testkit.WireSamples;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -19,11 +24,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The watcher looks for the usage key and the finish reason at the letters its framer placed in each event, or that
- * it found itself in an event the framer did not see whole; either way it must find what the usage tee and the
- * stream-end check find in a pass each: after every event the same completeness and the same event left out, and at
- * the end the same usage.
+ * it found itself in an event the framer did not see whole; either way it must find what the test reads in each event
+ * by regular expression and a parse of its data: after every event the same completeness and the same event left
+ * out (a usage-only chunk), and at the end the usage of the last event with a usage key.
  */
 class OpenAiStreamWatcherTest {
+    /** The test's own reading of a usage key with an object value, and of a set finish reason, by regular expression. */
+    private static final Pattern USAGE_KEY = Pattern.compile("\"usage\"\\s*:\\s*\\{");
+    private static final Pattern FINISHED = Pattern.compile("\"finish_reason\"\\s*:\\s*\"");
     private static final String CHUNK = "data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\","
             + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"%s\"},\"finish_reason\":%s}]%s}\n\n";
 
@@ -73,7 +81,10 @@ class OpenAiStreamWatcherTest {
         assertNull(nulls.usage());
     }
 
-    /** Shows every event of {@code stream} to the watcher and to the two checks alone, and compares them each time. */
+    /**
+     * Shows every event of {@code stream} to the watcher, with the letters its framer placed and without (the
+     * watcher then searches the event itself), and compares both with the test's own reading of the event after each.
+     */
     private static OpenAiStreamWatcher watch(String stream) {
         return watch(stream.getBytes(StandardCharsets.UTF_8));
     }
@@ -83,28 +94,39 @@ class OpenAiStreamWatcherTest {
         try {
             final OpenAiStreamWatcher watcher = new OpenAiStreamWatcher(true, true);
             final OpenAiStreamWatcher searching = new OpenAiStreamWatcher(true, true);
-            final OpenAiStreamEnd end = new OpenAiStreamEnd();
-            final StreamUsageTee tee = new StreamUsageTee(true);
             final SseEventFramer framer = watcher.framer();
+            boolean whole = false;
+            Usage usage = null;
             int start = 0;
             int eventEnd;
             while ((eventEnd = framer.nextEventEnd(buf, start, buf.writerIndex())) >= 0) {
                 assertNotNull(framer.places(), "the framer placed the letters of an event it saw whole");
-                end.onEvent(buf, start, eventEnd);
-                final boolean teeDrops = tee.onEvent(buf, start, eventEnd);
-                assertEquals(teeDrops, watcher.onEvent(buf, start, eventEnd, framer.places()),
-                        "the same event left out");
-                assertEquals(teeDrops, searching.onEvent(buf, start, eventEnd, null),
-                        "the same event left out when the watcher finds the letters itself");
-                assertEquals(end.complete(), watcher.complete(), "the same completeness");
-                assertEquals(end.complete(), searching.complete(), "the same completeness, letters found alone");
+                final String event = buf.toString(start, eventEnd - start, StandardCharsets.UTF_8);
+                whole = whole || FINISHED.matcher(event).find() || event.strip().equals("data: [DONE]");
+                final boolean usageKey = USAGE_KEY.matcher(event).find();
+                final EventUsage read = usageKey ? readEvent(buf, start, eventEnd) : null;
+                if (usageKey) {
+                    usage = read == null ? null : read.usage();
+                }
+                final boolean leftOut = read != null && read.usageOnly();
+                assertEquals(leftOut, watcher.onEvent(buf, start, eventEnd, framer.places()), "the event left out");
+                assertEquals(leftOut, searching.onEvent(buf, start, eventEnd, null),
+                        "the event left out when the watcher finds the letters itself");
+                assertEquals(whole, watcher.complete(), "completeness after: " + event);
+                assertEquals(whole, searching.complete(), "completeness, letters found alone, after: " + event);
                 start = eventEnd;
             }
-            assertEquals(tee.usage(), watcher.usage(), "the same usage");
-            assertEquals(tee.usage(), searching.usage(), "the same usage, letters found alone");
+            assertEquals(usage, watcher.usage(), "the usage");
+            assertEquals(usage, searching.usage(), "the usage, letters found alone");
             return watcher;
         } finally {
             buf.release();
         }
+    }
+
+    /** A parse of the event's data. */
+    private static EventUsage readEvent(ByteBuf buf, int from, int to) {
+        final CaptureBuffer data = new CaptureBuffer(512, Integer.MAX_VALUE);
+        return SseData.copyData(buf, from, to, data) ? UsageReader.readEvent(data.array(), data.length()) : null;
     }
 }
