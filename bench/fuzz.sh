@@ -4,7 +4,8 @@
 #   bench/fuzz.sh                    # every target, FUZZ_TIME (default 600) seconds each
 #   FUZZ_TIME=60 bench/fuzz.sh httpRequestDecoder
 #
-# Targets: requestScanAndSplice sseFramerAndUsageTee webSocketJson webSocketProtobuf (codec, CodecFuzzTest),
+# Targets: requestScanAndSplice sseFramerAndUsageTee jsonUsageTee webSocketJson webSocketProtobuf (codec,
+# CodecFuzzTest),
 # plainUsageReader (codec, UsageReaderFuzzTest),
 # httpRequestDecoder webSocketFrames (gateway, InboundFuzzTest), webSocketMessages (gateway, WsMessageFuzzTest) and
 # upstreamResponses (gateway, ResponseFuzzTest).
@@ -19,6 +20,7 @@ FUZZ_TIME="${FUZZ_TIME:-600}"
 # target -> module and test class
 declare -A TARGET=([requestScanAndSplice]=codec:io.sluice.codec.fuzz.CodecFuzzTest
   [sseFramerAndUsageTee]=codec:io.sluice.codec.fuzz.CodecFuzzTest
+  [jsonUsageTee]=codec:io.sluice.codec.fuzz.CodecFuzzTest
   [webSocketJson]=codec:io.sluice.codec.fuzz.CodecFuzzTest
   [webSocketProtobuf]=codec:io.sluice.codec.fuzz.CodecFuzzTest
   [plainUsageReader]=codec:io.sluice.codec.usage.UsageReaderFuzzTest
@@ -28,8 +30,8 @@ declare -A TARGET=([requestScanAndSplice]=codec:io.sluice.codec.fuzz.CodecFuzzTe
   [upstreamResponses]=gateway:io.sluice.gateway.upstream.ResponseFuzzTest)
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(requestScanAndSplice sseFramerAndUsageTee webSocketJson webSocketProtobuf plainUsageReader httpRequestDecoder
-    webSocketFrames webSocketMessages upstreamResponses)
+  targets=(requestScanAndSplice sseFramerAndUsageTee jsonUsageTee webSocketJson webSocketProtobuf plainUsageReader
+    httpRequestDecoder webSocketFrames webSocketMessages upstreamResponses)
 fi
 
 mvn -q -DskipTests install

@@ -37,9 +37,11 @@ public final class TopLevelObjectCapture implements ByteProcessor {
 
     /**
      * Feeds the bytes {@code [from, to)} of {@code buf}. Where its memory can be read directly (the pooled socket
-     * reads a relay sees), a string whose bytes are neither compared with the key nor captured (most of an answer:
-     * its text) is passed over looking only for its closing quote or a backslash; elsewhere each byte goes through
-     * {@link #process}.
+     * reads a relay sees), three kinds of bytes skip the state machine: those of a nested value that is not captured
+     * (an answer's {@code choices}, with its text), through which only strings and brackets are followed; those of
+     * the value being captured, followed the same way and then copied at once; and those of a top-level string that
+     * is neither compared with the key nor captured, passed over to its closing quote or a backslash. Elsewhere each
+     * byte goes through {@link #process}.
      */
     public void feed(ByteBuf buf, int from, int to) {
         if (phase == Phase.DONE || from >= to) {
@@ -50,20 +52,70 @@ public final class TopLevelObjectCapture implements ByteProcessor {
             buf.forEachByte(from, to - from, this);
             return;
         }
-        for (int i = from; i < to; i++) {
-            byte b = PlatformDependent.getByte(address + i);
-            if (inPlainString()) {
-                while (b != '"' && b != '\\') {
-                    if (++i == to) {
-                        return;
-                    }
-                    b = PlatformDependent.getByte(address + i);
+        int i = from;
+        while (i < to) {
+            if (depth > 1 && phase == Phase.SEARCH) {
+                i = passNested(address, i, to);
+            } else if (depth > 1 && phase == Phase.CAPTURING) {
+                final int end = passNested(address, i, to);
+                if (!capture.append(buf, i, end - i)) {
+                    finish(false);
+                    return;
                 }
-            }
-            if (!process(b)) {
-                return;
+                if (depth == 1) {
+                    finish(true);
+                    return;
+                }
+                i = end;
+            } else {
+                byte b = PlatformDependent.getByte(address + i);
+                if (inPlainString()) {
+                    while (b != '"' && b != '\\') {
+                        if (++i == to) {
+                            return;
+                        }
+                        b = PlatformDependent.getByte(address + i);
+                    }
+                }
+                if (!process(b)) {
+                    return;
+                }
+                i++;
             }
         }
+    }
+
+    /**
+     * Follows the strings and brackets of a nested value from {@code i}, in locals rather than fields, and returns
+     * the index past the bracket that closes it (depth back at 1), or {@code to}. Its key compares and captures are
+     * not needed, since only a top-level key is looked for.
+     */
+    private int passNested(long address, int i, int to) {
+        int nesting = depth;
+        boolean string = inString;
+        boolean escape = escaped;
+        while (i < to) {
+            final byte b = PlatformDependent.getByte(address + i++);
+            if (string) {
+                if (escape) {
+                    escape = false;
+                } else if (b == '\\') {
+                    escape = true;
+                } else if (b == '"') {
+                    string = false;
+                }
+            } else if (b == '"') {
+                string = true;
+            } else if (b == '{' || b == '[') {
+                nesting++;
+            } else if ((b == '}' || b == ']') && --nesting == 1) {
+                break;
+            }
+        }
+        depth = nesting;
+        inString = string;
+        escaped = escape;
+        return i;
     }
 
     /** Inside a string, past any escape, whose bytes are neither compared with the key nor captured. */

@@ -18,6 +18,7 @@ import io.sluice.codec.json.RequestFields;
 import io.sluice.codec.json.RequestScanner;
 import io.sluice.codec.proto.ProtoJson;
 import io.sluice.codec.sse.SseEventFramer;
+import io.sluice.codec.usage.JsonUsageTee;
 import io.sluice.codec.usage.StreamUsageTee;
 import io.sluice.codec.usage.Usage;
 import io.sluice.proto.WebSocketMessage;
@@ -125,6 +126,28 @@ class CodecFuzzTest {
             assertEquals(whole, cut, "the answer depends on where the stream was cut");
         } finally {
             pieces.forEach(ByteBuf::release);
+        }
+    }
+
+    /**
+     * The JSON usage tee: pieces in direct memory, which it reads a nested value or a string at a time, give the usage
+     * that the whole body in a heap buffer gives byte by byte through its state machine.
+     */
+    @FuzzTest(maxDuration = "5s")
+    @DictionaryEntries({"{", "}", "[", "]", ":", ",", "\"usage\"", "\"usage\":{", "\"prompt_tokens\":",
+        "\"completion_tokens\":", "\"choices\":[{", "\\\"", "\\\\", "null"})
+    void jsonUsageTee(FuzzedDataProvider data) {
+        final List<ByteBuf> pieces = pieces(data);
+        final ByteBuf whole = Unpooled.wrappedBuffer(join(pieces));
+        try {
+            final JsonUsageTee cut = new JsonUsageTee();
+            pieces.forEach(cut::onContent);
+            final JsonUsageTee read = new JsonUsageTee();
+            read.onContent(whole);
+            assertEquals(read.usage(), cut.usage(), "the usage depends on where the body was cut or how it was read");
+        } finally {
+            pieces.forEach(ByteBuf::release);
+            whole.release();
         }
     }
 

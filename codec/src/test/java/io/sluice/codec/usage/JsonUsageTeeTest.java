@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -69,6 +70,19 @@ class JsonUsageTeeTest {
         assertNull(run(List.of(WireSamples.bytes("openai_error_429_rate_limit.json"))));
         assertNull(run(List.of("<html>502 Bad Gateway</html>".getBytes(StandardCharsets.UTF_8))));
         assertNull(run(List.of("{\"usage\":null}".getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @Test
+    void aUsageObjectLargerThanTheCaptureIsNotReadWhereverTheBodyIsCut() {
+        final String large = "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4,\"note\":\""
+                + "x".repeat(70_000) + "\"}}";
+        final byte[] bytes = large.getBytes(StandardCharsets.UTF_8);
+        assertNull(run(List.of(bytes)));
+        assertNull(run(List.of(Arrays.copyOf(bytes, 30_000), Arrays.copyOfRange(bytes, 30_000, bytes.length))));
+        final String fits = "{\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4,\"note\":\""
+                + "x".repeat(60_000) + "\"}}";
+        assertEquals(new Usage(3, 4, 7, 0, 0), run(List.of(fits.getBytes(StandardCharsets.UTF_8))),
+                "a large object within the capture's 64 KiB is read");
     }
 
     /** The usage read from {@code pieces} alike from heap buffers and from direct ones, whose memory is read. */
