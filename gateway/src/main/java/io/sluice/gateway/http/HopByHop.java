@@ -45,7 +45,12 @@ public final class HopByHop {
      * Connection header is {@code connection} (null if it has none).
      */
     public static boolean isEndToEnd(CharSequence name, CharSequence connection, Predicate<CharSequence> skip) {
-        return !isOneOf(HOP_BY_HOP, name) && !skip.test(name) && (connection == null || !listedIn(connection, name));
+        return !isHopByHop(name) && !skip.test(name) && (connection == null || !listedIn(connection, name));
+    }
+
+    /** Whether {@code name} is a hop-by-hop header of RFC 9110 §7.6.1 (HTTP/2 and HTTP/3 carry none), ignoring case. */
+    public static boolean isHopByHop(CharSequence name) {
+        return isOneOf(HOP_BY_HOP, name);
     }
 
     /** Whether {@code name} is one of {@code names}, ignoring case. */

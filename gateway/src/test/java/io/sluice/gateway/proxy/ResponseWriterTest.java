@@ -10,13 +10,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.sluice.gateway.net.PipelineNames;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -138,33 +137,39 @@ class ResponseWriterTest {
     }
 
     @Test
-    void onHttp2TheHeadIsAResponseAndASinglePieceTheContentAsItCame() {
+    void onHttp2TheHeadIsAHeadersFrameWithoutFramingFieldsAndASinglePieceTheDataAsItCame() {
         final ResponseWriter writer = new ResponseWriter(http2(), null);
         final HeadFields fields = writer.startHead(201);
-        fields.add("content-type", "application/json");
+        fields.add("Content-Type", "application/json");
         fields.add("x-request-id", "r1");
+        fields.add("Transfer-Encoding", "chunked");
+        fields.add("connection", "close");
         writer.endHead(false);
         final ByteBuf piece = text("data: a\n\n");
         writer.add(piece);
         writer.write();
         channel.flush();
-        final HttpResponse head = channel.readOutbound();
-        assertEquals(201, head.status().code());
-        assertEquals("application/json", head.headers().get("content-type"));
-        assertEquals("r1", head.headers().get("x-request-id"));
-        final HttpContent content = channel.readOutbound();
-        assertFalse(content instanceof LastHttpContent);
-        assertSame(piece, content.content());
-        content.release();
+        final Http2HeadersFrame head = channel.readOutbound();
+        assertFalse(head.isEndStream());
+        assertEquals("201", head.headers().status().toString());
+        assertEquals("application/json", head.headers().get("content-type").toString(), "a lower-cased name");
+        assertEquals("r1", head.headers().get("x-request-id").toString());
+        assertEquals(3, head.headers().size(), "HTTP/1.1's framing fields are left out: " + head.headers());
+        final Http2DataFrame data = channel.readOutbound();
+        assertFalse(data.isEndStream());
+        assertSame(piece, data.content());
+        data.release();
         writer.write();
         channel.flush();
         assertNull(channel.readOutbound(), "a write empties the batch");
         assertTrue(writer.end().isSuccess());
-        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, channel.readOutbound(), "nothing left: an empty end");
+        final Http2DataFrame end = channel.readOutbound();
+        assertTrue(end.isEndStream());
+        assertEquals(0, end.content().readableBytes(), "nothing left: an empty end");
     }
 
     @Test
-    void onHttp2ManyPiecesAreTheComponentsOfOneContentInOrderAndTheLastBatchEndsTheStream() {
+    void onHttp2ManyPiecesAreTheComponentsOfOneDataFrameInOrderAndTheLastBatchEndsTheStream() {
         final ResponseWriter writer = new ResponseWriter(http2(), null);
         final StringBuilder expected = new StringBuilder();
         final ByteBuf first = text("data: 0\n\n");
@@ -176,12 +181,13 @@ class ResponseWriterTest {
             expected.append(event);
         }
         writer.end();
-        final LastHttpContent content = channel.readOutbound();
-        final CompositeByteBuf composite = assertInstanceOf(CompositeByteBuf.class, content.content());
+        final Http2DataFrame data = channel.readOutbound();
+        assertTrue(data.isEndStream());
+        final CompositeByteBuf composite = assertInstanceOf(CompositeByteBuf.class, data.content());
         assertEquals(100, composite.numComponents(), "the pieces are components, not copies");
         assertEquals(expected.toString(), composite.toString(StandardCharsets.UTF_8));
-        content.release();
-        assertEquals(0, first.refCnt(), "releasing the content releases every piece");
+        data.release();
+        assertEquals(0, first.refCnt(), "releasing the frame releases every piece");
     }
 
     @Test
@@ -253,7 +259,7 @@ class ResponseWriterTest {
         return channel.pipeline().context(PipelineNames.REQUEST_HANDLER);
     }
 
-    /** An HTTP/2 stream's pipeline as the handler sees it: HTTP objects go out as they are (to the frame codec). */
+    /** An HTTP/2 stream's pipeline as the handler sees it: frames go out as they are (to the frame codec). */
     private ChannelHandlerContext http2() {
         channel = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
         return channel.pipeline().firstContext();

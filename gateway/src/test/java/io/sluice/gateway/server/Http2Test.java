@@ -80,7 +80,9 @@ class Http2Test {
             backend.takeRequest();
             final H2FrameClient.Stream paced = client.post("/v1/chat/completions", STREAM, true);
             backend.takeRequest();
+            final long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (endless.received() < 3 * EVENT.length()) {
+                assertTrue(System.nanoTime() - deadline < 0, "the endless stream's first events arrive");
                 Thread.onSpinWait();
             }
             final long resetAt = System.nanoTime();
