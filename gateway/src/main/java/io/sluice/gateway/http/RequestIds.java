@@ -11,6 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class RequestIds {
     public static final String HEADER = "x-request-id";
+    /** Where a response relayed to the client carries the backend's own request id, when it differs. */
+    public static final String UPSTREAM_HEADER = "x-upstream-request-id";
     private static final int MAX_LENGTH = 128;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 

@@ -26,7 +26,7 @@ import java.util.function.Predicate;
  * Downstream: the backend headers {@link RelayedHeaders} allows, with Sluice's framing and request id.
  */
 final class ProxyHeaders {
-    private static final AsciiString UPSTREAM_REQUEST_ID = AsciiString.cached("x-upstream-request-id");
+    private static final AsciiString UPSTREAM_REQUEST_ID = AsciiString.cached(RequestIds.UPSTREAM_HEADER);
     private static final AsciiString X_ACCEL_BUFFERING = AsciiString.cached("x-accel-buffering");
     private static final AsciiString REQUEST_ID = AsciiString.cached(RequestIds.HEADER);
     private static final AsciiString SERVED_BY_PROVIDER = AsciiString.cached("x-sluice-provider");

@@ -132,6 +132,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
                         .maxHeaderListSize(config.maxHeaderBytes()))
                 // Rapid-reset protection (CVE-2023-44487): a client resetting streams faster than this is cut off.
                 .decoderEnforceMaxRstFramesPerWindow(MAX_RESETS, RESET_WINDOW_SECONDS)
+                .headerSensitivityDetector(UniqueFields.INSTANCE)
                 .gracefulShutdownTimeoutMillis(config.shutdownTimeout().toMillis() + GRACE_AFTER_SHUTDOWN_MILLIS)
                 .build();
     }
