@@ -89,7 +89,9 @@ final class ResponseWriter {
         bodyless = ResponseHead.hasNoBody(status);
         final HttpResponseStatus known = HttpResponseStatus.valueOf(status);
         if (http1Encoder == null) {
-            http2Head = new DefaultHttp2Headers().status(known.codeAsText());
+            // Not validated again: ProxyHeaders picks the fields from the backend's head, which its decoder
+            // checked (names are tokens, values hold no control character), and Sluice's own.
+            http2Head = new DefaultHttp2Headers(false).status(known.codeAsText());
             return fields;
         }
         http1Head = http1Encoder.alloc().buffer(HEAD_CAPACITY);
