@@ -48,7 +48,10 @@ public final class HopByHop {
         return !isHopByHop(name) && !skip.test(name) && (connection == null || !listedIn(connection, name));
     }
 
-    /** Whether {@code name} is a hop-by-hop header of RFC 9110 §7.6.1 (HTTP/2 and HTTP/3 carry none), ignoring case. */
+    /**
+     * Whether {@code name} is one of the hop-by-hop headers this class knows, ignoring case: the connection-specific
+     * fields HTTP/2 forbids (RFC 9113 §8.2.2) and the other hop-by-hop ones a proxy does not forward.
+     */
     public static boolean isHopByHop(CharSequence name) {
         return isOneOf(HOP_BY_HOP, name);
     }

@@ -28,7 +28,8 @@ package io.sluice.gateway.net;
  *   ws-session          WebSocketSession: the LLM API's messages, a WsRequest per request
  *
  * HTTP/2 stream (child channel)
- *   h2-stream-codec     Http2StreamFrameToHttpObjectCodec: frames to the HTTP objects HTTP/1.1 produces
+ *   h2-stream-codec     Http2StreamFrameToHttpObjectCodec: frames to the HTTP objects HTTP/1.1 produces, and
+ *                       Sluice's own answers back to frames (a relayed response is written as frames, passed on)
  *   request-handler     HttpRequestHandler
  *
  * upstream connection (pooled per event loop, auto-read off)

@@ -36,8 +36,9 @@ import java.util.Arrays;
  * <p>On HTTP/2 the head is a HEADERS frame and each batch a DATA frame, whose composite's components are the pieces,
  * the last batch the one that ends the stream. They are written as frames, which the stream's codec passes on as
  * they are: an {@code HttpResponse} would have its header map copied into HTTP/2 headers there (2 % of a small
- * request's CPU over h2). The fields' names are lower-cased, and the head's HTTP/1.1 framing fields left out, as
- * HTTP/2 requires.
+ * request's CPU over h2). The fields' names are lower-cased, as HTTP/2 requires, and the hop-by-hop ones
+ * ({@link HopByHop#isHopByHop}) left out: among them the HTTP/1.1 framing fields the head names (Transfer-Encoding,
+ * Connection), which HTTP/2 forbids.
  *
  * <p>Position: the relay byte path, below the request-core seams. Thread: the exchange's event loop. Buffers: a
  * piece is owned from {@link #add} until a write passes it to the client pipeline or {@link #release} releases it;

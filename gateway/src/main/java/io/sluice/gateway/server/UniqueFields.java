@@ -6,10 +6,11 @@ import io.sluice.gateway.http.RequestIds;
 
 /**
  * Names the response fields whose value is new in every response, for the HTTP/2 header encoder: the request ids
- * Sluice sends ({@code x-request-id}, and a backend's own as {@code x-upstream-request-id}). HPACK would add each to
+ * Sluice sends ({@code x-request-id}, and a backend's own as {@code x-upstream-request-id}), and Anthropic's
+ * {@code request-id}, which Sluice relays as it came. HPACK would add each to
  * the connection's dynamic table, where it is never used again and evicts an entry that would be: evicting was 1.9 %
  * of a small request's CPU over h2. They go out as literals never indexed instead, which also tells an intermediary
- * not to index them.
+ * not to index them. The price is the field's name in full on every response, about ten bytes.
  *
  * <p>Position: the HTTP/2 front's frame codec, below the request-core seams. Thread: a connection's event loop;
  * stateless.
@@ -19,12 +20,14 @@ final class UniqueFields implements Http2HeadersEncoder.SensitivityDetector {
 
     private static final AsciiString REQUEST_ID = AsciiString.cached(RequestIds.HEADER);
     private static final AsciiString UPSTREAM_REQUEST_ID = AsciiString.cached(RequestIds.UPSTREAM_HEADER);
+    private static final AsciiString ANTHROPIC_REQUEST_ID = AsciiString.cached("request-id");
 
     private UniqueFields() {
     }
 
     @Override
     public boolean isSensitive(CharSequence name, CharSequence value) {
-        return REQUEST_ID.contentEqualsIgnoreCase(name) || UPSTREAM_REQUEST_ID.contentEqualsIgnoreCase(name);
+        return REQUEST_ID.contentEqualsIgnoreCase(name) || UPSTREAM_REQUEST_ID.contentEqualsIgnoreCase(name)
+                || ANTHROPIC_REQUEST_ID.contentEqualsIgnoreCase(name);
     }
 }

@@ -205,6 +205,25 @@ class ResponseWriterTest {
     }
 
     @Test
+    void onHttp2AResponseWithoutABodyIsItsHeadThenTheStreamsEnd() {
+        final ResponseWriter writer = new ResponseWriter(http2(), null);
+        writer.startHead(204).add("x-request-id", "r1");
+        writer.endHead(false);
+        final ByteBuf event = text("event: error\ndata: {}\n\n");
+        writer.add(event);
+        assertEquals(0, event.refCnt(), "dropped at once");
+        writer.write();
+        assertTrue(writer.end().isSuccess());
+        final Http2HeadersFrame head = channel.readOutbound();
+        assertEquals("204", head.headers().status().toString());
+        assertFalse(head.isEndStream());
+        final Http2DataFrame end = channel.readOutbound();
+        assertTrue(end.isEndStream());
+        assertEquals(0, end.content().readableBytes());
+        assertNull(channel.readOutbound());
+    }
+
+    @Test
     void releaseDropsWhatWasGatheredAndAHeadNotWritten() {
         final List<ByteBuf> allocated = new ArrayList<>();
         channel = new EmbeddedChannel();

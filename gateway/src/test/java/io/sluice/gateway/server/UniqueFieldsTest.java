@@ -20,6 +20,7 @@ class UniqueFieldsTest {
     void requestIdsAreNeverIndexedAndOtherFieldsAreIndexed() throws Http2Exception {
         assertEquals(NEVER_INDEXED, firstByte("x-request-id", "3f2a") & 0xF0);
         assertEquals(NEVER_INDEXED, firstByte("X-Upstream-Request-Id", "req_1") & 0xF0, "whatever the case");
+        assertEquals(NEVER_INDEXED, firstByte("request-id", "req_011CS") & 0xF0, "Anthropic's, relayed");
         assertEquals(INCREMENTAL_INDEXING, firstByte("x-sluice-provider", "openai") & 0xC0);
         assertEquals(INCREMENTAL_INDEXING, firstByte("x-request-ids", "3f2a") & 0xC0, "only the exact names");
     }
