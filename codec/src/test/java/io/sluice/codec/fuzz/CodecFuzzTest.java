@@ -11,14 +11,15 @@ import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.sluice.codec.BytePlaces;
+import io.sluice.codec.CaptureBuffer;
 import io.sluice.codec.json.Json;
 import io.sluice.codec.json.JsonSplice;
 import io.sluice.codec.json.MalformedRequestException;
 import io.sluice.codec.json.RequestFields;
 import io.sluice.codec.json.RequestScanner;
+import io.sluice.codec.json.TopLevelObjectCapture;
 import io.sluice.codec.proto.ProtoJson;
 import io.sluice.codec.sse.SseEventFramer;
-import io.sluice.codec.usage.JsonUsageTee;
 import io.sluice.codec.usage.StreamUsageTee;
 import io.sluice.codec.usage.Usage;
 import io.sluice.proto.WebSocketMessage;
@@ -27,9 +28,11 @@ import io.sluice.testkit.DirectBuffers;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -130,21 +133,29 @@ class CodecFuzzTest {
     }
 
     /**
-     * The JSON usage tee: pieces in direct memory, which it reads a nested value or a string at a time, give the usage
-     * that the whole body in a heap buffer gives byte by byte through its state machine.
+     * The JSON usage tee's capture: pieces in direct memory, which it reads a nested value or a string at a time, give
+     * the same captured bytes (or none) as the whole body in a heap buffer, which it reads byte by byte through its
+     * state machine. The capture's limit is fuzzed too, so that a value overflows it at any point.
      */
     @FuzzTest(maxDuration = "5s")
     @DictionaryEntries({"{", "}", "[", "]", ":", ",", "\"usage\"", "\"usage\":{", "\"prompt_tokens\":",
         "\"completion_tokens\":", "\"choices\":[{", "\\\"", "\\\\", "null"})
     void jsonUsageTee(FuzzedDataProvider data) {
+        final int limit = data.consumeInt(1, 512);
         final List<ByteBuf> pieces = pieces(data);
         final ByteBuf whole = Unpooled.wrappedBuffer(join(pieces));
         try {
-            final JsonUsageTee cut = new JsonUsageTee();
-            pieces.forEach(cut::onContent);
-            final JsonUsageTee read = new JsonUsageTee();
-            read.onContent(whole);
-            assertEquals(read.usage(), cut.usage(), "the usage depends on where the body was cut or how it was read");
+            final CaptureBuffer cutBytes = new CaptureBuffer(16, limit);
+            final TopLevelObjectCapture cut = new TopLevelObjectCapture("usage", cutBytes);
+            pieces.forEach(piece -> cut.feed(piece, piece.readerIndex(), piece.writerIndex()));
+            final CaptureBuffer wholeBytes = new CaptureBuffer(16, limit);
+            final TopLevelObjectCapture read = new TopLevelObjectCapture("usage", wholeBytes);
+            read.feed(whole, whole.readerIndex(), whole.writerIndex());
+            assertEquals(read.captured(), cut.captured(), "whether the value was captured depends on the reading");
+            if (read.captured()) {
+                assertArrayEquals(Arrays.copyOf(wholeBytes.array(), wholeBytes.length()),
+                        Arrays.copyOf(cutBytes.array(), cutBytes.length()), "the captured bytes depend on the reading");
+            }
         } finally {
             pieces.forEach(ByteBuf::release);
             whole.release();
