@@ -108,7 +108,7 @@ final class ResponseWriter {
         if (http1Head != null) {
             FieldLines.write(http1Head, name, value);
         } else if (!HopByHop.isHopByHop(name)) {
-            // The head's HTTP/1.1 framing fields (Transfer-Encoding, Connection) have no place in HTTP/2.
+            // No hop-by-hop field has a place in HTTP/2, among them the head's HTTP/1.1 framing ones.
             http2Head.add(AsciiString.of(name).toLowerCase(), value);
         }
     }

@@ -193,12 +193,7 @@ class ResponseWriterTest {
     @Test
     void aResponseWithoutABodyGetsNoneWhateverTheRelayWrites() {
         final ResponseWriter writer = http1Writer();
-        writer.startHead(204).add("x-request-id", "r1");
-        writer.endHead(false);
-        final ByteBuf event = text("event: error\ndata: {}\n\n");
-        writer.add(event);
-        assertEquals(0, event.refCnt(), "dropped at once");
-        writer.write();
+        relayAnEventAfterA204(writer);
         writer.end();
 
         assertEquals("HTTP/1.1 204 No Content\r\nx-request-id: r1\r\n\r\n", allOutbound());
@@ -207,12 +202,7 @@ class ResponseWriterTest {
     @Test
     void onHttp2AResponseWithoutABodyIsItsHeadThenTheStreamsEnd() {
         final ResponseWriter writer = new ResponseWriter(http2(), null);
-        writer.startHead(204).add("x-request-id", "r1");
-        writer.endHead(false);
-        final ByteBuf event = text("event: error\ndata: {}\n\n");
-        writer.add(event);
-        assertEquals(0, event.refCnt(), "dropped at once");
-        writer.write();
+        relayAnEventAfterA204(writer);
         assertTrue(writer.end().isSuccess());
         final Http2HeadersFrame head = channel.readOutbound();
         assertEquals("204", head.headers().status().toString());
@@ -263,6 +253,16 @@ class ResponseWriterTest {
         channel.flush();
         assertNull(channel.readOutbound(), "nothing is left to write");
         writer.release(); // nothing gathered: a no-op
+    }
+
+    /** A 204's head, then an error event a relay writes after it, which is dropped at once. */
+    private static void relayAnEventAfterA204(ResponseWriter writer) {
+        writer.startHead(204).add("x-request-id", "r1");
+        writer.endHead(false);
+        final ByteBuf event = text("event: error\ndata: {}\n\n");
+        writer.add(event);
+        assertEquals(0, event.refCnt(), "dropped at once");
+        writer.write();
     }
 
     private ResponseWriter http1Writer() {
