@@ -16,7 +16,7 @@ import java.util.function.Predicate;
  * without building lower-case copies, since this runs twice per request.
  */
 public final class HopByHop {
-    private static final List<AsciiString> HOP_BY_HOP = List.of(
+    private static final FieldNames HOP_BY_HOP = FieldNames.of(
             HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.PROXY_CONNECTION,
             HttpHeaderNames.PROXY_AUTHENTICATE, HttpHeaderNames.PROXY_AUTHORIZATION, HttpHeaderNames.TE,
             HttpHeaderNames.TRAILER, HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE);
@@ -53,18 +53,7 @@ public final class HopByHop {
      * fields HTTP/2 forbids (RFC 9113 §8.2.2) and the other hop-by-hop ones a proxy does not forward.
      */
     public static boolean isHopByHop(CharSequence name) {
-        return isOneOf(HOP_BY_HOP, name);
-    }
-
-    /** Whether {@code name} is one of {@code names}, ignoring case. */
-    public static boolean isOneOf(List<AsciiString> names, CharSequence name) {
-        for (int i = 0; i < names.size(); i++) {
-            final AsciiString candidate = names.get(i);
-            if (candidate.length() == name.length() && candidate.contentEqualsIgnoreCase(name)) {
-                return true;
-            }
-        }
-        return false;
+        return HOP_BY_HOP.contains(name);
     }
 
     /** Whether {@code name} starts with one of {@code prefixes}, ignoring case. */
@@ -107,16 +96,7 @@ public final class HopByHop {
      */
     public static CharSequence namingOtherFields(CharSequence connection) {
         return connection != null && anyToken(connection, (value, first, last) -> last > first
-                && !isHopByHop(value, first, last)) ? connection : null;
-    }
-
-    private static boolean isHopByHop(CharSequence value, int first, int last) {
-        for (int i = 0; i < HOP_BY_HOP.size(); i++) {
-            if (isToken(value, first, last, HOP_BY_HOP.get(i))) {
-                return true;
-            }
-        }
-        return false;
+                && !HOP_BY_HOP.contains(value, first, last)) ? connection : null;
     }
 
     private static boolean isToken(CharSequence value, int first, int last, CharSequence name) {

@@ -8,6 +8,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import io.sluice.gateway.http.FieldNames;
 import io.sluice.gateway.http.HopByHop;
 import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.http.TraceContext;
@@ -37,10 +38,10 @@ final class ProxyHeaders {
      * The fields Sluice writes on every relayed head, never taken from the backend even where the config relays
      * their names: each is written once, as a head written as bytes cannot replace one.
      */
-    private static final List<AsciiString> WRITTEN_HERE = List.of(HttpHeaderNames.CONTENT_LENGTH, REQUEST_ID,
+    private static final FieldNames WRITTEN_HERE = FieldNames.of(HttpHeaderNames.CONTENT_LENGTH, REQUEST_ID,
             UPSTREAM_REQUEST_ID, SERVED_BY_PROVIDER, SERVED_MODEL, X_ACCEL_BUFFERING);
     /** The backend's fields that describe its body, left out when Sluice writes the body itself. */
-    private static final List<AsciiString> DESCRIBE_THE_BODY = List.of(HttpHeaderNames.CONTENT_TYPE,
+    private static final FieldNames DESCRIBE_THE_BODY = FieldNames.of(HttpHeaderNames.CONTENT_TYPE,
             HttpHeaderNames.CONTENT_ENCODING);
 
     /**
@@ -64,7 +65,7 @@ final class ProxyHeaders {
      * key replaces them; a gateway key must never reach a backend) and the forwarding headers, which Sluice writes
      * from the real peer.
      */
-    private static final List<AsciiString> NOT_SENT_UPSTREAM = List.of(
+    private static final FieldNames NOT_SENT_UPSTREAM = FieldNames.of(
             HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT,
             HttpHeaderNames.ACCEPT_ENCODING, REQUEST_ID,
             HttpHeaderNames.AUTHORIZATION, HttpHeaderNames.COOKIE, AsciiString.cached("x-internal-auth"),
@@ -78,7 +79,7 @@ final class ProxyHeaders {
     /** Forwarding headers, and Netty's internal {@code x-http2-*} headers of a request that arrived over HTTP/2. */
     private static final List<AsciiString> NOT_SENT_UPSTREAM_PREFIXES = List.of(AsciiString.cached("x-forwarded-"),
             AsciiString.cached("x-http2-"));
-    private static final Predicate<CharSequence> SKIPPED_UPSTREAM = name -> HopByHop.isOneOf(NOT_SENT_UPSTREAM, name)
+    private static final Predicate<CharSequence> SKIPPED_UPSTREAM = name -> NOT_SENT_UPSTREAM.contains(name)
             || HopByHop.startsWithAny(NOT_SENT_UPSTREAM_PREFIXES, name)
             || HopByHop.endsWithAny(CREDENTIAL_SUFFIXES, name);
 
@@ -139,8 +140,8 @@ final class ProxyHeaders {
         final CharSequence connection = HopByHop.namingOtherFields(upstream.get(HttpHeaderNames.CONNECTION));
         for (int i = 0; i < upstream.size(); i++) {
             final AsciiString name = upstream.name(i);
-            if (HopByHop.isEndToEnd(name, connection, relayed.notRelayed()) && !HopByHop.isOneOf(WRITTEN_HERE, name)
-                    && (body.ownType() == null || !HopByHop.isOneOf(DESCRIBE_THE_BODY, name))) {
+            if (HopByHop.isEndToEnd(name, connection, relayed.notRelayed()) && !WRITTEN_HERE.contains(name)
+                    && (body.ownType() == null || !DESCRIBE_THE_BODY.contains(name))) {
                 out.add(name, upstream.value(i));
             }
         }

@@ -1,6 +1,7 @@
 package io.sluice.gateway.proxy;
 
 import io.netty.util.AsciiString;
+import io.sluice.gateway.http.FieldNames;
 import io.sluice.gateway.http.HopByHop;
 
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ public final class RelayedHeaders {
             "x-queue-time", "x-inference-time", "x-time-per-token", "x-prompt-tokens", "x-generated-tokens");
     private static final List<String> DEFAULT_PREFIXES = List.of("x-ratelimit-", "anthropic-ratelimit-");
 
-    private final List<AsciiString> names;
+    private final FieldNames names;
     private final List<AsciiString> prefixes;
     /** The complement of {@link #relays}, made once for the header copy of every response. */
     private final Predicate<CharSequence> notRelayed = name -> !relays(name);
@@ -44,7 +45,7 @@ public final class RelayedHeaders {
                 allNames.add(new AsciiString(lower));
             }
         }
-        this.names = List.copyOf(allNames);
+        this.names = FieldNames.of(allNames);
         this.prefixes = List.copyOf(allPrefixes);
     }
 
@@ -54,6 +55,6 @@ public final class RelayedHeaders {
 
     /** Whether a backend's response header of this name goes on to the client. */
     public boolean relays(CharSequence name) {
-        return HopByHop.isOneOf(names, name) || HopByHop.startsWithAny(prefixes, name);
+        return names.contains(name) || HopByHop.startsWithAny(prefixes, name);
     }
 }
