@@ -56,7 +56,7 @@ final class ExchangeTimer implements Runnable {
 
     /** The attempt waits before it starts (a rest a backend asked for): only the total limit runs. */
     void resting() {
-        scheduleAt(totalDeadline);
+        scheduleAt(totalDeadline, System.nanoTime());
     }
 
     /**
@@ -64,24 +64,25 @@ final class ExchangeTimer implements Runnable {
      * {@code limitNanos} is more than 0 (a route's own connect limit), that one from now.
      */
     void connecting(long limitNanos) {
+        final long now = System.nanoTime();
         if (limitNanos <= 0) {
-            scheduleAt(totalDeadline);
+            scheduleAt(totalDeadline, now);
             return;
         }
-        connectDeadline = System.nanoTime() + limitNanos;
+        connectDeadline = now + limitNanos;
         awaitingConnection = true;
-        scheduleAt(Math.min(connectDeadline, totalDeadline));
+        scheduleAt(Math.min(connectDeadline, totalDeadline), now);
     }
 
     /**
      * The request was sent: the wait for the response to start begins. The first task is scheduled only now (at
      * the earlier of the first-byte and total deadlines), so a request costs one scheduled task, not one per limit.
      */
-    void requestSent() {
+    void requestSent(long now) {
         awaitingConnection = false;
         awaitingHead = true;
-        waitingSince = System.nanoTime();
-        scheduleAt(Math.min(waitingSince + firstByteNanos, totalDeadline));
+        waitingSince = now;
+        scheduleAt(Math.min(waitingSince + firstByteNanos, totalDeadline), now);
     }
 
     /** The response started (its first body byte, or an error head): from now on silence between pieces counts. */
@@ -90,7 +91,7 @@ final class ExchangeTimer implements Runnable {
         streaming = true;
         lastActivity = System.nanoTime();
         // Usually a no-op: the pending task is due sooner unless the idle limit is the shorter one.
-        scheduleAt(lastActivity + idleNanos);
+        scheduleAt(lastActivity + idleNanos, lastActivity);
     }
 
     void activity() {
@@ -157,10 +158,11 @@ final class ExchangeTimer implements Runnable {
             }
             next = Math.min(next, deadline);
         }
-        scheduleAt(next);
+        scheduleAt(next, now);
     }
 
-    private void scheduleAt(long deadline) {
+    /** Makes sure a check comes by {@code deadline}; {@code now} is a time just read, to spare reading another. */
+    private void scheduleAt(long deadline, long now) {
         if (task != null || farList != null) {
             if (taskDeadline - deadline <= 0) {
                 return;
@@ -168,7 +170,7 @@ final class ExchangeTimer implements Runnable {
             cancel();
         }
         taskDeadline = deadline;
-        final long delay = deadline - System.nanoTime();
+        final long delay = deadline - now;
         if (delay > LoopDeadlines.SWEEP_NANOS) {
             farList = LoopDeadlines.of(loop);
             farList.add(this);

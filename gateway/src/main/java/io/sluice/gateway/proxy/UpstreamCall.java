@@ -438,7 +438,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         });
         if (lease == sentOn) {
             lease.channel().read();
-            timer.requestSent();
+            timer.requestSent(sentNanos);
         }
     }
 
@@ -480,10 +480,11 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             piece.release();
             return;
         }
-        timer.activity();
         if (last) {
             end();
             releaseLease(upstreamKeepAlive);
+        } else {
+            timer.activity();
         }
         // The receiver may find the stream cut short and start a continuation: this attempt's, not that one's.
         final UpstreamEndpoint answered = endpoint;
@@ -522,11 +523,11 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             continueElsewhere(true);
             return;
         }
+        timer.responseStarted();
         if (eventStream || holdBodyBytes == 0) {
             commitHead();
             return;
         }
-        timer.responseStarted();
         state = State.HOLDING_BODY;
         heldBody = new ArrayList<>(2);
         heldBytes = 0;
@@ -534,7 +535,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     /** A piece of a held answer: kept until the answer is whole, or handed on with what came before past the bound. */
     private void holdBody(ByteBuf piece, boolean last) {
-        timer.activity();
+        if (!last) {
+            // The last piece ends the attempt, and its timer with it.
+            timer.activity();
+        }
         heldBody.add(piece);
         heldBytes += piece.readableBytes();
         if (!last && heldBytes <= holdBodyBytes) {
@@ -560,7 +564,6 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     /** The answer's first byte (or, for a held answer, the whole of it) came: nothing is tried again. */
     private void commitHead() {
         state = State.STREAMING;
-        timer.responseStarted();
         if (!eventStream) {
             // An answer handed on whole is well; a stream is judged at its end.
             target.provider().health().succeeded(endpoint);

@@ -50,7 +50,7 @@ class ExchangeTimerTest {
         final long sent = onLoop(() -> {
             for (int i = 0; i < 5; i++) {
                 timers.add(timer(i, Duration.ofMillis(1200)));
-                timers.get(i).requestSent();
+                timers.get(i).requestSent(System.nanoTime());
             }
             // The first, a middle one and the last of the list are let go of; the others keep their places.
             timers.get(0).cancel();
@@ -87,7 +87,7 @@ class ExchangeTimerTest {
 
     private void assertFiresAfter(Duration firstByte) throws Exception {
         final long sent = onLoop(() -> {
-            timer(0, firstByte).requestSent();
+            timer(0, firstByte).requestSent(System.nanoTime());
             return System.nanoTime();
         });
         final Fired one = fired.poll(10, TimeUnit.SECONDS);
