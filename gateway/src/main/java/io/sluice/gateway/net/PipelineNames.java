@@ -17,6 +17,7 @@ package io.sluice.gateway.net;
  *   request-handler     HttpRequestHandler, which runs a ProxyExchange per proxied request
  *
  * client connection, HTTP/2
+ *   h2-flush            FlushConsolidationHandler: the flushes of all streams in one turn of the loop, one write
  *   h2-codec            Http2FrameCodec: settings, flow control, rapid-reset limits, GOAWAY
  *   h2-multiplex        Http2MultiplexHandler: a child channel per stream
  *   idle                Http2ConnectionIdle: closes an idle connection with no open stream
@@ -45,6 +46,7 @@ public final class PipelineNames {
     public static final String TLS = "tls";
     public static final String PROTOCOL = "protocol";
     public static final String H2C_UPGRADE = "h2c-upgrade";
+    public static final String H2_FLUSH = "h2-flush";
     public static final String H2_CODEC = "h2-codec";
     public static final String H2_MULTIPLEX = "h2-multiplex";
     public static final String H2_ERRORS = "h2-errors";

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
@@ -108,13 +109,25 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         pipeline.addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, config, idle, listener));
     }
 
-    /** HTTP/2: the frame codec, a child pipeline per stream, and the connection's idle timer. */
+    /** HTTP/2: flushes gathered per loop turn, the frame codec, a child pipeline per stream, and the idle timer. */
     void configureHttp2(ChannelPipeline pipeline) {
         final Http2FrameCodec codec = http2Codec();
-        pipeline.addLast(PipelineNames.H2_CODEC, codec)
+        pipeline.addLast(PipelineNames.H2_FLUSH, streamFlushes())
+                .addLast(PipelineNames.H2_CODEC, codec)
                 .addLast(PipelineNames.H2_MULTIPLEX, new Http2MultiplexHandler(streams))
                 .addLast(PipelineNames.IDLE, new Http2ConnectionIdle(config.idleTimeout(), codec))
                 .addLast(PipelineNames.H2_ERRORS, new Http2ConnectionErrors());
+    }
+
+    /**
+     * Gathers the flushes that reach an HTTP/2 connection in one turn of its event loop into one. Each stream's
+     * answer is flushed when its upstream read ends, and a child channel's flush reaches the connection at once, so
+     * eight streams whose backends answered in the same turn made eight writes to one socket; now they make one.
+     * Netty's codec gathers the flushes of the client's own reads already; these come from upstream reads, hence
+     * the consolidation also when no read of this connection is in progress.
+     */
+    static FlushConsolidationHandler streamFlushes() {
+        return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
     }
 
     /** The same HTTP/2 handlers, installed by an {@code Upgrade: h2c}; the upgrade request becomes stream 1. */

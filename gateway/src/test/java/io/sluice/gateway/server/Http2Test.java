@@ -42,6 +42,9 @@ class Http2Test {
     private static final String EVENT = "data: {\"choices\":[{\"delta\":{\"content\":\"tok\"}}]}\n\n";
     private static final String DONE = "data: [DONE]\n\n";
     private static final String STREAM = "{\"model\":\"m\",\"stream\":true}";
+    /** The connection preface of an HTTP/2 client: the magic string, then an empty SETTINGS frame. */
+    private static final byte[] CLIENT_PREFACE = ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + "\0\0\0\4\0\0\0\0\0")
+            .getBytes(StandardCharsets.ISO_8859_1);
 
     private ScriptedBackend backend;
     private TestGateway gateway;
@@ -138,6 +141,10 @@ class Http2Test {
         try (RawHttp client = new RawHttp(gateway.port())) {
             client.send(upgrade);
             assertTrue(client.readUntil("\r\n\r\n", 1).startsWith("HTTP/1.1 101"));
+            // The upgrade request is stream 1 of the HTTP/2 connection that follows: its answer comes in a DATA
+            // frame (read here as the bytes of its JSON) once the client has sent its preface.
+            client.send(CLIENT_PREFACE);
+            assertTrue(client.readUntil("\"third\"}", 1).endsWith("{\"id\":\"third\"}"));
         }
     }
 
