@@ -123,9 +123,9 @@ public final class Main {
      * command line sets it; runs before any Netty class is loaded, since each is read once.
      * <ul>
      * <li>The leak detector follows one buffer in 128 by default, and recording where each followed buffer was made and
-     * released cost 2-3 % of a small request's CPU; one in 1,024 still cost 0.8 %. One in 4,096 costs about 0.2 % and
-     * still reports a leak that recurs: a small request allocates about ten buffers, so a leak on every request is
-     * followed within the first thousand requests. The tests follow every buffer.</li>
+     * released cost 2-3 % of a small request's CPU, and one in 1,024 still 0.9 %. One in 4,096 costs a quarter of
+     * that and still reports a leak that recurs: each buffer is followed by chance, so a buffer leaked on every
+     * request is reported after about 4,096 requests. The tests follow every buffer.</li>
      * <li>The pooled allocator counts the bytes its buffers hold in a shared adder at every allocation (1.2 % of a
      * small request's CPU), for {@code PooledByteBufAllocator.pinnedDirectMemory()}, which nothing in Sluice reads: its
      * memory gauge is Netty's direct memory counter.</li>

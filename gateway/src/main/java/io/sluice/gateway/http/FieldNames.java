@@ -10,8 +10,8 @@ import java.util.List;
  * A fixed set of header field names, matched ignoring ASCII case with one probe of a small open-addressed table.
  * Every field of both heads of every exchange is looked up in several such sets (hop-by-hop, relayed, written by
  * Sluice, never sent upstream); a list compared name by name cost more than copying the field. A name's slot comes
- * from its length and its first and last characters, so a lookup reads three characters before it compares a
- * candidate, and a name of no set's length and ends compares none.
+ * from its length and its first and last characters, so a lookup reads two characters to find it, then compares
+ * the name only with the members on that slot's short probe sequence: most often none, or the one it equals.
  *
  * <p>Immutable and thread-safe.
  */
@@ -61,7 +61,8 @@ public final class FieldNames {
         }
         for (int i = slot(text, from, to); slots[i] != null; i = (i + 1) & mask) {
             final AsciiString candidate = slots[i];
-            if (candidate.length() == length && AsciiString.regionMatches(text, true, from, candidate, 0, length)) {
+            // AsciiString's own comparison folds ASCII case only, as the slot does.
+            if (candidate.length() == length && candidate.regionMatches(true, 0, text, from, length)) {
                 return true;
             }
         }

@@ -582,10 +582,10 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
 
     /** A piece of an error response: kept (bounded) until it ends, then tried again or handed on. */
     private void onErrorContent(ByteBuf piece, boolean last) {
-        timer.activity();
         errorBody.append(piece, piece.readerIndex(), piece.readableBytes());
         piece.release();
         if (!last) {
+            timer.activity();
             return;
         }
         releaseLease(upstreamKeepAlive);

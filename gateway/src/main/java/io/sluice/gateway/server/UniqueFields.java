@@ -2,6 +2,7 @@ package io.sluice.gateway.server;
 
 import io.netty.handler.codec.http2.Http2HeadersEncoder;
 import io.netty.util.AsciiString;
+import io.sluice.gateway.http.FieldNames;
 import io.sluice.gateway.http.RequestIds;
 
 /**
@@ -18,16 +19,14 @@ import io.sluice.gateway.http.RequestIds;
 final class UniqueFields implements Http2HeadersEncoder.SensitivityDetector {
     static final UniqueFields INSTANCE = new UniqueFields();
 
-    private static final AsciiString REQUEST_ID = AsciiString.cached(RequestIds.HEADER);
-    private static final AsciiString UPSTREAM_REQUEST_ID = AsciiString.cached(RequestIds.UPSTREAM_HEADER);
-    private static final AsciiString ANTHROPIC_REQUEST_ID = AsciiString.cached("request-id");
+    private static final FieldNames NAMES = FieldNames.of(AsciiString.cached(RequestIds.HEADER),
+            AsciiString.cached(RequestIds.UPSTREAM_HEADER), AsciiString.cached("request-id"));
 
     private UniqueFields() {
     }
 
     @Override
     public boolean isSensitive(CharSequence name, CharSequence value) {
-        return REQUEST_ID.contentEqualsIgnoreCase(name) || UPSTREAM_REQUEST_ID.contentEqualsIgnoreCase(name)
-                || ANTHROPIC_REQUEST_ID.contentEqualsIgnoreCase(name);
+        return NAMES.contains(name);
     }
 }

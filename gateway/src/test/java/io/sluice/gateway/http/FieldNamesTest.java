@@ -40,6 +40,14 @@ class FieldNamesTest {
     }
 
     @Test
+    void foldsAsciiCaseOnly() {
+        final FieldNames set = FieldNames.of(AsciiString.cached("transfer-encoding"));
+        assertTrue(set.contains("Transfer-Encoding"));
+        // U+017F (long s) upper-cases to 'S' in Unicode; a field name is ASCII, and this is not that name.
+        assertFalse(set.contains("tran\u017Ffer-encoding"));
+    }
+
+    @Test
     void findsARegionOfALongerText() {
         final String connection = "keep-alive, TE ,x-request-id";
         assertTrue(SET.contains(connection, 12, 14));

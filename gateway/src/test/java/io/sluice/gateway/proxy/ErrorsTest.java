@@ -339,6 +339,23 @@ class ErrorsTest {
 
     @ParameterizedTest
     @EnumSource(Protocol.class)
+    void aJsonAnswerPastTheHoldThatGoesSilentIsCutAtTheIdleLimit(Protocol protocol) throws Exception {
+        final String answer = "{\"data\":\"" + "x".repeat(3000) + "\"}";
+        backend.enqueue(Script.builder().fixedHead(200, answer.length(), "content-type", "application/json")
+                .body(answer.substring(0, 2000)).stall().build());
+        gateways.usage(protocol).clear();
+        assertThrows(IOException.class, () -> Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"m\"}"));
+        UsageRecord record;
+        do {
+            record = gateways.usage(protocol).take();
+        } while (record.status() != 504);
+        // The idle limit (300 ms) cut it, not the total (2 s): silence counts from the answer's first byte.
+        assertTrue(record.durationMs() < 2000, record.durationMs() + " ms");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
     void aWaitForAConnectionEndsWithTheRequestsTotalTime(Protocol protocol) throws Exception {
         final CompletableFuture<HttpResponse<InputStream>> first = takeTheOnlyConnection(protocol, "narrow-model");
         final long start = System.nanoTime();
