@@ -17,11 +17,12 @@ package io.sluice.gateway.net;
  *   request-handler     HttpRequestHandler, which runs a ProxyExchange per proxied request
  *
  * client connection, HTTP/2
- *   h2-flush            FlushConsolidationHandler: the flushes of all streams in one turn of the loop, one write
+ *   h2-flush            FlushConsolidationHandler: the flushes of one turn of the loop, one write
  *   h2-codec            Http2FrameCodec: settings, flow control, rapid-reset limits, GOAWAY
  *   h2-multiplex        Http2MultiplexHandler: a child channel per stream
  *   idle                Http2ConnectionIdle: closes an idle connection with no open stream
  *   h2-errors           Http2ConnectionErrors: failures the codec has already answered, logged at debug
+ *   (after an Upgrade: h2c the handlers after h2-flush have names Netty gives them)
  *
  * client connection, WebSocket (after GET /ws on HTTP/1.1)
  *   wsdecoder/wsencoder WebSocket frame codec, installed by Netty's handshaker in place of the HTTP codec

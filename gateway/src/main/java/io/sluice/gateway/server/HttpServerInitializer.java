@@ -120,11 +120,15 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
     }
 
     /**
-     * Gathers the flushes that reach an HTTP/2 connection in one turn of its event loop into one. Each stream's
-     * answer is flushed when its upstream read ends, and a child channel's flush reaches the connection at once, so
-     * eight streams whose backends answered in the same turn made eight writes to one socket; now they make one.
-     * Netty's codec gathers the flushes of the client's own reads already; these come from upstream reads, hence
-     * the consolidation also when no read of this connection is in progress.
+     * Gathers the flushes that reach an HTTP/2 connection in one turn of its event loop into one write. Each stream's
+     * answer is flushed when its upstream read ends, and a stream's flush reaches the connection at once: eight
+     * streams whose backends answered in the same turn made eight writes to one socket; now they make one, at the end
+     * of the turn (also when no read of the client connection is in progress, since these flushes come from
+     * upstream reads). It sits in front of the codec, so a stream's flush still hands its data to the codec's flow
+     * control at once. Placed after the codec, it cost 2-24 % of the two-write streams per CPU-second in six rounds
+     * of seven (bench/RESULTS.md), likely because the codec then shares the connection among all the held streams
+     * in 1 KiB turns, in more and smaller frames. The price of this place: the codec's own flush at the end of a
+     * client read (settings and window updates) also leaves at the end of the turn, a task later.
      */
     static FlushConsolidationHandler streamFlushes() {
         return new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true);
