@@ -1,7 +1,11 @@
 package io.sluice.gateway.server;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -19,18 +23,21 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 /**
  * The HTTP/2 connection pipeline as prior knowledge and ALPN build it: the flushes are gathered in front of the
- * codec, so that a stream's flush still hands its data to the codec's flow control at once. (Http2Test runs the
- * same handlers after an h2c upgrade, end to end.)
+ * codec, so that a stream's flush still hands its data to the codec's flow control at once, and the codec's HPACK
+ * encoder keeps request ids out of its table. (Http2Test runs the same handlers after an h2c upgrade, end to end.)
  */
 class HttpServerInitializerTest {
+    /** RFC 7541 §6.2.3: a literal field never indexed starts with the bits 0001. */
+    private static final int NEVER_INDEXED = 0x10;
+    /** RFC 9113 §6.2: the type of a HEADERS frame, the fourth byte of its frame header. */
+    private static final int HEADERS = 0x1;
+    private static final int FRAME_HEADER = 9;
+
     @Test
     void flushesAreGatheredInFrontOfTheCodec() {
-        final SluiceConfig config = ConfigLoader.parse("providers: [ { id: demo, type: demo, models: { demo: demo-1 } } ]", "test.yaml", new EnvResolver(name -> null), null);
-        final HttpServerInitializer initializer = new HttpServerInitializer(null, config.server(), null,
-                new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE), new Listener(null, true));
         final EmbeddedChannel channel = new EmbeddedChannel();
         try {
-            initializer.configureHttp2(channel.pipeline());
+            initializer().configureHttp2(channel.pipeline());
             assertEquals(List.of(PipelineNames.H2_FLUSH, PipelineNames.H2_CODEC, PipelineNames.H2_MULTIPLEX,
                     PipelineNames.IDLE, PipelineNames.H2_ERRORS), channel.pipeline().names().subList(0, 5));
             assertInstanceOf(Http2FrameCodec.class, channel.pipeline().get(PipelineNames.H2_CODEC));
@@ -39,5 +46,61 @@ class HttpServerInitializerTest {
         } finally {
             channel.finishAndReleaseAll();
         }
+    }
+
+    /** The connection's HPACK encoder is built with UniqueFields: a request id goes out as a never-indexed literal. */
+    @Test
+    void theCodecNeverIndexesRequestIds() throws Exception {
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        try {
+            initializer().configureHttp2(channel.pipeline());
+            final Http2FrameCodec codec = (Http2FrameCodec) channel.pipeline().get(PipelineNames.H2_CODEC);
+            final ChannelHandlerContext ctx = channel.pipeline().context(codec);
+            codec.encoder().frameWriter().writeHeaders(ctx, 3, new DefaultHttp2Headers(false).status("200")
+                    .add("x-request-id", "3f2a"), 0, false, ctx.newPromise());
+            channel.flush();
+            channel.runPendingTasks();
+            final byte[] block = headerBlock(channel);
+            // The block: ":status: 200" from the static table, then the request id.
+            assertEquals(0x88, block[0] & 0xFF, ":status 200, indexed");
+            assertEquals(NEVER_INDEXED, block[1] & 0xF0);
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    private static HttpServerInitializer initializer() {
+        final SluiceConfig config = ConfigLoader.parse(
+                "providers: [ { id: demo, type: demo, models: { demo: demo-1 } } ]", "test.yaml",
+                new EnvResolver(name -> null), null);
+        return new HttpServerInitializer(null, config.server(), null,
+                new DefaultChannelGroup(ImmediateEventExecutor.INSTANCE), new Listener(null, true));
+    }
+
+    /**
+     * The header block of the first HEADERS frame written; the frames before it (the codec's SETTINGS) are released.
+     * The frame's 9-byte header may come in a buffer of its own.
+     */
+    private static byte[] headerBlock(EmbeddedChannel channel) {
+        for (ByteBuf out = channel.readOutbound(); out != null; out = channel.readOutbound()) {
+            try {
+                if (out.getUnsignedByte(out.readerIndex() + 3) != HEADERS) {
+                    continue;
+                }
+                final int length = out.getUnsignedMedium(out.readerIndex());
+                if (out.readableBytes() > FRAME_HEADER) {
+                    return ByteBufUtil.getBytes(out, out.readerIndex() + FRAME_HEADER, length);
+                }
+                final ByteBuf block = channel.readOutbound();
+                try {
+                    return ByteBufUtil.getBytes(block, block.readerIndex(), length);
+                } finally {
+                    block.release();
+                }
+            } finally {
+                out.release();
+            }
+        }
+        throw new AssertionError("no HEADERS frame was written");
     }
 }
