@@ -4,7 +4,6 @@ import io.netty.util.AsciiString;
 
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.List;
 
 /**
  * A fixed set of header field names, matched ignoring ASCII case with one probe of a small open-addressed table.
@@ -45,7 +44,7 @@ public final class FieldNames {
     }
 
     public static FieldNames of(Collection<AsciiString> names) {
-        return new FieldNames(List.copyOf(names));
+        return new FieldNames(names);
     }
 
     /** Whether {@code name} is one of the set, ignoring case. */
