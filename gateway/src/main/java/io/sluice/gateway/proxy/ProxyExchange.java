@@ -81,6 +81,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     /** Writes the response to the client: its head, what each backend read relayed, and its end. */
     private final ResponseWriter writer;
     private boolean keepAlive;
+    /** Its place among the requests in flight, from admission to its end. */
+    private ActiveRequests.Entry active;
 
     private State state = State.RECEIVING;
     private RequestBody body;
@@ -149,7 +151,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         if (HttpUtil.is100ContinueExpected(request)) {
             client.writeAndFlush(Responses.continueResponse());
         }
-        services.active().add(this);
+        active = services.active().add(this);
         return true;
     }
 
@@ -673,7 +675,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     private void finishWith(ChannelFuture lastWrite) {
         state = State.DONE;
-        services.active().remove(this);
+        services.active().remove(active);
         if (body != null) {
             body.release();
             body = null;

@@ -61,6 +61,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
     private final LLMRequest request;
     private final String id;
     private final ExchangeStats stats;
+    /** Its place among the requests in flight, from admission to its end. */
+    private ActiveRequests.Entry active;
     private UpstreamCall call;
     /** The request in the OpenAI chat form, written in each target's dialect. */
     private TranslatedRequest chat;
@@ -141,7 +143,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         call = new UpstreamCall(session.eventLoop(), services, route, snapshot.router().holdBodyBytes(), headers,
                 session.origin(), stats.requestId(), stats.trace(), stats.startNanos(), this);
         stats.call(call);
-        services.active().add(this);
+        active = services.active().add(this);
         call.start();
         return true;
     }
@@ -389,7 +391,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         if (!done && call != null) {
             call.cancel();
             done = true;
-            services.active().remove(this);
+            services.active().remove(active);
             stats.status(ExchangeStats.STATUS_CLIENT_CLOSED);
             stats.report(services, usage);
         }
@@ -415,7 +417,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
 
     private void close() {
         done = true;
-        services.active().remove(this);
+        services.active().remove(active);
         stats.report(services, usage);
         session.requestDone(id);
     }
