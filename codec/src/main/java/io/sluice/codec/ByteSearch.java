@@ -69,7 +69,14 @@ public final class ByteSearch {
             final int second = buf.indexOf(from, first < 0 ? to : first, other);
             return second >= 0 ? second : first;
         }
-        final long address = buf.memoryAddress();
+        return indexOfEither(buf.memoryAddress(), from, to, one, other);
+    }
+
+    /**
+     * As {@link #indexOfEither(ByteBuf, int, int, byte, byte)}, over memory the caller got from {@link #memoryOf} for
+     * a range that includes {@code [from, to)}: for a caller's byte loop that skips runs of bytes it has no use for.
+     */
+    public static int indexOfEither(long address, int from, int to, byte one, byte other) {
         final long onePattern = SWARUtil.compilePattern(one);
         final long otherPattern = SWARUtil.compilePattern(other);
         int i = from;

@@ -40,8 +40,9 @@ public final class TopLevelObjectCapture implements ByteProcessor {
      * reads a relay sees), three kinds of bytes skip the state machine: those of a nested value that is not captured
      * (an answer's {@code choices}, with its text), through which only strings and brackets are followed; those of
      * the value being captured, followed the same way and then copied at once; and those of a top-level string that
-     * is neither compared with the key nor captured, passed over to its closing quote or a backslash. Elsewhere each
-     * byte goes through {@link #process}.
+     * is neither compared with the key nor captured, passed over to its closing quote or a backslash. Strings in the
+     * first two kinds are passed over the same way, eight bytes at a time. Elsewhere each byte goes through
+     * {@link #process}.
      */
     public void feed(ByteBuf buf, int from, int to) {
         if (phase == Phase.DONE || from >= to) {
@@ -68,16 +69,13 @@ public final class TopLevelObjectCapture implements ByteProcessor {
                 }
                 i = end;
             } else {
-                byte b = PlatformDependent.getByte(address + i);
                 if (inPlainString()) {
-                    while (b != '"' && b != '\\') {
-                        if (++i == to) {
-                            return;
-                        }
-                        b = PlatformDependent.getByte(address + i);
+                    i = ByteSearch.indexOfEither(address, i, to, (byte) '"', (byte) '\\');
+                    if (i < 0) {
+                        return;
                     }
                 }
-                if (!process(b)) {
+                if (!process(PlatformDependent.getByte(address + i))) {
                     return;
                 }
                 i++;
@@ -95,6 +93,14 @@ public final class TopLevelObjectCapture implements ByteProcessor {
         boolean string = inString;
         boolean escape = escaped;
         while (i < to) {
+            if (string && !escape) {
+                // Up to its closing quote or a backslash, a string's bytes change nothing: skipped a word at a time.
+                i = ByteSearch.indexOfEither(address, i, to, (byte) '"', (byte) '\\');
+                if (i < 0) {
+                    i = to;
+                    break;
+                }
+            }
             final byte b = PlatformDependent.getByte(address + i++);
             if (string) {
                 if (escape) {
