@@ -5,11 +5,18 @@ import io.netty.channel.Channel;
 /**
  * A connection lent to one exchange. {@code reused} tells whether it served an earlier request: only then may a
  * failure before the first response byte be a stale keep-alive connection worth one retry.
+ *
+ * <p>Thread: the connection's event loop. The connection's {@link UpstreamHandler} is looked up once, when it is
+ * lent, rather than by a walk of its pipeline at both ends of the loan.
  */
-public record Lease(Channel channel, boolean reused, EndpointPool pool) {
+public record Lease(Channel channel, boolean reused, EndpointPool pool, UpstreamHandler handler) {
+    Lease(Channel channel, boolean reused, EndpointPool pool) {
+        this(channel, reused, pool, channel.pipeline().get(UpstreamHandler.class));
+    }
+
     /** Starts delivering the connection's events to {@code listener}. */
     public void attach(UpstreamListener listener) {
-        channel.pipeline().get(UpstreamHandler.class).attach(listener);
+        handler.attach(listener);
     }
 
     /**
@@ -17,7 +24,8 @@ public record Lease(Channel channel, boolean reused, EndpointPool pool) {
      * one ended, with nothing after it in the same read), else closed.
      */
     public void release(boolean reusable) {
-        final boolean betweenResponses = channel.pipeline().get(UpstreamHandler.class).detach();
+        // Detached first in any case, so that the closing of a connection not given back reaches no listener.
+        final boolean betweenResponses = handler.detach();
         pool.release(channel, reusable && betweenResponses);
     }
 }
