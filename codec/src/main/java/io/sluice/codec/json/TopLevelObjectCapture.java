@@ -40,9 +40,8 @@ public final class TopLevelObjectCapture implements ByteProcessor {
      * reads a relay sees), three kinds of bytes skip the state machine: those of a nested value that is not captured
      * (an answer's {@code choices}, with its text), through which only strings and brackets are followed; those of
      * the value being captured, followed the same way and then copied at once; and those of a top-level string that
-     * is neither compared with the key nor captured, passed over to its closing quote or a backslash. Strings in the
-     * first two kinds are passed over the same way, eight bytes at a time. Elsewhere each byte goes through
-     * {@link #process}.
+     * is neither compared with the key nor captured, passed over to its closing quote or a backslash. In all three, a
+     * string's bytes are passed over eight at a time. Elsewhere each byte goes through {@link #process}.
      */
     public void feed(ByteBuf buf, int from, int to) {
         if (phase == Phase.DONE || from >= to) {

@@ -66,6 +66,19 @@ class JsonUsageTeeTest {
     }
 
     @Test
+    void escapesInLongStringsOfTheUsageObjectDoNotEndItWhereverTheBodyIsCut() {
+        // The captured value's strings are passed over a word at a time too: a quote, a bracket or a backslash
+        // inside them, escaped, must neither end the string nor the object.
+        final String note = "closing } and ] and \\\"quoted\\\" text, a backslash \\\\ then more }".repeat(3);
+        final String body = "{\"choices\":[],\"usage\":{\"note\":\"" + note + "\",\"prompt_tokens\":3,"
+                + "\"details\":{\"why\":\"" + note + "\"},\"completion_tokens\":4}}";
+        final byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        for (List<byte[]> split : Splits.all(bytes, 7)) {
+            assertEquals(new Usage(3, 4, 7, 0, 0), run(split), body);
+        }
+    }
+
+    @Test
     void errorsAndNonJsonBodiesHaveNoUsage() {
         assertNull(run(List.of(WireSamples.bytes("openai_error_429_rate_limit.json"))));
         assertNull(run(List.of("<html>502 Bad Gateway</html>".getBytes(StandardCharsets.UTF_8))));

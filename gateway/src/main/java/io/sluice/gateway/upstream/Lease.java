@@ -2,6 +2,8 @@ package io.sluice.gateway.upstream;
 
 import io.netty.channel.Channel;
 
+import java.util.Objects;
+
 /**
  * A connection lent to one exchange. {@code reused} tells whether it served an earlier request: only then may a
  * failure before the first response byte be a stale keep-alive connection worth one retry.
@@ -10,6 +12,10 @@ import io.netty.channel.Channel;
  * lent, rather than by a walk of its pipeline at both ends of the loan.
  */
 public record Lease(Channel channel, boolean reused, EndpointPool pool, UpstreamHandler handler) {
+    public Lease {
+        Objects.requireNonNull(handler, "an upstream connection without its UpstreamHandler");
+    }
+
     Lease(Channel channel, boolean reused, EndpointPool pool) {
         this(channel, reused, pool, channel.pipeline().get(UpstreamHandler.class));
     }

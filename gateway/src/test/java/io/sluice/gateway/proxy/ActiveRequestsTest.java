@@ -70,6 +70,27 @@ class ActiveRequestsTest {
         assertEquals(0, active.size());
     }
 
+    @Test
+    void aRequestThatFailsToEndDoesNotKeepTheOthersOnItsLoopFromEnding() throws Exception {
+        final CountDownLatch othersEnded = new CountDownLatch(2);
+        final Ended before = new Ended(first, othersEnded);
+        final Ended failing = new Ended(first, new CountDownLatch(1)) {
+            @Override
+            public void endForShutdown() {
+                throw new IllegalStateException("a failure while ending");
+            }
+        };
+        final Ended after = new Ended(first, othersEnded);
+        for (Ended request : List.of(before, failing, after)) {
+            on(first, () -> request.entry = active.add(request));
+        }
+
+        active.endAll();
+
+        assertTrue(othersEnded.await(5, TimeUnit.SECONDS), "both sides of the failing request were ended");
+        assertEquals(1, on(first, active::size), "only the failing request is still in flight");
+    }
+
     private List<ActiveRequests.Entry> addAll(EventLoop loop, int count) {
         final List<ActiveRequests.Entry> entries = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -83,7 +104,7 @@ class ActiveRequestsTest {
     }
 
     /** A request that, ended for the shutdown, removes itself as the exchanges do. */
-    private final class Ended implements ActiveRequests.Request {
+    private class Ended implements ActiveRequests.Request {
         private final EventLoop loop;
         private final CountDownLatch done;
         ActiveRequests.Entry entry;
