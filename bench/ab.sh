@@ -11,6 +11,9 @@
 # load settles after about 20 s of it (the JIT), and both JVMs share one core, so one still compiling slows the
 # other.
 #
+# EXTRA gives both JVMs more options, EXTRA_A and EXTRA_B one of them: one jar against itself with a -D on one side
+# measures a setting.
+#
 # CONF_A and CONF_B give each its own config (bench/sluice-bench.yaml by default): one jar against itself with
 # CONF_B=bench/sluice-bench-webhook.yaml measures what delivering usage to a webhook costs.
 #
@@ -23,9 +26,9 @@ bench/backend-conf.sh "$W" > "$W/backend.conf"
 taskset -c 0 nginx -c "$W/backend.conf" > /dev/null 2>&1 &
 taskset -c 1 nginx -c "$PWD/conf/nginx-bench.conf" -e "$W/nginx-error.log" > /dev/null 2>&1 &
 OPTS="-Xms512m -Xmx512m -XX:+AlwaysPreTouch -Dlogback.configurationFile=bench/logback-bench.xml ${EXTRA:-}"
-SLUICE_PORT=9200 SPOOL_DIR="$W/spool-a" taskset -c 1 java $OPTS -jar "$JAR_A" \
+SLUICE_PORT=9200 SPOOL_DIR="$W/spool-a" taskset -c 1 java $OPTS ${EXTRA_A:-} -jar "$JAR_A" \
   --config "${CONF_A:-bench/sluice-bench.yaml}" > "$W/a.log" 2>&1 & PA=$!
-SLUICE_PORT=9201 SPOOL_DIR="$W/spool-b" taskset -c 1 java $OPTS -jar "$JAR_B" \
+SLUICE_PORT=9201 SPOOL_DIR="$W/spool-b" taskset -c 1 java $OPTS ${EXTRA_B:-} -jar "$JAR_B" \
   --config "${CONF_B:-bench/sluice-bench.yaml}" > "$W/b.log" 2>&1 & PB=$!
 for port in 9100 9200 9201; do
   for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
