@@ -16,9 +16,9 @@
 # saturates first. This machine's speed drifts by a quarter from one 10-second run to the next (nginx alike), so
 # every throughput load runs ROUNDS times, the targets in turn within each round, and the table shows the round
 # with the median requests per CPU-second and the Sluice / nginx ratio of every round (the 1,000 paced streams
-# likewise, by TTFT p99). The run warns when direct access is not clearly faster than the fastest proxy: then the
-# table measures the backend, not the proxies. nginx, its echo module, HAProxy, wrk and h2load come from Debian's
-# packages and are installed when missing.
+# likewise, STREAM_ROUNDS times, by TTFT p99). The run warns when direct access is not clearly faster than the
+# fastest proxy: then the table measures the backend, not the proxies. nginx, its echo module, HAProxy, wrk and
+# h2load come from Debian's packages and are installed when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

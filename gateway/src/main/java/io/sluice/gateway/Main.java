@@ -121,8 +121,8 @@ public final class Main {
     }
 
     /**
-     * Four Netty settings whose defaults cost every request CPU (bench/RESULTS.md), each kept unless a {@code -D} on
-     * the command line sets it; runs before any Netty class is loaded, since each is read once.
+     * Four Netty settings whose defaults cost requests CPU (bench/RESULTS.md), each kept unless a {@code -D} on the
+     * command line sets it; runs before any Netty class is loaded, since each is read once.
      * <ul>
      * <li>The leak detector follows one buffer in 128 by default, and recording where each followed buffer was made and
      * released cost 2-3 % of a small request's CPU, and one in 1,024 still 0.9 %. One in 4,096 costs a quarter of
