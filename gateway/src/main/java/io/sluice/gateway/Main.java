@@ -27,8 +27,6 @@ import java.util.Map;
 public final class Main {
     private static final String DEFAULT_CONFIG = "conf/sluice.yaml";
     private static final String LEAK_SAMPLING = "io.netty.leakDetection.samplingInterval";
-    private static final String RECYCLER_RATIO = "io.netty.recycler.ratio";
-    private static final String RECYCLER_CAPACITY = "io.netty.recycler.maxCapacityPerThread";
     private static final String USAGE = """
             Usage: java -jar sluice.jar [--config PATH]
                    java -jar sluice.jar hash-key
@@ -121,7 +119,7 @@ public final class Main {
     }
 
     /**
-     * Four Netty settings whose defaults cost requests CPU (bench/RESULTS.md), each kept unless a {@code -D} on the
+     * Two Netty settings whose defaults cost every request CPU (bench/RESULTS.md), each kept unless a {@code -D} on the
      * command line sets it; runs before any Netty class is loaded, since each is read once.
      * <ul>
      * <li>The leak detector follows one buffer in 128 by default, and recording where each followed buffer was made and
@@ -131,20 +129,11 @@ public final class Main {
      * <li>The pooled allocator counts the bytes its buffers hold in a shared adder at every allocation (1.2 % of a
      * small request's CPU), for {@code PooledByteBufAllocator.pinnedDirectMemory()}, which nothing in Sluice reads: its
      * memory gauge is Netty's direct memory counter.</li>
-     * <li>Netty's object pool (the recycler) keeps only one in eight of the objects it makes while it is empty, so
-     * under steady load it kept making new buffer slices and buffer wrappers: 0.6 % of a small request's CPU in
-     * making them, and garbage. Keeping every one halves the pool's share of the profile.</li>
-     * <li>The same pool drops what is given back beyond 4,096 idle objects of a kind per thread, and under the
-     * per-event stream load the response decoder's chunk slices went past that: making new ones was 1.4 % of the
-     * CPU. With room for 16,384 (the pool holds only as many as were out at once, about 80 bytes each) it makes
-     * none after warm-up.</li>
      * </ul>
      */
     private static void setNettyDefaults() {
         setUnlessGiven(LEAK_SAMPLING, "4096");
         setUnlessGiven(GatewayMetrics.NETTY_TRACKS_PINNED_MEMORY, "false");
-        setUnlessGiven(RECYCLER_RATIO, "1");
-        setUnlessGiven(RECYCLER_CAPACITY, "16384");
     }
 
     private static void setUnlessGiven(String property, String value) {
