@@ -47,12 +47,8 @@ public final class ActiveRequests {
 
     /** Keeps {@code request} until its entry is removed; called on the request's event loop. */
     public Entry add(Request request) {
-        final EventLoop loop = request.eventLoop();
-        LoopRequests list = loops.get(loop);
-        if (list == null) {
-            list = loops.computeIfAbsent(loop, LoopRequests::new);
-        }
-        return list.add(request);
+        // A key at the head of its bin (a gateway has a few loops) is found without a lock.
+        return loops.computeIfAbsent(request.eventLoop(), LoopRequests::new).add(request);
     }
 
     /** Lets go of the request of {@code entry}; {@code null} and an entry removed before are ignored. */
