@@ -19,6 +19,7 @@ import io.sluice.gateway.http.MalformedRequests;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,6 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 class InboundFuzzTest {
     /** Bytes from the input that must never reappear in a reason: long enough not to be a common word. */
     private static final int ECHO_PROBE = 12;
+    /** The field names that {@code MalformedRequests}' fixed reasons name. */
+    private static final List<String> NAMED_FIELDS = List.of("Transfer-Encoding", "Content-Length");
 
     /**
      * Writes {@code bytes} in pieces cut at places drawn from the input itself (so a finding replays exactly), a
@@ -78,11 +81,20 @@ class InboundFuzzTest {
         }
     }
 
+    /**
+     * Checks that no probe of the input reappears in the reason, outside the field names a reason names by design:
+     * a request that sends {@code transfer-Encoding} to an HTTP/1.0 head has its bytes "sfer-Encodin" in the reason's
+     * own wording, which is no echo.
+     */
     private static void assertQuotesNothing(String reason, byte[] input) {
+        String ownWords = reason;
+        for (String name : NAMED_FIELDS) {
+            ownWords = ownWords.replace(name, "\0");
+        }
         final String text = new String(input, StandardCharsets.ISO_8859_1);
         for (int i = 0; i + ECHO_PROBE <= text.length(); i += ECHO_PROBE) {
             final String probe = text.substring(i, i + ECHO_PROBE);
-            assertFalse(reason.contains(probe), "the reason quotes the request: " + reason);
+            assertFalse(ownWords.contains(probe), "the reason quotes the request: " + reason);
         }
     }
 
