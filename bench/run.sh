@@ -145,15 +145,29 @@ run_h2load() {  # url body
     | awk '/^finished in/ {gsub(",", "", $4); rps=$4} /^requests:/ {n=$8} END {printf "%s %s", rps, n}'
 }
 
-# The streaming load generator: TTFT and token-gap percentiles (us) with N streams open.
-# The generator's heap is fixed, pre-touched and mostly young, so that it neither collects nor faults in pages
-# while it measures: it shares LOAD_CPU with the model server, and its own pauses landed in the measured seconds
-# and decided the TTFT p99 at 1,000 streams of every target alike (nginx 44-108 ms from run to run).
-run_streams() {  # url streams
+# The streaming load generator: TTFT and token-gap percentiles (us) with N streams open. One JVM runs every paced
+# load of the run (StreamLoad -, a load per line on its standard input), so that it compiles its code during the
+# warm-up loads: a fresh JVM per load had C2 compiling on LOAD_CPU, which it shares with the model server, in the
+# seconds it measured. Its heap is fixed, pre-touched and mostly young, and it collects between loads, so that it
+# neither collects nor faults in pages while it measures (its own pauses had decided the TTFT p99 at 1,000 streams
+# of every target alike: nginx 44-108 ms from run to run).
+start_stream_load() {
+  mkfifo "$WORK/streams.in" "$WORK/streams.out"
   taskset -c "$LOAD_CPU" java -Xms2g -Xmx2g -Xmn1536m -XX:+AlwaysPreTouch -cp "$BENCH_JAR" \
-      io.sluice.bench.StreamLoad "$1" "$2" "$DURATION" \
-    | awk '/^RESULT/ {for (i = 2; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}
-           print v["ttft_p50_us"], v["ttft_p99_us"], v["gap_p50_us"], v["gap_p99_us"], v["streams_done"], v["failed"]}'
+    io.sluice.bench.StreamLoad - <"$WORK/streams.in" >"$WORK/streams.out" 2>"$WORK/streams.err" &
+  PIDS+=($!)
+  # In the order the generator opens them, or both ends would wait for each other.
+  exec {STREAMS_IN}>"$WORK/streams.in" {STREAMS_OUT}<"$WORK/streams.out"
+}
+
+run_streams() {  # url streams
+  local line=""
+  echo "$1 $2 $DURATION" >&"$STREAMS_IN"
+  # Up to its RESULT line; a generator that died or hangs ends the wait with no figures.
+  while IFS= read -r -t $(( DURATION + 300 )) -u "$STREAMS_OUT" line && [[ $line != RESULT* ]]; do :; done
+  awk '/^RESULT/ {for (i = 2; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}
+       print v["ttft_p50_us"], v["ttft_p99_us"], v["gap_p50_us"], v["gap_p99_us"], v["streams_done"], v["failed"]}' \
+    <<<"$line"
 }
 
 # Memory added per open stream (KiB) while IDLE_STREAMS streams are held open through a proxy, client and
@@ -312,7 +326,9 @@ if [ "$ONLY" = all ] || [ "$ONLY" = throughput ]; then
 fi
 if [ "$ONLY" = all ] || [ "$ONLY" = streams ]; then
   # At the 1,000 streams measured below, so that every proxy's upstream connections are open before the first
-  # round (Sluice's first round after start otherwise opened a thousand of them under its streams).
+  # round (Sluice's first round after start otherwise opened a thousand of them under its streams), and so that
+  # the load generator has compiled its code.
+  start_stream_load
   for target in "${TARGETS[@]}"; do
     warm=$WARMUP; [ "$target" = sluice ] && warm=$SLUICE_WARMUP
     DURATION=$warm run_streams "${URL[$target]}$CHAT?shape=paced" 1000 >/dev/null

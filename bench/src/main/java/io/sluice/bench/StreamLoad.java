@@ -10,6 +10,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -22,9 +24,12 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.sluice.codec.sse.SseEventFramer;
 import io.sluice.gateway.net.Transport;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -42,6 +47,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>{@code java -cp bench/target/benchmarks.jar io.sluice.bench.StreamLoad URL STREAMS SECONDS [hold]}: with
  * {@code hold} the streams are opened once and held open until the time is up (for memory per idle stream).
  * The last line printed is machine-readable: {@code RESULT streams=... ttft_p50_us=... ...}.
+ *
+ * <p>{@code StreamLoad -} runs one load per line of standard input ({@code URL STREAMS SECONDS}) in one JVM, each
+ * answered by its RESULT line, so that a benchmark run compiles and pre-touches the generator once: a fresh JVM
+ * per load still compiled its own code in the seconds it measured (C2 used a sixth of the core it shares with the
+ * model server 5-12 s into a load), which added the same stalls to every target's TTFT.
  */
 public final class StreamLoad {
     /**
@@ -70,13 +80,35 @@ public final class StreamLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        final URI uri = URI.create(args[0]);
-        final int streams = Integer.parseInt(args[1]);
-        final int seconds = Integer.parseInt(args[2]);
-        final boolean hold = args.length > 3 && args[3].equals("hold");
-        final StreamLoad load = new StreamLoad(uri, hold, System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
         final Transport transport = Transport.choose("auto");
         final EventLoopGroup group = transport.newEventLoopGroup(1);
+        try {
+            if (args.length == 1 && args[0].equals("-")) {
+                final BufferedReader loads =
+                        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
+                for (String line = loads.readLine(); line != null; line = loads.readLine()) {
+                    final String[] words = line.trim().split("\\s+");
+                    System.out.println(run(group, transport, URI.create(words[0]), Integer.parseInt(words[1]),
+                            Integer.parseInt(words[2]), false));
+                    System.out.flush();
+                    // The next load starts on an empty young generation: no collection of the generator's own
+                    // falls in the seconds it measures.
+                    System.gc();
+                }
+            } else {
+                System.out.println(run(group, transport, URI.create(args[0]), Integer.parseInt(args[1]),
+                        Integer.parseInt(args[2]), args.length > 3 && args[3].equals("hold")));
+            }
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /** Runs one load to its end and returns its RESULT line. */
+    private static String run(EventLoopGroup group, Transport transport, URI uri, int streams, int seconds,
+                              boolean hold) throws InterruptedException {
+        final StreamLoad load = new StreamLoad(uri, hold, System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds));
+        final ChannelGroup open = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         final CountDownLatch closed = new CountDownLatch(streams);
         final Bootstrap bootstrap = new Bootstrap().group(group).channel(transport.socketChannelType())
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -85,6 +117,7 @@ public final class StreamLoad {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        open.add(ch);
                         ch.pipeline().addLast(new HttpClientCodec(), load.new Stream());
                         ch.closeFuture().addListener(f -> closed.countDown());
                     }
@@ -98,8 +131,9 @@ public final class StreamLoad {
             });
         }
         closed.await(seconds + 120L, TimeUnit.SECONDS);
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-        System.out.println(load.summary(streams));
+        // A stream still open this late is stuck: it must not run on into the next load of this JVM.
+        open.close().awaitUninterruptibly();
+        return load.summary(streams);
     }
 
     private String summary(int streams) {
