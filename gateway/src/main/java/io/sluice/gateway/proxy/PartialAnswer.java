@@ -34,7 +34,14 @@ final class PartialAnswer {
     private final int maxChars;
     private final StringBuilder content = new StringBuilder();
     private final StringBuilder reasoning = new StringBuilder();
-    /** Reads the kept events of a stream relayed byte for byte; null for a relay that hands deltas. */
+    /** The dialect of a stream relayed byte for byte; null for a relay that hands deltas. */
+    private DialectCodec relayedDialect;
+    /**
+     * Reads the kept events of a stream relayed byte for byte; made at the first batch, since most streams never
+     * break and are never read (the reader, its framer, buffers and decoder were some 300 of the 6,000 bytes an open
+     * stream keeps live). Until then, and for a relay that hands deltas, the stream's position and names are those
+     * of a stream not read.
+     */
     private DeltaReader relayed;
     private ByteBufAllocator alloc;
     /** The kept events not read yet; null until the first, and after {@link #release()}. */
@@ -67,7 +74,7 @@ final class PartialAnswer {
      * buffers of {@code alloc}.
      */
     void relayedFrom(DialectCodec backend, ByteBufAllocator alloc) {
-        relayed = new DeltaReader(backend, true);
+        relayedDialect = backend;
         this.alloc = alloc;
     }
 
@@ -100,6 +107,9 @@ final class PartialAnswer {
     void read() {
         if (events == null || !events.isReadable()) {
             return;
+        }
+        if (relayed == null) {
+            relayed = new DeltaReader(relayedDialect, true);
         }
         relayed.read(events, this::add);
         events.clear();
