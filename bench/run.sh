@@ -147,8 +147,8 @@ run_h2load() {  # url body
 
 # The streaming load generator: TTFT and token-gap percentiles (us) with N streams open. One JVM runs every paced
 # load of the run (StreamLoad -, a load per line on its standard input), so that it compiles its code during the
-# warm-up loads: a fresh JVM per load had C2 compiling on LOAD_CPU, which it shares with the model server, in the
-# seconds it measured. Its heap is fixed, pre-touched and mostly young, and it collects between loads, so that it
+# warm-up loads: a fresh JVM per load had its compilers on LOAD_CPU, which it shares with the model server, in the
+# seconds it measured (a third of the core in a load's first 6 s). Its heap is fixed, pre-touched and mostly young, and it collects between loads, so that it
 # neither collects nor faults in pages while it measures (its own pauses had decided the TTFT p99 at 1,000 streams
 # of every target alike: nginx 44-108 ms from run to run).
 start_stream_load() {
@@ -163,8 +163,15 @@ start_stream_load() {
 run_streams() {  # url streams
   local line=""
   echo "$1 $2 $DURATION" >&"$STREAMS_IN"
-  # Up to its RESULT line; a generator that died or hangs ends the wait with no figures.
+  # Up to its RESULT line. A generator that died or hangs ends the run: the loads after it would have no generator,
+  # or read the answer to the load before.
   while IFS= read -r -t $(( DURATION + 300 )) -u "$STREAMS_OUT" line && [[ $line != RESULT* ]]; do :; done
+  if [[ $line != RESULT* ]]; then
+    log "ERROR: the streaming load generator gave no result for $1 ($2 streams); its errors:"
+    cat "$WORK/streams.err" >&2
+    exit 1
+  fi
+  [[ $line == "RESULT error="* ]] && log "WARNING: the streaming load generator refused $1: ${line#RESULT }"
   awk '/^RESULT/ {for (i = 2; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]}
        print v["ttft_p50_us"], v["ttft_p99_us"], v["gap_p50_us"], v["gap_p99_us"], v["streams_done"], v["failed"]}' \
     <<<"$line"

@@ -50,8 +50,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>{@code StreamLoad -} runs one load per line of standard input ({@code URL STREAMS SECONDS}) in one JVM, each
  * answered by its RESULT line, so that a benchmark run compiles and pre-touches the generator once: a fresh JVM
- * per load still compiled its own code in the seconds it measured (C2 used a sixth of the core it shares with the
- * model server 5-12 s into a load), which added the same stalls to every target's TTFT.
+ * per load still compiled its own code in the seconds it measured (the compilers used a third of the core it
+ * shares with the model server in a load's first 6 s, C2 still a sixth 4.5-12.5 s into it), which added the same
+ * stalls to every target's TTFT.
  */
 public final class StreamLoad {
     /**
@@ -87,9 +88,10 @@ public final class StreamLoad {
                 final BufferedReader loads =
                         new BufferedReader(new InputStreamReader(System.in, StandardCharsets.US_ASCII));
                 for (String line = loads.readLine(); line != null; line = loads.readLine()) {
-                    final String[] words = line.trim().split("\\s+");
-                    System.out.println(run(group, transport, URI.create(words[0]), Integer.parseInt(words[1]),
-                            Integer.parseInt(words[2]), false));
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    System.out.println(runLine(group, transport, line.trim().split("\\s+")));
                     System.out.flush();
                     // The next load starts on an empty young generation: no collection of the generator's own
                     // falls in the seconds it measures.
@@ -101,6 +103,23 @@ public final class StreamLoad {
             }
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    /**
+     * Runs the load of one line of standard input; a line that names no load gets a RESULT line that says so, and
+     * the generator goes on to the next.
+     */
+    private static String runLine(EventLoopGroup group, Transport transport, String[] words)
+            throws InterruptedException {
+        try {
+            if (words.length != 3) {
+                throw new IllegalArgumentException("expected URL STREAMS SECONDS");
+            }
+            return run(group, transport, URI.create(words[0]), Integer.parseInt(words[1]),
+                    Integer.parseInt(words[2]), false);
+        } catch (RuntimeException e) {
+            return "RESULT error=" + e.getClass().getSimpleName();
         }
     }
 
