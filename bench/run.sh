@@ -148,9 +148,9 @@ run_h2load() {  # url body
 # The streaming load generator: TTFT and token-gap percentiles (us) with N streams open. One JVM runs every paced
 # load of the run (StreamLoad -, a load per line on its standard input), so that it compiles its code during the
 # warm-up loads: a fresh JVM per load had its compilers on LOAD_CPU, which it shares with the model server, in the
-# seconds it measured (a third of the core in a load's first 6 s). Its heap is fixed, pre-touched and mostly young, and it collects between loads, so that it
-# neither collects nor faults in pages while it measures (its own pauses had decided the TTFT p99 at 1,000 streams
-# of every target alike: nginx 44-108 ms from run to run).
+# seconds it measured (a third of the core in a load's first 6 s). Its heap is fixed, pre-touched and mostly young,
+# and it collects between loads, so that it neither collects nor faults in pages while it measures (its own pauses
+# had decided the TTFT p99 at 1,000 streams of every target alike: nginx 44-108 ms from run to run).
 start_stream_load() {
   mkfifo "$WORK/streams.in" "$WORK/streams.out"
   taskset -c "$LOAD_CPU" java -Xms2g -Xmx2g -Xmn1536m -XX:+AlwaysPreTouch -cp "$BENCH_JAR" \

@@ -112,10 +112,10 @@ public final class StreamLoad {
      */
     private static String runLine(EventLoopGroup group, Transport transport, String[] words)
             throws InterruptedException {
+        if (words.length != 3) {
+            return "RESULT error=expected_URL_STREAMS_SECONDS";
+        }
         try {
-            if (words.length != 3) {
-                throw new IllegalArgumentException("expected URL STREAMS SECONDS");
-            }
             return run(group, transport, URI.create(words[0]), Integer.parseInt(words[1]),
                     Integer.parseInt(words[2]), false);
         } catch (RuntimeException e) {
