@@ -14,8 +14,8 @@
 # throughput row gives requests per CPU-second: requests served divided by the CPU time (user + system, from
 # /proc) the proxy's processes used during the run, which shows the cost of a request even where the load side
 # saturates first. This machine's speed drifts by a quarter from one 10-second run to the next (nginx alike), so
-# every throughput load runs ROUNDS times, the targets in turn within each round (each round beginning one target
-# further along, so that no target always follows the same one), and the table shows the round
+# every throughput load runs ROUNDS times, the targets in turn within each round (in an order that changes from round
+# to round, see targets_of_round), and the table shows the round
 # with the median requests per CPU-second and the Sluice / nginx ratio of every round (the 1,000 paced streams
 # likewise, STREAM_ROUNDS times, by TTFT p99). The run warns when direct access is not clearly faster than the
 # fastest proxy: then the table measures the backend, not the proxies. nginx, its echo module, HAProxy, wrk and
@@ -52,10 +52,18 @@ TARGETS=(direct nginx haproxy sluice)
 PROXIES=(nginx haproxy sluice)
 
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
-# The targets in the order of round $1: each round begins one further along. In a fixed order a target's place in
-# the round may weigh on its paced streams: in two runs of four, the TTFT p50 at 1,000 streams fell with the place
-# (nginx, HAProxy, Sluice at 28, 18 and 16 ms; in the order direct, Sluice, nginx, HAProxy at 24, 16 and 8 ms).
-targets_of_round() { local first=$(( ($1 - 1) % ${#TARGETS[@]} )); echo "${TARGETS[@]:first}" "${TARGETS[@]:0:first}"; }
+# The targets in the order of round $1: a row of a balanced Latin square (0, 1, n-1, 2, n-2, ... shifted by the
+# round), so that over as many rounds as targets each takes every place once and follows every other target once.
+# In a fixed order a target's place, or the target before it, may weigh on its figures: the TTFT p50 at 1,000
+# streams fell with the place in two runs (nginx, HAProxy, Sluice at 28, 18 and 16 ms; in the order direct, Sluice,
+# nginx, HAProxy at 24, 16 and 8 ms), though not in three others. Varied, such a bias falls on every target alike.
+targets_of_round() {
+  local n=${#TARGETS[@]} turn=$(( ($1 - 1) % ${#TARGETS[@]} )) i step
+  for (( i = 0; i < n; i++ )); do
+    if (( i == 0 )); then step=0; elif (( i % 2 == 1 )); then step=$(( (i + 1) / 2 )); else step=$(( n - i / 2 )); fi
+    echo "${TARGETS[(step + turn) % n]}"
+  done
+}
 
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -350,7 +358,8 @@ if [ "$ONLY" = all ] || [ "$ONLY" = streams ]; then
     RESULT[streams_100_$target]=$(run_streams "${URL[$target]}$CHAT?shape=paced" 100)
   done
   # At 1,000 streams one stall of the machine decides a run's TTFT p99, so this load runs STREAM_ROUNDS times, the
-  # targets in turn within each round, and the table shows each target's round with the median TTFT p99.
+  # targets in turn within each round (targets_of_round), and the table shows each target's round with the median
+  # TTFT p99.
   for round in $(seq "$STREAM_ROUNDS"); do
     for target in $(targets_of_round "$round"); do
       log "round $round: 1000 paced streams $target"
@@ -437,8 +446,8 @@ throughput_table() {  # wrk|h2
   echo "the usage chunk, as in production). Model server (nginx with pre-rendered answers, bench/backend-conf.sh)"
   echo "and load generators on CPU $LOAD_CPU. No access log in any proxy. Requests per CPU-second: requests served"
   echo "divided by the CPU time of the proxy's processes during the run. Each throughput cell is the round (of"
-  echo "$ROUNDS, targets in turn, each round beginning one further along) with the median requests per CPU-second; the"
-  echo "last column gives every round's ratio."
+  echo "$ROUNDS, targets in turn, in an order that changes from round to round) with the median requests per"
+  echo "CPU-second; the last column gives every round's ratio."
   if [ "$ONLY" = all ] || [ "$ONLY" = throughput ]; then
     echo
     echo "## HTTP/1.1 (wrk, $CONNECTIONS connections): requests per second and per CPU-second"
