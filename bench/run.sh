@@ -58,9 +58,11 @@ log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
 # streams fell with the place in two runs (nginx, HAProxy, Sluice at 28, 18 and 16 ms; in the order direct, Sluice,
 # nginx, HAProxy at 24, 16 and 8 ms), though not in three others. Varied, such a bias falls on every target alike.
 targets_of_round() {
-  local n=${#TARGETS[@]} turn=$(( ($1 - 1) % ${#TARGETS[@]} )) i step
+  local n=${#TARGETS[@]} i step
+  local turn=$(( ($1 - 1) % n ))
   for (( i = 0; i < n; i++ )); do
-    if (( i == 0 )); then step=0; elif (( i % 2 == 1 )); then step=$(( (i + 1) / 2 )); else step=$(( n - i / 2 )); fi
+    # Odd places step forward, even ones back from n (the first place's n is 0 modulo n).
+    if (( i % 2 == 1 )); then step=$(( (i + 1) / 2 )); else step=$(( n - i / 2 )); fi
     echo "${TARGETS[(step + turn) % n]}"
   done
 }
