@@ -304,6 +304,10 @@ public final class ConfigLoader {
                     + String.join(", ", ProviderTypes.ALL.stream().map(ProviderType::configName).toList()));
         }
         final Map<String, String> models = node.stringMap("models");
+        models.forEach((name, backendModel) -> {
+            modelName(node, "models", name);
+            modelName(node, "models." + name, backendModel);
+        });
         if (type != Demo.TYPE && node.has("demo")) {
             throw new ConfigException(node.field("demo") + ": only a provider of type demo takes demo settings");
         }
@@ -375,6 +379,22 @@ public final class ConfigLoader {
             throw new ConfigException(node.field(key) + ": must be printable ASCII on one line");
         }
         return value;
+    }
+
+    /**
+     * A model name, public or the backend's: one with a control character is refused, since the backend's goes back
+     * to every client in the {@code x-sluice-model} header, where a CR or LF would start a field, and both go into
+     * logs and metric labels. The name is shown with its control characters escaped.
+     */
+    private static String modelName(ConfigNode node, String key, String name) {
+        if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            final StringBuilder shown = new StringBuilder();
+            name.chars().forEach(c -> shown.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", c)
+                    : String.valueOf((char) c)));
+            throw new ConfigException(node.field(key) + ": the model name '" + shown
+                    + "' holds a control character; a model name goes into a response header");
+        }
+        return name;
     }
 
     /** The key goes into a header: one with CR, LF or another control character in it would inject headers. */
@@ -591,7 +611,7 @@ public final class ConfigLoader {
         final Set<String> models = new HashSet<>();
         for (ConfigNode node : root.children("routes")) {
             node.allowOnly("model", "targets", "retry", "timeouts");
-            final String model = node.requiredString("model").strip();
+            final String model = modelName(node, "model", node.requiredString("model").strip());
             if (shortForm.containsKey(model)) {
                 throw new ConfigException(node.field("model") + ": '" + model + "' is already served by provider '"
                         + shortForm.get(model) + "' (its models map); name it in one place");
@@ -607,7 +627,7 @@ public final class ConfigLoader {
                     throw new ConfigException(target.field("provider") + ": no provider has the id '" + provider
                             + "'");
                 }
-                final String backendModel = target.string("model", model).strip();
+                final String backendModel = modelName(target, "model", target.string("model", model).strip());
                 if (backendModel.isEmpty()) {
                     throw new ConfigException(target.field("model") + ": must not be empty (leave it out to use '"
                             + model + "')");

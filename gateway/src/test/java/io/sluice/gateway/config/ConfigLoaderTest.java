@@ -195,6 +195,15 @@ class ConfigLoaderTest {
             "providers: [ { type: openai, models: { m: m } } ]|providers[0].id: required",
             "providers: [ { id: a, type: openai, api_key: '${NOPE}', models: { m: m } } ]"
                     + "|providers[0].api_key: environment variable NOPE is not set",
+            "providers: [ { id: a, type: openai, models: { m: \"m\\r\\nset-cookie: x\" } } ]"
+                    + "|providers[0].models.m: the model name 'm\\u000d\\u000aset-cookie: x' holds a control character",
+            "providers: [ { id: a, type: openai, models: { \"m\\tn\": m } } ]"
+                    + "|providers[0].models: the model name 'm\\u0009n' holds a control character",
+            "{ providers: [ { id: a, type: openai } ], routes: [ { model: m, targets: [ { provider: a, "
+                    + "model: \"b\\nx-evil: 1\" } ] } ] }"
+                    + "|routes[0].targets[0].model: the model name 'b\\u000ax-evil: 1' holds a control character",
+            "{ providers: [ { id: a, type: openai } ], routes: [ { model: \"m\\u007f\", targets: [ { provider: a } ] } ] }"
+                    + "|routes[0].model: the model name 'm\\u007f' holds a control character",
             "providers: [ { id: a, type: openai, models: { m: m } }, { id: b, type: openai, models: { m: x } } ]"
                     + "|providers[1].models.m: already served by provider 'a'",
             "providers: [ { id: a, type: openai, models: { m: m } }, { id: a, type: demo, models: { n: n } } ]"
