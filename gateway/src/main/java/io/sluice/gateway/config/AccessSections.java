@@ -74,6 +74,7 @@ final class AccessSections {
         final String hash = hash(node, "hash", true);
         final List<String> allowed = node.strings("allowed_models");
         for (int i = 0; i < allowed.size(); i++) {
+            ConfigLoader.modelName(node, "allowed_models", allowed.get(i));
             if (!models.contains(allowed.get(i))) {
                 throw new ConfigException(node.field("allowed_models") + "[" + i + "]: no route or provider serves '"
                         + allowed.get(i) + "'");
@@ -106,6 +107,7 @@ final class AccessSections {
         final Map<String, SluiceConfig.RateLimits> byModel = new LinkedHashMap<>();
         final ConfigNode modelsNode = node.child("models");
         for (String model : modelsNode.keys()) {
+            ConfigLoader.modelName(node, "models", model);
             if (!models.contains(model)) {
                 throw new ConfigException(modelsNode.field(model) + ": no route or provider serves '" + model + "'");
             }

@@ -2,6 +2,7 @@ package io.sluice.gateway.config;
 
 import io.sluice.gateway.proxy.TrustedProxies;
 import io.sluice.providers.Continuation;
+import io.sluice.providers.ModelNames;
 import io.sluice.providers.ProviderType;
 import io.sluice.providers.ProviderTypes;
 import io.sluice.providers.demo.Demo;
@@ -382,16 +383,14 @@ public final class ConfigLoader {
     }
 
     /**
-     * A model name, public or the backend's: one with a control character is refused, since the backend's goes back
-     * to every client in the {@code x-sluice-model} header, where a CR or LF would start a field, and both go into
-     * logs and metric labels. The name is shown with its control characters escaped.
+     * A model name, public or the backend's, checked by the one rule for names served under ({@link ModelNames}):
+     * the backend's goes back to every client of its route in the {@code x-sluice-model} header. Every place a name
+     * enters the config is checked, also where it must match another name, so that no error message carries a line
+     * break. The name is shown escaped.
      */
-    private static String modelName(ConfigNode node, String key, String name) {
-        if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-            final StringBuilder shown = new StringBuilder();
-            name.chars().forEach(c -> shown.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", c)
-                    : String.valueOf((char) c)));
-            throw new ConfigException(node.field(key) + ": the model name '" + shown
+    static String modelName(ConfigNode node, String key, String name) {
+        if (ModelNames.hasControlCharacter(name)) {
+            throw new ConfigException(node.field(key) + ": the model name '" + ModelNames.shown(name)
                     + "' holds a control character; a model name goes into a response header");
         }
         return name;
@@ -550,7 +549,9 @@ public final class ConfigLoader {
             throw new ConfigException(node.field("model_prefix") + ": '" + prefix + "' must be one word without '/' "
                     + "(team makes team/llama-3-8b route as llama-3-8b)");
         }
-        return new SluiceConfig.Routing(prefix, blankToNull(node.string("default_model", null)),
+        final String defaultModel = blankToNull(node.string("default_model", null));
+        return new SluiceConfig.Routing(prefix, defaultModel == null ? null
+                : modelName(node, "default_model", defaultModel),
                 node.integer("default_max_tokens", 0, 0, Integer.MAX_VALUE), holdBodyBytes(node),
                 retry(node.child("retry"), new SluiceConfig.Retry(2, 4, EnumSet.allOf(SluiceConfig.RetryOn.class),
                         true, Duration.ofSeconds(5), true, 256 * 1024)));

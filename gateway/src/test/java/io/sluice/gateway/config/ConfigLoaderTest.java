@@ -204,6 +204,17 @@ class ConfigLoaderTest {
                     + "|routes[0].targets[0].model: the model name 'b\\u000ax-evil: 1' holds a control character",
             "{ providers: [ { id: a, type: openai } ], routes: [ { model: \"m\\u007f\", targets: [ { provider: a } ] } ] }"
                     + "|routes[0].model: the model name 'm\\u007f' holds a control character",
+            "{ providers: [ { id: a, type: openai } ], routes: [ { model: \"m\\r\\nx-evil: 1\", "
+                    + "targets: [ { provider: a } ] } ] }"
+                    + "|routes[0].model: the model name 'm\\u000d\\u000ax-evil: 1' holds a control character",
+            "{ routing: { default_model: \"m\\n\" }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
+                    + "|routing.default_model: the model name 'm\\u000a' holds a control character",
+            "{ auth: { keys: [ { id: k, hash: \"sha256:00000000000000000000000000000000"
+                    + "00000000000000000000000000000000\", allowed_models: [ \"m\\n\" ] } ] }, "
+                    + "providers: [ { id: a, type: openai, models: { m: m } } ] }"
+                    + "|auth.keys[0].allowed_models: the model name 'm\\u000a' holds a control character",
+            "{ limits: { models: { \"m\\n\": { rps: 1 } } }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
+                    + "|limits.models: the model name 'm\\u000a' holds a control character",
             "providers: [ { id: a, type: openai, models: { m: m } }, { id: b, type: openai, models: { m: x } } ]"
                     + "|providers[1].models.m: already served by provider 'a'",
             "providers: [ { id: a, type: openai, models: { m: m } }, { id: a, type: demo, models: { n: n } } ]"

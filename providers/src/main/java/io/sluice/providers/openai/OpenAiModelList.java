@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.sluice.codec.json.Json;
 import io.sluice.providers.ListedModel;
+import io.sluice.providers.ModelNames;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -51,7 +52,7 @@ public final class OpenAiModelList {
             final String field = parser.currentName();
             final JsonToken value = parser.nextToken();
             if (field.equals("id") && value == JsonToken.VALUE_STRING && !parser.getText().isBlank()
-                    && noControlCharacter(parser.getText())) {
+                    && !ModelNames.hasControlCharacter(parser.getText())) {
                 id = parser.getText();
             } else if ((field.equals("max_model_len") || field.equals("context_length"))
                     && value == JsonToken.VALUE_NUMBER_INT) {
@@ -63,19 +64,5 @@ public final class OpenAiModelList {
         if (id != null) {
             models.add(new ListedModel(id, contextLength));
         }
-    }
-
-    /**
-     * Whether an id is fit to serve under: a listed id names a route, and goes back to clients in the
-     * {@code x-sluice-model} header, where a CR or LF would start a field of the backend's choosing.
-     */
-    private static boolean noControlCharacter(String id) {
-        for (int i = 0; i < id.length(); i++) {
-            final char c = id.charAt(i);
-            if (c < ' ' || c == 0x7F) {
-                return false;
-            }
-        }
-        return true;
     }
 }
