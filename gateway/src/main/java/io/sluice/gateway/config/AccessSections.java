@@ -74,7 +74,7 @@ final class AccessSections {
         final String hash = hash(node, "hash", true);
         final List<String> allowed = node.strings("allowed_models");
         for (int i = 0; i < allowed.size(); i++) {
-            ConfigLoader.modelName(node, "allowed_models", allowed.get(i));
+            ConfigLoader.modelName(node, "allowed_models[" + i + "]", allowed.get(i));
             if (!models.contains(allowed.get(i))) {
                 throw new ConfigException(node.field("allowed_models") + "[" + i + "]: no route or provider serves '"
                         + allowed.get(i) + "'");

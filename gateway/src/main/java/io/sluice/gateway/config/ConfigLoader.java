@@ -384,9 +384,9 @@ public final class ConfigLoader {
 
     /**
      * A model name, public or the backend's, checked by the one rule for names served under ({@link ModelNames}):
-     * the backend's goes back to every client of its route in the {@code x-sluice-model} header. Every place a name
-     * enters the config is checked, also where it must match another name, so that no error message carries a line
-     * break. The name is shown escaped.
+     * the backend's goes back to every client of its route in the {@code x-sluice-model} header. Every model name
+     * the config gives is checked, also where it must match another name, before any message quotes it; the name is
+     * shown escaped, so the message stays on one line.
      */
     static String modelName(ConfigNode node, String key, String name) {
         if (ModelNames.hasControlCharacter(name)) {
@@ -546,8 +546,8 @@ public final class ConfigLoader {
         node.allowOnly("model_prefix", "default_model", "default_max_tokens", "hold_body_bytes", "retry");
         final String prefix = blankToNull(node.string("model_prefix", null));
         if (prefix != null && (prefix.contains("/") || prefix.chars().anyMatch(Character::isWhitespace))) {
-            throw new ConfigException(node.field("model_prefix") + ": '" + prefix + "' must be one word without '/' "
-                    + "(team makes team/llama-3-8b route as llama-3-8b)");
+            throw new ConfigException(node.field("model_prefix") + ": '" + ModelNames.shown(prefix)
+                    + "' must be one word without '/' (team makes team/llama-3-8b route as llama-3-8b)");
         }
         final String defaultModel = blankToNull(node.string("default_model", null));
         return new SluiceConfig.Routing(prefix, defaultModel == null ? null

@@ -168,6 +168,8 @@ class ConfigLoaderTest {
                     + "|routing.default_model: no route or provider serves 'x'",
             "{ providers: [ { id: a, type: openai } ], routes: [ { model: m, targets: [ { provider: a, model: ' ' } ] } ] }"
                     + "|routes[0].targets[0].model: must not be empty",
+            "{ routing: { model_prefix: \"my\\nteam\" }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
+                    + "|routing.model_prefix: 'my\\u000ateam' must be one word",
             "{ routing: { model_prefix: 'my team' }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
                     + "|routing.model_prefix: 'my team' must be one word",
             "providers: [ { id: a, type: openai, models: { m: m }, balance: { strategy: random } } ]"
@@ -212,7 +214,7 @@ class ConfigLoaderTest {
             "{ auth: { keys: [ { id: k, hash: \"sha256:00000000000000000000000000000000"
                     + "00000000000000000000000000000000\", allowed_models: [ \"m\\n\" ] } ] }, "
                     + "providers: [ { id: a, type: openai, models: { m: m } } ] }"
-                    + "|auth.keys[0].allowed_models: the model name 'm\\u000a' holds a control character",
+                    + "|auth.keys[0].allowed_models[0]: the model name 'm\\u000a' holds a control character",
             "{ limits: { models: { \"m\\n\": { rps: 1 } } }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
                     + "|limits.models: the model name 'm\\u000a' holds a control character",
             "providers: [ { id: a, type: openai, models: { m: m } }, { id: b, type: openai, models: { m: x } } ]"
