@@ -221,6 +221,12 @@ idle_memory() {  # url jvm(0|1) pids...
     echo "- -"
     return
   fi
+  # A figure jcmd did not give must not count as 0.
+  if [[ ! "$heap_before $other_before $heap_after $other_after" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]]; then
+    log "WARNING: jcmd did not give $url's heap and native memory"
+    echo "- -"
+    return
+  fi
   awk -v a="$after" -v b="$before" -v ha="$heap_after" -v hb="$heap_before" -v oa="$other_after" \
     -v ob="$other_before" -v n="$IDLE_STREAMS" \
     'BEGIN { printf "%.1f %.1f", (a - b + ha - hb) / n, (ha - hb + oa - ob) / n }'
@@ -234,7 +240,7 @@ jvm_held_kib() {  # pid: the live heap and NMT's "Other", KiB
     | awk '{s += $1} END {print s}')
   other=$(jcmd "$1" VM.native_memory summary | grep -E '^-\s+Other' | grep -oE 'committed=[0-9]+KB' \
     | grep -oE '[0-9]+')
-  echo "$heap $other"
+  echo "${heap:--} ${other:--}"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "" || a == "-") print "-"; else printf "%.2f", a / b }'; }
@@ -278,7 +284,7 @@ HAPROXY_PID=$!
 PIDS+=("$HAPROXY_PID")
 # The heap's pages are touched at start (as a long-running gateway's are after its first minutes): untouched, the
 # first young collections under 1,000 streams took 70-190 ms, mostly faulting in survivor and old-generation pages.
-# The memory test's Sluice (below) goes without, so that the heap it fills shows in its resident set.
+# The memory test's Sluice (below) has them touched too, and adds its live heap's growth to its resident set's.
 taskset -c "$PROXY_CPU" java "${JAVA_OPTS[@]}" -XX:+AlwaysPreTouch -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml \
   >"$WORK/sluice.log" 2>&1 &
 SLUICE_PID=$!
@@ -505,7 +511,7 @@ throughput_table() {  # wrk|h2
   echo
   echo "| measure | nginx | HAProxy | Sluice |"
   echo "|---|---|---|---|"
-  echo "| resident set added per open stream ($IDLE_STREAMS streams held open, client and backend side, a JVM's live heap with it; KiB) |" \
+  echo "| memory added per open stream: resident set growth; Sluice's outside its pre-touched heap, plus its live heap's growth ($IDLE_STREAMS streams held open, client and backend side; KiB) |" \
     "$(or_dash "$(field mem_nginx 1)") | $(or_dash "$(field mem_haproxy 1)") | $(or_dash "$(field mem_sluice 1)") |"
   echo "| the JVM's live heap and direct memory added per open stream (KiB) | - | - |" \
     "$(or_dash "$(field mem_sluice 2)") |"
