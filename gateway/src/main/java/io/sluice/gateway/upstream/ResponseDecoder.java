@@ -2,6 +2,7 @@ package io.sluice.gateway.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.FastThreadLocal;
 
 import java.util.Arrays;
 
@@ -19,6 +20,10 @@ import java.util.Arrays;
  * a new request, cannot be told from that request's answer, by this or any HTTP/1.1 client (nginx, too, only looks
  * at what is already there). Interim (1xx) responses are skipped; a 101 is refused, since Sluice never asks to
  * switch protocols. Refusal reasons are fixed sentences: no byte of the response reaches them.
+ *
+ * <p>A head is gathered in an array of the thread's while its end is looked for, and copied out whole: a connection
+ * keeps an array of its own only while a head it has begun waits for its next read. A kilobyte kept by every
+ * connection for its next head was an eighth of what an open stream held.
  *
  * <p>Part of the upstream connection seam (DESIGN.md §2b). Thread: the connection's event loop. Buffers: the read
  * passed to {@link #decode} stays the caller's; each body piece is a retained slice whose ownership passes to the
@@ -49,9 +54,22 @@ public final class ResponseDecoder {
         CHUNK_DATA_CR, CHUNK_DATA_LF, TRAILER, TRAILER_LF, BROKEN
     }
 
+    /** Where the heads a thread reads are gathered, grown to the largest it has read whole in one read. */
+    private static final FastThreadLocal<byte[]> GATHERED = new FastThreadLocal<>() {
+        @Override
+        protected byte[] initialValue() {
+            return new byte[HEAD_STEP * 2];
+        }
+    };
+
     private State state = State.HEAD;
-    /** The head read so far; kept for the connection's next heads. */
-    private byte[] head = new byte[HEAD_STEP * 2];
+    /**
+     * The head read so far: the thread's array ({@link #GATHERED}) within one read, the connection's own once the head
+     * waits for the next read; null when no head has begun.
+     */
+    private byte[] head;
+    /** Whether {@link #head} is the connection's own array rather than the thread's. */
+    private boolean headOwned;
     private int headLength;
     /** The lines of the head read so far, which size its field offsets. */
     private int headLines;
@@ -101,8 +119,14 @@ public final class ResponseDecoder {
             return;
         }
         final int step = Math.min(Math.min(in.readableBytes(), HEAD_STEP), room);
+        if (head == null) {
+            head = GATHERED.get();
+        }
         if (headLength + step > head.length) {
             head = Arrays.copyOf(head, Math.min(MAX_HEAD_BYTES, Math.max(head.length * 2, headLength + step)));
+            if (!headOwned) {
+                GATHERED.set(head);
+            }
         }
         in.getBytes(in.readerIndex(), head, headLength, step);
         final int from = headLength;
@@ -120,13 +144,26 @@ public final class ResponseDecoder {
                 final int end = i + 1;
                 final int fieldLines = headLines - 2;
                 in.skipBytes(end - from);
-                headLength = 0;
-                headLines = 0;
-                onHead(Arrays.copyOf(head, end), fieldLines, in, sink);
+                final byte[] whole = Arrays.copyOf(head, end);
+                endHead();
+                onHead(whole, fieldLines, in, sink);
                 return;
             }
         }
         in.skipBytes(step);
+        if (!in.isReadable() && !headOwned) {
+            // The head goes on in the next read, and the thread's array serves other connections meanwhile.
+            head = Arrays.copyOf(head, headLength);
+            headOwned = true;
+        }
+    }
+
+    /** No head is being read any more: nothing of one is kept. */
+    private void endHead() {
+        head = null;
+        headOwned = false;
+        headLength = 0;
+        headLines = 0;
     }
 
     private void onHead(byte[] bytes, int fieldLines, ByteBuf in, Sink sink) {
@@ -304,8 +341,7 @@ public final class ResponseDecoder {
 
     private void malformed(ByteBuf in, Sink sink, String reason) {
         state = State.BROKEN;
-        headLength = 0;
-        headLines = 0;
+        endHead();
         in.skipBytes(in.readableBytes());
         sink.onMalformed(reason);
     }

@@ -143,6 +143,43 @@ class ResponseDecoderTest {
         assertTrue(seen.decoder.betweenResponses());
     }
 
+    /**
+     * Connections of one thread share the array a head is gathered in: a head split across reads must keep its first
+     * part while other connections read theirs, among them one larger than the array at first.
+     */
+    @Test
+    void connectionsOfOneThreadReadTheirHeadsApartWhateverTheirReadsInterleave() {
+        final String large = "x-ratelimit-remaining-tokens: " + "9".repeat(3000) + "\r\n";
+        final String first = "HTTP/1.1 200 OK\r\nx-from: first\r\ncontent-length: 1\r\n\r\nA";
+        final String second = "HTTP/1.1 201 Created\r\n" + large + "x-from: second\r\ncontent-length: 1\r\n\r\nB";
+        final String third = "HTTP/1.1 202 Accepted\r\nx-from: third\r\ncontent-length: 1\r\n\r\nC";
+        for (int cut : CUTS) {
+            final Recording one = new Recording();
+            final Recording two = new Recording();
+            final Recording three = new Recording();
+            // The first and second start their heads, the third reads its response whole, then the others end.
+            one.feed(first.substring(0, 20), cut);
+            two.feed(second.substring(0, 1500), cut);
+            three.feed(third, 1 << 20);
+            two.feed(second.substring(1500), cut);
+            one.feed(first.substring(20), cut);
+            for (Recording seen : List.of(one, two, three)) {
+                assertNull(seen.malformed, "cut " + cut);
+                assertEquals(1, seen.heads.size(), "cut " + cut);
+                assertEquals(1, seen.ends);
+                assertTrue(seen.reusableAtEnd);
+            }
+            assertEquals("first", one.heads.get(0).get(AsciiString.cached("x-from")).toString(), "cut " + cut);
+            assertEquals("A", one.bodyText());
+            assertEquals(201, two.heads.get(0).status());
+            assertEquals("second", two.heads.get(0).get(AsciiString.cached("x-from")).toString(), "cut " + cut);
+            assertEquals(3000, two.heads.get(0).get(AsciiString.cached("x-ratelimit-remaining-tokens")).length());
+            assertEquals("B", two.bodyText());
+            assertEquals("third", three.heads.get(0).get(AsciiString.cached("x-from")).toString());
+            assertEquals("C", three.bodyText());
+        }
+    }
+
     @Test
     void textBeyondAsciiIsAllowedInTheReasonAndTheValues() {
         final Recording seen = new Recording().feed("HTTP/1.1 200 D\u00f6n\u00e9\r\nx-name: caf\u00e9 \u00ff\r\n"
