@@ -365,6 +365,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
                 && (plan != null ? fields.stream() : translated.stream())) {
             continuation = new StreamContinuation(services.estimates(), route.retry().partialAnswerBytes(),
                     snapshot.router().defaultMaxTokens());
+            // Kept now for as long as the stream runs.
+            original = RequestBody.compact(original, client.alloc());
         } else {
             // No attempt is left to make, and no continuation.
             releaseOriginal();

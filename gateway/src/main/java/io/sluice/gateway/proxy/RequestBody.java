@@ -9,6 +9,12 @@ import io.netty.buffer.CompositeByteBuf;
  * their size counted against {@code max_request_bytes} piece by piece so an oversized body is refused before it is
  * all in memory. The body must be whole before it is routed, because {@code model} usually comes after the
  * messages.
+ *
+ * <p>A body kept for as long as a stream runs (to continue it elsewhere if it breaks) is {@linkplain #compact
+ * compacted} first: the reads it came in may hold far more than it, and would stay out of the pool with it.
+ *
+ * <p>Thread: the exchange's event loop. Buffers: the pieces are this object's from {@link #add} until
+ * {@link #take} hands them over or {@link #release} releases them.
  */
 final class RequestBody {
     /** Enough components that a body never gets consolidated (copied) however small its pieces. */
@@ -47,6 +53,36 @@ final class RequestBody {
         final ByteBuf taken = parts;
         parts = null;
         return taken;
+    }
+
+    /**
+     * The body, to be kept for long: its bytes copied into a buffer of their own size when the buffers of the reads
+     * they are part of hold more than twice as many, else the body itself. A short request read into a connection's
+     * 2 KiB buffer (or a 64 KiB one, once the connection carried large requests, or an HTTP/2 read shared by many
+     * streams) would keep all of it out of the pool for the stream's whole life. Ownership of {@code body} passes
+     * to the result.
+     */
+    static ByteBuf compact(ByteBuf body, ByteBufAllocator alloc) {
+        if (!(body instanceof CompositeByteBuf parts) || heldBytes(parts) <= 2L * body.readableBytes()) {
+            return body;
+        }
+        final ByteBuf copy = alloc.directBuffer(body.readableBytes());
+        copy.writeBytes(body, body.readerIndex(), body.readableBytes());
+        body.release();
+        return copy;
+    }
+
+    /** The capacity of the buffers the parts are views of: the reads themselves. */
+    private static long heldBytes(CompositeByteBuf parts) {
+        long held = 0;
+        for (int i = 0; i < parts.numComponents(); i++) {
+            ByteBuf read = parts.component(i);
+            while (read.unwrap() != null) {
+                read = read.unwrap();
+            }
+            held += read.capacity();
+        }
+        return held;
     }
 
     void release() {
