@@ -192,45 +192,61 @@ run_streams() {  # url streams
     <<<"$line"
 }
 
-# Memory added per open stream (KiB) while IDLE_STREAMS streams are held open through a proxy, client and
-# backend side together: the growth of the resident set of its processes, the same measure for every proxy; and
-# for a JVM (jvm=1) also the growth of what it holds (live heap after a full collection plus NMT's "Other", where
-# Netty's direct buffers are). A JVM's heap is resident from its start (-XX:+AlwaysPreTouch), so its resident set
-# shows none of the heap's growth, and that growth (live heap after a full collection) is added to it. Without the
-# pre-touch, the resident set grew also by the fresh pages the young generation's allocations first touched while
-# the streams opened, more or fewer from run to run: 8.2, 13.4 and 9.4 KiB per stream in three runs of one data
-# path, whose held memory was 8.3-10.0.
+# Memory added per open stream (KiB) through a proxy, client and backend side together: the growth of the resident
+# set of its processes, the same measure for every proxy; and for a JVM (jvm=1) also the growth of what it holds
+# (live heap after a full collection plus NMT's "Other", where Netty's direct buffers are). A JVM's heap is resident
+# from its start (-XX:+AlwaysPreTouch), so its resident set shows none of the heap's growth, and that growth (live
+# heap after a full collection) is added to it. Without the pre-touch, the resident set grew also by the fresh pages
+# the young generation's allocations first touched while the streams opened, more or fewer from run to run: 8.2,
+# 13.4 and 9.4 KiB per stream in three runs of one data path, whose held memory was 8.3-10.0.
+#
+# Half of IDLE_STREAMS are opened and held, then the other half beside them. The figure is the growth from half to
+# all, per stream added: what one more open stream costs a process that already holds many. The growth from none to
+# all is printed too; it also charges the streams with one-off costs of a fresh process (for a JVM: the code the JIT
+# compiles for the path, its compiler's arenas, the allocator's first pool chunks). A half that needs a new 4 MiB
+# chunk of Netty's pool where the other does not moves the first figure by 4 KiB per stream.
+# Prints: added per stream from half to all, from none to all, and (jvm=1) held per stream from half to all.
 idle_memory() {  # url jvm(0|1) pids...
   local url=$1 jvm=$2
   shift 2
-  local before after heap_before=0 heap_after=0 other_before=0 other_after=0 load
-  [ "$jvm" = 1 ] && read -r heap_before other_before < <(jvm_held_kib "$1")
-  before=$(rss_total "$@")
+  local half=$((IDLE_STREAMS / 2)) m0 m1 m2 h0="0 0" h1="0 0" h2="0 0" first second
+  [ "$jvm" = 1 ] && h0=$(jvm_held_kib "$1")
+  m0=$(rss_total "$@")
   taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" io.sluice.bench.StreamLoad "$url$CHAT?shape=idle" \
-    "$IDLE_STREAMS" 30 hold >/dev/null &
-  load=$!
+    "$half" 45 hold >/dev/null &
+  first=$!
   sleep 15
-  after=$(rss_total "$@")
-  [ "$jvm" = 1 ] && read -r heap_after other_after < <(jvm_held_kib "$1")
+  m1=$(rss_total "$@")
+  [ "$jvm" = 1 ] && h1=$(jvm_held_kib "$1")
+  local open_half
+  open_half=$(open_streams "$url")
+  taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" io.sluice.bench.StreamLoad "$url$CHAT?shape=idle" \
+    "$half" 30 hold >/dev/null &
+  second=$!
+  sleep 15
+  m2=$(rss_total "$@")
+  [ "$jvm" = 1 ] && h2=$(jvm_held_kib "$1")
   # Every stream must be open through the proxy now, or the growth would be shared by streams it does not hold.
   local open
-  open=$(ss -Htn state established "( sport = :${url##*:} )" | wc -l)
-  kill "$load"; wait "$load" 2>/dev/null || true
-  if [ "$open" -lt "$IDLE_STREAMS" ]; then
-    log "WARNING: only $open of $IDLE_STREAMS idle streams were open through $url"
-    echo "- -"
+  open=$(open_streams "$url")
+  kill "$first" "$second"; wait "$first" "$second" 2>/dev/null || true
+  if [ "$open_half" -lt "$half" ] || [ "$open" -lt "$IDLE_STREAMS" ]; then
+    log "WARNING: only $open_half of $half, then $open of $IDLE_STREAMS idle streams were open through $url"
+    echo "- - -"
     return
   fi
   # A figure jcmd did not give must not count as 0.
-  if [[ ! "$heap_before $other_before $heap_after $other_after" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]]; then
+  if [[ ! "$h0 $h1 $h2" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]]; then
     log "WARNING: jcmd did not give $url's heap and native memory"
-    echo "- -"
+    echo "- - -"
     return
   fi
-  awk -v a="$after" -v b="$before" -v ha="$heap_after" -v hb="$heap_before" -v oa="$other_after" \
-    -v ob="$other_before" -v n="$IDLE_STREAMS" \
-    'BEGIN { printf "%.1f %.1f", (a - b + ha - hb) / n, (ha - hb + oa - ob) / n }'
+  awk -v m0="$m0" -v m1="$m1" -v m2="$m2" -v h="$h0 $h1 $h2" -v half="$half" -v n="$IDLE_STREAMS" \
+    'BEGIN { split(h, v, " ")  # heap and other, before, at half, at all
+             printf "%.1f %.1f %.1f", (m2 - m1 + v[5] - v[3]) / (n - half), (m2 - m0 + v[5] - v[1]) / n,
+               (v[5] - v[3] + v[6] - v[4]) / (n - half) }'
 }
+open_streams() { ss -Htn state established "( sport = :${1##*:} )" | wc -l; }
 rss_total() { local total=0 pid; for pid in "$@"; do total=$(( total + $(rss_kib "$pid") )); done; echo "$total"; }
 jvm_held_kib() {  # pid: the live heap and NMT's "Other", KiB
   jcmd "$1" GC.run >/dev/null
@@ -511,10 +527,12 @@ throughput_table() {  # wrk|h2
   echo
   echo "| measure | nginx | HAProxy | Sluice |"
   echo "|---|---|---|---|"
-  echo "| memory added per open stream: resident set growth; Sluice's outside its pre-touched heap, plus its live heap's growth ($IDLE_STREAMS streams held open, client and backend side; KiB) |" \
+  echo "| memory added per open stream: resident set growth; Sluice's outside its pre-touched heap, plus its live heap's growth (from $((IDLE_STREAMS / 2)) to $IDLE_STREAMS streams held open, client and backend side; KiB) |" \
     "$(or_dash "$(field mem_nginx 1)") | $(or_dash "$(field mem_haproxy 1)") | $(or_dash "$(field mem_sluice 1)") |"
-  echo "| the JVM's live heap and direct memory added per open stream (KiB) | - | - |" \
-    "$(or_dash "$(field mem_sluice 2)") |"
+  echo "| the same from none to $IDLE_STREAMS streams, with a fresh process's one-off costs (KiB) |" \
+    "$(or_dash "$(field mem_nginx 2)") | $(or_dash "$(field mem_haproxy 2)") | $(or_dash "$(field mem_sluice 2)") |"
+  echo "| the JVM's live heap and direct memory added per open stream, from $((IDLE_STREAMS / 2)) to $IDLE_STREAMS (KiB) | - | - |" \
+    "$(or_dash "$(field mem_sluice 3)") |"
   echo "| start-up to the first answered request, one CPU (median of 5) | - | - | ${STARTUP_MS} ms |"
   echo "| the same with an AppCDS archive (-XX:SharedArchiveFile) | - | - | ${STARTUP_CDS_MS} ms |"
 } > "$WORK/results.md"
