@@ -23,7 +23,7 @@ import java.util.Arrays;
  *
  * <p>A head is gathered in an array of the thread's while its end is looked for, and copied out whole: a connection
  * keeps an array of its own only while a head it has begun waits for its next read. A kilobyte kept by every
- * connection for its next head was an eighth of what an open stream held.
+ * connection for its next head was an eighth of the heap an open stream held.
  *
  * <p>Part of the upstream connection seam (DESIGN.md §2b). Thread: the connection's event loop. Buffers: the read
  * passed to {@link #decode} stays the caller's; each body piece is a retained slice whose ownership passes to the
@@ -54,7 +54,7 @@ public final class ResponseDecoder {
         CHUNK_DATA_CR, CHUNK_DATA_LF, TRAILER, TRAILER_LF, BROKEN
     }
 
-    /** Where the heads a thread reads are gathered, grown to the largest it has read whole in one read. */
+    /** Where the heads a thread reads are gathered, grown to the most of one head it has gathered in one read. */
     private static final FastThreadLocal<byte[]> GATHERED = new FastThreadLocal<>() {
         @Override
         protected byte[] initialValue() {
