@@ -62,9 +62,10 @@ import java.util.function.UnaryOperator;
  * so that the client reads one answer.
  *
  * <p>Thread: the client connection's (or HTTP/2 stream's) event loop, which is also the upstream connection's.
- * Buffers: request pieces are owned by {@link RequestBody} until the body is whole; the whole body is kept until
- * the exchange ends, and each attempt gets a retained view or splice of it; response pieces pass through the relay
- * to the client pipeline, which releases them once written.
+ * Buffers: request pieces are owned by {@link RequestBody} until the body is whole; the whole body is kept while
+ * another attempt may need it (each attempt gets a retained view or splice of it): released at the answer's head,
+ * or, when the stream may continue elsewhere, kept to the exchange's end, {@linkplain RequestBody#compact
+ * compacted} first; response pieces pass through the relay to the client pipeline, which releases them once written.
  */
 public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, ActiveRequests.Request {
     private enum State { RECEIVING, CALLING, STREAMING, DONE }

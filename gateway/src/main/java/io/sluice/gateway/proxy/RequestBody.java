@@ -67,20 +67,32 @@ final class RequestBody {
             return body;
         }
         final ByteBuf copy = alloc.directBuffer(body.readableBytes());
-        copy.writeBytes(body, body.readerIndex(), body.readableBytes());
+        try {
+            copy.writeBytes(body, body.readerIndex(), body.readableBytes());
+        } catch (RuntimeException | Error e) {
+            copy.release();
+            throw e;
+        }
         body.release();
         return copy;
     }
 
-    /** The capacity of the buffers the parts are views of: the reads themselves. */
+    /**
+     * The capacity of the buffers the parts are views of: the reads themselves, each once. The parts of one read
+     * (the chunks of a chunked body, the DATA frames of an HTTP/2 read) come one after another.
+     */
     private static long heldBytes(CompositeByteBuf parts) {
         long held = 0;
+        ByteBuf previous = null;
         for (int i = 0; i < parts.numComponents(); i++) {
             ByteBuf read = parts.component(i);
             while (read.unwrap() != null) {
                 read = read.unwrap();
             }
-            held += read.capacity();
+            if (read != previous) {
+                held += read.capacity();
+                previous = read;
+            }
         }
         return held;
     }

@@ -42,6 +42,28 @@ class RequestBodyTest {
         }
     }
 
+    /** The chunks of a chunked body, or the DATA frames of one HTTP/2 read: one read, counted once. */
+    @Test
+    void aBodyInSeveralPartsOfOneReadThatFillsItIsKeptAsItCame() {
+        final ByteBuf read = ALLOC.directBuffer(2048);
+        read.writeBytes("x".repeat(1500).getBytes(StandardCharsets.US_ASCII));
+        final RequestBody body = new RequestBody(ALLOC, 1 << 20);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(body.add(read.readRetainedSlice(500)));
+        }
+        read.release();
+        final ByteBuf taken = body.take();
+
+        final ByteBuf kept = RequestBody.compact(taken, ALLOC);
+        try {
+            assertSame(taken, kept, "the read holds 2,048 bytes for a body of 1,500");
+            assertEquals(1500, kept.readableBytes());
+        } finally {
+            kept.release();
+        }
+        assertEquals(0, read.refCnt());
+    }
+
     @Test
     void aBodyThatFillsItsReadsIsKeptAsItCame() {
         final RequestBody body = new RequestBody(ALLOC, 1 << 20);
