@@ -204,7 +204,8 @@ run_streams() {  # url streams
 # all, per stream added: what one more open stream costs a process that already holds many. The growth from none to
 # all is printed too; it also charges the streams with one-off costs of a fresh process (for a JVM: the code the JIT
 # compiles for the path, its compiler's arenas, the allocator's first pool chunks). A half that needs a new 4 MiB
-# chunk of Netty's pool where the other does not moves the first figure by 4 KiB per stream.
+# chunk of Netty's pool where the other does not moves the held figure by 4 KiB per stream, and the first by up to
+# that (by the chunk's pages the streams touch). Both loads hold their streams until they are killed below.
 # Prints: added per stream from half to all, from none to all, and (jvm=1) held per stream from half to all.
 idle_memory() {  # url jvm(0|1) pids...
   local url=$1 jvm=$2
@@ -213,7 +214,7 @@ idle_memory() {  # url jvm(0|1) pids...
   [ "$jvm" = 1 ] && h0=$(jvm_held_kib "$1")
   m0=$(rss_total "$@")
   taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" io.sluice.bench.StreamLoad "$url$CHAT?shape=idle" \
-    "$half" 45 hold >/dev/null &
+    "$half" 60 hold >/dev/null &
   first=$!
   sleep 15
   m1=$(rss_total "$@")
@@ -221,7 +222,7 @@ idle_memory() {  # url jvm(0|1) pids...
   local open_half
   open_half=$(open_streams "$url")
   taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" io.sluice.bench.StreamLoad "$url$CHAT?shape=idle" \
-    "$half" 30 hold >/dev/null &
+    "$half" 60 hold >/dev/null &
   second=$!
   sleep 15
   m2=$(rss_total "$@")
