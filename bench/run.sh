@@ -210,39 +210,34 @@ run_streams() {  # url streams
 idle_memory() {  # url jvm(0|1) pids...
   local url=$1 jvm=$2
   shift 2
-  local half=$((IDLE_STREAMS / 2)) m0 m1 m2 h0="0 0" h1="0 0" h2="0 0" first second
-  [ "$jvm" = 1 ] && h0=$(jvm_held_kib "$1")
-  m0=$(rss_total "$@")
-  taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" io.sluice.bench.StreamLoad "$url$CHAT?shape=idle" \
-    "$half" 60 hold >/dev/null &
-  first=$!
-  sleep 15
-  m1=$(rss_total "$@")
-  [ "$jvm" = 1 ] && h1=$(jvm_held_kib "$1")
-  local open_half
-  open_half=$(open_streams "$url")
-  taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" io.sluice.bench.StreamLoad "$url$CHAT?shape=idle" \
-    "$half" 60 hold >/dev/null &
-  second=$!
-  sleep 15
-  m2=$(rss_total "$@")
-  [ "$jvm" = 1 ] && h2=$(jvm_held_kib "$1")
-  # Every stream must be open through the proxy now, or the growth would be shared by streams it does not hold.
-  local open
-  open=$(open_streams "$url")
-  kill "$first" "$second"; wait "$first" "$second" 2>/dev/null || true
-  if [ "$open_half" -lt "$half" ] || [ "$open" -lt "$IDLE_STREAMS" ]; then
-    log "WARNING: only $open_half of $half, then $open of $IDLE_STREAMS idle streams were open through $url"
+  local half=$((IDLE_STREAMS / 2)) held="0 0" step
+  # Resident set, held memory and open streams: before, with one half open, with both.
+  local rss=() opened=() loads=()
+  [ "$jvm" = 1 ] && held=$(jvm_held_kib "$1")
+  rss+=("$(rss_total "$@")")
+  for step in 1 2; do
+    taskset -c "$LOAD_CPU" java -cp "$BENCH_JAR" io.sluice.bench.StreamLoad "$url$CHAT?shape=idle" \
+      "$half" 60 hold >/dev/null &
+    loads+=($!)
+    sleep 15
+    rss+=("$(rss_total "$@")")
+    if [ "$jvm" = 1 ]; then held="$held $(jvm_held_kib "$1")"; else held="$held 0 0"; fi
+    opened+=("$(open_streams "$url")")
+  done
+  kill "${loads[@]}"; wait "${loads[@]}" 2>/dev/null || true
+  # Every stream must be open through the proxy, or the growth would be shared by streams it does not hold.
+  if [ "${opened[0]}" -lt "$half" ] || [ "${opened[1]}" -lt "$IDLE_STREAMS" ]; then
+    log "WARNING: only ${opened[0]} of $half, then ${opened[1]} of $IDLE_STREAMS idle streams were open through $url"
     echo "- - -"
     return
   fi
   # A figure jcmd did not give must not count as 0.
-  if [[ ! "$h0 $h1 $h2" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]]; then
+  if [[ ! "$held" =~ ^[0-9]+\ [0-9]+\ [0-9]+\ [0-9]+\ [0-9]+\ [0-9]+$ ]]; then
     log "WARNING: jcmd did not give $url's heap and native memory"
     echo "- - -"
     return
   fi
-  awk -v m0="$m0" -v m1="$m1" -v m2="$m2" -v h="$h0 $h1 $h2" -v half="$half" -v n="$IDLE_STREAMS" \
+  awk -v m0="${rss[0]}" -v m1="${rss[1]}" -v m2="${rss[2]}" -v h="$held" -v half="$half" -v n="$IDLE_STREAMS" \
     'BEGIN { split(h, v, " ")  # heap and other, before, at half, at all
              printf "%.1f %.1f %.1f", (m2 - m1 + v[5] - v[3]) / (n - half), (m2 - m0 + v[5] - v[1]) / n,
                (v[5] - v[3] + v[6] - v[4]) / (n - half) }'
