@@ -386,12 +386,18 @@ public final class ConfigLoader {
      * A model name, public or the backend's, checked by the one rule for names served under ({@link ModelNames}):
      * the backend's goes back to every client of its route in the {@code x-sluice-model} header. Every model name
      * the config gives is checked, also where it must match another name, before any message quotes it; the name is
-     * shown escaped, so the message stays on one line.
+     * shown escaped, so the message stays on one line. A name with spaces around it (only a quoted YAML string can
+     * have them) is refused rather than trimmed, in every place alike: a request's model is matched exactly, and
+     * trimming in one place and not another would leave an {@code allowed_models} entry naming what no route serves.
      */
     static String modelName(ConfigNode node, String key, String name) {
         if (ModelNames.hasControlCharacter(name)) {
             throw new ConfigException(node.field(key) + ": the model name '" + ModelNames.shown(name)
                     + "' holds a control character; a model name goes into a response header");
+        }
+        if (!name.equals(name.strip())) {
+            throw new ConfigException(node.field(key) + ": the model name '" + name
+                    + "' has spaces around it; a request's model is matched exactly, so remove them");
         }
         return name;
     }
@@ -612,7 +618,7 @@ public final class ConfigLoader {
         final Set<String> models = new HashSet<>();
         for (ConfigNode node : root.children("routes")) {
             node.allowOnly("model", "targets", "retry", "timeouts");
-            final String model = modelName(node, "model", node.requiredString("model").strip());
+            final String model = modelName(node, "model", node.requiredString("model"));
             if (shortForm.containsKey(model)) {
                 throw new ConfigException(node.field("model") + ": '" + model + "' is already served by provider '"
                         + shortForm.get(model) + "' (its models map); name it in one place");
@@ -628,7 +634,7 @@ public final class ConfigLoader {
                     throw new ConfigException(target.field("provider") + ": no provider has the id '" + provider
                             + "'");
                 }
-                final String backendModel = modelName(target, "model", target.string("model", model).strip());
+                final String backendModel = modelName(target, "model", target.string("model", model));
                 if (backendModel.isEmpty()) {
                     throw new ConfigException(target.field("model") + ": must not be empty (leave it out to use '"
                             + model + "')");

@@ -166,8 +166,20 @@ class ConfigLoaderTest {
                     + "|routing.model_prefix: 'a/b' must be one word without '/'",
             "{ routing: { default_model: x }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
                     + "|routing.default_model: no route or provider serves 'x'",
-            "{ providers: [ { id: a, type: openai } ], routes: [ { model: m, targets: [ { provider: a, model: ' ' } ] } ] }"
+            "{ providers: [ { id: a, type: openai } ], routes: [ { model: m, targets: [ { provider: a, model: '' } ] } ] }"
                     + "|routes[0].targets[0].model: must not be empty",
+            "{ providers: [ { id: a, type: openai } ], routes: [ { model: m, targets: [ { provider: a, model: ' ' } ] } ] }"
+                    + "|routes[0].targets[0].model: the model name ' ' has spaces around it",
+            "{ providers: [ { id: a, type: openai } ], routes: [ { model: ' m', targets: [ { provider: a } ] } ] }"
+                    + "|routes[0].model: the model name ' m' has spaces around it; a request's model is matched exactly",
+            "providers: [ { id: a, type: openai, models: { m: 'gpt-4o ' } } ]"
+                    + "|providers[0].models.m: the model name 'gpt-4o ' has spaces around it",
+            "{ routing: { default_model: 'm ' }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
+                    + "|routing.default_model: the model name 'm ' has spaces around it",
+            "{ auth: { keys: [ { id: k, hash: \"sha256:00000000000000000000000000000000"
+                    + "00000000000000000000000000000000\", allowed_models: [ ' m' ] } ] }, "
+                    + "providers: [ { id: a, type: openai, models: { m: m } } ] }"
+                    + "|auth.keys[0].allowed_models[0]: the model name ' m' has spaces around it",
             "{ routing: { model_prefix: \"my\\nteam\" }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
                     + "|routing.model_prefix: 'my\\u000ateam' must be one word",
             "{ routing: { model_prefix: 'my team' }, providers: [ { id: a, type: openai, models: { m: m } } ] }"
