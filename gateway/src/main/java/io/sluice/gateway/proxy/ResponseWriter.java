@@ -33,6 +33,13 @@ import java.util.Arrays;
  * Batching per read adds no delay, because nothing is flushed before the read completes anyway. The last batch
  * carries the chunked body's end.
  *
+ * <p>A piece that holds, in its buffer around its readable bytes, exactly the framing this writer would give it as a
+ * chunk of its own (its size in lower-case hex and CRLF before, CRLF after) goes out as that chunk, framing and all:
+ * the upstream decoder hands a chunk that came whole in one read so, and a stream of one event per chunk (vLLM) then
+ * costs one buffer per event, where a chunk header and a CRLF of its own made three, two of them taken from the pool.
+ * The pieces between such chunks are batched as above. The framing is checked byte for byte, so what is written is the
+ * same chunked body whichever way it goes.
+ *
  * <p>On HTTP/2 the head is a HEADERS frame and each batch a DATA frame, whose composite's components are the pieces,
  * the last batch the one that ends the stream. They are written as frames, which the stream's codec passes on as
  * they are: an {@code HttpResponse} would have its header map copied into HTTP/2 headers there (2 % of a small
@@ -156,7 +163,7 @@ final class ResponseWriter {
             // An empty HTTP/1.1 chunk would end the body.
             dropPieces();
         } else if (http1Encoder != null) {
-            writeHttp1(CRLF, http1Encoder.voidPromise());
+            writeHttp1(false, http1Encoder.voidPromise());
         } else {
             client.write(new DefaultHttp2DataFrame(http2Content()), client.voidPromise());
         }
@@ -177,7 +184,7 @@ final class ResponseWriter {
         }
         final ChannelPromise written = http1Encoder.newPromise();
         if (count > 0) {
-            writeHttp1(CRLF_LAST_CHUNK, written);
+            writeHttp1(true, written);
         } else {
             // Nothing left but the end of a chunked body, if it is one; the promise is kept by the bytes written
             // before it all the same.
@@ -188,31 +195,94 @@ final class ResponseWriter {
     }
 
     /**
-     * Writes the batch, on a chunked body as one chunk whose closing CRLF begins {@code chunkEnd}.
+     * Writes the batch: on a chunked body each piece that carries its own framing as that chunk, the others in runs,
+     * each run one chunk; the body's end follows when {@code ends}.
      *
      * @param written the promise of the batch's last write
      */
-    private void writeHttp1(byte[] chunkEnd, ChannelPromise written) {
-        if (chunked) {
-            final ByteBuf header = http1Encoder.alloc().buffer(MAX_CHUNK_HEADER);
-            writeHex(header, bytes);
-            header.writeShort(FieldLines.CRLF);
-            http1Encoder.write(header, http1Encoder.voidPromise());
+    private void writeHttp1(boolean ends, ChannelPromise written) {
+        if (!chunked) {
+            for (int i = 0; i < count; i++) {
+                http1Encoder.write(pieces[i], i == count - 1 ? written : http1Encoder.voidPromise());
+                pieces[i] = null;
+            }
+        } else {
+            int runStart = 0;
+            int runBytes = 0;
+            for (int i = 0; i < count; i++) {
+                final ByteBuf piece = pieces[i];
+                if (!carriesItsChunkFraming(piece)) {
+                    runBytes += piece.readableBytes();
+                    continue;
+                }
+                writeRun(runStart, i, runBytes, CRLF, http1Encoder.voidPromise());
+                piece.setIndex(0, piece.writerIndex() + CRLF.length);
+                http1Encoder.write(piece, i == count - 1 && !ends ? written : http1Encoder.voidPromise());
+                pieces[i] = null;
+                runStart = i + 1;
+                runBytes = 0;
+            }
+            if (runStart < count) {
+                writeRun(runStart, count, runBytes, ends ? CRLF_LAST_CHUNK : CRLF, written);
+            } else if (ends) {
+                http1Encoder.write(copy(LAST_CHUNK), written);
+            }
         }
-        final int last = count - 1;
-        for (int i = 0; i < last; i++) {
+        count = 0;
+        bytes = 0;
+    }
+
+    /**
+     * Writes {@code pieces[from, to)}, holding {@code runBytes}, as one chunk whose closing CRLF begins
+     * {@code chunkEnd}; a run with no bytes writes only what follows that CRLF, as an empty chunk would end the body.
+     */
+    private void writeRun(int from, int to, int runBytes, byte[] chunkEnd, ChannelPromise written) {
+        if (from == to) {
+            return;
+        }
+        if (runBytes == 0) {
+            for (int i = from; i < to; i++) {
+                pieces[i].release();
+                pieces[i] = null;
+            }
+            if (chunkEnd.length > CRLF.length) {
+                http1Encoder.write(copy(LAST_CHUNK), written);
+            }
+            return;
+        }
+        final ByteBuf header = http1Encoder.alloc().buffer(MAX_CHUNK_HEADER);
+        writeHex(header, runBytes);
+        header.writeShort(FieldLines.CRLF);
+        http1Encoder.write(header, http1Encoder.voidPromise());
+        for (int i = from; i < to; i++) {
             http1Encoder.write(pieces[i], http1Encoder.voidPromise());
             pieces[i] = null;
         }
-        if (chunked) {
-            http1Encoder.write(pieces[last], http1Encoder.voidPromise());
-            http1Encoder.write(copy(chunkEnd), written);
-        } else {
-            http1Encoder.write(pieces[last], written);
+        http1Encoder.write(copy(chunkEnd), written);
+    }
+
+    /**
+     * Whether {@code piece}'s buffer holds, around its readable bytes, the framing {@link #writeRun} would give it
+     * alone: its size as {@link #writeHex} writes it and CRLF before them, and CRLF after.
+     */
+    private static boolean carriesItsChunkFraming(ByteBuf piece) {
+        final int start = piece.readerIndex();
+        final int end = piece.writerIndex();
+        final int size = end - start;
+        if (start == 0 || size == 0 || piece.capacity() - end < CRLF.length) {
+            return false;
         }
-        pieces[last] = null;
-        count = 0;
-        bytes = 0;
+        final int digits = ((31 - Integer.numberOfLeadingZeros(size)) >>> 2) + 1;
+        if (start != digits + CRLF.length || piece.getByte(start - 2) != '\r' || piece.getByte(start - 1) != '\n'
+                || piece.getByte(end) != '\r' || piece.getByte(end + 1) != '\n') {
+            return false;
+        }
+        for (int k = 0; k < digits; k++) {
+            if (piece.getByte(k) != HEX[(size >>> (digits - 1 - k) * 4) & 0xF]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The batch as the content of one HTTP/2 DATA frame. */

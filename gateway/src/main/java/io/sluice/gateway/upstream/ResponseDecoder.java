@@ -25,6 +25,11 @@ import java.util.Arrays;
  * keeps an array of its own only while a head it has begun waits for its next read. A kilobyte kept by every
  * connection for its next head was an eighth of the heap an open stream held.
  *
+ * <p>A chunk that comes whole in one read, its size line, data and CRLF, is handed over as a slice of all of it whose
+ * readable bytes are the data: its framing lies in the slice's buffer, before and after them. A relay that passes the
+ * chunk on unchanged can then write the backend's own framing with it instead of making its own
+ * ({@code ResponseWriter}); anyone else reads the data as from any piece.
+ *
  * <p>Part of the upstream connection seam (DESIGN.md §2b). Thread: the connection's event loop. Buffers: the read
  * passed to {@link #decode} stays the caller's; each body piece is a retained slice whose ownership passes to the
  * sink; the final piece may be an empty unpooled buffer.
@@ -76,12 +81,15 @@ public final class ResponseDecoder {
     /** Body bytes left of the message (BODY) or chunk (CHUNK_DATA). */
     private long remaining;
     private int sizeDigits;
+    /** Where the current chunk's size line starts in the read being decoded; -1 when it began in an earlier read. */
+    private int chunkLineStart = -1;
     /** Bytes of the current chunk size line, or of the current trailer line. */
     private int lineBytes;
     private int trailerBytes;
 
     /** Reads what {@code in} holds, to its end. */
     public void decode(ByteBuf in, Sink sink) {
+        chunkLineStart = state == State.CHUNK_SIZE && lineBytes == 0 ? in.readerIndex() : -1;
         while (in.isReadable()) {
             switch (state) {
                 case HEAD -> readHead(in, sink);
@@ -187,7 +195,7 @@ public final class ResponseDecoder {
                 state = State.BODY;
                 remaining = parsed.contentLength();
             }
-            case CHUNKED -> startChunkSize();
+            case CHUNKED -> startChunkSize(in);
             case UNTIL_CLOSE -> state = State.UNTIL_CLOSE;
             case NONE -> {
                 // Its end is heard next; until then the connection is not between responses.
@@ -217,8 +225,29 @@ public final class ResponseDecoder {
         remaining -= length;
         if (remaining == 0) {
             state = State.CHUNK_DATA_CR;
+            if (chunkLineStart >= 0) {
+                sink.onBody(wholeChunk(in, length), false);
+                return;
+            }
         }
         sink.onBody(in.readRetainedSlice(length), false);
+    }
+
+    /**
+     * The next {@code length} bytes, the rest of a chunk whose size line began in this read, as a slice that also holds
+     * that line and the CRLF after the data when the read holds the CRLF; as a slice of the data alone otherwise. The
+     * CR LF are left for {@link #readFramingByte} to check, as after any chunk.
+     */
+    private ByteBuf wholeChunk(ByteBuf in, int length) {
+        final int dataStart = in.readerIndex();
+        final int dataEnd = dataStart + length;
+        if (in.writerIndex() - dataEnd < 2 || in.getByte(dataEnd) != CR || in.getByte(dataEnd + 1) != LF) {
+            return in.readRetainedSlice(length);
+        }
+        final ByteBuf chunk = in.retainedSlice(chunkLineStart, dataEnd + 2 - chunkLineStart);
+        chunk.setIndex(dataStart - chunkLineStart, dataEnd - chunkLineStart);
+        in.skipBytes(length);
+        return chunk;
     }
 
     /** One byte of a chunk size line, of the CR LF after a chunk's data, or of the trailers. */
@@ -239,7 +268,7 @@ public final class ResponseDecoder {
             case CHUNK_DATA_CR -> expect(b, CR, State.CHUNK_DATA_LF, in, sink);
             case CHUNK_DATA_LF -> {
                 if (expect(b, LF, State.CHUNK_SIZE, in, sink)) {
-                    startChunkSize();
+                    startChunkSize(in);
                 }
             }
             case TRAILER -> {
@@ -318,8 +347,9 @@ public final class ResponseDecoder {
         return true;
     }
 
-    private void startChunkSize() {
+    private void startChunkSize(ByteBuf in) {
         state = State.CHUNK_SIZE;
+        chunkLineStart = in.readerIndex();
         remaining = 0;
         sizeDigits = 0;
         lineBytes = 0;

@@ -99,6 +99,60 @@ class ResponseWriterTest {
     }
 
     @Test
+    void onHttp11APieceCarryingTheFramingSluiceWouldWriteGoesOutAsThatChunkAndThePiecesBetweenInRuns() {
+        final ResponseWriter writer = http1Writer();
+        writer.startHead(200).add("transfer-encoding", "chunked");
+        writer.endHead(true);
+        final String large = "x".repeat(0x1a);
+        final ByteBuf event = framed("9\r\n", "data: 1\n\n", "\r\n");
+        final ByteBuf largeEvent = framed("1a\r\n", large, "\r\n");
+        final ByteBuf last = framed("3\r\n", "xyz", "\r\n");
+        writer.add(text("a"));
+        writer.add(event);
+        writer.add(text("bc"));
+        writer.add(text("d"));
+        writer.add(largeEvent);
+        writer.write();
+        writer.add(last);
+        final ChannelFuture end = writer.end();
+
+        readOutbound(); // the head
+        assertEquals("1\r\n", readOutbound());
+        assertEquals("a", readOutbound());
+        assertEquals("\r\n", readOutbound());
+        assertSame(event, channel.readOutbound(), "the piece itself, its own framing taken in");
+        assertEquals("9\r\ndata: 1\n\n\r\n", event.toString(StandardCharsets.UTF_8));
+        event.release();
+        assertEquals("3\r\n", readOutbound());
+        assertEquals("bc", readOutbound());
+        assertEquals("d", readOutbound());
+        assertEquals("\r\n", readOutbound());
+        assertEquals("1a\r\n" + large + "\r\n", readOutbound());
+        assertEquals("3\r\nxyz\r\n", readOutbound());
+        assertEquals("0\r\n\r\n", readOutbound());
+        assertNull(channel.readOutbound());
+        assertTrue(end.isSuccess(), "the end's future is that of the last write");
+    }
+
+    @Test
+    void onHttp11FramingOtherThanWhatSluiceWritesIsLeftOutAndThePieceFramedAnew() {
+        final ResponseWriter writer = http1Writer();
+        writer.startHead(200).add("transfer-encoding", "chunked");
+        writer.endHead(true);
+        writer.add(framed("A\r\n", "0123456789", "\r\n"));
+        writer.add(framed("05\r\n", "hello", "\r\n"));
+        writer.add(framed("5;x=1\r\n", "hello", "\r\n"));
+        writer.add(framed("5\r\n", "hello", "XY"));
+        writer.add(framed("5\n\n", "hello", "\r\n"));
+        writer.add(framed("6\r\n", "hello", "\r\n"));
+        writer.add(framed("5\r\n", "hello", "\r"));
+        assertTrue(writer.end().isSuccess());
+
+        assertEquals("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + "28\r\n0123456789"
+                + "hello".repeat(6) + "\r\n0\r\n\r\n", allOutbound(), "one chunk of the pieces' own bytes");
+    }
+
+    @Test
     void onHttp11ASizedBodyIsWrittenWithoutChunkFraming() {
         final ResponseWriter writer = http1Writer();
         writer.startHead(200).add("content-length", "7");
@@ -301,6 +355,12 @@ class ResponseWriterTest {
             written.release();
         }
         return all.toString();
+    }
+
+    /** {@code data} as a piece's readable bytes, with {@code before} and {@code after} around them in its buffer. */
+    private static ByteBuf framed(String before, String data, String after) {
+        final ByteBuf whole = Unpooled.wrappedBuffer((before + data + after).getBytes(StandardCharsets.UTF_8));
+        return whole.setIndex(before.length(), before.length() + data.length());
     }
 
     private static ByteBuf text(String s) {

@@ -34,6 +34,8 @@ class ResponseDecoderTest {
         final ResponseDecoder decoder = new ResponseDecoder();
         final List<ResponseHead> heads = new ArrayList<>();
         final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        /** For each piece, what its buffer holds before and after its readable bytes, joined by a bar. */
+        final List<String> framings = new ArrayList<>();
         int ends;
         String malformed;
         /** {@link ResponseDecoder#betweenResponses()} as the last piece was handed over. */
@@ -49,6 +51,9 @@ class ResponseDecoderTest {
         public void onBody(ByteBuf piece, boolean last) {
             try {
                 assertTrue(last || piece.isReadable(), "only a last piece may be empty");
+                framings.add(piece.toString(0, piece.readerIndex(), StandardCharsets.ISO_8859_1) + "|"
+                        + piece.toString(piece.writerIndex(), piece.capacity() - piece.writerIndex(),
+                        StandardCharsets.ISO_8859_1));
                 final byte[] bytes = new byte[piece.readableBytes()];
                 piece.readBytes(bytes);
                 body.writeBytes(bytes);
@@ -128,6 +133,22 @@ class ResponseDecoderTest {
             assertTrue(seen.reusableAtEnd);
             assertNull(seen.malformed);
         }
+    }
+
+    @Test
+    void aChunkWholeInOneReadIsHandedOverWithItsOwnFramingAroundItsData() {
+        final Recording seen = new Recording().feed(SSE_HEAD + "5\r\nhello\r\n3;x=1\r\nabc\r\n4\r\nwo", 1 << 20)
+                .feed("rl\r\n2\r\nd!\r\n0\r\n\r\n", 1 << 20);
+        assertEquals("helloabcworld!", seen.bodyText());
+        assertEquals(List.of("5\r\n|\r\n", "3;x=1\r\n|\r\n", "|", "|", "2\r\n|\r\n", "|"), seen.framings,
+                "a chunk begun or ended in another read is its data alone");
+        assertTrue(seen.reusableAtEnd);
+
+        final Recording crlfLater = new Recording().feed(SSE_HEAD + "5\r\nhello", 1 << 20).feed("\r\n0\r\n\r\n", 1 << 20);
+        assertEquals(List.of("|", "|"), crlfLater.framings, "without its CRLF in the read, the data alone");
+        final Recording badEnd = new Recording().feed(SSE_HEAD + "5\r\nhelloXY0\r\n\r\n", 1 << 20);
+        assertEquals("|", badEnd.framings.get(0), "bytes after the data that are not CR LF are not taken with it");
+        assertNotNull(badEnd.malformed);
     }
 
     @Test
