@@ -26,19 +26,16 @@ import java.util.Arrays;
  * <p>On HTTP/1.1 all of it is bytes written behind Netty's response encoder, which never sees the response and so
  * stays in its initial state for the connection's next one (Sluice's own answers still go through it). The head is
  * one buffer, its fields written as {@link ProxyHeaders} picks them, with no header map to fill and encode again.
- * The pieces relayed during one read of the backend go out as one chunk: the pieces themselves, after a chunk
- * header and before a CRLF of the batch's own. A backend like vLLM sends each event as a chunk of its own; passing
- * each on alone would cost a chunk header and a CRLF per event, and Netty's encoder would make a chunk of every piece
- * and need them in one composite buffer, whose components the socket write turns into a {@code ByteBuffer} each.
- * Batching per read adds no delay, because nothing is flushed before the read completes anyway. The last batch
- * carries the chunked body's end.
- *
- * <p>A piece that holds, in its buffer around its readable bytes, exactly the framing this writer would give it as a
- * chunk of its own (its size in lower-case hex and CRLF before, CRLF after) goes out as that chunk, framing and all:
- * the upstream decoder hands a chunk that came whole in one read so, and a stream of one event per chunk (vLLM) then
- * costs one buffer per event, where a chunk header and a CRLF of its own made three, two of them taken from the pool.
- * The pieces between such chunks are batched as above. The framing is checked byte for byte, so what is written is the
- * same chunked body whichever way it goes.
+ * The pieces relayed during one read of the backend are written together, each as it came. A piece that holds, in
+ * its buffer around its readable bytes, exactly the framing this writer would give it as a chunk of its own (its size
+ * in lower-case hex and CRLF before, CRLF after) goes out as that chunk, framing and all: the upstream decoder hands a
+ * chunk of the backend's that came whole in one read so, as a backend like vLLM sends every event. The framing is
+ * checked byte for byte, so the body on the wire is the same as if Sluice had framed the chunk itself. Each run of
+ * other pieces goes out as one chunk: the pieces themselves, after a chunk header and before a CRLF of the run's own.
+ * A read of N such events costs N buffers, where framing them anew cost N + 2, two of them taken from the pool; and
+ * Netty's encoder would make a chunk of every piece and need them in one composite buffer, whose components the
+ * socket write turns into a {@code ByteBuffer} each. Writing per read adds no delay, because nothing is flushed
+ * before the read completes anyway. The last batch carries the chunked body's end.
  *
  * <p>On HTTP/2 the head is a HEADERS frame and each batch a DATA frame, whose composite's components are the pieces,
  * the last batch the one that ends the stream. They are written as frames, which the stream's codec passes on as

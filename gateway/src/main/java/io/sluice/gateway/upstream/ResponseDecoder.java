@@ -28,7 +28,8 @@ import java.util.Arrays;
  * <p>A chunk that comes whole in one read, its size line, data and CRLF, is handed over as a slice of all of it whose
  * readable bytes are the data: its framing lies in the slice's buffer, before and after them. A relay that passes the
  * chunk on unchanged can then write the backend's own framing with it instead of making its own
- * ({@code ResponseWriter}); anyone else reads the data as from any piece.
+ * ({@code ResponseWriter}); anyone else reads the data as from any piece. So a piece's reader index may be above 0,
+ * and the two bytes past its writer index may be that CRLF: a piece is read, never written into.
  *
  * <p>Part of the upstream connection seam (DESIGN.md §2b). Thread: the connection's event loop. Buffers: the read
  * passed to {@link #decode} stays the caller's; each body piece is a retained slice whose ownership passes to the
@@ -39,7 +40,10 @@ public final class ResponseDecoder {
     public interface Sink {
         void onHead(ResponseHead head);
 
-        /** A piece of the body, never empty unless {@code last}; owned by the sink. */
+        /**
+         * A piece of the body, never empty unless {@code last}; owned by the sink. Its readable bytes are the body's;
+         * its buffer may hold the chunk's framing around them (see the class), so it is not written into.
+         */
         void onBody(ByteBuf piece, boolean last);
 
         /** The response is malformed; nothing more comes from this connection. */

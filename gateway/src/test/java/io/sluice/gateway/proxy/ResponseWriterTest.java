@@ -32,9 +32,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What {@link ResponseWriter} puts on the wire: on HTTP/1.1 bytes behind the response encoder, the pieces themselves
- * between a batch's chunk header and CRLF, with the encoder left as it was for Sluice's own next answer; on HTTP/2
- * HTTP objects whose contents are the pieces.
+ * What {@link ResponseWriter} puts on the wire: on HTTP/1.1 bytes behind the response encoder, the pieces themselves,
+ * each with its own chunk framing where its buffer holds the framing Sluice would write and else between a run's
+ * chunk header and CRLF, with the encoder left as it was for Sluice's own next answer; on HTTP/2 frames whose
+ * contents are the pieces.
  */
 class ResponseWriterTest {
     private EmbeddedChannel channel;
@@ -132,6 +133,49 @@ class ResponseWriterTest {
         assertEquals("0\r\n\r\n", readOutbound());
         assertNull(channel.readOutbound());
         assertTrue(end.isSuccess(), "the end's future is that of the last write");
+    }
+
+    @Test
+    void onHttp11TheEndFollowsAFramedPieceOrARunAfterOneAndEmptyPiecesWriteNothing() {
+        final ResponseWriter writer = http1Writer();
+        writer.startHead(200).add("transfer-encoding", "chunked");
+        writer.endHead(true);
+        writer.add(framed("2\r\n", "ab", "\r\n"));
+        writer.add(Unpooled.EMPTY_BUFFER);
+        writer.write();
+        writer.add(framed("2\r\n", "cd", "\r\n"));
+        writer.add(text("e"));
+        writer.end();
+        assertEquals("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + "2\r\nab\r\n" + "2\r\ncd\r\n"
+                + "1\r\ne\r\n0\r\n\r\n", allOutbound());
+        channel.finishAndReleaseAll();
+
+        final ResponseWriter second = http1Writer();
+        second.startHead(200).add("transfer-encoding", "chunked");
+        second.endHead(true);
+        second.add(framed("2\r\n", "ab", "\r\n"));
+        second.add(Unpooled.EMPTY_BUFFER);
+        assertTrue(second.end().isSuccess());
+        assertEquals("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + "2\r\nab\r\n0\r\n\r\n",
+                allOutbound());
+    }
+
+    @Test
+    void aPieceCarryingChunkFramingIsWrittenAsItsDataAloneOnASizedBodyAndOnHttp2() {
+        final ResponseWriter sized = http1Writer();
+        sized.startHead(200).add("content-length", "2");
+        sized.endHead(false);
+        sized.add(framed("2\r\n", "ab", "\r\n"));
+        sized.end();
+        assertEquals("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nab", allOutbound());
+        channel.finishAndReleaseAll();
+
+        final ResponseWriter h2 = new ResponseWriter(http2(), null);
+        h2.add(framed("2\r\n", "ab", "\r\n"));
+        h2.end();
+        final Http2DataFrame data = channel.readOutbound();
+        assertEquals("ab", data.content().toString(StandardCharsets.UTF_8));
+        data.release();
     }
 
     @Test
