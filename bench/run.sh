@@ -198,7 +198,11 @@ run_streams() {  # url streams
 # from its start (-XX:+AlwaysPreTouch), so its resident set shows none of the heap's growth, and that growth (live
 # heap after a full collection) is added to it. Without the pre-touch, the resident set grew also by the fresh pages
 # the young generation's allocations first touched while the streams opened, more or fewer from run to run: 8.2,
-# 13.4 and 9.4 KiB per stream in three runs of one data path, whose held memory was 8.3-10.0.
+# 13.4 and 9.4 KiB per stream in three runs of one data path, whose held memory was 8.3-10.0. A JVM's resident set is
+# read after it has handed back to the kernel the native memory its allocator keeps freed (System.trim_native_heap):
+# the JIT's arenas, freed after the compilations that opening the streams set off, stayed resident otherwise, and
+# moved the figure from half to all between 8.5 and 23.5 KiB per stream in six runs of one build whose live heap
+# and direct memory grew by 7.6 in each.
 #
 # Half of IDLE_STREAMS are opened and held, then the other half beside them. The figure is the growth from half to
 # all, per stream added: what one more open stream costs a process that already holds many. The growth from none to
@@ -220,8 +224,8 @@ idle_memory() {  # url jvm(0|1) pids...
       "$half" 60 hold >/dev/null &
     loads+=($!)
     sleep 15
-    rss+=("$(rss_total "$@")")
     if [ "$jvm" = 1 ]; then held="$held $(jvm_held_kib "$1")"; else held="$held 0 0"; fi
+    rss+=("$(rss_total "$@")")
     opened+=("$(open_streams "$url")")
   done
   kill "${loads[@]}"; wait "${loads[@]}" 2>/dev/null || true
@@ -244,14 +248,15 @@ idle_memory() {  # url jvm(0|1) pids...
 }
 open_streams() { ss -Htn state established "( sport = :${1##*:} )" | wc -l; }
 rss_total() { local total=0 pid; for pid in "$@"; do total=$(( total + $(rss_kib "$pid") )); done; echo "$total"; }
-jvm_held_kib() {  # pid: the live heap and NMT's "Other", KiB
-  jcmd "$1" GC.run >/dev/null
+jvm_held_kib() {  # pid: the live heap and NMT's "Other", KiB; then the freed native memory goes back to the kernel
   local heap other
-  # The generations' (or G1 heap's) used sizes, not Metaspace's, which GC.heap_info lists too.
-  heap=$(jcmd "$1" GC.heap_info | grep -E 'generation|heap' | grep -oE 'used [0-9]+K' | grep -oE '[0-9]+' \
-    | awk '{s += $1} END {print s}')
+  # The live objects' bytes, which the class histogram counts after a full collection. The generations' "used"
+  # after GC.run also counted the allocation buffers the threads took right after it (4-6 MB of eden, more or less
+  # from one reading to the next), and moved this figure by several KiB per stream.
+  heap=$(jcmd "$1" GC.class_histogram | awk '$1 == "Total" {printf "%d", $3 / 1024}')
   other=$(jcmd "$1" VM.native_memory summary | grep -E '^-\s+Other' | grep -oE 'committed=[0-9]+KB' \
     | grep -oE '[0-9]+')
+  jcmd "$1" System.trim_native_heap >/dev/null 2>&1 || true
   echo "${heap:--} ${other:--}"
 }
 
