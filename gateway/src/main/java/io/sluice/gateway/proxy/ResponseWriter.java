@@ -212,7 +212,7 @@ final class ResponseWriter {
                     runBytes += piece.readableBytes();
                     continue;
                 }
-                writeRun(runStart, i, runBytes, CRLF, http1Encoder.voidPromise());
+                writeRun(runStart, i, runBytes, false, http1Encoder.voidPromise());
                 piece.setIndex(0, piece.writerIndex() + CRLF.length);
                 http1Encoder.write(piece, i == count - 1 && !ends ? written : http1Encoder.voidPromise());
                 pieces[i] = null;
@@ -220,7 +220,7 @@ final class ResponseWriter {
                 runBytes = 0;
             }
             if (runStart < count) {
-                writeRun(runStart, count, runBytes, ends ? CRLF_LAST_CHUNK : CRLF, written);
+                writeRun(runStart, count, runBytes, ends, written);
             } else if (ends) {
                 http1Encoder.write(copy(LAST_CHUNK), written);
             }
@@ -230,10 +230,10 @@ final class ResponseWriter {
     }
 
     /**
-     * Writes {@code pieces[from, to)}, holding {@code runBytes}, as one chunk whose closing CRLF begins
-     * {@code chunkEnd}; a run with no bytes writes only what follows that CRLF, as an empty chunk would end the body.
+     * Writes {@code pieces[from, to)}, holding {@code runBytes}, as one chunk, and the body's end after it when
+     * {@code ends}; a run with no bytes writes only that end, as an empty chunk would end the body.
      */
-    private void writeRun(int from, int to, int runBytes, byte[] chunkEnd, ChannelPromise written) {
+    private void writeRun(int from, int to, int runBytes, boolean ends, ChannelPromise written) {
         if (from == to) {
             return;
         }
@@ -242,7 +242,7 @@ final class ResponseWriter {
                 pieces[i].release();
                 pieces[i] = null;
             }
-            if (chunkEnd.length > CRLF.length) {
+            if (ends) {
                 http1Encoder.write(copy(LAST_CHUNK), written);
             }
             return;
@@ -255,7 +255,7 @@ final class ResponseWriter {
             http1Encoder.write(pieces[i], http1Encoder.voidPromise());
             pieces[i] = null;
         }
-        http1Encoder.write(copy(chunkEnd), written);
+        http1Encoder.write(copy(ends ? CRLF_LAST_CHUNK : CRLF), written);
     }
 
     /**
