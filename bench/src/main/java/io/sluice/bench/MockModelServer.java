@@ -33,6 +33,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.sluice.gateway.net.Transport;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -62,7 +63,8 @@ public final class MockModelServer {
         final int port = args.length > 0 ? Integer.parseInt(args[0]) : 9100;
         final int threads = args.length > 1 ? Integer.parseInt(args[1]) : 1;
         final Transport transport = Transport.choose("auto");
-        final EventLoopGroup group = transport.newEventLoopGroup(threads);
+        // No batch window: the mock answers at once, as the model servers it stands for do.
+        final EventLoopGroup group = transport.newEventLoopGroup(threads, Duration.ZERO);
         new ServerBootstrap().group(group).channel(transport.serverChannelType())
                 .option(ChannelOption.SO_BACKLOG, 8192)
                 .childOption(ChannelOption.TCP_NODELAY, true)

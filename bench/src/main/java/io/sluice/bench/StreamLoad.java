@@ -32,6 +32,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
@@ -82,7 +83,8 @@ public final class StreamLoad {
 
     public static void main(String[] args) throws Exception {
         final Transport transport = Transport.choose("auto");
-        final EventLoopGroup group = transport.newEventLoopGroup(1);
+        // No batch window: the generator times each event when it comes.
+        final EventLoopGroup group = transport.newEventLoopGroup(1, Duration.ZERO);
         try {
             if (args.length == 1 && args[0].equals("-")) {
                 final BufferedReader loads =

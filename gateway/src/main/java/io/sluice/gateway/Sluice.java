@@ -134,7 +134,7 @@ public final class Sluice implements AutoCloseable {
         if (config.usage().log()) {
             allSinks.add(new LoggingUsageSink());
         }
-        final EventLoopGroup group = transport.newEventLoopGroup(serverConfig.threads());
+        final EventLoopGroup group = transport.newEventLoopGroup(serverConfig.threads(), serverConfig.ioBatchWindow());
         final ActiveRequests active = new ActiveRequests();
         final GatewayMetrics metrics = new GatewayMetrics(active::size, allocator);
         allSinks.add(metrics);

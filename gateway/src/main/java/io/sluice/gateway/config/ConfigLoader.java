@@ -128,9 +128,9 @@ public final class ConfigLoader {
     }
 
     private static SluiceConfig.Server server(ConfigNode node, Path dir) {
-        node.allowOnly("host", "port", "threads", "transport", "allocator", "max_request_bytes", "max_header_bytes",
-                "idle_timeout", "request_timeout", "min_body_rate", "shutdown_timeout", "tls", "http2", "websocket", "trusted_proxies",
-                "response_headers");
+        node.allowOnly("host", "port", "threads", "transport", "io_batch_window", "allocator", "max_request_bytes",
+                "max_header_bytes", "idle_timeout", "request_timeout", "min_body_rate", "shutdown_timeout", "tls", "http2",
+                "websocket", "trusted_proxies", "response_headers");
         final long maxRequest = node.bytes("max_request_bytes", 100L << 20);
         if (maxRequest < 1 || maxRequest > Integer.MAX_VALUE) {
             throw new ConfigException(node.field("max_request_bytes") + ": must be between 1 byte and 2GiB");
@@ -144,6 +144,7 @@ public final class ConfigLoader {
                 node.integer("port", 8080, 0, 65535),
                 node.integer("threads", 0, 0, 1024),
                 node.choice("transport", "auto", "auto", "epoll", "io_uring", "nio"),
+                ioBatchWindow(node),
                 node.choice("allocator", "pooled", "pooled", "adaptive", "unpooled"),
                 maxRequest,
                 (int) maxHeader,
@@ -701,6 +702,19 @@ public final class ConfigLoader {
             throw new ConfigException(node.field("reply") + ": must not be empty");
         }
         return new SluiceConfig.Demo(delay, reply);
+    }
+
+    /**
+     * How long an event loop lets I/O gather before a turn that finds nothing queued: up to 10ms, since every read
+     * may wait that long; 0 turns it off.
+     */
+    private static Duration ioBatchWindow(ConfigNode node) {
+        final Duration window = node.fineDuration("io_batch_window", Duration.ofNanos(100_000));
+        if (window.compareTo(Duration.ofMillis(10)) > 0) {
+            throw new ConfigException(node.field("io_batch_window") + ": must be at most 10ms (every read may wait "
+                    + "that long)");
+        }
+        return window;
     }
 
     private static Duration positive(ConfigNode node, String key, Duration fallback) {

@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * error names the field; strings have their {@code ${VAR}} references expanded before they are read.
  */
 final class ConfigNode {
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]i?b?|b)?");
 
     private final String path;
@@ -185,16 +185,31 @@ final class ConfigNode {
 
     /** A duration written with a unit: {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}. */
     Duration duration(String key, Duration fallback) {
+        return duration(key, fallback, false);
+    }
+
+    /**
+     * A duration that may be shorter than a millisecond ({@code 100us} too). Only a field read this way takes
+     * microseconds: the others are timeouts and intervals that timers and headers count in milliseconds, where
+     * {@code 500us} would become 0 and turn them off.
+     */
+    Duration fineDuration(String key, Duration fallback) {
+        return duration(key, fallback, true);
+    }
+
+    private Duration duration(String key, Duration fallback, boolean micros) {
         final String text = string(key, null);
         if (text == null) {
             return fallback;
         }
         final Matcher m = DURATION.matcher(text.strip());
-        if (!m.matches()) {
-            throw new ConfigException(field(key) + ": '" + text + "' is not a duration (write 500ms, 2s, 5m or 1h)");
+        if (!m.matches() || !micros && m.group(2).equals("us")) {
+            throw new ConfigException(field(key) + ": '" + text + "' is not a duration (write "
+                    + (micros ? "100us, " : "") + "500ms, 2s, 5m or 1h)");
         }
         final long amount = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
+            case "us" -> Duration.ofNanos(amount * 1000);
             case "ms" -> Duration.ofMillis(amount);
             case "s" -> Duration.ofSeconds(amount);
             case "m" -> Duration.ofMinutes(amount);

@@ -102,6 +102,8 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
     /**
      * The listening side.
      *
+     * @param ioBatchWindow   how long an event loop lets I/O gather before a turn that finds nothing queued (zero: no
+     *                        wait)
      * @param requestTimeout  how long a client may take to send a request's head and body, from its first bytes
      * @param minBodyRate     the slowest a request body may arrive, in bytes per second (0: no minimum)
      * @param shutdownTimeout how long requests in flight may run on after SIGTERM before they are ended
@@ -109,7 +111,8 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      * @param trustedProxies  addresses and CIDR ranges whose X-Forwarded-For and Forwarded headers are believed
      * @param responseHeaders backend response headers relayed besides the built-in allow-list ({@code prefix*} too)
      */
-    public record Server(String host, int port, int threads, String transport, String allocator,
+    public record Server(String host, int port, int threads, String transport, Duration ioBatchWindow,
+                         String allocator,
                          long maxRequestBytes, int maxHeaderBytes, Duration idleTimeout, Duration requestTimeout,
                          long minBodyRate, Duration shutdownTimeout,
                          ServerTls tls, Http2 http2, WebSocket websocket, List<String> trustedProxies,

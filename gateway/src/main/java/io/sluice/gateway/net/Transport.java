@@ -23,6 +23,7 @@ import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.sluice.gateway.config.ConfigException;
 
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -96,9 +97,12 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
                 NioSocketChannel.class, NioDatagramChannel.class);
     }
 
-    /** Event loops for both sides of every connection; 0 threads means one per core. */
-    public EventLoopGroup newEventLoopGroup(int threads) {
+    /**
+     * Event loops for both sides of every connection; 0 threads means one per core. Each lets I/O gather for
+     * {@code batchWindow} before a turn that finds nothing queued (zero: never waits).
+     */
+    public EventLoopGroup newEventLoopGroup(int threads, Duration batchWindow) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("sluice-io", true),
-                ioHandlerFactory);
+                BatchWindowIoHandler.around(ioHandlerFactory, batchWindow));
     }
 }

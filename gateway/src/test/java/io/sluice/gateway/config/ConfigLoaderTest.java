@@ -33,6 +33,7 @@ class ConfigLoaderTest {
         assertEquals("127.0.0.1", config.server().host());
         assertEquals(8080, config.server().port());
         assertEquals("auto", config.server().transport());
+        assertEquals(Duration.ofNanos(100_000), config.server().ioBatchWindow());
         assertEquals("pooled", config.server().allocator());
         assertEquals(100L << 20, config.server().maxRequestBytes());
         final SluiceConfig.Provider demo = config.providers().get(0);
@@ -40,6 +41,16 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofMillis(20), demo.demo().tokenDelay());
         assertEquals(Duration.ofSeconds(4), demo.pool().idleTimeout());
         assertTrue(demo.includeUsage());
+    }
+
+    @Test
+    void theBatchWindowIsWrittenInMicrosecondsOrTurnedOff() {
+        assertEquals(Duration.ofNanos(250_000),
+                parse(MINIMAL + "server: { io_batch_window: 250us }\n", Map.of()).server().ioBatchWindow());
+        assertEquals(Duration.ZERO,
+                parse(MINIMAL + "server: { io_batch_window: 0ms }\n", Map.of()).server().ioBatchWindow());
+        assertEquals(Duration.ofMillis(10),
+                parse(MINIMAL + "server: { io_batch_window: 10ms }\n", Map.of()).server().ioBatchWindow());
     }
 
     @Test
@@ -144,6 +155,9 @@ class ConfigLoaderTest {
             "server: { port: eighty }|server.port: 'eighty' is not a whole number",
             "server: { idle_timeout: 10 }|server.idle_timeout: '10' is not a duration",
             "server: { transport: kqueue }|server.transport: 'kqueue' is not one of auto, epoll, io_uring, nio",
+            "server: { io_batch_window: 20ms }|server.io_batch_window: must be at most 10ms",
+            "server: { io_batch_window: 100 }|server.io_batch_window: '100' is not a duration (write 100us,",
+            "server: { idle_timeout: 500us }|server.idle_timeout: '500us' is not a duration (write 500ms,",
             "server: { max_request_bytes: lots }|server.max_request_bytes: 'lots' is not a size",
             "providers: []|providers: at least one provider is required",
             "providers: [ { id: a, type: magic, models: { m: m } } ]|providers[0].type: unknown provider type 'magic'",
