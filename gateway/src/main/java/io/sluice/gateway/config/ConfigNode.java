@@ -3,6 +3,7 @@ package io.sluice.gateway.config;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -203,13 +204,17 @@ final class ConfigNode {
             return fallback;
         }
         final Matcher m = DURATION.matcher(text.strip());
-        if (!m.matches() || !micros && m.group(2).equals("us")) {
+        if (!m.matches()) {
             throw new ConfigException(field(key) + ": '" + text + "' is not a duration (write "
                     + (micros ? "100us, " : "") + "500ms, 2s, 5m or 1h)");
         }
+        if (!micros && m.group(2).equals("us")) {
+            throw new ConfigException(field(key) + ": '" + text + "' is in microseconds, which this field does not "
+                    + "take (write 1ms or more)");
+        }
         final long amount = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
-            case "us" -> Duration.ofNanos(amount * 1000);
+            case "us" -> Duration.of(amount, ChronoUnit.MICROS);
             case "ms" -> Duration.ofMillis(amount);
             case "s" -> Duration.ofSeconds(amount);
             case "m" -> Duration.ofMinutes(amount);

@@ -112,9 +112,8 @@ public record SluiceConfig(String source, Server server, Usage usage, List<Provi
      * @param responseHeaders backend response headers relayed besides the built-in allow-list ({@code prefix*} too)
      */
     public record Server(String host, int port, int threads, String transport, Duration ioBatchWindow,
-                         String allocator,
-                         long maxRequestBytes, int maxHeaderBytes, Duration idleTimeout, Duration requestTimeout,
-                         long minBodyRate, Duration shutdownTimeout,
+                         String allocator, long maxRequestBytes, int maxHeaderBytes, Duration idleTimeout,
+                         Duration requestTimeout, long minBodyRate, Duration shutdownTimeout,
                          ServerTls tls, Http2 http2, WebSocket websocket, List<String> trustedProxies,
                          List<String> responseHeaders) {
     }

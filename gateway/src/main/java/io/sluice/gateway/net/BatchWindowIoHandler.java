@@ -26,29 +26,57 @@ import java.util.function.LongSupplier;
  * <p>The wait is skipped when a task is queued or a timer is due (a turn with work to do runs at once), ends at
  * the next timer, and ends early when another thread hands the loop a task ({@link #wakeup()}). A loop kept busy
  * waits too, but between turns that each handle everything that arrived meanwhile, so the wait is a small part of
- * a busy turn's time.
+ * a busy turn's time. What the loop itself wrote does not wait: io_uring hands the kernel a write only at its next
+ * turn, so where the transport queues writes ({@code queuesWrites}) a turn that may not block goes first and hands
+ * over what tasks wrote since the last one (an HTTP/2 connection's gathered flush, a timer's write); it makes no
+ * system call when nothing is queued. epoll and NIO write at once and need none.
  *
  * <p>Position: under every event loop, so it serves every front (HTTP/1.1, h2, WebSocket) and every upstream
  * connection alike; the transport layer, below the request core. Thread: {@link #run} on the loop's own thread,
  * {@link #wakeup()} from any. Holds no buffers.
  */
 final class BatchWindowIoHandler implements IoHandler {
+    /** What a turn that must not block sees: something to do. */
+    private static final IoHandlerContext NO_WAIT = new IoHandlerContext() {
+        @Override
+        public boolean canBlock() {
+            return false;
+        }
+
+        @Override
+        public long delayNanos(long currentTimeNanos) {
+            return 0;
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return -1;
+        }
+    };
+
     private final IoHandler transport;
+    private final boolean queuesWrites;
     private final long windowNanos;
     private final LongSupplier nanoTime;
     private final LongConsumer parkNanos;
-    /** The loop's thread, set by its first turn; another thread's {@link #wakeup()} unparks it. */
+    /** The thread of the loop's latest turn, which another thread's {@link #wakeup()} unparks. */
     private volatile Thread loop;
 
-    BatchWindowIoHandler(IoHandler transport, long windowNanos, LongSupplier nanoTime, LongConsumer parkNanos) {
+    BatchWindowIoHandler(IoHandler transport, boolean queuesWrites, long windowNanos, LongSupplier nanoTime,
+                         LongConsumer parkNanos) {
         this.transport = transport;
+        this.queuesWrites = queuesWrites;
         this.windowNanos = windowNanos;
         this.nanoTime = nanoTime;
         this.parkNanos = parkNanos;
     }
 
-    /** The transport's handlers, each behind a window of {@code window}; a zero window leaves them as they are. */
-    static IoHandlerFactory around(IoHandlerFactory transport, Duration window) {
+    /**
+     * The transport's handlers, each behind a window of {@code window}; a zero window leaves them as they are.
+     *
+     * @param queuesWrites whether the transport hands the kernel a write only at its next turn (io_uring)
+     */
+    static IoHandlerFactory around(IoHandlerFactory transport, boolean queuesWrites, Duration window) {
         if (window.isZero()) {
             return transport;
         }
@@ -56,8 +84,8 @@ final class BatchWindowIoHandler implements IoHandler {
         return new IoHandlerFactory() {
             @Override
             public IoHandler newHandler(ThreadAwareExecutor executor) {
-                return new BatchWindowIoHandler(transport.newHandler(executor), windowNanos, System::nanoTime,
-                        LockSupport::parkNanos);
+                return new BatchWindowIoHandler(transport.newHandler(executor), queuesWrites, windowNanos,
+                        System::nanoTime, LockSupport::parkNanos);
             }
 
             @Override
@@ -74,17 +102,26 @@ final class BatchWindowIoHandler implements IoHandler {
 
     @Override
     public int run(IoHandlerContext context) {
-        if (loop == null) {
-            loop = Thread.currentThread();
+        final Thread current = Thread.currentThread();
+        if (loop != current) {
+            loop = current;
         }
-        if (context.canBlock()) {
-            // Never past the next timer: a request deadline or an idle timeout fires on time.
-            final long wait = Math.min(windowNanos, context.delayNanos(nanoTime.getAsLong()));
-            if (wait > 0) {
-                parkNanos.accept(wait);
+        if (!context.canBlock()) {
+            return transport.run(context);
+        }
+        int handled = 0;
+        if (queuesWrites) {
+            handled = transport.run(NO_WAIT);
+            if (!context.canBlock()) {
+                return handled;   // what it read queued a task: that runs first
             }
         }
-        return transport.run(context);
+        // Never past the next timer: a request deadline or an idle timeout fires on time.
+        final long wait = Math.min(windowNanos, context.delayNanos(nanoTime.getAsLong()));
+        if (wait > 0) {
+            parkNanos.accept(wait);
+        }
+        return handled + transport.run(context);
     }
 
     @Override

@@ -103,6 +103,6 @@ public record Transport(String name, IoHandlerFactory ioHandlerFactory,
      */
     public EventLoopGroup newEventLoopGroup(int threads, Duration batchWindow) {
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("sluice-io", true),
-                BatchWindowIoHandler.around(ioHandlerFactory, batchWindow));
+                BatchWindowIoHandler.around(ioHandlerFactory, name.equals("io_uring"), batchWindow));
     }
 }

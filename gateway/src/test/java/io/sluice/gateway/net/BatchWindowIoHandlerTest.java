@@ -6,35 +6,40 @@ import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.ThreadAwareExecutor;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * When an event loop waits before a turn, and for how long: on a clock and a park of the test's own, so that the
- * waits are asserted exactly; and with the real park, that another thread's task cuts a wait short.
+ * When an event loop waits before a turn, for how long, and what the transport is asked to do around the wait: on
+ * a clock and a park of the test's own, so that each step is asserted exactly; and with the real park, that another
+ * thread's task cuts a wait short.
  */
 class BatchWindowIoHandlerTest {
     private static final long WINDOW = 100_000;
+    private static final long NOW = 7_000_000;
 
-    /** The transport's handler: counts its turns and wake-ups. */
-    private static final class Turns implements IoHandler {
-        final AtomicInteger runs = new AtomicInteger();
-        final AtomicInteger wakeups = new AtomicInteger();
+    /** Every step in order: the transport's turns (whether each may block), its wake-ups, and the waits. */
+    private final List<String> steps = new ArrayList<>();
+
+    /** The transport's handler: records its turns and wake-ups; a turn may queue a task, as a read may. */
+    private final class Transport implements IoHandler {
+        Runnable onTurn = () -> { };
 
         @Override
         public int run(IoHandlerContext context) {
-            runs.incrementAndGet();
-            return 0;
+            steps.add(context.canBlock() ? "turn" : "turn without waiting");
+            onTurn.run();
+            return 1;
         }
 
         @Override
@@ -44,7 +49,7 @@ class BatchWindowIoHandlerTest {
 
         @Override
         public void wakeup() {
-            wakeups.incrementAndGet();
+            steps.add("wakeup");
         }
 
         @Override
@@ -53,75 +58,110 @@ class BatchWindowIoHandlerTest {
         }
     }
 
-    /** The loop's state as a turn sees it: whether anything is queued, and how far off its next timer is. */
-    private static IoHandlerContext context(boolean nothingQueued, long nanosToTimer) {
-        return new IoHandlerContext() {
-            @Override
-            public boolean canBlock() {
-                return nothingQueued;
-            }
+    /** The loop as a turn sees it: whether anything is queued, and how far its next timer is from the clock's NOW. */
+    private static final class Loop implements IoHandlerContext {
+        boolean nothingQueued = true;
+        long nanosToTimer = Long.MAX_VALUE;
+        long askedAt = -1;
 
-            @Override
-            public long delayNanos(long currentTimeNanos) {
-                return nanosToTimer;
-            }
+        @Override
+        public boolean canBlock() {
+            return nothingQueued;
+        }
 
-            @Override
-            public long deadlineNanos() {
-                return -1;
-            }
-        };
+        @Override
+        public long delayNanos(long currentTimeNanos) {
+            askedAt = currentTimeNanos;
+            return nanosToTimer;
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return -1;
+        }
     }
 
-    private final Turns transport = new Turns();
-    private final List<Long> parks = new ArrayList<>();
-    private final BatchWindowIoHandler handler = new BatchWindowIoHandler(transport, WINDOW, () -> 0L, parks::add);
+    private final Transport transport = new Transport();
+    private final Loop loop = new Loop();
+
+    private BatchWindowIoHandler handler(boolean queuesWrites) {
+        return new BatchWindowIoHandler(transport, queuesWrites, WINDOW, () -> NOW,
+                nanos -> steps.add("wait " + nanos));
+    }
 
     @Test
     void aTurnWithNothingQueuedWaitsTheWindowFirst() {
-        handler.run(context(true, Long.MAX_VALUE));
-        handler.run(context(true, Long.MAX_VALUE));
-        assertEquals(List.of(WINDOW, WINDOW), parks);
-        assertEquals(2, transport.runs.get());
+        assertEquals(1, handler(false).run(loop));
+        assertEquals(List.of("wait " + WINDOW, "turn"), steps);
+        assertEquals(NOW, loop.askedAt, "the next timer is measured from the clock's time");
+    }
+
+    @Test
+    void whereTheTransportQueuesWritesItHandsThemOverBeforeTheWait() {
+        assertEquals(2, handler(true).run(loop));
+        assertEquals(List.of("turn without waiting", "wait " + WINDOW, "turn"), steps);
+    }
+
+    @Test
+    void aTaskQueuedByThatFirstTurnRunsBeforeAnyWait() {
+        transport.onTurn = () -> loop.nothingQueued = false;
+        assertEquals(1, handler(true).run(loop));
+        assertEquals(List.of("turn without waiting"), steps);
     }
 
     @Test
     void aTurnWithATaskQueuedRunsAtOnce() {
-        handler.run(context(false, Long.MAX_VALUE));
-        assertEquals(List.of(), parks);
-        assertEquals(1, transport.runs.get());
+        loop.nothingQueued = false;
+        handler(true).run(loop);
+        handler(false).run(loop);
+        assertEquals(List.of("turn without waiting", "turn without waiting"), steps);
     }
 
     @Test
     void theWaitEndsAtTheNextTimer() {
-        handler.run(context(true, 30_000));
-        handler.run(context(true, 0));
-        assertEquals(List.of(30_000L), parks, "a timer due now is not waited for");
-        assertEquals(2, transport.runs.get());
+        final BatchWindowIoHandler handler = handler(false);
+        loop.nanosToTimer = 30_000;
+        handler.run(loop);
+        loop.nanosToTimer = 0;
+        handler.run(loop);
+        assertEquals(List.of("wait 30000", "turn", "turn"), steps, "a timer due now is not waited for");
     }
 
     @Test
-    void anotherThreadsTaskCutsTheWaitShort() throws Exception {
-        final BatchWindowIoHandler waiting = new BatchWindowIoHandler(transport, Duration.ofHours(1).toNanos(),
+    void anotherThreadsTaskCutsTheWaitShort() {
+        final BatchWindowIoHandler waiting = new BatchWindowIoHandler(transport, false, Duration.ofHours(1).toNanos(),
                 System::nanoTime, LockSupport::parkNanos);
-        final Thread loop = new Thread(() -> waiting.run(context(true, Long.MAX_VALUE)), "loop");
-        loop.start();
-        // Without the unpark the loop would wait out the hour: this only guards against that hang.
+        final Thread loopThread = new Thread(() -> waiting.run(loop), "loop");
+        loopThread.setDaemon(true);
+        loopThread.start();
+        // Without the unpark the loop would wait out the hour: the timeout only guards against that hang.
         assertTimeoutPreemptively(Duration.ofSeconds(30), () -> {
-            while (loop.getState() != Thread.State.TIMED_WAITING) {
+            while (loopThread.getState() != Thread.State.TIMED_WAITING) {
                 Thread.onSpinWait();
             }
             waiting.wakeup();
-            loop.join();
+            loopThread.join();
         });
-        assertEquals(1, transport.runs.get());
-        assertEquals(1, transport.wakeups.get());
+        assertEquals(List.of("wakeup", "turn"), steps);
     }
 
     @Test
     void aZeroWindowLeavesTheTransportsHandlersAsTheyAre() {
         final IoHandlerFactory nio = NioIoHandler.newFactory();
-        assertSame(nio, BatchWindowIoHandler.around(nio, Duration.ZERO));
-        assertNotSame(nio, BatchWindowIoHandler.around(nio, Duration.ofNanos(WINDOW)));
+        assertSame(nio, BatchWindowIoHandler.around(nio, false, Duration.ZERO));
+        final IoHandlerFactory pinned = new IoHandlerFactory() {
+            @Override
+            public IoHandler newHandler(ThreadAwareExecutor executor) {
+                return transport;
+            }
+
+            @Override
+            public boolean isChangingThreadSupported() {
+                return true;
+            }
+        };
+        final IoHandlerFactory around = BatchWindowIoHandler.around(pinned, false, Duration.ofNanos(WINDOW));
+        assertTrue(around.newHandler(null) instanceof BatchWindowIoHandler);
+        assertTrue(around.isChangingThreadSupported());
     }
 }
