@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code java -jar sluice.jar [--config PATH]}: loads the config, starts the gateway, and stops it on SIGTERM.
@@ -86,6 +87,10 @@ public final class Main {
             exit(System.err, "config error: " + e.getMessage(), 2);
             return;
         }
+        // The handler goes in before the gateway listens: a SIGHUP that came between the first answered request and
+        // a handler installed after start-up took the JVM's default action and ended it.
+        final AtomicReference<Sluice> started = new AtomicReference<>();
+        reloadOnHangUp(started);
         final Sluice sluice;
         try {
             sluice = Sluice.start(config, file, List.of());
@@ -99,7 +104,7 @@ public final class Main {
             exit(System.err, "cannot start: " + e, 1);
             return;
         }
-        reloadOnHangUp(sluice);
+        started.set(sluice);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 sluice.close();
@@ -172,10 +177,19 @@ public final class Main {
         return new ConfigFile(file, environment);
     }
 
-    /** {@code kill -HUP} reloads the config file, as nginx and HAProxy do; a refused file is logged and left. */
-    private static void reloadOnHangUp(Sluice sluice) {
+    /**
+     * {@code kill -HUP} reloads the config file, as nginx and HAProxy do; a refused file is logged and left. One that
+     * comes while the gateway starts is let go: the start reads the file as it is, and the file watch sees a later
+     * change.
+     */
+    private static void reloadOnHangUp(AtomicReference<Sluice> started) {
         try {
-            Signal.handle(new Signal("HUP"), signal -> sluice.control().reload("SIGHUP"));
+            Signal.handle(new Signal("HUP"), signal -> {
+                final Sluice sluice = started.get();
+                if (sluice != null) {
+                    sluice.control().reload("SIGHUP");
+                }
+            });
         } catch (IllegalArgumentException e) {
             // No SIGHUP on this system: the file watch and the admin API still reload.
         }

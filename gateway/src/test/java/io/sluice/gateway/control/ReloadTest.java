@@ -157,7 +157,12 @@ class ReloadTest {
             final URI version = URI.create("http://127.0.0.1:" + gateway.port() + "/admin/v1/config/version");
             assertTrue(Http.get(version).body().contains("\"version\":1"), Http.get(version).body());
             gateway.signal("HUP");
-            Await.until("SIGHUP reloaded the file", () -> Http.get(version).body().contains("\"version\":2"));
+            try {
+                Await.until("SIGHUP reloaded the file", () -> Http.get(version).body().contains("\"version\":2"));
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + " (the gateway is " + (gateway.isAlive() ? "alive" : "gone")
+                        + "; its output:\n" + gateway.output() + ")", e);
+            }
             assertTrue(gateway.isAlive());
         }
     }
