@@ -48,15 +48,16 @@ class ExchangeTimerTest {
     void cancelledFarDeadlinesNeverFireAndLeaveTheOthersInPlace() throws Exception {
         final List<ExchangeTimer> timers = new ArrayList<>();
         final long sent = onLoop(() -> {
+            final long now = System.nanoTime();
             for (int i = 0; i < 5; i++) {
                 timers.add(timer(i, Duration.ofMillis(1200)));
-                timers.get(i).requestSent(System.nanoTime());
+                timers.get(i).requestSent(now);
             }
             // The first, a middle one and the last of the list are let go of; the others keep their places.
             timers.get(0).cancel();
             timers.get(2).cancel();
             timers.get(4).cancel();
-            return System.nanoTime();
+            return now;
         });
         final List<Integer> exchanges = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -76,8 +77,10 @@ class ExchangeTimerTest {
         final long started = onLoop(() -> {
             final ExchangeTimer timer = timer(0, Duration.ofMinutes(2));
             timer.resting();
+            // Read before the timer reads its own: the limit counts from the later time, so no earlier than this.
+            final long now = System.nanoTime();
             timer.connecting(Duration.ofMillis(300).toNanos());
-            return System.nanoTime();
+            return now;
         });
         final Fired one = fired.poll(10, TimeUnit.SECONDS);
         assertEquals(ExchangeTimer.Limit.CONNECT, one.limit());
@@ -86,9 +89,12 @@ class ExchangeTimerTest {
     }
 
     private void assertFiresAfter(Duration firstByte) throws Exception {
+        // The time the deadline counts from: one read after it could be later than the deadline's start by more
+        // than the timer fires late, and the check below would fail on a deadline that was kept.
         final long sent = onLoop(() -> {
-            timer(0, firstByte).requestSent(System.nanoTime());
-            return System.nanoTime();
+            final long now = System.nanoTime();
+            timer(0, firstByte).requestSent(now);
+            return now;
         });
         final Fired one = fired.poll(10, TimeUnit.SECONDS);
         assertEquals(ExchangeTimer.Limit.FIRST_BYTE, one.limit());
