@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /**
  * Hot reload: a new config swaps in while streams run on the old one, none of them failing; new requests see the
@@ -154,11 +155,21 @@ class ReloadTest {
                 providers: [ { id: demo, type: demo, models: { demo: demo-1 } } ]
                 """;
         try (GatewayProcess gateway = GatewayProcess.start(dir, yaml, List.of())) {
+            // A build run under nohup hands every process it starts an ignored SIGHUP, which no handler can take.
+            assumeFalse(gateway.output().contains("SIGHUP is ignored in this process"),
+                    "SIGHUP is ignored where this test runs (under nohup?)");
             final URI version = URI.create("http://127.0.0.1:" + gateway.port() + "/admin/v1/config/version");
             assertTrue(Http.get(version).body().contains("\"version\":1"), Http.get(version).body());
             gateway.signal("HUP");
             try {
-                Await.until("SIGHUP reloaded the file", () -> Http.get(version).body().contains("\"version\":2"));
+                Await.until("SIGHUP reloaded the file", () -> {
+                    // One that came before the gateway had finished starting is let go, by design: send another.
+                    if (gateway.output().contains("SIGHUP during start-up let go")
+                            && !gateway.output().contains("SIGHUP: reloading")) {
+                        gateway.signal("HUP");
+                    }
+                    return Http.get(version).body().contains("\"version\":2");
+                });
             } catch (AssertionError e) {
                 throw new AssertionError(e.getMessage() + " (the gateway is " + (gateway.isAlive() ? "alive" : "gone")
                         + "; its output:\n" + gateway.output() + ")", e);
