@@ -7,6 +7,7 @@ import io.sluice.gateway.config.EnvResolver;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.control.ConfigFile;
 import io.sluice.gateway.metrics.GatewayMetrics;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
@@ -184,27 +185,28 @@ public final class Main {
      * change.
      */
     private static void reloadOnHangUp(AtomicReference<Sluice> started) {
+        // Made here, not as a field: logback reads its config when the first logger is made (useLogbackConfig).
+        final Logger log = LoggerFactory.getLogger(Main.class);
         try {
             final SignalHandler before = Signal.handle(new Signal("HUP"), signal -> {
                 final Sluice sluice = started.get();
                 if (sluice == null) {
-                    LoggerFactory.getLogger(Main.class).warn("SIGHUP during start-up let go: the start reads the "
-                            + "file as it is");
+                    log.warn("SIGHUP during start-up let go: the start reads the file as it is");
                     return;
                 }
-                LoggerFactory.getLogger(Main.class).info("SIGHUP: reloading the config file");
+                log.info("SIGHUP: reloading the config file");
                 // A refused file is logged where it is refused; anything else would end in the future unseen.
                 sluice.control().reload("SIGHUP").whenComplete((result, failure) -> {
                     if (failure != null && !(failure.getCause() instanceof ConfigException)) {
-                        LoggerFactory.getLogger(Main.class).error("config reload (SIGHUP) failed", failure);
+                        log.error("config reload (SIGHUP) failed", failure);
                     }
                 });
             });
             // A SIGHUP ignored by whatever started the JVM (nohup does that) stays ignored: the JVM keeps it so
             // and takes no handler, and kill -HUP would do nothing, without a word.
             if (before == SignalHandler.SIG_IGN) {
-                LoggerFactory.getLogger(Main.class).warn("SIGHUP is ignored in this process (started under nohup?): "
-                        + "it will not reload the config; the file watch and the admin API still do");
+                log.warn("SIGHUP is ignored in this process (started under nohup?): it will not reload the config; "
+                        + "the file watch and the admin API still do");
             }
         } catch (IllegalArgumentException e) {
             // No SIGHUP on this system: the file watch and the admin API still reload.
