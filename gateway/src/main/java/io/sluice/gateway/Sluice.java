@@ -29,7 +29,6 @@ import io.sluice.gateway.demo.DemoModel;
 import io.sluice.gateway.metrics.GatewayMetrics;
 import io.sluice.gateway.net.Allocators;
 import io.sluice.gateway.net.Draining;
-import io.sluice.gateway.net.ReadSizes;
 import io.sluice.gateway.net.Transport;
 import io.sluice.gateway.proxy.ActiveRequests;
 import io.sluice.gateway.proxy.ProxyServices;
@@ -219,7 +218,6 @@ public final class Sluice implements AutoCloseable {
                 .option(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.ALLOCATOR, allocator)
                 .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.RCVBUF_ALLOCATOR, ReadSizes.reads())
                 .childHandler(initializer)
                 .bind(host, port).awaitUninterruptibly();
         if (!bound.isSuccess()) {

@@ -9,7 +9,8 @@ import io.netty.util.ReferenceCountUtil;
  * The last handler of every upstream pipeline: it reads the backend's responses ({@link ResponseDecoder}) and
  * hands them to the exchange that leases the connection, or, while the connection idles in the pool, treats any
  * byte from the backend as a broken connection and closes it. A connection whose response was malformed, or was
- * followed by bytes nobody asked for, is closed as well.
+ * followed by bytes nobody asked for, is closed as well. It sets the connection's read sizes
+ * ({@link ResponseReads}) and marks the start of each response on them.
  *
  * <p>Runs on the connection's event loop, which is also its exchange's, so attaching needs no synchronisation.
  * Buffers: each read is released here once decoded; the body pieces cut from it pass to the listener with their
@@ -17,10 +18,19 @@ import io.netty.util.ReferenceCountUtil;
  */
 public final class UpstreamHandler extends ChannelInboundHandlerAdapter implements ResponseDecoder.Sink {
     private final ResponseDecoder decoder = new ResponseDecoder();
+    private final ResponseReads reads = new ResponseReads();
     private UpstreamListener listener;
 
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        // Added when the connection registers, before its first read makes the read handle.
+        ctx.channel().config().setRecvByteBufAllocator(reads);
+    }
+
+    /** Delivers the connection's events to {@code listener}, whose request is written next. */
     void attach(UpstreamListener listener) {
         this.listener = listener;
+        reads.responseStarts();
     }
 
     /** Stops the events; returns whether the connection is between responses, so it can carry another request. */

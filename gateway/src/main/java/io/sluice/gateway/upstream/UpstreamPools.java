@@ -8,7 +8,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.sluice.gateway.config.SluiceConfig;
-import io.sluice.gateway.net.ReadSizes;
 import io.sluice.gateway.net.Transport;
 
 import java.net.InetSocketAddress;
@@ -79,7 +78,6 @@ public final class UpstreamPools {
                 .resolver(resolver)
                 .option(ChannelOption.ALLOCATOR, allocator)
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.RCVBUF_ALLOCATOR, ReadSizes.reads())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connect.toMillis()))

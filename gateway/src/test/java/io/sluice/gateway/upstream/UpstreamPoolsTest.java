@@ -1,12 +1,13 @@
 package io.sluice.gateway.upstream;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.resolver.DefaultAddressResolverGroup;
 import io.netty.util.concurrent.Future;
 import io.sluice.gateway.config.SluiceConfig;
-import io.sluice.gateway.net.ReadSizes;
 import io.sluice.gateway.net.Transport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -16,9 +17,14 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The upstream connections the pools make, on a real loop and a real listening socket. */
+/**
+ * The upstream connections the pools make, on a real loop and a real listening socket: a connection leased again
+ * after a stream of small events asks for a response's start in its next read.
+ */
 class UpstreamPoolsTest {
     private final Transport transport = Transport.choose("nio");
     private final EventLoopGroup group = transport.newEventLoopGroup(1, Duration.ZERO);
@@ -29,7 +35,7 @@ class UpstreamPoolsTest {
     }
 
     @Test
-    void anUpstreamConnectionReadsWithSluicesReadSizes() throws Exception {
+    void aLeasedConnectionsFirstReadAsksForAResponsesStart() throws Exception {
         try (ServerSocket backend = new ServerSocket(0)) {
             final UpstreamPools pools = new UpstreamPools(group, transport, PooledByteBufAllocator.DEFAULT,
                     DefaultAddressResolverGroup.INSTANCE, Duration.ofSeconds(30));
@@ -40,8 +46,48 @@ class UpstreamPoolsTest {
                     new SluiceConfig.Pool(4, 4, Duration.ofSeconds(10)), Duration.ofSeconds(2)).acquire())
                     .get(5, TimeUnit.SECONDS);
             final Lease lease = acquired.get(5, TimeUnit.SECONDS);
-            assertSame(ReadSizes.reads(), lease.channel().config().getRecvByteBufAllocator());
+            assertInstanceOf(ResponseReads.class, lease.channel().config().getRecvByteBufAllocator());
+            final int[] guesses = loop.submit(() -> {
+                // The connection's own read handle, after a stream of 215-byte events, then leased again.
+                final RecvByteBufAllocator.Handle handle = lease.channel().unsafe().recvBufAllocHandle();
+                for (int i = 0; i < 35; i++) {
+                    handle.reset(lease.channel().config());
+                    handle.attemptedBytesRead(handle.guess());
+                    handle.lastBytesRead(215);
+                    handle.incMessagesRead(1);
+                    handle.readComplete();
+                }
+                final int afterEvents = handle.guess();
+                lease.attach(new IgnoringListener());
+                return new int[] {afterEvents, handle.guess()};
+            }).get(5, TimeUnit.SECONDS);
+            assertTrue(guesses[0] < 378, "after the events: " + guesses[0]);
+            assertEquals(ResponseReads.RESPONSE_START, guesses[1]);
             loop.submit(() -> lease.release(false)).sync();
+        }
+    }
+
+    /** A listener for a lease that gets no response. */
+    private static final class IgnoringListener implements UpstreamListener {
+        @Override
+        public void onUpstreamHead(ResponseHead head) {
+        }
+
+        @Override
+        public void onUpstreamBody(ByteBuf piece, boolean last) {
+            piece.release();
+        }
+
+        @Override
+        public void onUpstreamMalformed(String reason) {
+        }
+
+        @Override
+        public void onUpstreamReadComplete() {
+        }
+
+        @Override
+        public void onUpstreamClosed(Throwable cause) {
         }
     }
 }
