@@ -19,7 +19,9 @@ import io.netty.util.UncheckedBooleanSupplier;
  * "2026-12-05, afternoon"). Asking for 2 KiB at a response's start, Netty's own first guess, gives both one read.
  *
  * <p>Only that read: a floor on every read would hold a 2 KiB buffer for each small event waiting in a stalled
- * client's outbound queue, which counts the events' bytes (64 KiB by default), not their buffers'.
+ * client's outbound queue, which counts the events' bytes (64 KiB by default), not their buffers'. An allocator
+ * set on a channel also replaces the transport's reads per loop turn (16) with Netty's plain default (1), which
+ * changes nothing here: an upstream connection reads once each time its exchange asks (auto-read is off).
  *
  * <p>Position: the upstream connection, under the request core. Thread: the connection's event loop. One per
  * connection, set by its {@link UpstreamHandler}, which marks each response's start.
@@ -54,8 +56,9 @@ final class ResponseReads implements RecvByteBufAllocator {
             if (!responseStarts) {
                 return delegate().allocate(alloc);
             }
+            final ByteBuf read = alloc.ioBuffer(guess());
             responseStarts = false;
-            return alloc.ioBuffer(Math.max(delegate().guess(), RESPONSE_START));
+            return read;
         }
 
         @Override
