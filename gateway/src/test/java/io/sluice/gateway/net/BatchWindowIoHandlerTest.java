@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * When an event loop waits before a turn, for how long, and what the transport is asked to do around the wait: on
  * a clock and a park of the test's own, so that each step is asserted exactly; and with the real park, that another
- * thread's task cuts a wait short.
+ * thread's task cuts a wait short. Only a busy loop waits: one whose last turn that could block found {@link
+ * BatchWindowIoHandler#BUSY} completions or more.
  */
 class BatchWindowIoHandlerTest {
     private static final long WINDOW = 100_000;
@@ -31,15 +32,19 @@ class BatchWindowIoHandlerTest {
     /** Every step in order: the transport's turns (whether each may block), its wake-ups, and the waits. */
     private final List<String> steps = new ArrayList<>();
 
-    /** The transport's handler: records its turns and wake-ups; a turn may queue a task, as a read may. */
+    /**
+     * The transport's handler: records its turns and wake-ups; a turn handles {@link #completions} and may queue a
+     * task, as a read may.
+     */
     private final class Transport implements IoHandler {
         Runnable onTurn = () -> { };
+        int completions = 1;
 
         @Override
         public int run(IoHandlerContext context) {
             steps.add(context.canBlock() ? "turn" : "turn without waiting");
             onTurn.run();
-            return 1;
+            return completions;
         }
 
         @Override
@@ -89,23 +94,78 @@ class BatchWindowIoHandlerTest {
                 nanos -> steps.add("wait " + nanos));
     }
 
+    /** A handler whose loop is busy: its last turn that could block found enough completions. */
+    private BatchWindowIoHandler busy(BatchWindowIoHandler handler) {
+        transport.completions = BatchWindowIoHandler.BUSY;
+        handler.run(loop);
+        transport.completions = 1;
+        steps.clear();
+        return handler;
+    }
+
     @Test
-    void aTurnWithNothingQueuedWaitsTheWindowFirst() {
-        assertEquals(1, handler(false).run(loop));
+    void aBusyLoopWaitsTheWindowBeforeATurnWithNothingQueued() {
+        assertEquals(1, busy(handler(false)).run(loop));
         assertEquals(List.of("wait " + WINDOW, "turn"), steps);
         assertEquals(NOW, loop.askedAt, "the next timer is measured from the clock's time");
     }
 
     @Test
+    void anIdleLoopTurnsAtOnce() {
+        final BatchWindowIoHandler handler = handler(false);
+        handler.run(loop);
+        transport.completions = BatchWindowIoHandler.BUSY - 1;
+        handler.run(loop);
+        handler.run(loop);
+        assertEquals(List.of("turn", "turn", "turn"), steps, "a turn that handled too little makes no wait");
+    }
+
+    @Test
+    void aLoopWaitsOnlyWhileItsTurnsHandleEnough() {
+        final BatchWindowIoHandler handler = busy(handler(false));
+        handler.run(loop);
+        handler.run(loop);
+        transport.completions = BatchWindowIoHandler.BUSY;
+        handler.run(loop);
+        handler.run(loop);
+        assertEquals(List.of("wait " + WINDOW, "turn", "turn", "turn", "wait " + WINDOW, "turn"), steps);
+    }
+
+    @Test
+    void whatTurnsThatCannotBlockFoundDoesNotCount() {
+        final BatchWindowIoHandler handler = handler(false);
+        loop.nothingQueued = false;
+        transport.completions = BatchWindowIoHandler.BUSY;
+        handler.run(loop);
+        handler.run(loop);
+        loop.nothingQueued = true;
+        transport.completions = 1;
+        handler.run(loop);
+        assertEquals(List.of("turn without waiting", "turn without waiting", "turn"), steps,
+                "one client's chain of steps, each found at once, is not a busy loop");
+    }
+
+    @Test
     void whereTheTransportQueuesWritesItHandsThemOverBeforeTheWait() {
-        assertEquals(2, handler(true).run(loop));
+        assertEquals(2, busy(handler(true)).run(loop));
         assertEquals(List.of("turn without waiting", "wait " + WINDOW, "turn"), steps);
     }
 
     @Test
+    void onlyWhatTheTurnThatCouldBlockFoundCounts() {
+        final BatchWindowIoHandler handler = handler(true);
+        transport.completions = BatchWindowIoHandler.BUSY;
+        handler.run(loop);
+        handler.run(loop);
+        assertEquals(List.of("turn without waiting", "turn", "turn without waiting", "wait " + WINDOW, "turn"),
+                steps, "the writes handed over first count for nothing");
+    }
+
+    @Test
     void aTaskQueuedByThatFirstTurnRunsBeforeAnyWait() {
+        final BatchWindowIoHandler handler = busy(handler(true));
         transport.onTurn = () -> loop.nothingQueued = false;
-        assertEquals(1, handler(true).run(loop));
+        assertEquals(1, handler.run(loop));
         assertEquals(List.of("turn without waiting"), steps);
     }
 
@@ -119,7 +179,8 @@ class BatchWindowIoHandlerTest {
 
     @Test
     void theWaitEndsAtTheNextTimer() {
-        final BatchWindowIoHandler handler = handler(false);
+        final BatchWindowIoHandler handler = busy(handler(false));
+        transport.completions = BatchWindowIoHandler.BUSY;
         loop.nanosToTimer = 30_000;
         handler.run(loop);
         loop.nanosToTimer = 0;
@@ -129,8 +190,8 @@ class BatchWindowIoHandlerTest {
 
     @Test
     void anotherThreadsTaskCutsTheWaitShort() {
-        final BatchWindowIoHandler waiting = new BatchWindowIoHandler(transport, false, Duration.ofHours(1).toNanos(),
-                System::nanoTime, LockSupport::parkNanos);
+        final BatchWindowIoHandler waiting = busy(new BatchWindowIoHandler(transport, false,
+                Duration.ofHours(1).toNanos(), System::nanoTime, LockSupport::parkNanos));
         final Thread loopThread = new Thread(() -> waiting.run(loop), "loop");
         loopThread.setDaemon(true);
         loopThread.start();
