@@ -30,9 +30,11 @@ import java.util.function.LongSupplier;
  * gather, and a wait would only delay each hop. The turns that cannot block do not count: they find what the
  * loop's own submissions brought back at once (a poll, then the read it leads to), not what arrived meanwhile. The
  * count was fitted on io_uring; epoll and NIO count ready channels, about one per connection, so they need more
- * load before they wait. A turn that a task cut short still sets the count, as if it had waited. With a wait before every turn, one client sending one request at a time on a kept-alive
- * connection waited out the window twice per request, for the request and for the backend's answer: 390 µs per
- * JSON answer at the median against 85 µs without the window ({@code bench/RESULTS.md}).
+ * load before they wait. A turn that a task cut short still sets the count, as if it had waited.
+ *
+ * <p>With a wait before every turn, one client sending one request at a time on a kept-alive connection waited out
+ * the window twice per request, for the request and for the backend's answer: 390 µs per JSON answer at the median
+ * against 85 µs without the window ({@code bench/RESULTS.md}).
  *
  * <p>The wait is skipped when a task is queued or a timer is due (a turn with work to do runs at once), ends at
  * the next timer, and ends early when another thread hands the loop a task ({@link #wakeup()}). A busy loop waits
