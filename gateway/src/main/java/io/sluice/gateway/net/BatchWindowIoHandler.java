@@ -24,17 +24,19 @@ import java.util.function.LongSupplier;
  * milliseconds apart) and lets the kernel's socket buffers collect what would otherwise take several turns: on the
  * benchmark's per-event stream, requests per CPU-second went up by half ({@code bench/RESULTS.md}).
  *
- * <p>Busy means that the loop's last turn that could block found at least {@value #BUSY} I/O completions (or
- * ready channels): what arrived while the loop was working or waiting, and on io_uring also the completions of
- * what that turn itself submitted (its writes). A loop woken by one request or one event at a time has nothing to
- * gather, and a wait would only delay each hop. The turns that cannot block do not count: they find what the
- * loop's own submissions brought back at once (a poll, then the read it leads to), not what arrived meanwhile. The
- * count was fitted on io_uring; epoll and NIO count ready channels, about one per connection, so they need more
- * load before they wait. A turn that a task cut short still sets the count, as if it had waited.
+ * <p>Busy means that the loop has at least {@value #BUSY} exchanges with backends under way ({@link
+ * LoopExchanges}): the answers of many requests arrive together, and a wait lets more of each arrive. A loop serving
+ * a few requests at a time has little to gather, and a wait would only delay each hop.
  *
- * <p>With a wait before every turn, one client sending one request at a time on a kept-alive connection waited out
- * the window twice per request, for the request and for the backend's answer: 390 µs per JSON answer at the median
- * against 85 µs without the window ({@code bench/RESULTS.md}).
+ * <p>Earlier rules made light loads wait ({@code bench/RESULTS.md}). With a wait before every turn, one client
+ * sending one request at a time on a kept-alive connection waited out the window twice per request, for the
+ * request and for the backend's answer: 390 µs per JSON answer at the median against 85 µs without the window.
+ * Counting the I/O completions of the last turn that could block (busy from four) still waited for one client
+ * opening a connection per request (386 µs against 88), whose accept and close make completions of their own, and
+ * for two clients on kept-alive connections (397 µs against 87). A higher count, the loop's share of busy time, or
+ * the backend connections a turn read from each kept the light loads from waiting but gave back part of the
+ * per-event stream's gain: what a turn finds grows once the loop waits, so a loop under 32 streams that did not
+ * wait yet seldom started.
  *
  * <p>The wait is skipped when a task is queued or a timer is due (a turn with work to do runs at once), ends at
  * the next timer, and ends early when another thread hands the loop a task ({@link #wakeup()}). A busy loop waits
@@ -67,12 +69,8 @@ final class BatchWindowIoHandler implements IoHandler {
         }
     };
 
-    /**
-     * The completions a turn that could block must find for the loop to count as busy. With one client sending one
-     * request at a time, io_uring's turns that could block found three in 99.8 % of turns (six in the rest); with 32
-     * clients, 20 or more in 97 %.
-     */
-    static final int BUSY = 4;
+    /** The exchanges with backends a loop must have under way to count as busy. */
+    static final int BUSY = 8;
 
     private final IoHandler transport;
     private final boolean queuesWrites;
@@ -81,8 +79,6 @@ final class BatchWindowIoHandler implements IoHandler {
     private final LongConsumer parkNanos;
     /** The thread of the loop's latest turn, which another thread's {@link #wakeup()} unparks. */
     private volatile Thread loop;
-    /** What the latest turn that could block found, which tells whether the next one waits. Loop thread only. */
-    private int foundByLastBlockingTurn;
 
     BatchWindowIoHandler(IoHandler transport, boolean queuesWrites, long windowNanos, LongSupplier nanoTime,
                          LongConsumer parkNanos) {
@@ -138,15 +134,14 @@ final class BatchWindowIoHandler implements IoHandler {
                 return handled;   // what it read queued a task: that runs first
             }
         }
-        if (foundByLastBlockingTurn >= BUSY) {
+        if (LoopExchanges.underWay() >= BUSY) {
             // Never past the next timer: a request deadline or an idle timeout fires on time.
             final long wait = Math.min(windowNanos, context.delayNanos(nanoTime.getAsLong()));
             if (wait > 0) {
                 parkNanos.accept(wait);
             }
         }
-        foundByLastBlockingTurn = transport.run(context);
-        return handled + foundByLastBlockingTurn;
+        return handled + transport.run(context);
     }
 
     @Override

@@ -4,13 +4,15 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+import io.sluice.gateway.net.LoopExchanges;
 
 /**
  * The last handler of every upstream pipeline: it reads the backend's responses ({@link ResponseDecoder}) and
  * hands them to the exchange that leases the connection, or, while the connection idles in the pool, treats any
  * byte from the backend as a broken connection and closes it. A connection whose response was malformed, or was
  * followed by bytes nobody asked for, is closed as well. It sets the connection's read sizes
- * ({@link ResponseReads}) and marks the start of each response on them.
+ * ({@link ResponseReads}) and marks the start of each response on them. It counts the exchanges it serves on its
+ * event loop, for the loop's batch window ({@link LoopExchanges}).
  *
  * <p>Runs on the connection's event loop, which is also its exchange's, so attaching needs no synchronisation.
  * Buffers: each read is released here once decoded; the body pieces cut from it pass to the listener with their
@@ -29,14 +31,24 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter implemen
 
     /** Delivers the connection's events to {@code listener}, whose request is written next. */
     void attach(UpstreamListener listener) {
-        this.listener = listener;
+        listen(listener);
         reads.responseStarts();
     }
 
     /** Stops the events; returns whether the connection is between responses, so it can carry another request. */
     boolean detach() {
-        this.listener = null;
+        listen(null);
         return decoder.betweenResponses();
+    }
+
+    /** Sets the listener, counting an exchange in or out of the event loop's ({@link LoopExchanges}). */
+    private void listen(UpstreamListener next) {
+        if (listener == null && next != null) {
+            LoopExchanges.started();
+        } else if (listener != null && next == null) {
+            LoopExchanges.ended();
+        }
+        listener = next;
     }
 
     @Override
@@ -75,7 +87,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void onMalformed(String reason) {
         final UpstreamListener current = listener;
-        listener = null;
+        listen(null);
         if (current != null) {
             current.onUpstreamMalformed(reason);
         }
@@ -92,7 +104,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter implemen
     public void channelInactive(ChannelHandlerContext ctx) {
         decoder.endOfInput(this);
         final UpstreamListener current = listener;
-        listener = null;
+        listen(null);
         if (current != null) {
             current.onUpstreamClosed(null);
         }
@@ -101,7 +113,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter implemen
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         final UpstreamListener current = listener;
-        listener = null;
+        listen(null);
         ctx.close();
         if (current != null) {
             current.onUpstreamClosed(cause);

@@ -7,6 +7,7 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.ThreadAwareExecutor;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -22,8 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * When an event loop waits before a turn, for how long, and what the transport is asked to do around the wait: on
  * a clock and a park of the test's own, so that each step is asserted exactly; and with the real park, that another
- * thread's task cuts a wait short. Only a busy loop waits: one whose last turn that could block found {@link
- * BatchWindowIoHandler#BUSY} completions or more.
+ * thread's task cuts a wait short. Only a busy loop waits: one with {@link BatchWindowIoHandler#BUSY} exchanges
+ * with backends or more under way ({@link LoopExchanges}, counted on the thread that runs the loop's turns).
  */
 class BatchWindowIoHandlerTest {
     private static final long WINDOW = 100_000;
@@ -94,12 +95,24 @@ class BatchWindowIoHandlerTest {
                 nanos -> steps.add("wait " + nanos));
     }
 
-    /** A handler whose loop is busy: its last turn that could block found enough completions. */
+    /** Sets the exchanges under way on the calling thread, the loop's, to {@code count}. */
+    private static void underWay(int count) {
+        while (LoopExchanges.underWay() < count) {
+            LoopExchanges.started();
+        }
+        while (LoopExchanges.underWay() > count) {
+            LoopExchanges.ended();
+        }
+    }
+
+    @AfterEach
+    void noExchangesLeft() {
+        underWay(0);
+    }
+
+    /** A handler whose loop is busy: it has enough exchanges under way. */
     private BatchWindowIoHandler busy(BatchWindowIoHandler handler) {
-        transport.completions = BatchWindowIoHandler.BUSY;
-        handler.run(loop);
-        transport.completions = 1;
-        steps.clear();
+        underWay(BatchWindowIoHandler.BUSY);
         return handler;
     }
 
@@ -114,51 +127,37 @@ class BatchWindowIoHandlerTest {
     void anIdleLoopTurnsAtOnce() {
         final BatchWindowIoHandler handler = handler(false);
         handler.run(loop);
-        transport.completions = BatchWindowIoHandler.BUSY - 1;
+        underWay(BatchWindowIoHandler.BUSY - 1);
         handler.run(loop);
-        handler.run(loop);
-        assertEquals(List.of("turn", "turn", "turn"), steps, "a turn that handled too little makes no wait");
+        assertEquals(List.of("turn", "turn"), steps, "a loop with a few exchanges under way makes no wait");
     }
 
     @Test
-    void aLoopWaitsOnlyWhileItsTurnsHandleEnough() {
+    void aLoopWaitsOnlyWhileEnoughExchangesAreUnderWay() {
         final BatchWindowIoHandler handler = busy(handler(false));
         handler.run(loop);
+        underWay(BatchWindowIoHandler.BUSY - 1);
         handler.run(loop);
-        transport.completions = BatchWindowIoHandler.BUSY;
+        underWay(BatchWindowIoHandler.BUSY);
         handler.run(loop);
-        handler.run(loop);
-        assertEquals(List.of("wait " + WINDOW, "turn", "turn", "turn", "wait " + WINDOW, "turn"), steps);
+        assertEquals(List.of("wait " + WINDOW, "turn", "turn", "wait " + WINDOW, "turn"), steps);
     }
 
     @Test
-    void whatTurnsThatCannotBlockFoundDoesNotCount() {
-        final BatchWindowIoHandler handler = handler(false);
-        loop.nothingQueued = false;
-        transport.completions = BatchWindowIoHandler.BUSY;
+    void whatATurnFoundDoesNotMakeALoopBusy() {
+        final BatchWindowIoHandler handler = handler(true);
+        underWay(1);
+        transport.completions = 12;
         handler.run(loop);
         handler.run(loop);
-        loop.nothingQueued = true;
-        transport.completions = 1;
-        handler.run(loop);
-        assertEquals(List.of("turn without waiting", "turn without waiting", "turn"), steps,
-                "one client's chain of steps, each found at once, is not a busy loop");
+        assertEquals(List.of("turn without waiting", "turn", "turn without waiting", "turn"), steps,
+                "one client opening a connection per request: its accept and close make completions of their own");
     }
 
     @Test
     void whereTheTransportQueuesWritesItHandsThemOverBeforeTheWait() {
         assertEquals(2, busy(handler(true)).run(loop));
         assertEquals(List.of("turn without waiting", "wait " + WINDOW, "turn"), steps);
-    }
-
-    @Test
-    void onlyWhatTheTurnThatCouldBlockFoundCounts() {
-        final BatchWindowIoHandler handler = handler(true);
-        transport.completions = BatchWindowIoHandler.BUSY;
-        handler.run(loop);
-        handler.run(loop);
-        assertEquals(List.of("turn without waiting", "turn", "turn without waiting", "wait " + WINDOW, "turn"),
-                steps, "the writes handed over first count for nothing");
     }
 
     @Test
@@ -180,7 +179,6 @@ class BatchWindowIoHandlerTest {
     @Test
     void theWaitEndsAtTheNextTimer() {
         final BatchWindowIoHandler handler = busy(handler(false));
-        transport.completions = BatchWindowIoHandler.BUSY;
         loop.nanosToTimer = 30_000;
         handler.run(loop);
         loop.nanosToTimer = 0;
@@ -190,9 +188,12 @@ class BatchWindowIoHandlerTest {
 
     @Test
     void anotherThreadsTaskCutsTheWaitShort() {
-        final BatchWindowIoHandler waiting = busy(new BatchWindowIoHandler(transport, false,
-                Duration.ofHours(1).toNanos(), System::nanoTime, LockSupport::parkNanos));
-        final Thread loopThread = new Thread(() -> waiting.run(loop), "loop");
+        final BatchWindowIoHandler waiting = new BatchWindowIoHandler(transport, false,
+                Duration.ofHours(1).toNanos(), System::nanoTime, LockSupport::parkNanos);
+        final Thread loopThread = new Thread(() -> {
+            underWay(BatchWindowIoHandler.BUSY);
+            waiting.run(loop);
+        }, "loop");
         loopThread.setDaemon(true);
         loopThread.start();
         // Without the unpark the loop would wait out the hour: the timeout only guards against that hang.
