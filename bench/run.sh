@@ -146,8 +146,11 @@ with_cpu() {  # target command...
 }
 
 # wrk: requests per second, average and p99 latency, requests served.
-run_wrk() {  # url stream(0|1)
-  STREAM=$2 taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/post.lua "$1" \
+run_wrk() {  # url stream(0|1) [close: a new connection per request]
+  local close=()
+  [ "${3:-}" = close ] && close=(-H "Connection: close")
+  STREAM=$2 taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${close[@]}" \
+    -s bench/post.lua "$1" \
     | awk '/Requests\/sec/ {rps=$2} /^    Latency/ {avg=$2} /^ +99%/ {p99=$2} / requests in / {n=$1}
            /Non-2xx/ {bad=$NF} END {printf "%s %s %s %s %s", rps, avg, p99, n, bad + 0}'
 }
@@ -381,6 +384,9 @@ if [ "$ONLY" = all ] || [ "$ONLY" = streams ]; then
   start_stream_load
   for target in "${TARGETS[@]}"; do
     warm=$WARMUP; [ "$target" = sluice ] && warm=$SLUICE_WARMUP
+    # Each round of paced streams opens a thousand connections, and the throughput loads keep theirs open: without
+    # a load that opens and closes them, Sluice's accept path was first compiled during its first rounds.
+    DURATION=$warm run_wrk "${URL[$target]}$CHAT?shape=json" 0 close >/dev/null
     DURATION=$warm run_streams "${URL[$target]}$CHAT?shape=paced" 1000 >/dev/null
   done
   log "100 paced streams"
