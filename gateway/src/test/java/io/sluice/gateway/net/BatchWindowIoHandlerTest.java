@@ -7,7 +7,6 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoRegistration;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.ThreadAwareExecutor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -24,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * When an event loop waits before a turn, for how long, and what the transport is asked to do around the wait: on
  * a clock and a park of the test's own, so that each step is asserted exactly; and with the real park, that another
  * thread's task cuts a wait short. Only a busy loop waits: one with {@link BatchWindowIoHandler#BUSY} exchanges
- * with backends or more under way ({@link LoopExchanges}, counted on the thread that runs the loop's turns).
+ * with backends or more under way.
  */
 class BatchWindowIoHandlerTest {
     private static final long WINDOW = 100_000;
@@ -89,30 +88,17 @@ class BatchWindowIoHandlerTest {
 
     private final Transport transport = new Transport();
     private final Loop loop = new Loop();
+    /** The exchanges with backends the loop has under way. */
+    private int exchangesUnderWay;
 
     private BatchWindowIoHandler handler(boolean queuesWrites) {
-        return new BatchWindowIoHandler(transport, queuesWrites, WINDOW, () -> NOW,
+        return new BatchWindowIoHandler(transport, queuesWrites, WINDOW, () -> exchangesUnderWay, () -> NOW,
                 nanos -> steps.add("wait " + nanos));
-    }
-
-    /** Sets the exchanges under way on the calling thread, the loop's, to {@code count}. */
-    private static void underWay(int count) {
-        while (LoopExchanges.underWay() < count) {
-            LoopExchanges.started();
-        }
-        while (LoopExchanges.underWay() > count) {
-            LoopExchanges.ended();
-        }
-    }
-
-    @AfterEach
-    void noExchangesLeft() {
-        underWay(0);
     }
 
     /** A handler whose loop is busy: it has enough exchanges under way. */
     private BatchWindowIoHandler busy(BatchWindowIoHandler handler) {
-        underWay(BatchWindowIoHandler.BUSY);
+        exchangesUnderWay = BatchWindowIoHandler.BUSY;
         return handler;
     }
 
@@ -127,7 +113,7 @@ class BatchWindowIoHandlerTest {
     void anIdleLoopTurnsAtOnce() {
         final BatchWindowIoHandler handler = handler(false);
         handler.run(loop);
-        underWay(BatchWindowIoHandler.BUSY - 1);
+        exchangesUnderWay = BatchWindowIoHandler.BUSY - 1;
         handler.run(loop);
         assertEquals(List.of("turn", "turn"), steps, "a loop with a few exchanges under way makes no wait");
     }
@@ -136,9 +122,9 @@ class BatchWindowIoHandlerTest {
     void aLoopWaitsOnlyWhileEnoughExchangesAreUnderWay() {
         final BatchWindowIoHandler handler = busy(handler(false));
         handler.run(loop);
-        underWay(BatchWindowIoHandler.BUSY - 1);
+        exchangesUnderWay = BatchWindowIoHandler.BUSY - 1;
         handler.run(loop);
-        underWay(BatchWindowIoHandler.BUSY);
+        exchangesUnderWay = BatchWindowIoHandler.BUSY;
         handler.run(loop);
         assertEquals(List.of("wait " + WINDOW, "turn", "turn", "wait " + WINDOW, "turn"), steps);
     }
@@ -146,7 +132,7 @@ class BatchWindowIoHandlerTest {
     @Test
     void whatATurnFoundDoesNotMakeALoopBusy() {
         final BatchWindowIoHandler handler = handler(true);
-        underWay(1);
+        exchangesUnderWay = 1;
         transport.completions = 12;
         handler.run(loop);
         handler.run(loop);
@@ -189,11 +175,9 @@ class BatchWindowIoHandlerTest {
     @Test
     void anotherThreadsTaskCutsTheWaitShort() {
         final BatchWindowIoHandler waiting = new BatchWindowIoHandler(transport, false,
-                Duration.ofHours(1).toNanos(), System::nanoTime, LockSupport::parkNanos);
-        final Thread loopThread = new Thread(() -> {
-            underWay(BatchWindowIoHandler.BUSY);
-            waiting.run(loop);
-        }, "loop");
+                Duration.ofHours(1).toNanos(), () -> BatchWindowIoHandler.BUSY, System::nanoTime,
+                LockSupport::parkNanos);
+        final Thread loopThread = new Thread(() -> waiting.run(loop), "loop");
         loopThread.setDaemon(true);
         loopThread.start();
         // Without the unpark the loop would wait out the hour: the timeout only guards against that hang.

@@ -33,6 +33,10 @@ class ExchangesUnderWayTest {
         @Override
         public void onUpstreamBody(ByteBuf piece, boolean last) {
             piece.release();
+            if (last) {
+                heard.add("end");
+                handler.detach();   // as an exchange gives its connection back at the answer's end
+            }
         }
 
         @Override
@@ -55,29 +59,41 @@ class ExchangesUnderWayTest {
         channel.finishAndReleaseAll();
     }
 
-    private int underWay() {
+    /** The exchanges counted on this thread since the test began. */
+    private int countedHere() {
         return LoopExchanges.underWay() - before;
     }
 
     @Test
     void anExchangeCountsFromItsAttachToItsDetach() {
         handler.attach(listener);
-        assertEquals(1, underWay());
+        assertEquals(1, countedHere());
         handler.attach(listener);
-        assertEquals(1, underWay(), "attached again, still one exchange");
+        assertEquals(1, countedHere(), "attached again, still one exchange");
         handler.detach();
-        assertEquals(0, underWay());
+        assertEquals(0, countedHere());
         handler.detach();
-        assertEquals(0, underWay(), "detached twice, counted out once");
+        assertEquals(0, countedHere(), "detached twice, counted out once");
+    }
+
+    @Test
+    void anExchangeThatGivesItsConnectionBackAtTheAnswersEndCountsOutOnce() {
+        handler.attach(listener);
+        channel.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+                StandardCharsets.US_ASCII));
+        assertEquals(0, countedHere());
+        channel.close();
+        assertEquals(0, countedHere(), "the close of a connection given back counts nothing out");
+        assertEquals(List.of("head", "end"), heard);
     }
 
     @Test
     void aConnectionThatClosesUnderAnExchangeCountsItOut() {
         handler.attach(listener);
         channel.close();
-        assertEquals(0, underWay());
+        assertEquals(0, countedHere());
         handler.detach();
-        assertEquals(0, underWay());
+        assertEquals(0, countedHere());
         assertEquals(List.of("closed"), heard);
     }
 
@@ -85,7 +101,7 @@ class ExchangesUnderWayTest {
     void aBrokenConnectionCountsItsExchangeOut() {
         handler.attach(listener);
         channel.pipeline().fireExceptionCaught(new IllegalStateException("reset"));
-        assertEquals(0, underWay());
+        assertEquals(0, countedHere());
         assertEquals(List.of("failed"), heard);
     }
 
@@ -93,7 +109,7 @@ class ExchangesUnderWayTest {
     void aMalformedResponseCountsItsExchangeOut() {
         handler.attach(listener);
         channel.writeInbound(Unpooled.copiedBuffer("HTTP/1.1 two hundred\r\n\r\n", StandardCharsets.US_ASCII));
-        assertEquals(0, underWay());
+        assertEquals(0, countedHere());
         assertEquals(List.of("malformed"), heard);
     }
 }
