@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Where the time to first byte of paced streams goes, proxy by proxy: the model server of backend-conf.sh and the
+# generator on CPU 0, nginx (conf/nginx-bench.conf), HAProxy (conf/haproxy-bench.cfg) and Sluice on CPU 1, as in
+# run.sh. Sluice is warmed first with WS seconds of each throughput load (its JIT shares the core). Then each target
+# in turn carries STREAMS paced streams for D seconds, and tcpdump records CAP seconds of loopback traffic in the
+# middle of it; TtftSplit splits each captured request's wait into the proxy's way in, the model server's wait and
+# the proxy's way out (see its javadoc for how requests are paired).
+#
+#   [STREAMS=100] [D=20] [CAP=3] [WS=20] [TARGETS="sluice nginx haproxy"] bench/ttft-split.sh
+#
+# Needs root (tcpdump) and what run.sh installs; installs tcpdump when missing. Run nothing else meanwhile. tcpdump
+# runs on CPU 0 with the generator, so every target is measured under the same disturbance.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STREAMS=${STREAMS:-100}; D=${D:-20}; CAP=${CAP:-3}; WS=${WS:-20}; TARGETS=${TARGETS:-sluice nginx haproxy}
+SLUICE_JAR=${SLUICE_JAR:-gateway/target/sluice.jar}; BENCH_JAR=bench/target/benchmarks.jar
+command -v tcpdump >/dev/null || apt-get install -y -qq tcpdump >/dev/null
+W=$(mktemp -d)
+PIDS=()
+cleanup() {
+  kill "${PIDS[@]}" 2>/dev/null || true
+  kill "$(cat /tmp/sluice-bench-nginx.pid 2>/dev/null)" 2>/dev/null || true
+  rm -rf "$W"
+}
+trap cleanup EXIT
+bench/backend-conf.sh "$W" > "$W/backend.conf"
+taskset -c 0 nginx -c "$W/backend.conf" > /dev/null 2>&1 & PIDS+=($!)
+taskset -c 1 nginx -c "$PWD/conf/nginx-bench.conf" -e "$W/nginx-error.log" > /dev/null 2>&1 & PIDS+=($!)
+taskset -c 1 haproxy -db -f conf/haproxy-bench.cfg > "$W/haproxy.log" 2>&1 & PIDS+=($!)
+SLUICE_PORT=9200 SPOOL_DIR="$W/spool" taskset -c 1 java -Xms512m -Xmx512m -XX:+AlwaysPreTouch \
+  -Dlogback.configurationFile=bench/logback-bench.xml -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml \
+  > "$W/sluice.log" 2>&1 & PIDS+=($!)
+declare -A PORT=([sluice]=9200 [nginx]=9300 [haproxy]=9400)
+for port in 9100 9200 9300 9400; do
+  for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
+done
+CHAT=/v1/chat/completions
+for shape in events writes json; do
+  stream=1; [ "$shape" = json ] && stream=0
+  STREAM=$stream taskset -c 0 wrk -t1 -c32 -d"${WS}s" -s bench/post.lua "http://127.0.0.1:9200$CHAT?shape=$shape" \
+    > /dev/null
+done
+for target in $TARGETS; do
+  port=${PORT[$target]}
+  echo "http://127.0.0.1:$port$CHAT?shape=paced $STREAMS $D" \
+    | taskset -c 0 java -Xms2g -Xmx2g -Xmn1536m -XX:+AlwaysPreTouch -cp "$BENCH_JAR" io.sluice.bench.StreamLoad - \
+    > "$W/load.txt" 2>&1 &
+  load=$!
+  sleep $(( (D - CAP) / 2 ))
+  timeout "$CAP" taskset -c 0 tcpdump -i lo -nn -s 96 -w "$W/$target.pcap" "tcp port $port or tcp port 9100" \
+    2>/dev/null || true
+  wait "$load"
+  echo "== $target, $STREAMS streams: $(grep RESULT "$W/load.txt")"
+  tcpdump -nn -tt -r "$W/$target.pcap" 2>/dev/null | java -cp "$BENCH_JAR" io.sluice.bench.TtftSplit "$port" 9100
+done
