@@ -2,17 +2,19 @@
 # Where the time to first byte of paced streams goes, proxy by proxy: the model server of backend-conf.sh and the
 # generator on CPU 0, nginx (conf/nginx-bench.conf), HAProxy (conf/haproxy-bench.cfg) and Sluice on CPU 1, as in
 # run.sh. Sluice is warmed first with WS seconds of each throughput load (its JIT shares the core). Then each target
-# in turn carries STREAMS paced streams for D seconds, and tcpdump records CAP seconds of loopback traffic in the
-# middle of it; TtftSplit splits each captured request's wait into the proxy's way in, the model server's wait and
-# the proxy's way out (see its javadoc for how requests are paired).
+# in turn carries STREAMS paced streams; once they are all open and have run SETTLE seconds, tcpdump records CAP
+# seconds of loopback traffic, and TtftSplit splits each captured request's wait into the proxy's way in, the model
+# server's wait and the proxy's way out (see its javadoc for how requests are paired). The settling keeps the
+# streams' opening burst out of the capture, and with it the compilations a new load sets off in Sluice's JVM: in
+# the first seconds after the throughput loads its compilers took a tenth of the core.
 #
-#   [STREAMS=100] [D=20] [CAP=3] [WS=20] [TARGETS="sluice nginx haproxy"] bench/ttft-split.sh
+#   [STREAMS=100] [SETTLE=10] [CAP=3] [WS=20] [TARGETS="sluice nginx haproxy"] bench/ttft-split.sh
 #
 # Needs root (tcpdump) and what run.sh installs; installs tcpdump when missing. Run nothing else meanwhile. tcpdump
 # runs on CPU 0 with the generator, so every target is measured under the same disturbance.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-STREAMS=${STREAMS:-100}; D=${D:-20}; CAP=${CAP:-3}; WS=${WS:-20}; TARGETS=${TARGETS:-sluice nginx haproxy}
+STREAMS=${STREAMS:-100}; SETTLE=${SETTLE:-10}; CAP=${CAP:-3}; WS=${WS:-20}; TARGETS=${TARGETS:-sluice nginx haproxy}
 SLUICE_JAR=${SLUICE_JAR:-gateway/target/sluice.jar}; BENCH_JAR=bench/target/benchmarks.jar
 command -v tcpdump >/dev/null || apt-get install -y -qq tcpdump >/dev/null
 W=$(mktemp -d)
@@ -42,11 +44,16 @@ for shape in events writes json; do
 done
 for target in $TARGETS; do
   port=${PORT[$target]}
-  echo "http://127.0.0.1:$port$CHAT?shape=paced $STREAMS $D" \
+  echo "http://127.0.0.1:$port$CHAT?shape=paced $STREAMS $((SETTLE + CAP + 5))" \
     | taskset -c 0 java -Xms2g -Xmx2g -Xmn1536m -XX:+AlwaysPreTouch -cp "$BENCH_JAR" io.sluice.bench.StreamLoad - \
     > "$W/load.txt" 2>&1 &
   load=$!
-  sleep $(( (D - CAP) / 2 ))
+  # The generator takes some seconds to start (it touches its heap first): wait for its streams, then let them run.
+  for _ in $(seq 600); do
+    [ "$(ss -Htn state established "( sport = :$port )" | wc -l)" -ge "$STREAMS" ] && break
+    sleep 0.1
+  done
+  sleep "$SETTLE"
   timeout "$CAP" taskset -c 0 tcpdump -i lo -nn -s 96 -w "$W/$target.pcap" "tcp port $port or tcp port 9100" \
     2>/dev/null || true
   wait "$load"
