@@ -6,7 +6,7 @@
 # seconds of loopback traffic, and TtftSplit splits each captured request's wait into the proxy's way in, the model
 # server's wait and the proxy's way out (see its javadoc for how requests are paired). The settling keeps the
 # streams' opening burst out of the capture, and with it the compilations a new load sets off in Sluice's JVM: in
-# the first seconds after the throughput loads its compilers took a tenth of the core.
+# the first seconds after the throughput loads its compilers took 7 % of the core.
 #
 #   [STREAMS=100] [SETTLE=10] [CAP=3] [WS=20] [TARGETS="sluice nginx haproxy"] bench/ttft-split.sh
 #
