@@ -27,7 +27,11 @@ public final class ExchangeStats {
     private final String method;
     private final String path;
     private final long startNanos;
-    private final Instant startTime = Instant.now();
+    /**
+     * When the request came, in wall-clock milliseconds as the record's other times are: {@code Instant.now()} reads
+     * the clock through a native call that cost 0.9 % of an HTTP/1.1 JSON answer's CPU (bench/RESULTS.md).
+     */
+    private final long startMillis = System.currentTimeMillis();
     private String model;
     private Route route;
     private UpstreamCall call;
@@ -185,7 +189,7 @@ public final class ExchangeStats {
                     usage == null ? 0 : usage.completionTokens(), usage == null ? 0 : usage.totalTokens(),
                     usage == null ? 0 : usage.cachedTokens(), usage == null ? 0 : usage.reasoningTokens(),
                     usageSource, firstBodyNanos < 0 ? -1 : millis(firstBodyNanos - startNanos),
-                    millis(now - startNanos), startTime, attempts()));
+                    millis(now - startNanos), Instant.ofEpochMilli(startMillis), attempts()));
         }
         if (AccessLog.enabled()) {
             AccessLog.log(new AccessLog.Line(requestId, trace.traceId(), method, path, model,
