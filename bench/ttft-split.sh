@@ -16,12 +16,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STREAMS=${STREAMS:-100}; SETTLE=${SETTLE:-10}; CAP=${CAP:-3}; WS=${WS:-20}; TARGETS=${TARGETS:-sluice nginx haproxy}
 SLUICE_JAR=${SLUICE_JAR:-gateway/target/sluice.jar}; BENCH_JAR=bench/target/benchmarks.jar
-command -v tcpdump >/dev/null || apt-get install -y -qq tcpdump >/dev/null
+if ! command -v tcpdump >/dev/null; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq tcpdump >/dev/null
+fi
 W=$(mktemp -d)
 PIDS=()
 cleanup() {
   kill "${PIDS[@]}" 2>/dev/null || true
-  kill "$(cat /tmp/sluice-bench-nginx.pid 2>/dev/null)" 2>/dev/null || true
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -48,15 +50,25 @@ for target in $TARGETS; do
     | taskset -c 0 java -Xms2g -Xmx2g -Xmn1536m -XX:+AlwaysPreTouch -cp "$BENCH_JAR" io.sluice.bench.StreamLoad - \
     > "$W/load.txt" 2>&1 &
   load=$!
+  PIDS+=("$load")
   # The generator takes some seconds to start (it touches its heap first): wait for its streams, then let them run.
+  opened=0
   for _ in $(seq 600); do
-    [ "$(ss -Htn state established "( sport = :$port )" | wc -l)" -ge "$STREAMS" ] && break
+    opened=$(ss -Htn state established "( sport = :$port )" | wc -l)
+    [ "$opened" -ge "$STREAMS" ] || ! kill -0 "$load" 2>/dev/null && break
     sleep 0.1
   done
+  if [ "$opened" -lt "$STREAMS" ]; then
+    echo "only $opened of $STREAMS streams opened through $target:" >&2; cat "$W/load.txt" >&2; exit 1
+  fi
   sleep "$SETTLE"
+  status=0
   timeout "$CAP" taskset -c 0 tcpdump -i lo -nn -s 96 -w "$W/$target.pcap" "tcp port $port or tcp port 9100" \
-    2>/dev/null || true
-  wait "$load"
+    2> "$W/tcpdump.log" || status=$?
+  if [ "$status" -ne 124 ] || [ ! -s "$W/$target.pcap" ]; then
+    echo "tcpdump did not capture (exit $status):" >&2; cat "$W/tcpdump.log" >&2; exit 1
+  fi
+  wait "$load" || { cat "$W/load.txt" >&2; exit 1; }
   echo "== $target, $STREAMS streams: $(grep RESULT "$W/load.txt")"
   tcpdump -nn -tt -r "$W/$target.pcap" 2>/dev/null | java -cp "$BENCH_JAR" io.sluice.bench.TtftSplit "$port" 9100
 done

@@ -33,7 +33,6 @@ import java.io.InputStreamReader;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -235,28 +234,6 @@ public final class StreamLoad {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             failed.incrementAndGet();
             ctx.close();
-        }
-    }
-
-    /** Microsecond samples, kept whole and sorted once for percentiles. Used on one event loop. */
-    private static final class Samples {
-        private long[] values = new long[1024];
-        private int size;
-
-        void add(long value) {
-            if (size == values.length) {
-                values = Arrays.copyOf(values, size * 2);
-            }
-            values[size++] = value;
-        }
-
-        long percentile(int p) {
-            if (size == 0) {
-                return -1;
-            }
-            final long[] sorted = Arrays.copyOf(values, size);
-            Arrays.sort(sorted);
-            return sorted[Math.min(size - 1, (int) Math.ceil(p / 100.0 * size) - 1)];
         }
     }
 }

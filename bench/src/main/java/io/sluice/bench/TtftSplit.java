@@ -6,7 +6,6 @@ import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +27,9 @@ import java.util.regex.Pattern;
  * (one event loop, as Sluice's, nginx's and HAProxy's workers are here), a close approximation where a burst is
  * forwarded out of order. The generator sends one request over and over, so every forwarded request's first packet
  * has one size: exchanges of another size at either port (a load scrape or health probe of the model server's, a
- * stray request) are left out, as they would shift every pairing after them. So are exchanges the capture cut off
- * at either end.
+ * stray request) are left out, as they would shift every pairing after them; the count of them is printed. So are
+ * exchanges the capture cut off at either end, and those of its first {@value #LEAD_MILLIS} ms: there an upstream
+ * request made of a client request sent before the capture would take the place of the first captured one's.
  *
  * <p>{@code java -cp bench/target/benchmarks.jar io.sluice.bench.TtftSplit PROXY_PORT MODEL_PORT < capture.txt}
  * prints one line per measure, in microseconds. {@code bench/ttft-split.sh} takes the capture and runs it.
@@ -37,6 +37,9 @@ import java.util.regex.Pattern;
 public final class TtftSplit {
     private static final Pattern PACKET =
             Pattern.compile("^(\\d+)\\.(\\d{6}) IP6? \\S+?\\.(\\d+) > \\S+?\\.(\\d+): .*length (\\d+)");
+
+    /** The start of a capture left out: longer than any proxy here takes to forward a request. */
+    static final int LEAD_MILLIS = 100;
 
     /**
      * One exchange at one port: when its request's first packet went and how many bytes that packet held, and when
@@ -48,8 +51,12 @@ public final class TtftSplit {
         }
     }
 
-    /** The split of a capture's exchanges: each list holds one figure per exchange, in microseconds. */
-    record Split(List<Long> client, List<Long> model, List<Long> in, List<Long> out) {
+    /**
+     * The split of a capture, in microseconds: {@code client} and {@code model} hold one wait per answered exchange
+     * at that port, {@code in} and {@code out} one figure per client exchange paired with an upstream one;
+     * {@code otherSize} counts the exchanges left out for their size.
+     */
+    record Split(List<Long> client, List<Long> model, List<Long> in, List<Long> out, int otherSize) {
     }
 
     private TtftSplit() {
@@ -66,6 +73,9 @@ public final class TtftSplit {
         print("model server TTFB (at the proxy's upstream)", split.model());
         print("proxy in (client request to upstream request)", split.in());
         print("proxy out (model server's first byte to client's)", split.out());
+        if (split.otherSize() > 0) {
+            System.out.println("left out: " + split.otherSize() + " exchanges whose request had another size");
+        }
     }
 
     static Split split(Reader capture, int proxyPort, int modelPort) throws IOException {
@@ -73,12 +83,16 @@ public final class TtftSplit {
         final Map<Integer, List<Exchange>> toModel = new HashMap<>();
         final Map<Integer, Boolean> answered = new HashMap<>();
         final BufferedReader lines = new BufferedReader(capture);
+        long start = -1;
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
             final Matcher packet = PACKET.matcher(line);
             if (!packet.find() || Integer.parseInt(packet.group(5)) == 0) {
                 continue;
             }
             final long micros = Long.parseLong(packet.group(1)) * 1_000_000 + Long.parseLong(packet.group(2));
+            if (start < 0) {
+                start = micros;
+            }
             final int from = Integer.parseInt(packet.group(3));
             final int to = Integer.parseInt(packet.group(4));
             if (to == proxyPort || to == modelPort) {
@@ -88,8 +102,11 @@ public final class TtftSplit {
                 firstByte(from == proxyPort ? toProxy : toModel, answered, key(from, to), micros);
             }
         }
-        final List<Exchange> clients = ofCommonSize(answeredInOrder(toProxy));
-        final List<Exchange> upstream = ofCommonSize(answeredInOrder(toModel));
+        final long from = start + LEAD_MILLIS * 1000L;
+        final List<Exchange> answeredClients = answeredInOrder(toProxy, from);
+        final List<Exchange> answeredUpstream = answeredInOrder(toModel, from);
+        final List<Exchange> clients = ofCommonSize(answeredClients);
+        final List<Exchange> upstream = ofCommonSize(answeredUpstream);
         final List<Long> in = new ArrayList<>();
         final List<Long> out = new ArrayList<>();
         int next = 0;
@@ -105,7 +122,8 @@ public final class TtftSplit {
             out.add(client.firstByteMicros() - forwarded.firstByteMicros());
         }
         return new Split(clients.stream().map(Exchange::firstByteWait).toList(),
-                upstream.stream().map(Exchange::firstByteWait).toList(), in, out);
+                upstream.stream().map(Exchange::firstByteWait).toList(), in, out,
+                answeredClients.size() - clients.size() + answeredUpstream.size() - upstream.size());
     }
 
     /** A connection of one server port: the port in the high bits, the peer's in the low. */
@@ -117,7 +135,7 @@ public final class TtftSplit {
                                 long micros, int bytes) {
         final List<Exchange> ofConnection = exchanges.computeIfAbsent(connection, c -> new ArrayList<>());
         // A packet towards the server starts an exchange unless the last one is still waiting for its answer.
-        if (ofConnection.isEmpty() || answered.getOrDefault(connection, false)) {
+        if (ofConnection.isEmpty() || answered.get(connection)) {
             ofConnection.add(new Exchange(micros, bytes, -1));
             answered.put(connection, false);
         }
@@ -135,11 +153,12 @@ public final class TtftSplit {
         answered.put(connection, true);
     }
 
-    private static List<Exchange> answeredInOrder(Map<Integer, List<Exchange>> exchanges) {
+    /** The answered exchanges whose request went at {@code from} or later, in the order of their requests. */
+    private static List<Exchange> answeredInOrder(Map<Integer, List<Exchange>> exchanges, long from) {
         final List<Exchange> all = new ArrayList<>();
         for (List<Exchange> ofConnection : exchanges.values()) {
             for (Exchange exchange : ofConnection) {
-                if (exchange.firstByteMicros() >= 0) {
+                if (exchange.firstByteMicros() >= 0 && exchange.requestMicros() >= from) {
                     all.add(exchange);
                 }
             }
@@ -159,18 +178,14 @@ public final class TtftSplit {
         return exchanges.stream().filter(exchange -> exchange.requestBytes() == common).toList();
     }
 
-    static long percentile(List<Long> values, double p) {
-        final long[] sorted = values.stream().mapToLong(Long::longValue).toArray();
-        Arrays.sort(sorted);
-        return sorted[Math.min(sorted.length - 1, (int) (p * sorted.length))];
-    }
-
     private static void print(String measure, List<Long> values) {
-        if (values.isEmpty()) {
+        final Samples samples = new Samples();
+        values.forEach(samples::add);
+        if (samples.size() == 0) {
             System.out.printf("%-52s none captured%n", measure);
             return;
         }
-        System.out.printf("%-52s n=%d p50=%d p90=%d p99=%d%n", measure, values.size(), percentile(values, 0.5),
-                percentile(values, 0.9), percentile(values, 0.99));
+        System.out.printf("%-52s n=%d p50=%d p90=%d p99=%d%n", measure, samples.size(), samples.percentile(50),
+                samples.percentile(90), samples.percentile(99));
     }
 }

@@ -18,8 +18,14 @@ class TtftSplitTest {
                 + ", ack 1, win 512, options [nop,nop,TS val 1 ecr 2], length " + length + "\n";
     }
 
+    /** The same on IPv6's loopback. */
+    private static String packet6(String time, int from, int to, int length) {
+        return packet(time, from, to, length).replace(" IP 127.0.0.1.", " IP6 ::1.").replace(" > 127.0.0.1.", " > ::1.");
+    }
+
+    /** The split of a capture whose first packet, long before the rest, is part of an answer already under way. */
     private static TtftSplit.Split split(String capture) throws IOException {
-        return TtftSplit.split(new StringReader(capture), PROXY, MODEL);
+        return TtftSplit.split(new StringReader(packet("1.000000", PROXY, 40999, 650) + capture), PROXY, MODEL);
     }
 
     @Test
@@ -82,13 +88,27 @@ class TtftSplitTest {
         assertEquals(List.of(1000L, 500L), split.model());
         assertEquals(List.of(200L, 100L), split.in());
         assertEquals(List.of(100L, 100L), split.out());
+        assertEquals(1, split.otherSize());
     }
 
     @Test
-    void percentilesAreOfTheSortedFigures() {
-        final List<Long> values = List.of(5L, 1L, 4L, 2L, 3L, 10L, 9L, 8L, 7L, 6L);
-        assertEquals(6, TtftSplit.percentile(values, 0.5));
-        assertEquals(10, TtftSplit.percentile(values, 0.9));
-        assertEquals(10, TtftSplit.percentile(values, 0.99));
+    void leavesOutTheCapturesFirstMillisecondsWhereAnEarlierRequestsForwardWouldBePairedWrongly() throws IOException {
+        final String capture = packet("10.000000", PROXY, 40009, 650)         // the capture starts here
+                + packet("10.050000", 40001, PROXY, 234)                       // asked in the first 100 ms
+                + packet("10.050300", 50001, MODEL, 474)
+                + packet("10.051000", MODEL, 50001, 600)
+                + packet("10.051100", PROXY, 40001, 650)
+                + packet("10.090000", 50002, MODEL, 474)                       // forwards a request sent before
+                + packet("10.091000", MODEL, 50002, 600)
+                + packet6("10.300000", 40003, PROXY, 234)                      // over IPv6's loopback
+                + packet6("10.300200", 50003, MODEL, 474)
+                + packet6("10.301000", MODEL, 50003, 600)
+                + packet6("10.301100", PROXY, 40003, 650);
+        final TtftSplit.Split split = TtftSplit.split(new StringReader(capture), PROXY, MODEL);
+
+        assertEquals(List.of(1100L), split.client());
+        assertEquals(List.of(800L), split.model());
+        assertEquals(List.of(200L), split.in());
+        assertEquals(List.of(100L), split.out());
     }
 }

@@ -28,8 +28,9 @@ public final class ExchangeStats {
     private final String path;
     private final long startNanos;
     /**
-     * When the request came, in wall-clock milliseconds as the record's other times are: {@code Instant.now()} reads
-     * the clock through a native call that cost 0.9 % of an HTTP/1.1 JSON answer's CPU (bench/RESULTS.md).
+     * When the request came, in wall-clock milliseconds as the record's other times are. {@code Instant.now()} reads
+     * the same clock through a JNI call ({@code VM.getNanoTimeAdjustment}) that held 0.9 % of the CPU samples of an
+     * HTTP/1.1 JSON answer (bench/RESULTS.md); {@code currentTimeMillis()} is an intrinsic.
      */
     private final long startMillis = System.currentTimeMillis();
     private String model;
