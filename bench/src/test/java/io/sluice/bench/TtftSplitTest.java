@@ -28,6 +28,14 @@ class TtftSplitTest {
         return TtftSplit.split(new StringReader(packet("1.000000", PROXY, 40999, 650) + capture), PROXY, MODEL);
     }
 
+    private static void assertSplit(TtftSplit.Split split, List<Long> client, List<Long> model, List<Long> in,
+                                    List<Long> out) {
+        assertEquals(client, split.client(), "client waits");
+        assertEquals(model, split.model(), "model server waits");
+        assertEquals(in, split.in(), "proxy in");
+        assertEquals(out, split.out(), "proxy out");
+    }
+
     @Test
     void splitsEachRequestIntoTheProxysWaysInAndOutAndTheModelServersWait() throws IOException {
         final String capture = packet("100.000100", 40001, PROXY, 234)       // client A asks
@@ -41,10 +49,7 @@ class TtftSplitTest {
                 + packet("100.002100", PROXY, 40002, 650);                     // B's first byte
         final TtftSplit.Split split = split(capture);
 
-        assertEquals(List.of(1900L, 1950L), split.client());
-        assertEquals(List.of(1000L, 1450L), split.model());
-        assertEquals(List.of(300L, 300L), split.in());
-        assertEquals(List.of(600L, 200L), split.out());
+        assertSplit(split, List.of(1900L, 1950L), List.of(1000L, 1450L), List.of(300L, 300L), List.of(600L, 200L));
     }
 
     @Test
@@ -61,10 +66,7 @@ class TtftSplitTest {
                 + packet("5.501500", PROXY, 40001, 650);
         final TtftSplit.Split split = split(capture);
 
-        assertEquals(List.of(1100L, 1500L), split.client());
-        assertEquals(List.of(700L, 800L), split.model());
-        assertEquals(List.of(300L, 200L), split.in());
-        assertEquals(List.of(100L, 500L), split.out());
+        assertSplit(split, List.of(1100L, 1500L), List.of(700L, 800L), List.of(300L, 200L), List.of(100L, 500L));
     }
 
     @Test
@@ -84,10 +86,7 @@ class TtftSplitTest {
                 + packet("7.003700", PROXY, 40003, 650);
         final TtftSplit.Split split = split(capture);
 
-        assertEquals(List.of(1300L, 700L), split.client());
-        assertEquals(List.of(1000L, 500L), split.model());
-        assertEquals(List.of(200L, 100L), split.in());
-        assertEquals(List.of(100L, 100L), split.out());
+        assertSplit(split, List.of(1300L, 700L), List.of(1000L, 500L), List.of(200L, 100L), List.of(100L, 100L));
         assertEquals(1, split.otherSize());
     }
 
@@ -106,9 +105,6 @@ class TtftSplitTest {
                 + packet6("10.301100", PROXY, 40003, 650);
         final TtftSplit.Split split = TtftSplit.split(new StringReader(capture), PROXY, MODEL);
 
-        assertEquals(List.of(1100L), split.client());
-        assertEquals(List.of(800L), split.model());
-        assertEquals(List.of(200L), split.in());
-        assertEquals(List.of(100L), split.out());
+        assertSplit(split, List.of(1100L), List.of(800L), List.of(200L), List.of(100L));
     }
 }
