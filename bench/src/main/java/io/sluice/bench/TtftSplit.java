@@ -81,7 +81,6 @@ public final class TtftSplit {
     static Split split(Reader capture, int proxyPort, int modelPort) throws IOException {
         final Map<Integer, List<Exchange>> toProxy = new HashMap<>();
         final Map<Integer, List<Exchange>> toModel = new HashMap<>();
-        final Map<Integer, Boolean> answered = new HashMap<>();
         final BufferedReader lines = new BufferedReader(capture);
         long start = -1;
         for (String line = lines.readLine(); line != null; line = lines.readLine()) {
@@ -96,10 +95,9 @@ public final class TtftSplit {
             final int from = Integer.parseInt(packet.group(3));
             final int to = Integer.parseInt(packet.group(4));
             if (to == proxyPort || to == modelPort) {
-                request(to == proxyPort ? toProxy : toModel, answered, key(to, from), micros,
-                        Integer.parseInt(packet.group(5)));
+                request(to == proxyPort ? toProxy : toModel, key(to, from), micros, Integer.parseInt(packet.group(5)));
             } else if (from == proxyPort || from == modelPort) {
-                firstByte(from == proxyPort ? toProxy : toModel, answered, key(from, to), micros);
+                firstByte(from == proxyPort ? toProxy : toModel, key(from, to), micros);
             }
         }
         final long from = start + LEAD_MILLIS * 1000L;
@@ -131,26 +129,24 @@ public final class TtftSplit {
         return serverPort << 16 | peerPort;
     }
 
-    private static void request(Map<Integer, List<Exchange>> exchanges, Map<Integer, Boolean> answered, int connection,
-                                long micros, int bytes) {
+    private static void request(Map<Integer, List<Exchange>> exchanges, int connection, long micros, int bytes) {
         final List<Exchange> ofConnection = exchanges.computeIfAbsent(connection, c -> new ArrayList<>());
         // A packet towards the server starts an exchange unless the last one is still waiting for its answer.
-        if (ofConnection.isEmpty() || answered.get(connection)) {
+        if (ofConnection.isEmpty() || ofConnection.get(ofConnection.size() - 1).firstByteMicros() >= 0) {
             ofConnection.add(new Exchange(micros, bytes, -1));
-            answered.put(connection, false);
         }
     }
 
-    private static void firstByte(Map<Integer, List<Exchange>> exchanges, Map<Integer, Boolean> answered,
-                                  int connection, long micros) {
+    private static void firstByte(Map<Integer, List<Exchange>> exchanges, int connection, long micros) {
         final List<Exchange> ofConnection = exchanges.get(connection);
-        if (ofConnection == null || answered.getOrDefault(connection, true)) {
-            return;   // an answer whose request came before the capture, or its later packets
+        if (ofConnection == null) {
+            return;   // an answer whose request came before the capture
         }
         final int last = ofConnection.size() - 1;
         final Exchange exchange = ofConnection.get(last);
-        ofConnection.set(last, new Exchange(exchange.requestMicros(), exchange.requestBytes(), micros));
-        answered.put(connection, true);
+        if (exchange.firstByteMicros() < 0) {   // else a later packet of the same answer
+            ofConnection.set(last, new Exchange(exchange.requestMicros(), exchange.requestBytes(), micros));
+        }
     }
 
     /** The answered exchanges whose request went at {@code from} or later, in the order of their requests. */
