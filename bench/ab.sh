@@ -3,7 +3,7 @@
 # JAR_B on 9201, both pinned to CPU 1 beside the nginx proxy of conf/nginx-bench.conf (the reference), the nginx
 # backend of backend-conf.sh on CPU 0 with the load generator. Rounds interleave A, B and nginx, A and B trading
 # places each round, so that drift hits all three alike. Each line: round, protocol, shape, target, requests served
-# in D seconds, CPU ticks the target's processes used, and requests per CPU-second.
+# in D seconds, CPU ticks the target's processes used, requests per CPU-second, and user-mode µs per request.
 #
 #   JAR_A=before.jar JAR_B=after.jar [ROUNDS=3] [D=10] [SHAPES="events writes json"] [H2=1] [WU=20] bench/ab.sh
 #
@@ -36,6 +36,12 @@ done
 sleep 1
 NM=$(cat /tmp/sluice-bench-nginx.pid); NP="$NM $(pgrep -P "$NM" | tr '\n' ' ')"
 ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
+uticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14}' "/proc/$p/stat"))); done; echo $t; }
+# The line of one measure: requests, CPU ticks, requests per CPU-second, and user-mode microseconds per request (the
+# proxy's own code, steadier from round to round than the kernel's share, which moves with the machine).
+line() {
+  awk -v n="$1" -v c="$2" -v u="$3" 'BEGIN{printf "n=%d cpu=%d perCPU=%.0f userUs=%.2f", n, c, n/(c/100), u*10000/n}'
+}
 declare -A PORT=([A]=9200 [B]=9201 [N]=9300) PROCS=([A]=$PA [B]=$PB [N]="$NP")
 wrk1() { STREAM=$2 taskset -c 0 wrk -t1 -c32 -d"${3}s" -s bench/post.lua "$1" | awk '/ requests in / {print $1}'; }
 h21() {
@@ -55,13 +61,15 @@ for r in $(seq "$ROUNDS"); do for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
   # A first in odd rounds, B first in even ones, so that what follows a target's turn falls on both jars.
   order="A B N"; [ $((r % 2)) = 0 ] && order="B A N"
   for t in $order; do
-    b=$(ticks ${PROCS[$t]}); n=$(wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "$D")
-    a=$(ticks ${PROCS[$t]})
-    echo "r$r h1 $s $t n=$n cpu=$((a-b)) perCPU=$(awk -v n="$n" -v c=$((a-b)) 'BEGIN{printf "%.0f", n/(c/100)}')"
+    b=$(ticks ${PROCS[$t]}); bu=$(uticks ${PROCS[$t]})
+    n=$(wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "$D")
+    a=$(ticks ${PROCS[$t]}); au=$(uticks ${PROCS[$t]})
+    echo "r$r h1 $s $t $(line "$n" $((a-b)) $((au-bu)))"
     if [ "${H2:-0}" = 1 ]; then hp=${PORT[$t]}; [ $t = N ] && hp=9301
-      b=$(ticks ${PROCS[$t]}); n=$(h21 "http://127.0.0.1:$hp/v1/chat/completions?shape=$s" "$(body_of "$s")" "$D")
-      a=$(ticks ${PROCS[$t]})
-      echo "r$r h2 $s $t n=$n cpu=$((a-b)) perCPU=$(awk -v n="$n" -v c=$((a-b)) 'BEGIN{printf "%.0f", n/(c/100)}')"
+      b=$(ticks ${PROCS[$t]}); bu=$(uticks ${PROCS[$t]})
+      n=$(h21 "http://127.0.0.1:$hp/v1/chat/completions?shape=$s" "$(body_of "$s")" "$D")
+      a=$(ticks ${PROCS[$t]}); au=$(uticks ${PROCS[$t]})
+      echo "r$r h2 $s $t $(line "$n" $((a-b)) $((au-bu)))"
     fi
   done
 done; done
