@@ -37,11 +37,6 @@ import java.util.Arrays;
  * socket write turns into a {@code ByteBuffer} each. Writing per read adds no delay, because nothing is flushed
  * before the read completes anyway. The last batch carries the chunked body's end.
  *
- * <p>The HTTP/1.1 head waits for the first batch, and takes it in when its buffer has room for all of it (as one
- * chunk on a chunked body): a small answer, the head and a JSON body, then leaves as one buffer instead of two or
- * more, and its body's pieces go back to the pool at once. Nothing waits longer for it: the head was never flushed
- * before the first batch's write.
- *
  * <p>On HTTP/2 the head is a HEADERS frame and each batch a DATA frame, whose composite's components are the pieces,
  * the last batch the one that ends the stream. They are written as frames, which the stream's codec passes on as
  * they are: an {@code HttpResponse} would have its header map copied into HTTP/2 headers there (2 % of a small
@@ -51,7 +46,7 @@ import java.util.Arrays;
  *
  * <p>Position: the relay byte path, below the request-core seams. Thread: the exchange's event loop. Buffers: a
  * piece is owned from {@link #add} until a write passes it to the client pipeline or {@link #release} releases it;
- * so is the head's buffer, from {@link #startHead} until the first write after {@link #endHead}.
+ * so is the head's buffer between {@link #startHead} and {@link #endHead}.
  */
 final class ResponseWriter {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
@@ -77,8 +72,6 @@ final class ResponseWriter {
     private final HeadFields fields = this::addField;
     /** The head being written: bytes on HTTP/1.1, HTTP/2 headers on HTTP/2; null outside a head. */
     private ByteBuf http1Head;
-    /** An HTTP/1.1 head whose fields are all in, waiting for the first batch; null once written. */
-    private ByteBuf http1HeadDone;
     private Http2Headers http2Head;
     private boolean chunked;
     /** The response may have no body: whatever a relay still writes for it is dropped. */
@@ -125,7 +118,7 @@ final class ResponseWriter {
     }
 
     /**
-     * Ends the head: on HTTP/2 it is written (no flush), on HTTP/1.1 it goes out with the first batch.
+     * Writes the head (no flush).
      *
      * @param chunked whether the head says the HTTP/1.1 body is chunked (else it is sized, or ends with the
      *                connection, or there is none)
@@ -134,7 +127,7 @@ final class ResponseWriter {
         this.chunked = chunked;
         if (http1Head != null) {
             FieldLines.end(http1Head);
-            http1HeadDone = http1Head;
+            http1Encoder.write(http1Head, http1Encoder.voidPromise());
             http1Head = null;
         } else {
             client.write(new DefaultHttp2HeadersFrame(http2Head), client.voidPromise());
@@ -158,14 +151,14 @@ final class ResponseWriter {
         bytes += piece.readableBytes();
     }
 
-    /** Writes what was gathered since the last write, if anything, and a head still waiting, without a flush. */
+    /** Writes what was gathered since the last write, if anything, without a flush. */
     void write() {
+        if (count == 0) {
+            return;
+        }
         if (bytes == 0) {
             // An empty HTTP/1.1 chunk would end the body.
             dropPieces();
-            if (http1HeadDone != null) {
-                writeHead(http1Encoder.voidPromise());
-            }
         } else if (http1Encoder != null) {
             writeHttp1(false, http1Encoder.voidPromise());
         } else {
@@ -189,11 +182,6 @@ final class ResponseWriter {
         final ChannelPromise written = http1Encoder.newPromise();
         if (count > 0) {
             writeHttp1(true, written);
-        } else if (http1HeadDone != null) {
-            if (chunked) {
-                http1HeadDone.writeBytes(LAST_CHUNK);
-            }
-            writeHead(written);
         } else {
             // Nothing left but the end of a chunked body, if it is one; the promise is kept by the bytes written
             // before it all the same.
@@ -203,39 +191,6 @@ final class ResponseWriter {
         return written;
     }
 
-    /** Writes the HTTP/1.1 head still waiting for the first batch, if there is one, with {@code promise}. */
-    private void writeHead(ChannelPromise promise) {
-        if (http1HeadDone != null) {
-            http1Encoder.write(http1HeadDone, promise);
-            http1HeadDone = null;
-        }
-    }
-
-    /**
-     * Takes the batch into the waiting head's buffer when all of it fits there without growing it, as one chunk on a
-     * chunked body, then the body's end when {@code ends}; the pieces are released.
-     *
-     * @return whether it did
-     */
-    private boolean intoHead(boolean ends) {
-        final int framing = chunked ? MAX_CHUNK_HEADER + CRLF.length + (ends ? LAST_CHUNK.length : 0) : 0;
-        if (http1HeadDone == null || (long) bytes + framing > http1HeadDone.maxFastWritableBytes()) {
-            return false;
-        }
-        if (chunked) {
-            writeHex(http1HeadDone, bytes);
-            http1HeadDone.writeShort(FieldLines.CRLF);
-        }
-        for (int i = 0; i < count; i++) {
-            http1HeadDone.writeBytes(pieces[i], pieces[i].readerIndex(), pieces[i].readableBytes());
-        }
-        if (chunked) {
-            http1HeadDone.writeBytes(ends ? CRLF_LAST_CHUNK : CRLF);
-        }
-        dropPieces();
-        return true;
-    }
-
     /**
      * Writes the batch: on a chunked body each piece that carries its own framing as that chunk, the others in runs,
      * each run one chunk; the body's end follows when {@code ends}.
@@ -243,11 +198,6 @@ final class ResponseWriter {
      * @param written the promise of the batch's last write
      */
     private void writeHttp1(boolean ends, ChannelPromise written) {
-        if (intoHead(ends)) {
-            writeHead(written);
-            return;
-        }
-        writeHead(http1Encoder.voidPromise());
         if (!chunked) {
             for (int i = 0; i < count; i++) {
                 http1Encoder.write(pieces[i], i == count - 1 ? written : http1Encoder.voidPromise());
@@ -356,10 +306,6 @@ final class ResponseWriter {
         if (http1Head != null) {
             http1Head.release();
             http1Head = null;
-        }
-        if (http1HeadDone != null) {
-            http1HeadDone.release();
-            http1HeadDone = null;
         }
         http2Head = null;
     }
