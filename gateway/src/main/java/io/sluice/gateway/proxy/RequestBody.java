@@ -3,14 +3,12 @@ package io.sluice.gateway.proxy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 
 /**
  * The body of a request as it arrives: the received buffers themselves, gathered in a composite (no copy), with
  * their size counted against {@code max_request_bytes} piece by piece so an oversized body is refused before it is
  * all in memory. The body must be whole before it is routed, because {@code model} usually comes after the
- * messages. A body that comes in one piece, as most do, is that piece: a composite of one component cost a composite,
- * its component and one more reference count to take and give back on every request.
+ * messages.
  *
  * <p>A body kept for as long as a stream runs (to continue it elsewhere if it breaks) is {@linkplain #compact
  * compacted} first: the reads it came in may hold far more than it, and would stay out of the pool with it.
@@ -22,16 +20,12 @@ final class RequestBody {
     /** Enough components that a body never gets consolidated (copied) however small its pieces. */
     private static final int MAX_COMPONENTS = 1 << 16;
 
-    private final ByteBufAllocator alloc;
     private final long limit;
-    /** The body so far: empty, its one piece, or {@link #gathered}; null once taken or released. */
-    private ByteBuf parts = Unpooled.EMPTY_BUFFER;
-    /** The composite of the pieces, made when a second one comes; null before. */
-    private CompositeByteBuf gathered;
+    private CompositeByteBuf parts;
     private long size;
 
     RequestBody(ByteBufAllocator alloc, long limit) {
-        this.alloc = alloc;
+        this.parts = alloc.compositeBuffer(MAX_COMPONENTS);
         this.limit = limit;
     }
 
@@ -42,16 +36,10 @@ final class RequestBody {
             piece.release();
             return false;
         }
-        if (!piece.isReadable()) {
-            piece.release();
-        } else if (parts == Unpooled.EMPTY_BUFFER) {
-            parts = piece;
+        if (piece.isReadable()) {
+            parts.addComponent(true, piece);
         } else {
-            if (gathered == null) {
-                gathered = alloc.compositeBuffer(MAX_COMPONENTS).addComponent(true, parts);
-                parts = gathered;
-            }
-            gathered.addComponent(true, piece);
+            piece.release();
         }
         return true;
     }
@@ -64,7 +52,6 @@ final class RequestBody {
     ByteBuf take() {
         final ByteBuf taken = parts;
         parts = null;
-        gathered = null;
         return taken;
     }
 
@@ -76,7 +63,7 @@ final class RequestBody {
      * to the result.
      */
     static ByteBuf compact(ByteBuf body, ByteBufAllocator alloc) {
-        if (heldBytes(body) <= 2L * body.readableBytes()) {
+        if (!(body instanceof CompositeByteBuf parts) || heldBytes(parts) <= 2L * body.readableBytes()) {
             return body;
         }
         final ByteBuf copy = alloc.directBuffer(body.readableBytes());
@@ -91,17 +78,17 @@ final class RequestBody {
     }
 
     /**
-     * The capacity of the buffers the body is a view of: the reads themselves, each once. The parts of one read
+     * The capacity of the buffers the parts are views of: the reads themselves, each once. The parts of one read
      * (the chunks of a chunked body, the DATA frames of an HTTP/2 read) come one after another.
      */
-    private static long heldBytes(ByteBuf body) {
-        if (!(body instanceof CompositeByteBuf parts)) {
-            return read(body).capacity();
-        }
+    private static long heldBytes(CompositeByteBuf parts) {
         long held = 0;
         ByteBuf previous = null;
         for (int i = 0; i < parts.numComponents(); i++) {
-            final ByteBuf read = read(parts.component(i));
+            ByteBuf read = parts.component(i);
+            while (read.unwrap() != null) {
+                read = read.unwrap();
+            }
             if (read != previous) {
                 held += read.capacity();
                 previous = read;
@@ -110,20 +97,10 @@ final class RequestBody {
         return held;
     }
 
-    /** The buffer {@code piece} is a view of, or {@code piece} itself. */
-    private static ByteBuf read(ByteBuf piece) {
-        ByteBuf read = piece;
-        while (read.unwrap() != null) {
-            read = read.unwrap();
-        }
-        return read;
-    }
-
     void release() {
         if (parts != null) {
             parts.release();
             parts = null;
-            gathered = null;
         }
     }
 }

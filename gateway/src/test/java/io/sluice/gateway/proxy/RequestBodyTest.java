@@ -42,31 +42,6 @@ class RequestBodyTest {
         }
     }
 
-    @Test
-    void aBodyInOnePieceIsThatPieceAndOneInSeveralTheirComposite() {
-        final ByteBuf read = ALLOC.directBuffer(64).writeBytes(JSON.getBytes(StandardCharsets.UTF_8));
-        final RequestBody empty = new RequestBody(ALLOC, 1 << 20);
-        assertTrue(empty.add(read.readRetainedSlice(0)));
-        assertEquals(0, empty.content().readableBytes(), "no body yet");
-        empty.release();
-
-        final RequestBody one = new RequestBody(ALLOC, 1 << 20);
-        final ByteBuf piece = read.readRetainedSlice(10);
-        assertTrue(one.add(piece));
-        assertTrue(one.add(read.readRetainedSlice(0)), "an empty piece changes nothing");
-        assertSame(piece, one.content(), "no composite around one piece");
-
-        final RequestBody several = new RequestBody(ALLOC, 1 << 20);
-        assertTrue(several.add(read.retainedSlice(0, 10)));
-        assertTrue(several.add(read.readRetainedSlice(read.readableBytes())));
-        assertEquals(2, assertInstanceOf(CompositeByteBuf.class, several.content()).numComponents());
-        assertEquals(JSON, several.content().toString(StandardCharsets.UTF_8));
-        read.release();
-        one.release();
-        several.release();
-        assertEquals(0, read.refCnt(), "releasing each body released its pieces");
-    }
-
     /** The chunks of a chunked body, or the DATA frames of one HTTP/2 read: one read, counted once. */
     @Test
     void aBodyInSeveralPartsOfOneReadThatFillsItIsKeptAsItCame() {
