@@ -40,7 +40,8 @@ uticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14}' "/proc/$p/s
 # The line of one measure: requests, CPU ticks, requests per CPU-second, and user-mode microseconds per request (the
 # proxy's own code, steadier from round to round than the kernel's share, which moves with the machine).
 line() {
-  awk -v n="$1" -v c="$2" -v u="$3" 'BEGIN{printf "n=%d cpu=%d perCPU=%.0f userUs=%.2f", n, c, n/(c/100), u*10000/n}'
+  awk -v n="${1:-0}" -v c="$2" -v u="$3" 'BEGIN{if (n == 0 || c == 0) {printf "n=%d cpu=%d (nothing served)", n, c; exit}
+    printf "n=%d cpu=%d perCPU=%.0f userUs=%.2f", n, c, n/(c/100), u*10000/n}'
 }
 declare -A PORT=([A]=9200 [B]=9201 [N]=9300) PROCS=([A]=$PA [B]=$PB [N]="$NP")
 wrk1() { STREAM=$2 taskset -c 0 wrk -t1 -c32 -d"${3}s" -s bench/post.lua "$1" | awk '/ requests in / {print $1}'; }
