@@ -13,8 +13,8 @@ package io.sluice.gateway.net;
  *   http-encoder        HttpResponseEncoder
  *   h2c-upgrade         HttpServerUpgradeHandler (cleartext only): Upgrade: h2c on the first request turns the
  *                       connection into HTTP/2; the handler leaves after that request
- *   idle                IdleStateHandler: closes idle keep-alive connections
- *   request-handler     HttpRequestHandler, which runs a ProxyExchange per proxied request
+ *   request-handler     HttpRequestHandler, which runs a ProxyExchange per proxied request and keeps the
+ *                       connection's idle timer (Http1ConnectionIdle)
  *
  * client connection, HTTP/2
  *   h2-flush            FlushConsolidationHandler: the flushes of one turn of the loop, one write

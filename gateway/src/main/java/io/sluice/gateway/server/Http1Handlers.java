@@ -16,7 +16,6 @@ final class Http1Handlers implements HttpServerUpgradeHandler.SourceCodec {
         final ChannelPipeline pipeline = ctx.pipeline();
         pipeline.remove(PipelineNames.HTTP_DECODER);
         pipeline.remove(PipelineNames.HTTP_ENCODER);
-        pipeline.remove(PipelineNames.IDLE);
         pipeline.remove(PipelineNames.REQUEST_HANDLER);
         pipeline.addBefore(ctx.name(), PipelineNames.H2_FLUSH, HttpServerInitializer.streamFlushes());
     }

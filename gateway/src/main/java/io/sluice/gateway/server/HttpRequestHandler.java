@@ -17,8 +17,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.sluice.gateway.admission.Caller;
 import io.sluice.gateway.admission.Refusal;
@@ -64,7 +62,7 @@ import java.util.Iterator;
  * reset.
  */
 final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements ExchangeOwner,
-        RequestDeadline.Listener {
+        RequestDeadline.Listener, Http1ConnectionIdle.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(HttpRequestHandler.class);
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.US_ASCII);
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
@@ -85,9 +83,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private final Listener listener;
     /** The body of an admin request while it arrives; null otherwise. */
     private ByteArrayOutputStream adminBody;
-    /** The connection's idle timer; null on an HTTP/2 stream, whose connection restarts its own. */
-    private final IdleStateHandler idleTimer;
     private final boolean http1;
+    /** The connection's idle timer on HTTP/1.1; null on an HTTP/2 stream, whose connection has its own. */
+    private Http1ConnectionIdle idleTimer;
     /** The HTTP/1.1 response encoder's context, behind which exchanges write relayed responses; null on HTTP/2. */
     private ChannelHandlerContext http1Encoder;
     private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
@@ -106,16 +104,15 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private boolean answeringOffLoop;
 
     /**
-     * @param idleTimer the connection's idle timer on HTTP/1.1, whose requests are also checked for a single Host;
-     *                  null on an HTTP/2 stream (its connection has its own timer, and :authority stands for Host)
+     * @param http1 whether this serves an HTTP/1.1 connection, which then has its idle timer here and whose requests
+     *              are checked for a single Host; false on an HTTP/2 stream (its connection has its own timer, and
+     *              :authority stands for Host)
      */
-    HttpRequestHandler(ProxyServices services, SluiceConfig.Server config, IdleStateHandler idleTimer,
-                       Listener listener) {
+    HttpRequestHandler(ProxyServices services, SluiceConfig.Server config, boolean http1, Listener listener) {
         this.services = services;
         this.config = config;
         this.listener = listener;
-        this.idleTimer = idleTimer;
-        this.http1 = idleTimer != null;
+        this.http1 = http1;
     }
 
     @Override
@@ -124,11 +121,19 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         this.http1Encoder = http1 ? ctx.pipeline().context(PipelineNames.HTTP_ENCODER) : null;
         this.deadline = new RequestDeadline(ctx.executor(), this, config.requestTimeout().toNanos(),
                 config.minBodyRate());
+        if (http1) {
+            idleTimer = new Http1ConnectionIdle(ctx.executor(), config.idleTimeout().toNanos(), this);
+            idleTimer.restart();
+        }
     }
 
+    /** Also when the connection leaves HTTP/1.1 (an h2c or WebSocket upgrade): its idle timer goes with it. */
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         deadline.disarm();
+        if (idleTimer != null) {
+            idleTimer.stop();
+        }
     }
 
     @Override
@@ -519,6 +524,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             }
         }
         readDispatched = false;
+        if (idleTimer != null) {
+            idleTimer.onRead();
+        }
         ctx.fireChannelReadComplete();
     }
 
@@ -537,8 +545,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             return;
         }
         if (idleTimer != null) {
-            // The timer counts reads only: a connection is idle from the end of its last response, not before.
-            idleTimer.resetReadTimeout();
+            // A connection is idle from the end of its last response, not before.
+            idleTimer.restart();
         }
         while (!pipelined.isEmpty() && !busy() && !closing) {
             dispatch(pipelined.poll());
@@ -579,6 +587,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
         deadline.disarm();
+        if (idleTimer != null) {
+            idleTimer.stop();
+        }
         releasePipelined();
         if (local != null && local.response() != null) {
             local.response().release();
@@ -591,15 +602,20 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     }
 
     /**
-     * An idle connection is closed unless a response is on its way: a keep-alive connection between requests,
-     * and a client that stalls in the middle of sending its request, alike. When the gateway drains, an idle
-     * connection closes now and a busy one after its response.
+     * An idle HTTP/1.1 connection is closed unless a response is on its way: a keep-alive connection between
+     * requests, and a client that stalls in the middle of sending its request, alike.
      */
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && !busy()) {
+    public void onIdle() {
+        if (!busy()) {
             ctx.close();
-        } else if (evt instanceof Draining) {
+        }
+    }
+
+    /** When the gateway drains, an idle connection closes now and a busy one after its response. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Draining) {
             draining = true;
             if (exchange == null && local == null && !answeringOffLoop) {
                 ctx.close();

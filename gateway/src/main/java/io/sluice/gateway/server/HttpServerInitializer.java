@@ -19,13 +19,11 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.AsciiString;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.net.PipelineNames;
 import io.sluice.gateway.proxy.ProxyServices;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * Builds the pipeline of each client connection (see {@link PipelineNames}) once its protocol is known: with TLS
@@ -102,11 +100,9 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
                 }
             });
         }
-        // Reads only: an all-idle timer puts a promise and a listener on every write. The request handler restarts
-        // the timer when a response ends, and never closes a connection whose response is on its way.
-        final IdleStateHandler idle = new IdleStateHandler(config.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS);
-        pipeline.addLast(PipelineNames.IDLE, idle);
-        pipeline.addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, config, idle, listener));
+        // The idle timer is the request handler's own (Http1ConnectionIdle): a handler of its own in between was a
+        // hop for every message read.
+        pipeline.addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, config, true, listener));
     }
 
     /** HTTP/2: flushes gathered per loop turn, the frame codec, a child pipeline per stream, and the idle timer. */
@@ -159,7 +155,7 @@ public final class HttpServerInitializer extends ChannelInitializer<SocketChanne
         @Override
         protected void initChannel(Http2StreamChannel ch) {
             ch.pipeline().addLast(PipelineNames.H2_STREAM_CODEC, new Http2StreamFrameToHttpObjectCodec(true))
-                    .addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, config, null, listener));
+                    .addLast(PipelineNames.REQUEST_HANDLER, new HttpRequestHandler(services, config, false, listener));
         }
     }
 }

@@ -68,7 +68,6 @@ public final class WebSocketUpgrade {
                 request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE);
         final ChannelFuture handshake = handshaker.handshake(ctx.channel(), full);
         final ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.remove(PipelineNames.IDLE);
         if (pipeline.get(PipelineNames.H2C_UPGRADE) != null) {
             pipeline.remove(PipelineNames.H2C_UPGRADE);
         }

@@ -5,6 +5,7 @@ import io.sluice.gateway.testing.RawHttp;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
 import io.sluice.gateway.testing.TestGateway;
+import io.sluice.gateway.testing.WsClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -105,6 +106,15 @@ class ClientConnectionTest {
             assertEquals("", client.readToClose(), "closed without an answer after the idle timeout");
         }
         assertEquals(0, backend.requestCount());
+    }
+
+    /** The idle timer belongs to the connection's HTTP/1.1 life: the WebSocket it turned into keeps its own times. */
+    @Test
+    void aWebSocketOutlivesTheIdleTimeoutOfTheConnectionItWas() throws Exception {
+        try (WsClient client = WsClient.open(gateway.port(), "json")) {
+            Thread.sleep(1_000); // over three idle timeouts, with nothing sent
+            assertTrue(client.isOpen(), "the socket is still open");
+        }
     }
 
     @Test

@@ -25,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  * The HTTP/2 connection pipeline as prior knowledge and ALPN build it: the flushes are gathered in front of the
  * codec, so that a stream's flush still hands its data to the codec's flow control at once, and the codec's HPACK
  * encoder keeps request ids out of its table. (Http2Test runs the same handlers after an h2c upgrade, end to end.)
+ * The HTTP/1.1 pipeline has no idle handler between the codec and the request handler, which keeps the timer.
  */
 class HttpServerInitializerTest {
     /** RFC 7541 §6.2.3: a literal field never indexed starts with the bits 0001. */
@@ -43,6 +44,19 @@ class HttpServerInitializerTest {
             assertInstanceOf(Http2FrameCodec.class, channel.pipeline().get(PipelineNames.H2_CODEC));
             assertInstanceOf(FlushConsolidationHandler.class, channel.pipeline().get(PipelineNames.H2_FLUSH));
             assertInstanceOf(Http2MultiplexHandler.class, channel.pipeline().get(PipelineNames.H2_MULTIPLEX));
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    @Test
+    void http11IsTheCodecTheUpgradeAndTheRequestHandler() {
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        try {
+            initializer().configureHttp1(channel.pipeline(), true);
+            assertEquals(List.of(PipelineNames.HTTP_DECODER, PipelineNames.HTTP_ENCODER, PipelineNames.H2C_UPGRADE,
+                    PipelineNames.REQUEST_HANDLER), channel.pipeline().names().subList(0, 4));
+            assertInstanceOf(HttpRequestHandler.class, channel.pipeline().get(PipelineNames.REQUEST_HANDLER));
         } finally {
             channel.finishAndReleaseAll();
         }

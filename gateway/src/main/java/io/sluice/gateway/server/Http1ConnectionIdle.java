@@ -1,0 +1,83 @@
+package io.sluice.gateway.server;
+
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The idle timer of an HTTP/1.1 connection, kept by its request handler: it tells the handler when nothing was read
+ * for the idle timeout since the connection began or its last response ended, and the handler closes the connection
+ * unless a response is on its way. In place of Netty's {@code IdleStateHandler}, a handler of its own in the
+ * pipeline: every message read passed through it, and every read's end read the clock; here a read only sets a flag,
+ * and the clock is read when a response ends and when the timer's task runs (once per timeout).
+ *
+ * <p>So a read is dated by the task that finds its flag, not by the read: a connection whose last bytes came after
+ * the end of its last response is found idle one to two timeouts after them. Those bytes are a request under way,
+ * whose pace the request deadline ({@link RequestDeadline}) watches; the idle timeout is for connections that send
+ * nothing, and for those it is exact.
+ *
+ * <p>Position: the HTTP/1.1 client connection, beside {@link HttpRequestHandler}. Thread: the connection's event
+ * loop.
+ */
+final class Http1ConnectionIdle implements Runnable {
+    /** What the timer calls when the connection has been idle for the timeout. */
+    interface Listener {
+        void onIdle();
+    }
+
+    private final EventExecutor loop;
+    private final long timeoutNanos;
+    private final Listener listener;
+    private ScheduledFuture<?> task;
+    /** When the connection last began to be idle: its start, its last response's end, or a read's discovery. */
+    private long idleSince;
+    private boolean readSinceTask;
+
+    Http1ConnectionIdle(EventExecutor loop, long timeoutNanos, Listener listener) {
+        this.loop = loop;
+        this.timeoutNanos = timeoutNanos;
+        this.listener = listener;
+    }
+
+    /** Counts idle time from now: at the connection's start, and at the end of each response. */
+    void restart() {
+        idleSince = loop.ticker().nanoTime();
+        readSinceTask = false;
+        if (task == null) {
+            task = loop.schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Bytes were read: the connection is not idle. */
+    void onRead() {
+        readSinceTask = true;
+    }
+
+    /** Stops the timer for good: the connection closed, or left HTTP/1.1. */
+    void stop() {
+        if (task != null) {
+            task.cancel(false);
+            task = null;
+        }
+    }
+
+    @Override
+    public void run() {
+        final long now = loop.ticker().nanoTime();
+        if (readSinceTask) {
+            readSinceTask = false;
+            idleSince = now;
+        }
+        final long left = idleSince + timeoutNanos - now;
+        if (left > 0) {
+            task = loop.schedule(this, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        // As Netty's timer did, it goes on after telling: a connection kept open by a response under way is told
+        // again a timeout later, unless its response ends first.
+        idleSince = now;
+        task = loop.schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+        listener.onIdle();
+    }
+}
