@@ -6,19 +6,19 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The idle timer of an HTTP/1.1 connection, kept by its request handler: it tells the handler when nothing was read
- * for the idle timeout since the connection began or its last response ended, and the handler closes the connection
- * unless a response is on its way. In place of Netty's {@code IdleStateHandler}, a handler of its own in the
- * pipeline: every message read passed through it, and every read's end read the clock; here a read only sets a flag,
- * and the clock is read when a response ends and when the timer's task runs (once per timeout).
+ * The idle timer of an HTTP/1.1 connection, kept by its request handler: it tells the handler when no request
+ * message came for the idle timeout since the connection began or its last response ended, and the handler closes
+ * the connection unless a response is on its way. In place of Netty's {@code IdleStateHandler}, a handler of its own
+ * in the pipeline: every message read passed through it, and every read's end read the clock. Here a message only
+ * sets a flag, and the clock is read when a response ends and when the timer's task runs (once per timeout).
  *
- * <p>So a read is dated by the task that finds its flag, not by the read: a connection whose last bytes came after
- * the end of its last response is found idle one to two timeouts after them. Those bytes are a request under way,
- * whose pace the request deadline ({@link RequestDeadline}) watches; the idle timeout is for connections that send
- * nothing, and for those it is exact.
+ * <p>So a message is dated by the task that finds its flag, not by its read: a connection whose last message came
+ * after the end of its last response (a request whose body stalls) is found idle one to two timeouts after it; the
+ * request deadline ({@link RequestDeadline}) watches such a request's pace anyway. A connection that sends nothing
+ * after a response, or nothing at all, is found idle exactly a timeout after the response or its start.
  *
- * <p>Position: the HTTP/1.1 client connection, beside {@link HttpRequestHandler}. Thread: the connection's event
- * loop.
+ * <p>Position: the HTTP/1.1 front, below the request-core seams (DESIGN.md §2b), beside {@link HttpRequestHandler}.
+ * Thread: the connection's event loop. Buffers: none.
  */
 final class Http1ConnectionIdle implements Runnable {
     /** What the timer calls when the connection has been idle for the timeout. */
@@ -30,6 +30,8 @@ final class Http1ConnectionIdle implements Runnable {
     private final long timeoutNanos;
     private final Listener listener;
     private ScheduledFuture<?> task;
+    /** Stopped for good: the connection closed, or its request handler left the pipeline. */
+    private boolean stopped;
     /** When the connection last began to be idle: its start, its last response's end, or a read's discovery. */
     private long idleSince;
     private boolean readSinceTask;
@@ -42,6 +44,9 @@ final class Http1ConnectionIdle implements Runnable {
 
     /** Counts idle time from now: at the connection's start, and at the end of each response. */
     void restart() {
+        if (stopped) {
+            return;
+        }
         idleSince = loop.ticker().nanoTime();
         readSinceTask = false;
         if (task == null) {
@@ -49,13 +54,14 @@ final class Http1ConnectionIdle implements Runnable {
         }
     }
 
-    /** Bytes were read: the connection is not idle. */
+    /** A request message was read: the connection is not idle. */
     void onRead() {
         readSinceTask = true;
     }
 
     /** Stops the timer for good: the connection closed, or left HTTP/1.1. */
     void stop() {
+        stopped = true;
         if (task != null) {
             task.cancel(false);
             task = null;
@@ -64,6 +70,9 @@ final class Http1ConnectionIdle implements Runnable {
 
     @Override
     public void run() {
+        if (stopped) {
+            return;
+        }
         final long now = loop.ticker().nanoTime();
         if (readSinceTask) {
             readSinceTask = false;

@@ -59,7 +59,7 @@ import java.util.Iterator;
  * keeps reading during an exchange so that a client that leaves is noticed at once; requests pipelined behind the
  * current one are held, and reading pauses, until it is done. After an early refusal (an oversized or malformed
  * request) it answers, half-closes, and discards input for a moment, so the client reads the answer instead of a
- * reset.
+ * reset. On HTTP/1.1 it also keeps the connection's idle timer ({@link Http1ConnectionIdle}).
  */
 final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements ExchangeOwner,
         RequestDeadline.Listener, Http1ConnectionIdle.Listener {
@@ -127,18 +127,26 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         }
     }
 
-    /** Also when the connection leaves HTTP/1.1 (an h2c or WebSocket upgrade): its idle timer goes with it. */
+    /**
+     * Also when the connection leaves HTTP/1.1 (an h2c or WebSocket upgrade): its idle timer goes with it, and so do
+     * requests pipelined behind the upgrade, which nothing here will answer.
+     */
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         deadline.disarm();
         if (idleTimer != null) {
             idleTimer.stop();
         }
+        releasePipelined();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         readDispatched = true;
+        if (idleTimer != null) {
+            // Before the message is answered: a local answer's end restarts the timer, and counts from there.
+            idleTimer.onRead();
+        }
         if (closing) {
             ReferenceCountUtil.release(msg);
         } else if (busy() || !pipelined.isEmpty()) {
@@ -524,9 +532,6 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             }
         }
         readDispatched = false;
-        if (idleTimer != null) {
-            idleTimer.onRead();
-        }
         ctx.fireChannelReadComplete();
     }
 
@@ -548,7 +553,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             // A connection is idle from the end of its last response, not before.
             idleTimer.restart();
         }
-        while (!pipelined.isEmpty() && !busy() && !closing) {
+        // A pipelined request may upgrade the connection (GET /ws), and take this handler out of the pipeline.
+        while (!pipelined.isEmpty() && !busy() && !closing && !ctx.isRemoved()) {
             dispatch(pipelined.poll());
         }
         if (pipelined.isEmpty() && !closing) {

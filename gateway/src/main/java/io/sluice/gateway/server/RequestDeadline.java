@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The time a client has to send one request, head and body, so that a client trickling bytes cannot hold a
- * connection and a request slot forever (every byte restarts the idle timer): the whole request must arrive within
+ * connection and a request slot forever (each piece of a request puts the idle timer off): the whole request must arrive within
  * {@code server.request_timeout} of its first bytes, and once the head is in, the body must keep arriving at
  * {@code server.min_body_rate} or more, measured over windows of a few seconds.
  *

@@ -114,6 +114,8 @@ class ClientConnectionTest {
         try (WsClient client = WsClient.open(gateway.port(), "json")) {
             Thread.sleep(1_000); // over three idle timeouts, with nothing sent
             assertTrue(client.isOpen(), "the socket is still open");
+            client.sendText("not json at all");
+            assertTrue(client.next().hasError(), "and still answers");
         }
     }
 
