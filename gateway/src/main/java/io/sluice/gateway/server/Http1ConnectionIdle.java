@@ -32,9 +32,9 @@ final class Http1ConnectionIdle implements Runnable {
     private ScheduledFuture<?> task;
     /** Stopped for good: the connection closed, or its request handler left the pipeline. */
     private boolean stopped;
-    /** When the connection last began to be idle: its start, its last response's end, or a read's discovery. */
+    /** When the connection last began to be idle: its start, its last response's end, or the task that found a message. */
     private long idleSince;
-    private boolean readSinceTask;
+    private boolean messageSinceTask;
 
     Http1ConnectionIdle(EventExecutor loop, long timeoutNanos, Listener listener) {
         this.loop = loop;
@@ -48,15 +48,15 @@ final class Http1ConnectionIdle implements Runnable {
             return;
         }
         idleSince = loop.ticker().nanoTime();
-        readSinceTask = false;
+        messageSinceTask = false;
         if (task == null) {
             task = loop.schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
         }
     }
 
     /** A request message was read: the connection is not idle. */
-    void onRead() {
-        readSinceTask = true;
+    void onMessage() {
+        messageSinceTask = true;
     }
 
     /** Stops the timer for good: the connection closed, or left HTTP/1.1. */
@@ -74,8 +74,8 @@ final class Http1ConnectionIdle implements Runnable {
             return;
         }
         final long now = loop.ticker().nanoTime();
-        if (readSinceTask) {
-            readSinceTask = false;
+        if (messageSinceTask) {
+            messageSinceTask = false;
             idleSince = now;
         }
         final long left = idleSince + timeoutNanos - now;

@@ -145,7 +145,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         readDispatched = true;
         if (idleTimer != null) {
             // Before the message is answered: a local answer's end restarts the timer, and counts from there.
-            idleTimer.onRead();
+            idleTimer.onMessage();
         }
         if (closing) {
             ReferenceCountUtil.release(msg);

@@ -24,7 +24,6 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.net.PipelineNames;
 import io.sluice.gateway.proxy.ProxyServices;
 
-
 /**
  * Builds the pipeline of each client connection (see {@link PipelineNames}) once its protocol is known: with TLS
  * by ALPN (h2 or http/1.1), in cleartext by the first bytes (the HTTP/2 preface means h2c by prior knowledge,

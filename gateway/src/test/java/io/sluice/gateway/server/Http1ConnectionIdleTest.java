@@ -59,7 +59,7 @@ class Http1ConnectionIdleTest {
     @Test
     void aMessagePutsItOffByOneToTwoTimeouts() {
         after(100);
-        idle.onRead();
+        idle.onMessage();
         after(200);
         assertEquals(0, told, "the task at 300 ms found the message");
         after(TIMEOUT_MS - 1);
@@ -74,7 +74,7 @@ class Http1ConnectionIdleTest {
         after(TIMEOUT_MS);
         assertEquals(1, told);
         after(100);
-        idle.onRead();
+        idle.onMessage();
         idle.restart();
         after(TIMEOUT_MS - 1);
         assertEquals(1, told);
@@ -88,7 +88,7 @@ class Http1ConnectionIdleTest {
         idle.stop();
         after(10 * TIMEOUT_MS);
         idle.restart();
-        idle.onRead();
+        idle.onMessage();
         after(10 * TIMEOUT_MS);
         assertEquals(0, told);
     }
