@@ -1,5 +1,6 @@
 package io.sluice.gateway.balance;
 
+import io.sluice.gateway.net.TurnClock;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
 import java.util.List;
@@ -20,7 +21,7 @@ final class LeastConnections implements EndpointSelector {
     @Override
     public UpstreamEndpoint select(AffinitySource affinity, List<UpstreamEndpoint> avoid) {
         final int first = avoid.isEmpty() ? start.getAndIncrement() : start.get();
-        final long now = System.nanoTime();
+        final long now = TurnClock.nanoTime();
         for (int pass = 0; pass < Eligible.PASSES - 1; pass++) {
             UpstreamEndpoint best = null;
             int bestLoad = Integer.MAX_VALUE;

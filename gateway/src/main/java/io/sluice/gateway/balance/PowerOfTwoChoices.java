@@ -1,5 +1,6 @@
 package io.sluice.gateway.balance;
 
+import io.sluice.gateway.net.TurnClock;
 import io.sluice.gateway.upstream.EndpointStats;
 import io.sluice.gateway.upstream.ServerLoad;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
@@ -39,7 +40,7 @@ final class PowerOfTwoChoices implements EndpointSelector {
         final int b = (a + 1 + random.nextInt(n - 1)) % n;
         final UpstreamEndpoint first = endpoints.get(a);
         final UpstreamEndpoint second = endpoints.get(b);
-        final long now = System.nanoTime();
+        final long now = TurnClock.nanoTime();
         if (Eligible.in(0, first, avoid, now) && Eligible.in(0, second, avoid, now)) {
             final long firstLoad = load(first.stats(), now);
             final long secondLoad = load(second.stats(), now);

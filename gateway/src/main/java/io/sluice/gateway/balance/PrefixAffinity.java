@@ -1,5 +1,6 @@
 package io.sluice.gateway.balance;
 
+import io.sluice.gateway.net.TurnClock;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
 import java.util.Arrays;
@@ -64,7 +65,7 @@ final class PrefixAffinity implements EndpointSelector {
         if (at < 0) {
             at = -at - 1;
         }
-        final long now = System.nanoTime();
+        final long now = TurnClock.nanoTime();
         for (int i = 0; i < owners.length; i++) {
             final UpstreamEndpoint owner = owners[(at + i) % owners.length];
             if (Eligible.in(0, owner, avoid, now) && owner.stats().inFlight() < capacity) {

@@ -1,5 +1,6 @@
 package io.sluice.gateway.balance;
 
+import io.sluice.gateway.net.TurnClock;
 import io.sluice.gateway.upstream.UpstreamEndpoint;
 
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ final class WeightedRoundRobin implements EndpointSelector {
 
     @Override
     public UpstreamEndpoint select(AffinitySource affinity, List<UpstreamEndpoint> avoid) {
-        final long now = System.nanoTime();
+        final long now = TurnClock.nanoTime();
         if (avoid.isEmpty()) {
             // A turn that falls on an endpoint out of rotation goes to the next turn, not to its neighbour in the
             // order, so that its share spreads over the others as their weights say.

@@ -47,6 +47,8 @@ import java.util.function.LongSupplier;
  * tasks wrote since the last one (an HTTP/2 connection's gathered flush, a timer's write); it makes no system call
  * when nothing is queued. epoll and NIO write at once and need none.
  *
+ * <p>It also marks the loop's turns for {@link TurnClock}, which then reads the clock once per turn.
+ *
  * <p>Position: under every event loop, so it serves every front (HTTP/1.1, h2, WebSocket) and every upstream
  * connection alike; the transport layer, below the request core. Thread: {@link #run} on the loop's own thread,
  * {@link #wakeup()} from any. Holds no buffers.
@@ -131,12 +133,14 @@ final class BatchWindowIoHandler implements IoHandler {
         if (loop != current) {
             loop = current;
         }
+        TurnClock.newTurn();
         if (!context.canBlock()) {
             return transport.run(context);
         }
         int handled = 0;
         if (queuesWrites) {
             handled = transport.run(NO_WAIT);
+            TurnClock.newTurn();
             if (!context.canBlock()) {
                 return handled;   // what it read queued a task: that runs first
             }

@@ -5,6 +5,7 @@ import io.sluice.gateway.admission.Caller;
 import io.sluice.gateway.admission.Ticket;
 import io.sluice.gateway.http.AccessLog;
 import io.sluice.gateway.http.TraceContext;
+import io.sluice.gateway.net.TurnClock;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.Target;
 import io.sluice.gateway.usage.UsageRecord;
@@ -28,11 +29,12 @@ public final class ExchangeStats {
     private final String path;
     private final long startNanos;
     /**
-     * When the request came, in wall-clock milliseconds as the record's other times are. {@code Instant.now()} reads
-     * the same clock through a JNI call ({@code VM.getNanoTimeAdjustment}) that held 0.9 % of the CPU samples of an
-     * HTTP/1.1 JSON answer (bench/RESULTS.md); {@code currentTimeMillis()} is an intrinsic.
+     * When the request came, in wall-clock milliseconds as the record's other times are, read once per loop turn
+     * ({@link TurnClock}). {@code Instant.now()} reads the same clock through a JNI call
+     * ({@code VM.getNanoTimeAdjustment}) that held 0.9 % of the CPU samples of an HTTP/1.1 JSON answer
+     * (bench/RESULTS.md).
      */
-    private final long startMillis = System.currentTimeMillis();
+    private final long startMillis = TurnClock.currentTimeMillis();
     private String model;
     private Route route;
     private UpstreamCall call;
@@ -106,7 +108,7 @@ public final class ExchangeStats {
     /** Response body relayed to the client; the first of it marks the time to first token. */
     public void bodyOut(long bytes) {
         if (firstBodyNanos < 0) {
-            firstBodyNanos = System.nanoTime();
+            firstBodyNanos = TurnClock.nanoTime();
         }
         bytesOut += bytes;
     }
@@ -173,6 +175,8 @@ public final class ExchangeStats {
         if (ticket != null) {
             ticket.settle(usage, firstBodyNanos >= 0);
         }
+        // The clock itself, not the turn's: the end is read once per request, and a stream whose body came in one
+        // turn still ends after its first byte, so its generation time (and tokens per second) is measured.
         final long now = System.nanoTime();
         // Where the request went last: its first choice, unless an attempt was made elsewhere.
         final Target target = call == null || call.target() == null ? route == null ? null : route.primary()

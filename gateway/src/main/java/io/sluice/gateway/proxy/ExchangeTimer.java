@@ -3,6 +3,7 @@ package io.sluice.gateway.proxy;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.net.TurnClock;
 
 import java.util.concurrent.TimeUnit;
 
@@ -91,7 +92,7 @@ final class ExchangeTimer implements Runnable {
     void responseStarted() {
         awaitingHead = false;
         streaming = true;
-        lastActivity = System.nanoTime();
+        lastActivity = TurnClock.nanoTime();
         // Usually a no-op: the pending task is due sooner unless the idle limit is the shorter one.
         scheduleAt(lastActivity + idleNanos, lastActivity);
     }

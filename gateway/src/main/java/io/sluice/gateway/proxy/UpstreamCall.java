@@ -17,6 +17,7 @@ import io.sluice.gateway.config.Durations;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.TraceContext;
+import io.sluice.gateway.net.TurnClock;
 import io.sluice.gateway.routing.Provider;
 import io.sluice.gateway.routing.Route;
 import io.sluice.gateway.routing.RouteWalk;
@@ -407,7 +408,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         state = State.WAITING;
         requestWritten = false;
         final Lease sentOn = lease;
-        sentNanos = System.nanoTime();
+        sentNanos = TurnClock.nanoTime();
         final Channel channel = lease.channel();
         final ByteBuf head = ProxyHeaders.upstreamRequestHead(channel.alloc(), clientHeaders, origin,
                 target.provider().requestPath(endpoint, apiPath, target.backendModel()), endpoint,
@@ -447,7 +448,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         if (state != State.WAITING) {
             return;
         }
-        headNanos = System.nanoTime();
+        headNanos = TurnClock.nanoTime();
         upstreamKeepAlive = head.keepAlive();
         body.release();
         body = null;

@@ -35,6 +35,7 @@ import io.sluice.gateway.http.Uris;
 import io.sluice.gateway.net.Draining;
 import io.sluice.gateway.net.LingeringClose;
 import io.sluice.gateway.net.PipelineNames;
+import io.sluice.gateway.net.TurnClock;
 import io.sluice.gateway.routing.HealthReport;
 import io.sluice.gateway.routing.Router;
 import io.sluice.gateway.proxy.ExchangeOwner;
@@ -181,7 +182,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     }
 
     private void onRequest(HttpRequest request) {
-        final long start = System.nanoTime();
+        final long start = TurnClock.nanoTime();
         final String requestId = RequestIds.of(request.headers());
         requestEnded = false;
         if (request.decoderResult().isFailure()) {

@@ -8,6 +8,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.net.TurnClock;
 
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
@@ -149,7 +150,7 @@ public final class EndpointPool {
                 return;
             }
         }
-        idle.addFirst(new Idle(channel, System.nanoTime()));
+        idle.addFirst(new Idle(channel, TurnClock.nanoTime()));
         // A pending read lets the loop notice at once when the backend closes the idle connection.
         channel.read();
     }

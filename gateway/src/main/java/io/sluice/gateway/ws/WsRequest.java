@@ -17,6 +17,7 @@ import io.sluice.gateway.balance.AffinityHash;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.http.TraceContext;
+import io.sluice.gateway.net.TurnClock;
 import io.sluice.gateway.proxy.ActiveRequests;
 import io.sluice.gateway.proxy.CompletionTokens;
 import io.sluice.gateway.proxy.DeltaReader;
@@ -95,7 +96,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         this.request = request;
         this.id = request.getRequestId();
         // Each request on a socket is a trace of its own: a socket may live for hours.
-        this.stats = new ExchangeStats(RequestIds.generate(), TraceContext.start(), "WS", "/ws", System.nanoTime());
+        this.stats = new ExchangeStats(RequestIds.generate(), TraceContext.start(), "WS", "/ws", TurnClock.nanoTime());
     }
 
     /**
