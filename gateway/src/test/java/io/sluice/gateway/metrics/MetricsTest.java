@@ -66,7 +66,13 @@ class MetricsTest {
             final String series = "{model=\"m\",provider=\"mock\"";
             PrometheusText before = PrometheusText.parse(Http.get(gateway.uri("/metrics")).body());
             for (int stream = 1; stream <= 2; stream++) {
-                backend.enqueue(Script.sse(WireSamples.bytes("openai_chat_stream_usage.txt"), 100));
+                // A model server's pace: its first token a few milliseconds after the head, the rest a piece at a
+                // time. Sluice times a stream by its event loop's turns, and a backend as fast as the loop could
+                // answer within the turn that sent it the request.
+                backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
+                        .pause(Duration.ofMillis(5))
+                        .body(WireSamples.bytes("openai_chat_stream_usage.txt"), 100, Duration.ofMillis(1))
+                        .end().build());
                 Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\",\"stream\":true}");
                 gateway.usage().take();
                 final double streams = before.value(ttft + "_count" + series + "}") + 1;
