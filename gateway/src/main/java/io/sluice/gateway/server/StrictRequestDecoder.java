@@ -1,20 +1,74 @@
 package io.sluice.gateway.server;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.sluice.gateway.http.MalformedRequests;
+import io.sluice.gateway.net.PipelineNames;
+
+import java.util.List;
 
 /**
  * Netty's request decoder, stricter where a gateway must be (RFC 9112): a request with both
  * {@code Transfer-Encoding} and {@code Content-Length} is marked as malformed instead of being read as chunked (two
  * framings in one request are the classic request smuggling vector, §6.3), and a request line must name HTTP/1.1
  * or HTTP/1.0 (an {@code HTTP/2.0} line is not HTTP/2, and a backend could read the message differently).
+ *
+ * <p>Between requests it first lets {@link PlainRequestReader} read the next one whole, which it does for the
+ * common request and leaves alone otherwise; not while the h2c upgrade handler waits for the first request. Netty's
+ * decoder reads the rest, and from its first byte of a request to that request's end, nothing else does; after a
+ * request it refused, it reads everything.
  */
 final class StrictRequestDecoder extends HttpRequestDecoder {
+    private final PlainRequestReader plain;
+    /** Netty's decoder holds no part of a request (nor a refusal): the next bytes begin a request. */
+    private boolean betweenRequests = true;
+    /** The h2c upgrade handler may still be behind this decoder, waiting for the connection's first request. */
+    private boolean upgradeHandlerBehind = true;
+
     StrictRequestDecoder(HttpDecoderConfig config) {
         super(config);
+        plain = new PlainRequestReader(config.getMaxInitialLineLength(), config.getMaxHeaderSize(),
+                config.getMaxChunkSize(), config.getHeadersFactory());
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        if (betweenRequests && !upgradeHandlerBehind(ctx)) {
+            final FullHttpRequest request = plain.read(buffer);
+            if (request != null) {
+                out.add(request);
+                return;
+            }
+        }
+        final int emitted = out.size();
+        final int readerIndex = buffer.readerIndex();
+        super.decode(ctx, buffer, out);
+        if (out.size() > emitted) {
+            // Only the successful end of a request leaves the decoder empty; a refusal leaves it discarding.
+            betweenRequests = out.get(out.size() - 1) instanceof LastHttpContent last
+                    && ((HttpObject) last).decoderResult().isSuccess();
+        } else if (buffer.readerIndex() != readerIndex) {
+            betweenRequests = false;   // it took in part of a head, which it keeps
+        }
+    }
+
+    /**
+     * Whether the h2c upgrade handler is still in the pipeline: it reads only a request that comes as a head and its
+     * body (a whole request passes it as already gathered), and it leaves after the first request it reads. So that
+     * request is Netty's to read; once the handler is gone, it is not looked for again.
+     */
+    private boolean upgradeHandlerBehind(ChannelHandlerContext ctx) {
+        if (upgradeHandlerBehind) {
+            upgradeHandlerBehind = ctx.pipeline().context(PipelineNames.H2C_UPGRADE) != null;
+        }
+        return upgradeHandlerBehind;
     }
 
     @Override

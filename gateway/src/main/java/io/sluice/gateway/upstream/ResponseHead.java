@@ -3,6 +3,7 @@ package io.sluice.gateway.upstream;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.util.AsciiString;
+import io.sluice.gateway.http.FieldSyntax;
 import io.sluice.gateway.http.HopByHop;
 import io.sluice.gateway.http.MediaTypes;
 
@@ -98,7 +99,7 @@ public final class ResponseHead {
                 throw new MalformedHead("it folds a header line (obs-fold)");
             }
             final int nameStart = at;
-            while (isTokenChar(bytes[at])) {
+            while (FieldSyntax.isTokenChar(bytes[at])) {
                 at++;
             }
             if (at == nameStart || bytes[at] != ':') {
@@ -247,17 +248,6 @@ public final class ResponseHead {
             throw new MalformedHead(refusal);
         }
         return at + 2;
-    }
-
-    /** RFC 9110's tchar: the characters a header name may hold. */
-    private static boolean isTokenChar(byte b) {
-        if (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9') {
-            return true;
-        }
-        return switch (b) {
-            case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~' -> true;
-            default -> false;
-        };
     }
 
     /** Whether the bytes from {@code start} to {@code end} are {@code name}, ignoring ASCII case. */

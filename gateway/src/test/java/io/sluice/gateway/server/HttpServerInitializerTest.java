@@ -2,9 +2,13 @@ package io.sluice.gateway.server;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -16,10 +20,13 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.net.PipelineNames;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
  * The HTTP/2 connection pipeline as prior knowledge and ALPN build it: the flushes are gathered in front of the
@@ -57,6 +64,34 @@ class HttpServerInitializerTest {
             assertEquals(List.of(PipelineNames.HTTP_DECODER, PipelineNames.HTTP_ENCODER, PipelineNames.H2C_UPGRADE,
                     PipelineNames.REQUEST_HANDLER), channel.pipeline().names().subList(0, 4));
             assertInstanceOf(HttpRequestHandler.class, channel.pipeline().get(PipelineNames.REQUEST_HANDLER));
+        } finally {
+            channel.finishAndReleaseAll();
+        }
+    }
+
+    /**
+     * The h2c upgrade handler reads the connection's first request as Netty's decoder gives it (a head, then its
+     * body) and leaves; then the requests that follow come whole ({@link PlainRequestReader}). A whole first request
+     * would pass the upgrade handler as already gathered, and it would stay in the pipeline for good.
+     */
+    @Test
+    void theUpgradeHandlerSeesTheFirstRequestAndLeaves() {
+        final EmbeddedChannel channel = new EmbeddedChannel();
+        try {
+            initializer().configureHttp1(channel.pipeline(), true);
+            channel.pipeline().remove(PipelineNames.REQUEST_HANDLER);
+            channel.writeInbound(Unpooled.copiedBuffer("GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /b HTTP/1.1\r\nHost: x\r\n\r\n", StandardCharsets.US_ASCII));
+            assertEquals(List.of(PipelineNames.HTTP_DECODER, PipelineNames.HTTP_ENCODER),
+                    channel.pipeline().names().subList(0, 2));
+            assertNull(channel.pipeline().get(PipelineNames.H2C_UPGRADE));
+            final HttpRequest first = channel.readInbound();
+            assertFalse(first instanceof FullHttpRequest);
+            assertEquals("/a", first.uri());
+            assertInstanceOf(LastHttpContent.class, channel.readInbound());
+            final FullHttpRequest second = channel.readInbound();
+            assertEquals("/b", second.uri());
+            second.release();
         } finally {
             channel.finishAndReleaseAll();
         }

@@ -2,14 +2,21 @@ package io.sluice.gateway.server;
 
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -18,16 +25,21 @@ import io.netty.util.ReferenceCountUtil;
 import io.sluice.gateway.http.MalformedRequests;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of what a client's bytes meet first, through {@link EmbeddedChannel} with the
  * input cut where the fuzzer chooses: the HTTP/1.1 request decoder with Sluice's stricter rules and the reasons
- * Sluice gives for refusing (which must never quote the request), and the WebSocket frame decoder with the
+ * Sluice gives for refusing (which must never quote the request), what Sluice's reader of plain requests reads
+ * against what Netty's decoder reads, and the WebSocket frame decoder with the
  * gateway's limits (which may refuse only with its own exceptions). Leaks fail through paranoid leak detection.
  * The normal test run replays the seeds and fuzzes each target briefly; {@code bench/fuzz.sh} fuzzes longer.
  */
@@ -36,6 +48,9 @@ class InboundFuzzTest {
     private static final int ECHO_PROBE = 12;
     /** The field names that {@code MalformedRequests}' fixed reasons name. */
     private static final List<String> NAMED_FIELDS = List.of("Transfer-Encoding", "Content-Length");
+    private static final int MAX_LINE = 8192;
+    private static final int MAX_FIELDS = 16 * 1024;
+    private static final int MAX_PIECE = 64 * 1024;
 
     /**
      * Writes {@code bytes} in pieces cut at places drawn from the input itself (so a finding replays exactly), a
@@ -57,8 +72,7 @@ class InboundFuzzTest {
         "transfer-encoding: chunked\\x0d\\x0a", "\\x0d\\x0a\\x0d\\x0a", "\\x0d\\x0a", "0\\x0d\\x0a\\x0d\\x0a", ";ext=1", "expect: 100-continue\\x0d\\x0a",
         "authorization: Bearer sk-"})
     void httpRequestDecoder(byte[] input) {
-        final EmbeddedChannel channel = new EmbeddedChannel(new StrictRequestDecoder(new HttpDecoderConfig()
-                .setMaxInitialLineLength(8192).setMaxHeaderSize(16 * 1024).setMaxChunkSize(64 * 1024)));
+        final EmbeddedChannel channel = new EmbeddedChannel(new StrictRequestDecoder(decoderConfig()));
         try {
             writeInPieces(channel, input);
             channel.checkException();
@@ -79,6 +93,60 @@ class InboundFuzzTest {
         } finally {
             channel.finishAndReleaseAll();
         }
+    }
+
+    /**
+     * Whatever {@link PlainRequestReader} reads whole, Netty's own decoder, given the bytes it read, reads the same
+     * way: a request that it does not refuse, with the same line, the same fields in the same order, the same body,
+     * and its end. The reader refuses nothing and reads only what it is sure of, so this is the whole of its contract.
+     */
+    @FuzzTest(maxDuration = "5s")
+    @DictionaryEntries({"POST ", "GET ", " HTTP/1.1\\x0d\\x0a", " HTTP/1.0\\x0d\\x0a", "host: x\\x0d\\x0a",
+        "content-length: ", "Content-Length: 0\\x0d\\x0a", "transfer-encoding: chunked\\x0d\\x0a",
+        "\\x0d\\x0a\\x0d\\x0a", "\\x0d\\x0a", "\\x09", "expect: 100-continue\\x0d\\x0a", "upgrade: h2c\\x0d\\x0a"})
+    void plainRequestsReadAsNettyReadsThem(byte[] input) {
+        final ByteBuf in = Unpooled.wrappedBuffer(input);
+        final FullHttpRequest plain = new PlainRequestReader(MAX_LINE, MAX_FIELDS, MAX_PIECE,
+                DefaultHttpHeadersFactory.headersFactory()).read(in);
+        if (plain == null) {
+            assertEquals(0, in.readerIndex(), "what the reader leaves, it leaves untouched");
+            return;
+        }
+        final EmbeddedChannel netty = new EmbeddedChannel(new HttpRequestDecoder(decoderConfig()));
+        final ByteBuf body = Unpooled.buffer();
+        try {
+            netty.writeInbound(Unpooled.wrappedBuffer(input, 0, in.readerIndex()));
+            final HttpRequest request = netty.readInbound();
+            assertTrue(request.decoderResult().isSuccess(), "Netty refuses what the reader read");
+            assertEquals(request.method(), plain.method());
+            assertEquals(request.uri(), plain.uri());
+            assertEquals(request.protocolVersion(), plain.protocolVersion());
+            assertEquals(fields(request.headers()), fields(plain.headers()));
+            HttpContent piece = request instanceof HttpContent content ? content : null;
+            while (!(piece instanceof LastHttpContent)) {
+                piece = netty.readInbound();
+                assertTrue(piece != null && piece.decoderResult().isSuccess(), "Netty's body ends as the reader's");
+                body.writeBytes(piece.content());
+                piece.release();
+            }
+            assertEquals(body, plain.content());
+            assertNull(netty.readInbound(), "Netty read one request from those bytes");
+        } finally {
+            plain.release();
+            body.release();
+            netty.finishAndReleaseAll();
+        }
+    }
+
+    private static HttpDecoderConfig decoderConfig() {
+        return new HttpDecoderConfig().setMaxInitialLineLength(MAX_LINE).setMaxHeaderSize(MAX_FIELDS)
+                .setMaxChunkSize(MAX_PIECE);
+    }
+
+    private static List<String> fields(HttpHeaders headers) {
+        final List<String> fields = new ArrayList<>();
+        headers.iteratorCharSequence().forEachRemaining(field -> fields.add(field.getKey() + ": " + field.getValue()));
+        return fields;
     }
 
     /**
