@@ -26,13 +26,15 @@ declare -A TARGET=([requestScanAndSplice]=codec:io.sluice.codec.fuzz.CodecFuzzTe
   [plainUsageReader]=codec:io.sluice.codec.usage.UsageReaderFuzzTest
   [httpRequestDecoder]=gateway:io.sluice.gateway.server.InboundFuzzTest
   [plainRequestsReadAsNettyReadsThem]=gateway:io.sluice.gateway.server.InboundFuzzTest
+  [requestsReadAlikeWithOrWithoutThePlainReader]=gateway:io.sluice.gateway.server.InboundFuzzTest
   [webSocketFrames]=gateway:io.sluice.gateway.server.InboundFuzzTest
   [webSocketMessages]=gateway:io.sluice.gateway.ws.WsMessageFuzzTest
   [upstreamResponses]=gateway:io.sluice.gateway.upstream.ResponseFuzzTest)
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(requestScanAndSplice sseFramerAndUsageTee jsonUsageTee webSocketJson webSocketProtobuf plainUsageReader
-    httpRequestDecoder plainRequestsReadAsNettyReadsThem webSocketFrames webSocketMessages upstreamResponses)
+    httpRequestDecoder plainRequestsReadAsNettyReadsThem requestsReadAlikeWithOrWithoutThePlainReader webSocketFrames
+    webSocketMessages upstreamResponses)
 fi
 
 mvn -q -DskipTests install

@@ -79,7 +79,7 @@ final class ExchangeTimer implements Runnable {
      * The request was sent: the wait for the response to start begins. The first task is scheduled only now (at
      * the earlier of the first-byte and total deadlines), so a request costs one scheduled task, not one per limit.
      *
-     * @param now when the request was handed to its connection (System.nanoTime())
+     * @param now when the request was handed to its connection, as the loop's {@link TurnClock} tells it
      */
     void requestSent(long now) {
         awaitingConnection = false;

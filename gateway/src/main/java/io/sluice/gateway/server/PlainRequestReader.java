@@ -3,6 +3,7 @@ package io.sluice.gateway.server;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -45,28 +46,34 @@ final class PlainRequestReader {
     /** The shortest request: {@code "M / HTTP/1.1\r\n\r\n"}. */
     private static final int SHORTEST = 16;
     private static final int MAX_LENGTH_DIGITS = 18;
+    /** {@code expect}: a shorter name, such as {@code host}, needs no look in {@link #LEFT_TO_NETTY}. */
+    private static final int SHORTEST_LEFT_TO_NETTY = HttpHeaderNames.EXPECT.length();
+    private static final int CONTENT_LENGTH_LENGTH = HttpHeaderNames.CONTENT_LENGTH.length();
     /** Fields whose request Netty's decoder reads, or refuses, as only it can. */
     private static final FieldNames LEFT_TO_NETTY = FieldNames.of(HttpHeaderNames.TRANSFER_ENCODING,
             HttpHeaderNames.EXPECT, HttpHeaderNames.UPGRADE, HttpHeaderNames.SEC_WEBSOCKET_KEY1,
             HttpHeaderNames.SEC_WEBSOCKET_KEY2);
+    /**
+     * Header maps that do not check their fields again: this class lets through only names of tchars and values of
+     * visible ASCII, spaces and tabs, with none at either end, which Netty's validators (a token; no control byte, no
+     * space or tab first) pass. Nothing adds fields to a client's request later.
+     */
+    private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory().withValidation(false);
 
     private final int maxInitialLine;
     private final int maxHeaderSize;
     private final int maxBody;
-    private final HttpHeadersFactory headersFactory;
 
     /**
      * @param maxInitialLine the decoder's longest request line, without its CR LF
      * @param maxHeaderSize  the decoder's largest field section: its lines' lengths without their CR LFs, summed
      * @param maxBody        the largest body read here: the decoder's largest body piece, so that a body read here
      *                       comes as the decoder would have given it, in one piece
-     * @param headersFactory the decoder's maker of header maps, which validates them as the decoder's do
      */
-    PlainRequestReader(int maxInitialLine, int maxHeaderSize, int maxBody, HttpHeadersFactory headersFactory) {
+    PlainRequestReader(int maxInitialLine, int maxHeaderSize, int maxBody) {
         this.maxInitialLine = maxInitialLine;
         this.maxHeaderSize = maxHeaderSize;
         this.maxBody = maxBody;
-        this.headersFactory = headersFactory;
     }
 
     /**
@@ -131,7 +138,7 @@ final class PlainRequestReader {
         at = requestLineEnd + 2;
         // Up to the empty line that ends the head, which its scan found: a line that only begins with a CR is not it.
         final int fieldsEnd = head.length - 2;
-        final HttpHeaders headers = headersFactory.newHeaders();
+        final HttpHeaders headers = HEADERS.newHeaders();
         long contentLength = -1;
         while (at < fieldsEnd) {
             final int nameStart = at;
@@ -158,10 +165,11 @@ final class PlainRequestReader {
             }
             at += 2;
             final AsciiString name = new AsciiString(head, nameStart, nameEnd - nameStart, false);
-            if (LEFT_TO_NETTY.contains(name)) {
+            if (name.length() >= SHORTEST_LEFT_TO_NETTY && LEFT_TO_NETTY.contains(name)) {
                 return null;
             }
-            if (name.contentEqualsIgnoreCase(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (name.length() == CONTENT_LENGTH_LENGTH
+                    && name.contentEqualsIgnoreCase(HttpHeaderNames.CONTENT_LENGTH)) {
                 if (contentLength >= 0) {
                     return null;
                 }
@@ -203,7 +211,7 @@ final class PlainRequestReader {
         return HttpMethod.valueOf(new String(head, 0, length, StandardCharsets.ISO_8859_1));
     }
 
-    /** A Content-Length of plain digits, without a leading zero (Netty's decoder rewrites those); else -1. */
+    /** A Content-Length of plain digits without a leading zero, which are left to Netty's decoder; else -1. */
     private static long length(byte[] head, int start, int end) {
         if (start == end || end - start > MAX_LENGTH_DIGITS || head[start] == '0' && end - start > 1) {
             return -1;

@@ -33,14 +33,22 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
     private boolean upgradeHandlerBehind = true;
 
     StrictRequestDecoder(HttpDecoderConfig config) {
+        this(config, true);
+    }
+
+    /**
+     * @param readsPlainRequests whether {@link PlainRequestReader} reads the common request; without it Netty's
+     *                           decoder reads every request, as the fuzz test that compares the two needs
+     */
+    StrictRequestDecoder(HttpDecoderConfig config, boolean readsPlainRequests) {
         super(config);
-        plain = new PlainRequestReader(config.getMaxInitialLineLength(), config.getMaxHeaderSize(),
-                config.getMaxChunkSize(), config.getHeadersFactory());
+        plain = readsPlainRequests ? new PlainRequestReader(config.getMaxInitialLineLength(),
+                config.getMaxHeaderSize(), config.getMaxChunkSize()) : null;
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
-        if (betweenRequests && !upgradeHandlerBehind(ctx)) {
+        if (plain != null && betweenRequests && !upgradeHandlerBehind(ctx)) {
             final FullHttpRequest request = plain.read(buffer);
             if (request != null) {
                 out.add(request);
@@ -48,15 +56,12 @@ final class StrictRequestDecoder extends HttpRequestDecoder {
             }
         }
         final int emitted = out.size();
-        final int readerIndex = buffer.readerIndex();
         super.decode(ctx, buffer, out);
-        if (out.size() > emitted) {
-            // Only the successful end of a request leaves the decoder empty; a refusal leaves it discarding.
-            betweenRequests = out.get(out.size() - 1) instanceof LastHttpContent last
-                    && ((HttpObject) last).decoderResult().isSuccess();
-        } else if (buffer.readerIndex() != readerIndex) {
-            betweenRequests = false;   // it took in part of a head, which it keeps
-        }
+        // Only the successful end of a request puts Netty's decoder back as it was. Short of that it may hold part
+        // of a head, or have only moved past the blank lines a request may follow (RFC 9112 §2.2) without taking a
+        // byte, and either way it reads on from where it stands; a refusal leaves it discarding.
+        betweenRequests = out.size() > emitted && out.get(out.size() - 1) instanceof LastHttpContent last
+                && ((HttpObject) last).decoderResult().isSuccess();
     }
 
     /**

@@ -9,7 +9,6 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.DecoderResultProvider;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -106,8 +105,7 @@ class InboundFuzzTest {
         "\\x0d\\x0a\\x0d\\x0a", "\\x0d\\x0a", "\\x09", "expect: 100-continue\\x0d\\x0a", "upgrade: h2c\\x0d\\x0a"})
     void plainRequestsReadAsNettyReadsThem(byte[] input) {
         final ByteBuf in = Unpooled.wrappedBuffer(input);
-        final FullHttpRequest plain = new PlainRequestReader(MAX_LINE, MAX_FIELDS, MAX_PIECE,
-                DefaultHttpHeadersFactory.headersFactory()).read(in);
+        final FullHttpRequest plain = new PlainRequestReader(MAX_LINE, MAX_FIELDS, MAX_PIECE).read(in);
         if (plain == null) {
             assertEquals(0, in.readerIndex(), "what the reader leaves, it leaves untouched");
             return;
@@ -136,6 +134,62 @@ class InboundFuzzTest {
             body.release();
             netty.finishAndReleaseAll();
         }
+    }
+
+    /**
+     * The request decoder reads the same requests, refuses the same ones for the same reasons, and finds the same
+     * bodies whether or not {@link PlainRequestReader} reads the plain ones, with the input cut into the same pieces:
+     * it takes turns with Netty's decoder without either losing its place.
+     */
+    @FuzzTest(maxDuration = "5s")
+    @DictionaryEntries({"POST ", "GET ", " HTTP/1.1\\x0d\\x0a", " HTTP/1.0\\x0d\\x0a", "host: x\\x0d\\x0a",
+        "content-length: ", "Content-Length: 0\\x0d\\x0a", "transfer-encoding: chunked\\x0d\\x0a",
+        "\\x0d\\x0a\\x0d\\x0a", "\\x0d\\x0a", "\\x09", "\\x0b", "0\\x0d\\x0a\\x0d\\x0a", "expect: 100-continue\\x0d\\x0a"})
+    void requestsReadAlikeWithOrWithoutThePlainReader(byte[] input) {
+        final EmbeddedChannel withReader = new EmbeddedChannel(new StrictRequestDecoder(decoderConfig()));
+        final EmbeddedChannel nettyAlone = new EmbeddedChannel(new StrictRequestDecoder(decoderConfig(), false));
+        try {
+            writeInPieces(withReader, input);
+            writeInPieces(nettyAlone, input);
+            withReader.finish();
+            nettyAlone.finish();
+            assertEquals(requests(nettyAlone), requests(withReader));
+        } finally {
+            withReader.finishAndReleaseAll();
+            nettyAlone.finishAndReleaseAll();
+        }
+    }
+
+    /** Each request a channel passed on: its line, fields, body and end, whether it came whole or in pieces. */
+    private static List<String> requests(EmbeddedChannel channel) {
+        final List<String> requests = new ArrayList<>();
+        final StringBuilder body = new StringBuilder();
+        Object message;
+        while ((message = channel.readInbound()) != null) {
+            try {
+                final DecoderResult result = ((DecoderResultProvider) message).decoderResult();
+                if (message instanceof HttpRequest request) {
+                    requests.add(request.method() + " " + request.uri() + " " + request.protocolVersion() + " "
+                            + fields(request.headers()) + (result.isSuccess() ? "" : " refused: " + result.cause()));
+                }
+                if (message instanceof HttpContent content) {
+                    body.append(content.content().toString(StandardCharsets.ISO_8859_1));
+                    if (!result.isSuccess() && !(message instanceof HttpRequest)) {
+                        requests.add("body refused: " + result.cause());
+                    }
+                }
+                if (message instanceof LastHttpContent last) {
+                    requests.add("body " + body + " trailers " + fields(last.trailingHeaders()));
+                    body.setLength(0);
+                }
+            } finally {
+                ReferenceCountUtil.release(message);
+            }
+        }
+        if (body.length() > 0) {
+            requests.add("body so far " + body);
+        }
+        return requests;
     }
 
     private static HttpDecoderConfig decoderConfig() {
