@@ -14,6 +14,10 @@
 # EXTRA gives both JVMs more options, EXTRA_A and EXTRA_B one of them: one jar against itself with a -D on one side
 # measures a setting.
 #
+# CMD_B runs B as a command of its own, listening on port 9201, in place of a Sluice jar: with
+#   CMD_B="java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -cp bench/target/benchmarks.jar io.sluice.bench.TcpRelay 9201 9100"
+# B is the floor of a relay on Sluice's stack (TcpRelay: Netty's transport and nothing else), on HTTP/1.1 loads only.
+#
 # CONF_A and CONF_B give each its own config (bench/sluice-bench.yaml by default): one jar against itself with
 # CONF_B=bench/sluice-bench-webhook.yaml measures what delivering usage to a webhook costs.
 #
@@ -28,8 +32,12 @@ taskset -c 1 nginx -c "$PWD/conf/nginx-bench.conf" -e "$W/nginx-error.log" > /de
 OPTS="-Xms512m -Xmx512m -XX:+AlwaysPreTouch -Dlogback.configurationFile=bench/logback-bench.xml ${EXTRA:-}"
 SLUICE_PORT=9200 SPOOL_DIR="$W/spool-a" taskset -c 1 java $OPTS ${EXTRA_A:-} -jar "$JAR_A" \
   --config "${CONF_A:-bench/sluice-bench.yaml}" > "$W/a.log" 2>&1 & PA=$!
-SLUICE_PORT=9201 SPOOL_DIR="$W/spool-b" taskset -c 1 java $OPTS ${EXTRA_B:-} -jar "$JAR_B" \
-  --config "${CONF_B:-bench/sluice-bench.yaml}" > "$W/b.log" 2>&1 & PB=$!
+if [ -n "${CMD_B:-}" ]; then
+  taskset -c 1 $CMD_B > "$W/b.log" 2>&1 & PB=$!
+else
+  SLUICE_PORT=9201 SPOOL_DIR="$W/spool-b" taskset -c 1 java $OPTS ${EXTRA_B:-} -jar "$JAR_B" \
+    --config "${CONF_B:-bench/sluice-bench.yaml}" > "$W/b.log" 2>&1 & PB=$!
+fi
 for port in 9100 9200 9201; do
   for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
 done
