@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
  * shared with the other loops' pools) requests wait, up to {@code max_waiters} per loop and the connect timeout.
  */
 public final class EndpointPool {
-    private record Idle(Channel channel, long since) {
+    /** An idle connection, with the handler its leases need, found in its pipeline once when it first connected. */
+    private record Idle(Channel channel, UpstreamHandler handler, long since) {
     }
 
     private record Waiter(Promise<Lease> promise, ScheduledFuture<?> timeout) {
@@ -68,7 +69,7 @@ public final class EndpointPool {
         Idle entry;
         while ((entry = idle.pollFirst()) != null) {
             if (entry.channel().isActive()) {
-                return loop.newSucceededFuture(new Lease(entry.channel(), true, this));
+                return loop.newSucceededFuture(new Lease(entry.channel(), true, this, entry.handler()));
             }
         }
         if (budget.tryTake()) {
@@ -137,8 +138,9 @@ public final class EndpointPool {
         });
     }
 
-    /** Takes a connection back; it is reused only when {@code reusable} and still open. */
-    void release(Channel channel, boolean reusable) {
+    /** Takes a lent connection back; it is reused only when {@code reusable} and still open. */
+    void release(Lease lease, boolean reusable) {
+        final Channel channel = lease.channel();
         if (!reusable || !channel.isActive() || retired && waiters.isEmpty()) {
             channel.close();
             return;
@@ -146,11 +148,11 @@ public final class EndpointPool {
         Waiter waiter;
         while ((waiter = waiters.pollFirst()) != null) {
             waiting = waiters.size();
-            if (waiter.promise().trySuccess(new Lease(channel, true, this))) {
+            if (waiter.promise().trySuccess(new Lease(channel, true, this, lease.handler()))) {
                 return;
             }
         }
-        idle.addFirst(new Idle(channel, TurnClock.nanoTime()));
+        idle.addFirst(new Idle(channel, lease.handler(), TurnClock.nanoTime()));
         // A pending read lets the loop notice at once when the backend closes the idle connection.
         channel.read();
     }
@@ -190,8 +192,9 @@ public final class EndpointPool {
         channel.closeFuture().addListener(f -> onClosed(channel));
         connect.addListener(f -> {
             if (f.isSuccess()) {
-                if (!promise.trySuccess(new Lease(channel, false, this))) {
-                    release(channel, true);
+                final Lease lease = new Lease(channel, false, this);
+                if (!promise.trySuccess(lease)) {
+                    release(lease, true);
                 }
             } else if (f.cause() instanceof ClosedChannelException && attempt < RECONNECTS && !promise.isDone()) {
                 // Later, not now: the dead socket gives its slot back only once its close completes.

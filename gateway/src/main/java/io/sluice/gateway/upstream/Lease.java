@@ -8,8 +8,8 @@ import java.util.Objects;
  * A connection lent to one exchange. {@code reused} tells whether it served an earlier request: only then may a
  * failure before the first response byte be a stale keep-alive connection worth one retry.
  *
- * <p>Thread: the connection's event loop. The connection's {@link UpstreamHandler} is looked up once, when it is
- * lent, rather than by a walk of its pipeline at both ends of the loan.
+ * <p>Thread: the connection's event loop. The connection's {@link UpstreamHandler} is looked up in its pipeline
+ * once, when it first connects; its pool keeps it beside the idle connection for the leases after.
  */
 public record Lease(Channel channel, boolean reused, EndpointPool pool, UpstreamHandler handler) {
     public Lease {
@@ -32,6 +32,6 @@ public record Lease(Channel channel, boolean reused, EndpointPool pool, Upstream
     public void release(boolean reusable) {
         // Detached first in any case, so that the closing of a connection not given back reaches no listener.
         final boolean betweenResponses = handler.detach();
-        pool.release(channel, reusable && betweenResponses);
+        pool.release(this, reusable && betweenResponses);
     }
 }
