@@ -11,9 +11,12 @@ public final class Uris {
         return query < 0 ? uri : uri.substring(0, query);
     }
 
-    /** The query with its leading {@code ?}, or the empty string. */
-    public static String query(String uri) {
+    /**
+     * {@code path} with the query of {@code uri}, if it has one: a request sent on with the client's query. Most have
+     * none, and then {@code path} itself is the answer, with no string made.
+     */
+    public static String withQueryOf(String path, String uri) {
         final int query = uri.indexOf('?');
-        return query < 0 ? "" : uri.substring(query);
+        return query < 0 ? path : path + uri.substring(query);
     }
 }

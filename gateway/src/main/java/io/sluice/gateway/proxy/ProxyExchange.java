@@ -110,11 +110,12 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     /**
      * @param client       the request handler's context in the client pipeline
+     * @param path         the request target's path, without its query
      * @param http1Encoder the context of that pipeline's HTTP/1.1 response encoder, behind which a relayed response
      *                     is written (see {@link ResponseWriter}); null on an HTTP/2 stream
      */
     public ProxyExchange(ChannelHandlerContext client, ExchangeOwner owner, ProxyServices services,
-                         HttpRequest request, Front front, String requestId, long startNanos,
+                         HttpRequest request, String path, Front front, String requestId, long startNanos,
                          ChannelHandlerContext http1Encoder) {
         this.client = client;
         this.owner = owner;
@@ -122,8 +123,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         this.request = request;
         this.front = front;
         this.snapshot = services.snapshots().current();
-        this.stats = new ExchangeStats(requestId, TraceContext.of(request.headers()), request.method().name(),
-                Uris.path(request.uri()), startNanos);
+        this.stats = new ExchangeStats(requestId, TraceContext.of(request.headers()), request.method().name(), path,
+                startNanos);
         this.writer = new ResponseWriter(client, http1Encoder);
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.body = new RequestBody(client.alloc(), services.maxRequestBytes());
@@ -329,7 +330,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         if (backend == front.codec()) {
             plan = backend.plan(fields, front.operation(), target.modelEdit(fields.model()),
                     target.provider().includeUsage(), defaultMaxTokens);
-            return new UpstreamCall.Attempt(front.operation().path() + Uris.query(request.uri()),
+            return new UpstreamCall.Attempt(Uris.withQueryOf(front.operation().path(), request.uri()),
                     plan.edits().isEmpty() ? original.retainedDuplicate()
                             : JsonSplice.apply(client.alloc(), original, plan.edits()));
         }

@@ -209,8 +209,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         }
         switch (match.kind()) {
             case PROXY -> {
-                exchange = new ProxyExchange(ctx, this, services, request, match.front().negotiate(request.headers()),
-                        requestId, start, http1Encoder);
+                exchange = new ProxyExchange(ctx, this, services, request, path,
+                        match.front().negotiate(request.headers()), requestId, start, http1Encoder);
                 if (!exchange.start()) {
                     exchange = null;
                 }
@@ -464,7 +464,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
 
     /** RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host; an HTTP/1.0 one at most one. */
     private static String hostProblem(HttpRequest request) {
-        final Iterator<String> hosts = request.headers().valueStringIterator(HttpHeaderNames.HOST);
+        // Counted, never read: the values stay as they came, with no string made of one.
+        final Iterator<? extends CharSequence> hosts =
+                request.headers().valueCharSequenceIterator(HttpHeaderNames.HOST);
         if (!hosts.hasNext()) {
             return request.protocolVersion().equals(HttpVersion.HTTP_1_1)
                     ? "The request has no Host header; HTTP/1.1 requires one." : null;
