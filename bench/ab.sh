@@ -16,7 +16,8 @@
 #
 # CMD_B runs B as a command of its own, listening on port 9201, in place of a Sluice jar: with
 #   CMD_B="java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -cp bench/target/benchmarks.jar io.sluice.bench.TcpRelay 9201 9100"
-# B is the floor of a relay on Sluice's stack (TcpRelay: Netty's transport and nothing else), on HTTP/1.1 loads only.
+# B is the floor of a relay on Sluice's stack (TcpRelay: Netty's transport and nothing else), on HTTP/1.1 loads only
+# (the model server speaks HTTP/2 on another port, so H2=1 is refused). EXTRA_B and CONF_B do not apply to it.
 #
 # CONF_A and CONF_B give each its own config (bench/sluice-bench.yaml by default): one jar against itself with
 # CONF_B=bench/sluice-bench-webhook.yaml measures what delivering usage to a webhook costs.
@@ -25,6 +26,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}; D=${D:-10}; SHAPES=${SHAPES:-events writes json}
+if [ -n "${CMD_B:-}" ] && [ "${H2:-0}" = 1 ]; then
+  echo "CMD_B relays HTTP/1.1 loads only; run it without H2=1" >&2
+  exit 2
+fi
 W=$(mktemp -d)
 bench/backend-conf.sh "$W" > "$W/backend.conf"
 taskset -c 0 nginx -c "$W/backend.conf" > /dev/null 2>&1 &

@@ -20,7 +20,12 @@ import java.time.Duration;
  * the other side as it came and flushed when the read completes. It parses nothing, so it can only relay a client
  * that sends one request at a time per connection and waits for the answer, as wrk does; what it costs per request is
  * what Netty's channels, pipelines, buffers and transport cost for the two reads and two writes of an exchange, with
- * none of a gateway's work. {@code bench/ab.sh} measures it beside nginx with {@code CMD_B} (see there).
+ * none of a gateway's work. It has no backpressure either (Sluice stops reading a side whose peer is slow), which a
+ * client that waits for each answer never needs. {@code bench/ab.sh} measures it beside nginx with {@code CMD_B}
+ * (see there).
+ *
+ * <p>Bench only. Thread: one event loop for both sides of every pair. Buffers: each read passes with its ownership
+ * to the other side's write, which releases it, written or not.
  *
  * <p>{@code java -cp bench/target/benchmarks.jar io.sluice.bench.TcpRelay port backendPort}
  */
@@ -47,6 +52,11 @@ public final class TcpRelay {
                                 .addListener((ChannelFutureListener) connected -> {
                                     if (!connected.isSuccess()) {
                                         client.close();
+                                        return;
+                                    }
+                                    if (!client.isActive()) {
+                                        // The client left while the backend connection opened.
+                                        connected.channel().close();
                                         return;
                                     }
                                     client.pipeline().addLast(new Pipe(connected.channel()));

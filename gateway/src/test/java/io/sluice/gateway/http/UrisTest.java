@@ -12,6 +12,7 @@ class UrisTest {
         assertEquals("/v1/chat/completions", Uris.path("/v1/chat/completions?api-version=2024-10-21"));
         assertEquals("/v1/chat/completions", Uris.path("/v1/chat/completions"));
         assertEquals("/v1/models", Uris.path("/v1/models?"));
+        assertEquals("", Uris.path("?x=1"));
     }
 
     @Test
@@ -19,6 +20,7 @@ class UrisTest {
         assertEquals("/chat/completions?api-version=2024-10-21&x=1",
                 Uris.withQueryOf("/chat/completions", "/v1/chat/completions?api-version=2024-10-21&x=1"));
         assertEquals("/chat/completions?", Uris.withQueryOf("/chat/completions", "/v1/chat/completions?"));
+        assertEquals("/chat/completions?x=1", Uris.withQueryOf("/chat/completions", "?x=1"));
     }
 
     @Test

@@ -26,12 +26,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The pool seen alone, on a real loop and a real listening socket: a connection that closes before it connects
- * (what a stale epoll event for a reused file descriptor does) costs the request nothing.
+ * (what a stale epoll event for a reused file descriptor does) costs the request nothing, and a connection given
+ * back is lent again, to the next request or to one waiting, with the handler found when it connected.
  */
 class EndpointPoolTest {
     private final MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -71,6 +73,32 @@ class EndpointPoolTest {
         final ExecutionException failure = assertThrows(ExecutionException.class,
                 () -> acquire(pool));
         assertInstanceOf(ClosedChannelException.class, failure.getCause());
+    }
+
+    @Test
+    void aConnectionGivenBackIsLentAgainWithTheHandlerFoundWhenItConnected() throws Exception {
+        final EndpointPool pool = pool(closingFirst(0));
+        final Lease first = acquire(pool);
+        loop.submit(() -> first.release(true)).sync();
+        final Lease again = acquire(pool);
+        assertSame(first.channel(), again.channel());
+        assertTrue(again.reused());
+        assertSame(first.channel().pipeline().get(UpstreamHandler.class), again.handler());
+        loop.submit(() -> again.release(false)).sync();
+    }
+
+    @Test
+    void aWaiterGetsTheConnectionGivenBackWithItsHandler() throws Exception {
+        final EndpointPool pool = pool(closingFirst(0), 1);
+        final Lease first = acquire(pool);
+        final Future<Lease> waiting = loop.submit(pool::acquire).get(5, TimeUnit.SECONDS);
+        assertFalse(waiting.isDone());
+        loop.submit(() -> first.release(true)).sync();
+        final Lease handedOn = waiting.get(5, TimeUnit.SECONDS);
+        assertSame(first.channel(), handedOn.channel());
+        assertTrue(handedOn.reused());
+        assertSame(first.handler(), handedOn.handler());
+        loop.submit(() -> handedOn.release(false)).sync();
     }
 
     /** A bootstrap whose first {@code count} channels are closed as soon as they are registered. */
