@@ -511,9 +511,9 @@ throughput_table() {  # wrk|h2
     echo
     echo "## Paced streams (35 events, 20 ms apart; microseconds)"
     echo
-    echo "Each connection sends its first request at a random moment of the load's first second, so that the streams"
-    echo "run out of step. At 1,000 streams each row is the target's round (of $STREAM_ROUNDS) with the median TTFT p99;"
-    echo "the last column gives every round's."
+    echo "Each connection sends its first request at a random moment of the load's first 0.7 s (a stream's length), so"
+    echo "that the streams run out of step. At 1,000 streams each row is the target's round (of $STREAM_ROUNDS) with the"
+    echo "median TTFT p99; the last column gives every round's."
     echo
     echo "| streams | target | TTFT p50 | TTFT p99 | gap p50 | gap p99 | added TTFT p99 | added gap p99 | done | failed |" \
       "TTFT p99, each round |"
