@@ -51,8 +51,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * writes a stream's next event 20 ms after its last, so a stream's place in the burst is added to each of its gaps.
  * On the core the model server shares with this generator, direct access's gap p50 with the streams in step was
  * 21 ms at 100 streams and 28-36 ms at 1,000, so every proxy's gaps at 1,000 streams measured the load side's
- * bursts more than the proxy; the TTFT then measured a burst of 1,000 requests every 0.7 s, which real clients do
- * not send. Out of step, direct access's gap p50 at 1,000 streams was 22-25 ms.
+ * bursts more than the proxy; the TTFT then measured a burst of 1,000 requests every 0.7 s, a pattern of this
+ * generator's rather than of users'. Out of step, direct access's gap p50 at 1,000 streams was 21.6-24.6 ms.
  *
  * <p>{@code java -cp bench/target/benchmarks.jar io.sluice.bench.StreamLoad URL STREAMS SECONDS [hold]}: with
  * {@code hold} the streams are opened once and held open until the time is up (for memory per idle stream).
