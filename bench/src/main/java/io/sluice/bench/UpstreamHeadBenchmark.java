@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import io.sluice.gateway.http.FieldNames;
 import io.sluice.gateway.http.HopByHop;
+import io.sluice.gateway.proxy.ClientFields;
 import io.sluice.gateway.upstream.RequestHead;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,6 +31,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -37,10 +39,12 @@ import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
- * The head of an upstream request for the headers an OpenAI SDK sends, put on a channel two ways: as Sluice writes
- * it ({@link RequestHead}, bytes straight into one pooled buffer, no encoder in the pipeline), and as it did before,
- * a header map filled with the same headers and encoded by Netty's {@link HttpRequestEncoder}. Both pass the body
- * and go through an embedded channel, so the difference is the head's building and encoding. Run with
+ * The head of an upstream request for the headers an OpenAI SDK sends, put on a channel three ways: as Sluice writes
+ * it ({@link RequestHead}, bytes straight into one pooled buffer, no encoder in the pipeline) from the client's
+ * fields copied once into {@link ClientFields}, which is what an exchange keeps while its stream runs; as it wrote
+ * them before, picked from the request's header map and written field by field; and as it did before that, a header
+ * map filled with the same headers and encoded by Netty's {@link HttpRequestEncoder}. Each passes the body and goes
+ * through an embedded channel, so the difference is the head's building and encoding. Run with
  * {@code java -jar bench/target/benchmarks.jar UpstreamHeadBenchmark -prof gc} for time and bytes per request.
  */
 @State(Scope.Thread)
@@ -51,7 +55,7 @@ import java.util.function.Predicate;
 @Fork(1)
 public class UpstreamHeadBenchmark {
     private static final String PATH = "/v1/chat/completions";
-    /** What the openai-python SDK sends, as the gateway's decoder hands it over. */
+    /** What the openai-python SDK sends; the gateway's request reader hands names and values over as views. */
     private static final String[] SDK_HEADERS = {
         "Host", "gateway.internal:8080", "Accept-Encoding", "gzip, deflate", "Connection", "keep-alive",
         "Accept", "application/json", "Content-Type", "application/json", "User-Agent", "OpenAI/Python 1.54.4",
@@ -76,16 +80,19 @@ public class UpstreamHeadBenchmark {
     private ByteBuf body;
     private EmbeddedChannel encoding;
     private EmbeddedChannel writing;
+    private ClientFields kept;
 
     @Setup
     public void setUp() {
         client = new DefaultHttpHeaders();
         for (int i = 0; i < SDK_HEADERS.length; i += 2) {
-            client.add(AsciiString.of(SDK_HEADERS[i]), SDK_HEADERS[i + 1]);
+            client.add(AsciiString.of(SDK_HEADERS[i]), AsciiString.of(SDK_HEADERS[i + 1]));
         }
         body = PooledByteBufAllocator.DEFAULT.directBuffer(412).writeZero(412);
         encoding = new EmbeddedChannel(new HttpRequestEncoder());
         writing = new EmbeddedChannel();
+        kept = ClientFields.of(client, HopByHop.endToEndIn(client, SKIPPED));
+        kept.keepCopy();
     }
 
     @TearDown
@@ -95,11 +102,30 @@ public class UpstreamHeadBenchmark {
         writing.finishAndReleaseAll();
     }
 
+    /** A streamed answer's further attempt: the head written from the copy of the client's fields it keeps. */
     @Benchmark
-    public int writtenAsBytes() {
+    public int writtenFromKeptFields() {
         final RequestHead head = RequestHead.start(writing.alloc(), HttpMethod.POST, PATH, PROVIDER);
         sluiceHeaders(head::header);
-        HopByHop.forEachEndToEnd(client, SKIPPED, head::header);
+        kept.writeSent(head);
+        writing.writeOutbound(head.end(), body.retainedDuplicate());
+        return drain(writing);
+    }
+
+    /** What a stream pays once for that copy. */
+    @Benchmark
+    public ClientFields fieldsCopied() {
+        final ClientFields fields = ClientFields.of(client, HopByHop.endToEndIn(client, SKIPPED));
+        fields.keepCopy();
+        return fields;
+    }
+
+    /** The same head, its fields picked from the request's header map and written one by one, as a request's first. */
+    @Benchmark
+    public int writtenFieldByField() {
+        final RequestHead head = RequestHead.start(writing.alloc(), HttpMethod.POST, PATH, PROVIDER);
+        sluiceHeaders(head::header);
+        ClientFields.of(client, HopByHop.endToEndIn(client, SKIPPED)).writeSent(head);
         writing.writeOutbound(head.end(), body.retainedDuplicate());
         return drain(writing);
     }
@@ -109,11 +135,23 @@ public class UpstreamHeadBenchmark {
         final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, PATH,
                 body.retainedDuplicate(), UNCHECKED, UNCHECKED);
         final HttpHeaders headers = request.headers();
-        HopByHop.forEachEndToEnd(client, SKIPPED, headers::add);
+        endToEnd(headers::add);
         sluiceHeaders(headers::set);
         PROVIDER.forEach(header -> headers.set(header.getKey(), header.getValue()));
         encoding.writeOutbound(request);
         return drain(encoding);
+    }
+
+    /** Hands {@code add} the client's fields that go upstream, in order. */
+    private void endToEnd(BiConsumer<CharSequence, CharSequence> add) {
+        final Predicate<CharSequence> endToEnd = HopByHop.endToEndIn(client, SKIPPED);
+        final Iterator<Map.Entry<CharSequence, CharSequence>> fields = client.iteratorCharSequence();
+        while (fields.hasNext()) {
+            final Map.Entry<CharSequence, CharSequence> field = fields.next();
+            if (endToEnd.test(field.getKey())) {
+                add.accept(field.getKey(), field.getValue());
+            }
+        }
     }
 
     /** The headers Sluice adds to every request, as {@code ProxyHeaders} does. */

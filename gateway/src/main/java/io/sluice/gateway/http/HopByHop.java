@@ -4,10 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -25,19 +22,12 @@ public final class HopByHop {
     }
 
     /**
-     * Hands {@code action} every end-to-end header of {@code from} whose name {@code skip} does not reject, one
-     * value at a time and in order, for a caller that writes them somewhere other than a header map.
+     * Whether a field name of {@code message} is end-to-end there and {@code skip} does not reject it: the test
+     * {@link #isEndToEnd} makes, with the message's Connection header looked up once.
      */
-    public static void forEachEndToEnd(HttpHeaders from, Predicate<CharSequence> skip,
-                                       BiConsumer<CharSequence, CharSequence> action) {
-        final CharSequence connection = namingOtherFields(from.get(HttpHeaderNames.CONNECTION));
-        final Iterator<Map.Entry<CharSequence, CharSequence>> headers = from.iteratorCharSequence();
-        while (headers.hasNext()) {
-            final Map.Entry<CharSequence, CharSequence> header = headers.next();
-            if (isEndToEnd(header.getKey(), connection, skip)) {
-                action.accept(header.getKey(), header.getValue());
-            }
-        }
+    public static Predicate<CharSequence> endToEndIn(HttpHeaders message, Predicate<CharSequence> skip) {
+        final CharSequence connection = namingOtherFields(message.get(HttpHeaderNames.CONNECTION));
+        return name -> isEndToEnd(name, connection, skip);
     }
 
     /**

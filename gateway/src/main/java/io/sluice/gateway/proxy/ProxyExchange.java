@@ -9,9 +9,11 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.sluice.codec.json.JsonSplice;
 import io.sluice.codec.json.MalformedRequestException;
@@ -73,7 +75,15 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     private final ChannelHandlerContext client;
     private final ExchangeOwner owner;
     private final ProxyServices services;
-    private final HttpRequest request;
+    /**
+     * The client's request head until its body is whole. Then what the attempts need is taken from it (its fields,
+     * the query of its target, its version) and it is let go: an open stream does not keep the header map.
+     */
+    private HttpRequest request;
+    private final String uri;
+    private final HttpVersion version;
+    /** The client's fields as every attempt sends them on, from the body's end; copied once the answer streams. */
+    private ClientFields clientFields;
     private final Front front;
     /** The config this request runs on from its head to its end, whatever a reload does meanwhile. */
     private final GatewaySnapshot snapshot;
@@ -121,6 +131,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         this.owner = owner;
         this.services = services;
         this.request = request;
+        this.uri = request.uri();
+        this.version = request.protocolVersion();
         this.front = front;
         this.snapshot = services.snapshots().current();
         this.stats = new ExchangeStats(requestId, TraceContext.of(request.headers()), request.method().name(), path,
@@ -221,6 +233,8 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
 
     private void onRequestComplete() {
         state = State.CALLING;
+        final HttpHeaders headers = request.headers();
+        request = null;
         final RequestFields fields;
         try {
             fields = RequestScanner.scan(body.content());
@@ -243,7 +257,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             return;
         }
         stats.routed(route, fields.stream());
-        final ClientOrigin origin = services.trustedProxies().origin(request.headers(), client.channel());
+        final ClientOrigin origin = services.trustedProxies().origin(headers, client.channel());
         final Verdict admitted = services.admission().admit(snapshot.access(), caller, route.publicModel(),
                 origin.address(), new JsonBodyDemand(body.content(), fields));
         if (admitted instanceof Refusal refusal) {
@@ -260,8 +274,9 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         this.route = served;
         original = body.take();
         body = null;
+        clientFields = ProxyHeaders.clientFields(headers, stats.trace());
         call = new UpstreamCall(client.channel().eventLoop(), services, served, snapshot.router().holdBodyBytes(),
-                request.headers(), origin, stats.requestId(), stats.trace(), stats.startNanos(), this);
+                clientFields, origin, stats.requestId(), stats.trace(), stats.startNanos(), this);
         stats.call(call);
         call.start();
     }
@@ -330,7 +345,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
         if (backend == front.codec()) {
             plan = backend.plan(fields, front.operation(), target.modelEdit(fields.model()),
                     target.provider().includeUsage(), defaultMaxTokens);
-            return new UpstreamCall.Attempt(Uris.withQueryOf(front.operation().path(), request.uri()),
+            return new UpstreamCall.Attempt(Uris.withQueryOf(front.operation().path(), uri),
                     plan.edits().isEmpty() ? original.retainedDuplicate()
                             : JsonSplice.apply(client.alloc(), original, plan.edits()));
         }
@@ -342,7 +357,7 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     /** A session header's value keeps a conversation on one endpoint (prefix_affinity). */
     @Override
     public long sessionHash(String name) {
-        return AffinityHash.ofValue(request.headers().get(name));
+        return AffinityHash.ofValue(clientFields.get(name));
     }
 
     /** The first bytes of the messages (or prompt, or input) as sent: a conversation's prefix. */
@@ -359,6 +374,10 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
     public void onHead(ResponseHead head, Target target, boolean eventStream) {
         state = State.STREAMING;
         this.target = target;
+        if (eventStream) {
+            // The exchange stays open while the stream runs: the client's header map goes, its fields stay.
+            clientFields.keepCopy();
+        }
         final boolean success = head.status() / 100 == 2;
         if (services.estimates().usage() && success && front.operation().chat()) {
             startEstimate(target, eventStream);
@@ -492,12 +511,12 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
      */
     private void writeHead(ResponseHead upstream, int status, ProxyHeaders.ClientBody body) {
         keepAlive &= body.length() >= 0 || ResponseHead.hasNoBody(status)
-                || request.protocolVersion().isKeepAliveDefault();
+                || version.isKeepAliveDefault();
         final HeadFields fields = writer.startHead(status);
         final boolean chunked;
         try {
             chunked = ProxyHeaders.clientHead(upstream, status, body, services.relayedHeaders(), stats.requestId(),
-                    target, keepAlive, request.protocolVersion(), fields);
+                    target, keepAlive, version, fields);
         } catch (RuntimeException | Error e) {
             // No head half written may go out ahead of the error that follows.
             writer.release();

@@ -87,15 +87,25 @@ final class ProxyHeaders {
     }
 
     /**
+     * The client's fields as an exchange keeps them, those sent upstream marked: its end-to-end fields but the ones
+     * Sluice never sends on, and its {@code tracestate} when the trace is the client's.
+     */
+    static ClientFields clientFields(HttpHeaders client, TraceContext trace) {
+        final Predicate<CharSequence> endToEnd = HopByHop.endToEndIn(client, SKIPPED_UPSTREAM);
+        return ClientFields.of(client, trace.fromClient()
+                ? name -> endToEnd.test(name) || TraceContext.TRACESTATE.contentEqualsIgnoreCase(name) : endToEnd);
+    }
+
+    /**
      * The head of the request for the backend: {@code POST path} with a Content-Length of {@code bodyLength}, written
      * into a buffer of {@code alloc} that the caller sends before the body. A header the provider sets replaces any
      * of the same name ({@link RequestHead}).
      *
+     * @param client          the client's fields, of which those {@link #clientFields} marks as sent go on
      * @param providerHeaders the provider's key, version and own headers
-     * @param trace           Sluice's hop of the request's trace: its {@code traceparent}, and the client's
-     *                        {@code tracestate} when the trace is the client's
+     * @param trace           Sluice's hop of the request's trace, for its {@code traceparent}
      */
-    static ByteBuf upstreamRequestHead(ByteBufAllocator alloc, HttpHeaders client, ClientOrigin origin, String path,
+    static ByteBuf upstreamRequestHead(ByteBufAllocator alloc, ClientFields client, ClientOrigin origin, String path,
                                        UpstreamEndpoint target, List<Map.Entry<String, String>> providerHeaders,
                                        String requestId, TraceContext trace, int bodyLength) {
         final RequestHead head = RequestHead.start(alloc, HttpMethod.POST, path, providerHeaders);
@@ -108,15 +118,10 @@ final class ProxyHeaders {
                     .header(TrustedProxies.X_FORWARDED_PROTO, origin.proto())
                     .header(REQUEST_ID, requestId)
                     .header(TraceContext.TRACEPARENT, trace.traceparent());
-            if (trace.fromClient()) {
-                for (String state : client.getAll(TraceContext.TRACESTATE)) {
-                    head.header(TraceContext.TRACESTATE, state);
-                }
-            }
             if (!client.contains(HttpHeaderNames.CONTENT_TYPE)) {
                 head.header(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
             }
-            HopByHop.forEachEndToEnd(client, SKIPPED_UPSTREAM, head::header);
+            client.writeSent(head);
             return head.end();
         } catch (RuntimeException | Error e) {
             head.discard();

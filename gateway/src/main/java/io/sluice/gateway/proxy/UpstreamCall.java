@@ -7,7 +7,6 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import io.netty.util.concurrent.Future;
 import io.sluice.codec.CaptureBuffer;
@@ -144,7 +143,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private final RouteWalk walk;
     /** The current attempt's path below the API base. */
     private String apiPath;
-    private final HttpHeaders clientHeaders;
+    private final ClientFields clientFields;
     private final ClientOrigin origin;
     private final String requestId;
     private final TraceContext trace;
@@ -193,19 +192,19 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
     private Future<?> rest;
 
     /**
-     * @param clientHeaders the client's headers, whose end-to-end ones are forwarded (credentials never are)
+     * @param clientFields  the client's fields, of which those marked as sent go to every attempt
      * @param origin        who the backend is told sent the request
      * @param startNanos    when the request arrived, for the total timeout
      * @param holdBodyBytes how much of an answer that is not an event stream is held before its head is handed on
      */
     public UpstreamCall(EventLoop loop, ProxyServices services, Route route, int holdBodyBytes,
-                        HttpHeaders clientHeaders, ClientOrigin origin, String requestId, TraceContext trace,
+                        ClientFields clientFields, ClientOrigin origin, String requestId, TraceContext trace,
                         long startNanos, Receiver receiver) {
         this.loop = loop;
         this.services = services;
         this.walk = new RouteWalk(route);
         this.holdBodyBytes = holdBodyBytes;
-        this.clientHeaders = clientHeaders;
+        this.clientFields = clientFields;
         this.origin = origin;
         this.requestId = requestId;
         this.trace = trace;
@@ -410,7 +409,7 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
         final Lease sentOn = lease;
         sentNanos = TurnClock.nanoTime();
         final Channel channel = lease.channel();
-        final ByteBuf head = ProxyHeaders.upstreamRequestHead(channel.alloc(), clientHeaders, origin,
+        final ByteBuf head = ProxyHeaders.upstreamRequestHead(channel.alloc(), clientFields, origin,
                 target.provider().requestPath(endpoint, apiPath, target.backendModel()), endpoint,
                 target.provider().upstreamHeaders(), requestId, trace, body.readableBytes());
         final ChannelFuture sent;

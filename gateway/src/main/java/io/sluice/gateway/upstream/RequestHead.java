@@ -59,8 +59,19 @@ public final class RequestHead {
 
     /** Adds one header line, unless the provider sets a header of that name. */
     public RequestHead header(CharSequence name, CharSequence value) {
-        if (indexOfLastProviderHeader(name) < 0) {
+        if (indexOfLastProviderHeader(name, 0, name.length()) < 0) {
             FieldLines.write(buf, name, value);
+        }
+        return this;
+    }
+
+    /**
+     * Adds one header line already in its wire form, {@code lines[start, end)}: its name up to {@code nameEnd}, then a
+     * colon, a space, its value and CR LF. Left out when the provider sets a header of that name.
+     */
+    public RequestHead line(AsciiString lines, int start, int nameEnd, int end) {
+        if (indexOfLastProviderHeader(lines, start, nameEnd - start) < 0) {
+            buf.writeBytes(lines.array(), lines.arrayOffset() + start, end - start);
         }
         return this;
     }
@@ -69,7 +80,7 @@ public final class RequestHead {
     public ByteBuf end() {
         for (int i = 0; i < providerHeaders.size(); i++) {
             final Map.Entry<String, String> header = providerHeaders.get(i);
-            if (indexOfLastProviderHeader(header.getKey()) == i) {
+            if (indexOfLastProviderHeader(header.getKey(), 0, header.getKey().length()) == i) {
                 FieldLines.write(buf, header.getKey(), header.getValue());
             }
         }
@@ -82,10 +93,11 @@ public final class RequestHead {
         buf.release();
     }
 
-    /** The index of the last provider header named {@code name}, ignoring case, or -1. */
-    private int indexOfLastProviderHeader(CharSequence name) {
+    /** The index of the last provider header named {@code text[start, start + length)}, ignoring case, or -1. */
+    private int indexOfLastProviderHeader(CharSequence text, int start, int length) {
         for (int i = providerHeaders.size() - 1; i >= 0; i--) {
-            if (AsciiString.contentEqualsIgnoreCase(providerHeaders.get(i).getKey(), name)) {
+            final String key = providerHeaders.get(i).getKey();
+            if (key.length() == length && AsciiString.regionMatches(text, true, start, key, 0, length)) {
                 return i;
             }
         }

@@ -3,10 +3,6 @@ package io.sluice.gateway.ws;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultHttpHeaders;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.sluice.codec.usage.Usage;
 import io.sluice.gateway.admission.Caller;
 import io.sluice.gateway.admission.PromptTokens;
@@ -19,6 +15,7 @@ import io.sluice.gateway.http.RequestIds;
 import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.net.TurnClock;
 import io.sluice.gateway.proxy.ActiveRequests;
+import io.sluice.gateway.proxy.ClientFields;
 import io.sluice.gateway.proxy.CompletionTokens;
 import io.sluice.gateway.proxy.DeltaReader;
 import io.sluice.gateway.proxy.ExchangeStats;
@@ -139,9 +136,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         this.route = route;
         session.send(WebSocketMessage.newBuilder()
                 .setAck(Ack.newBuilder().setRequestId(id).setAccepted(true)).build(), true);
-        final HttpHeaders headers = new DefaultHttpHeaders()
-                .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-        call = new UpstreamCall(session.eventLoop(), services, route, snapshot.router().holdBodyBytes(), headers,
+        call = new UpstreamCall(session.eventLoop(), services, route, snapshot.router().holdBodyBytes(), ClientFields.NONE,
                 session.origin(), stats.requestId(), stats.trace(), stats.startNanos(), this);
         stats.call(call);
         active = services.active().add(this);

@@ -22,6 +22,7 @@ import io.sluice.gateway.testing.Protocol;
 import io.sluice.gateway.testing.ProtocolGateways;
 import io.sluice.gateway.testing.RawHttp;
 import io.sluice.gateway.testing.Script;
+import io.sluice.gateway.testing.RecordedRequest;
 import io.sluice.gateway.testing.ScriptedBackend;
 import io.sluice.gateway.testing.TestCertificates;
 import io.sluice.gateway.testing.WsClient;
@@ -166,7 +167,8 @@ class ContinuationTest {
             first.enqueue(broken(fault, role(FIRST_ID), text(FIRST_ID, "Hello"), text(FIRST_ID, ", wor")));
             second.enqueue(stream(role(SECOND_ID), text(SECOND_ID, "ld! "), text(SECOND_ID, "Bye."),
                     finish(SECOND_ID, "stop"), usage(SECOND_ID, 30, 5)));
-            final HttpResponse<byte[]> response = ask(protocol, "two", true);
+            final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                    question("two", true), "x-session-note", "kept for every leg", "x-api-key", "sk-never-sent");
             assertEquals(200, response.statusCode(), protocol + " " + fault);
             final Answer answer = Answer.read(Http.text(response));
             assertEquals("Hello, world! Bye.", answer.text.toString(), protocol + " " + fault);
@@ -183,7 +185,12 @@ class ContinuationTest {
             assertTrue(completion > 5, "the completion covers both legs: " + usage);
             assertEquals(prompt + completion, ((Number) usage.get("total_tokens")).longValue());
 
-            final Map<String, Object> asked = JsonTree.readObject(Unpooled.wrappedBuffer(second.takeRequest().body()));
+            assertEquals("kept for every leg", first.takeRequest().headers().get("x-session-note"));
+            final RecordedRequest continued = second.takeRequest();
+            // The stream kept the client's fields, not its header map, while it ran.
+            assertEquals("kept for every leg", continued.headers().get("x-session-note"), protocol + " " + fault);
+            assertFalse(continued.headers().contains("x-api-key"), "a credential never goes upstream");
+            final Map<String, Object> asked = JsonTree.readObject(Unpooled.wrappedBuffer(continued.body()));
             final List<Object> messages = JsonTree.asArray(asked.get("messages"));
             assertEquals(Map.of("role", "assistant", "content", "Hello, wor"), messages.get(messages.size() - 1),
                     "the partial answer is the final assistant message");
@@ -690,9 +697,13 @@ class ContinuationTest {
     }
 
     private static HttpResponse<byte[]> ask(Protocol protocol, String model, boolean usage) throws Exception {
-        return Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), "{\"model\":\"" + model
-                + "\",\"stream\":true" + (usage ? ",\"stream_options\":{\"include_usage\":true}" : "")
-                + ",\"messages\":[{\"role\":\"user\",\"content\":\"Greet me.\"}]}");
+        return Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), question(model, usage));
+    }
+
+    private static String question(String model, boolean usage) {
+        return "{\"model\":\"" + model + "\",\"stream\":true"
+                + (usage ? ",\"stream_options\":{\"include_usage\":true}" : "")
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"Greet me.\"}]}";
     }
 
     private static Script broken(Break fault, String... events) {

@@ -78,6 +78,24 @@ class RequestHeadTest {
     }
 
     @Test
+    void aLineInWireFormGoesAsItIsUnlessTheProviderSetsItsName() {
+        final AsciiString lines = AsciiString.of("x-kept: 1\r\nAuthorization: Bearer sk-client\r\nx-Title: t\r\n");
+        final ByteBuf head = RequestHead.start(alloc, HttpMethod.POST, "/v1/chat/completions",
+                        List.of(Map.entry("authorization", "Bearer sk-provider"), Map.entry("X-TITLE", "p")))
+                .line(lines, 0, 6, 11)
+                .line(lines, 11, 24, 44)
+                .line(lines, 44, 51, 56)
+                .end();
+        assertEquals("""
+                POST /v1/chat/completions HTTP/1.1\r
+                x-kept: 1\r
+                authorization: Bearer sk-provider\r
+                X-TITLE: p\r
+                \r
+                """, text(head));
+    }
+
+    @Test
     void aDiscardedHeadGivesItsBufferBack() {
         final long before = alloc.metric().usedDirectMemory();
         RequestHead.start(alloc, HttpMethod.POST, "/v1/chat/completions", List.of()).header("host", "h").discard();

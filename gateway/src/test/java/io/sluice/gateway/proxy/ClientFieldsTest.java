@@ -1,0 +1,132 @@
+package io.sluice.gateway.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.util.AsciiString;
+import io.sluice.gateway.upstream.RequestHead;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The client's fields as an exchange keeps them, the same whether read through the request's header map or from
+ * the copy a stream keeps: the sent ones written into a head in order, each unless the provider sets its name, every
+ * field found by name whether it is sent or not, and the bytes a head written field by field holds.
+ */
+class ClientFieldsTest {
+    private final UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true);
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void theSentFieldsGoInTheirOrderAndEveryFieldIsFoundByName(boolean copied) {
+        final HttpHeaders headers = new DefaultHttpHeaders()
+                .add("Authorization", "Bearer sk-client")
+                .add("x-multi", "a")
+                .add(AsciiString.of("X-Session"), AsciiString.of("s-1"))
+                .add("Host", "sluice")
+                .add("x-multi", "b")
+                .add("x-title", "the client's")
+                .add("x-empty", "");
+        final ClientFields fields = fields(headers, name -> !AsciiString.contentEqualsIgnoreCase(name, "authorization")
+                && !AsciiString.contentEqualsIgnoreCase(name, "host"), copied);
+
+        final RequestHead building = RequestHead.start(alloc, HttpMethod.POST, "/v1/chat/completions",
+                List.of(Map.entry("X-Title", "Example App"))).header("host", "backend");
+        fields.writeSent(building);
+        assertEquals("""
+                POST /v1/chat/completions HTTP/1.1\r
+                host: backend\r
+                x-multi: a\r
+                X-Session: s-1\r
+                x-multi: b\r
+                x-empty: \r
+                X-Title: Example App\r
+                \r
+                """, text(building.end()));
+
+        assertEquals("Bearer sk-client", fields.get("authorization"), "a field not sent upstream is still found");
+        assertEquals("sluice", fields.get(AsciiString.of("HOST")));
+        assertEquals("a", fields.get("X-MULTI"), "the first of a name");
+        assertEquals("s-1", fields.get("x-session"));
+        assertEquals("", fields.get("x-empty"));
+        assertNull(fields.get("x-sessio"));
+        assertNull(fields.get("x-session-id"));
+        assertTrue(fields.contains("x-title"));
+        assertFalse(fields.contains("content-type"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void charsAreOneByteEachAsAHeadWrittenFieldByFieldHoldsThem(boolean copied) {
+        final HttpHeaders headers = new DefaultHttpHeaders().add("x-latin", "café").add("x-beyond", "€");
+        final ByteBuf head = headWith(fields(headers, name -> true, copied));
+        final byte[] bytes = new byte[head.readableBytes()];
+        head.readBytes(bytes);
+        head.release();
+        assertArrayEquals(("POST / HTTP/1.1\r\nx-latin: café\r\nx-beyond: ?\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1), bytes);
+        assertEquals("café", fields(headers, name -> false, copied).get("x-latin"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void noFieldsWriteNothingAndFindNothing(boolean copied) {
+        assertEquals("POST / HTTP/1.1\r\n\r\n", text(headWith(fields(new DefaultHttpHeaders(), name -> true,
+                copied))));
+        if (copied) {
+            ClientFields.NONE.keepCopy();
+        }
+        assertEquals("POST / HTTP/1.1\r\n\r\n", text(headWith(ClientFields.NONE)));
+        assertNull(ClientFields.NONE.get("content-type"));
+        assertFalse(ClientFields.NONE.contains("content-type"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void theCopyIsMadeOnceAndTheMapIsNotReadAfter(boolean changedAfter) {
+        final HttpHeaders headers = new DefaultHttpHeaders().add("x-kept", "1");
+        final ClientFields fields = ClientFields.of(headers, name -> true);
+        fields.keepCopy();
+        if (changedAfter) {
+            headers.set("x-kept", "2").add("x-later", "3");
+        }
+        fields.keepCopy();
+        assertEquals("POST / HTTP/1.1\r\nx-kept: 1\r\n\r\n", text(headWith(fields)));
+        assertNull(fields.get("x-later"));
+    }
+
+    private static ClientFields fields(HttpHeaders headers, Predicate<CharSequence> sent, boolean copied) {
+        final ClientFields fields = ClientFields.of(headers, sent);
+        if (copied) {
+            fields.keepCopy();
+        }
+        return fields;
+    }
+
+    private ByteBuf headWith(ClientFields fields) {
+        final RequestHead head = RequestHead.start(alloc, HttpMethod.POST, "/", List.of());
+        fields.writeSent(head);
+        return head.end();
+    }
+
+    private static String text(ByteBuf head) {
+        try {
+            return head.toString(StandardCharsets.ISO_8859_1);
+        } finally {
+            head.release();
+        }
+    }
+}
