@@ -13,13 +13,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * the request id.
  *
  * <p>Made once per request on its event loop: two random longs and one string when the client sent a trace, four
- * and two when Sluice starts it.
+ * and one when Sluice starts it. The trace id is read out of the header when the request ends, so that an open
+ * stream keeps one string for its trace, not two.
  *
- * @param traceId     32 lowercase hex digits
  * @param fromClient  whether the client sent it (its {@code tracestate} then goes on with it)
  * @param traceparent the header for the backend
  */
-public record TraceContext(String traceId, boolean fromClient, String traceparent) {
+public record TraceContext(boolean fromClient, String traceparent) {
     public static final AsciiString TRACEPARENT = AsciiString.cached("traceparent");
     public static final AsciiString TRACESTATE = AsciiString.cached("tracestate");
     private static final int LENGTH = 55;
@@ -43,7 +43,7 @@ public record TraceContext(String traceId, boolean fromClient, String traceparen
         header[52] = '-';
         header[53] = '0';
         header[54] = '1';
-        return new TraceContext(new String(header, 3, 32), false, new String(header));
+        return new TraceContext(false, new String(header));
     }
 
     /** The same trace and flags, with Sluice's span as the backend's parent. */
@@ -54,7 +54,12 @@ public record TraceContext(String traceId, boolean fromClient, String traceparen
         given.getChars(2, 36, header, 2);
         randomHex(header, 36, 16);
         given.getChars(52, LENGTH, header, 52);
-        return new TraceContext(given.substring(3, 35), true, new String(header));
+        return new TraceContext(true, new String(header));
+    }
+
+    /** The trace id: 32 lowercase hex digits. */
+    public String traceId() {
+        return traceparent.substring(3, 35);
     }
 
     /**

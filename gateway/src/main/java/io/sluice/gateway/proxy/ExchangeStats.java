@@ -185,8 +185,9 @@ public final class ExchangeStats {
             // The path is one the gateway serves: the refusal reached a front.
             services.metrics().refused(path, status);
         }
+        final String traceId = trace.traceId();
         if (route != null) {
-            services.usage().report(new UsageRecord(requestId, trace.traceId(),
+            services.usage().report(new UsageRecord(requestId, traceId,
                     caller == null ? null : caller.keyId(), caller == null ? null : caller.userId(),
                     route.publicModel(), target.backendModel(),
                     target.provider().id(), call == null || call.endpoint() == null ? null : call.endpoint().url(), path,
@@ -197,7 +198,7 @@ public final class ExchangeStats {
                     millis(now - startNanos), Instant.ofEpochMilli(startMillis), attempts()));
         }
         if (AccessLog.enabled()) {
-            AccessLog.log(new AccessLog.Line(requestId, trace.traceId(), method, path, model,
+            AccessLog.log(new AccessLog.Line(requestId, traceId, method, path, model,
                     target == null ? null : target.provider().id(), status,
                     call == null ? -1 : call.providerLatencyNanos(),
                     firstBodyNanos < 0 ? -1 : firstBodyNanos - startNanos, now - startNanos, bytesIn, bytesOut, usage,

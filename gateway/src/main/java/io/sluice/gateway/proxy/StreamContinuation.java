@@ -43,8 +43,8 @@ public final class StreamContinuation {
     private TranslatedRequest request;
     /** The partial answer's trailing whitespace, not sent to the target: the continuation may write it again. */
     private String withheld = "";
-    /** The tokens of each leg (each stream read) that broke, in order. */
-    private final List<UsageRecord.Leg> legs = new ArrayList<>(2);
+    /** The tokens of each leg (each stream read) that broke, in order: the shared empty list until one did. */
+    private List<UsageRecord.Leg> legs = List.of();
     /** Whether a leg broke and is to be added to {@link #legs} before the first attempt to continue it. */
     private boolean legBroke;
     /** Whether the current leg is streaming to the client (the first is; a continuation once it started). */
@@ -131,6 +131,9 @@ public final class StreamContinuation {
     public UpstreamCall.Attempt attempt(Target target) {
         if (legBroke) {
             legBroke = false;
+            if (legs.isEmpty()) {
+                legs = new ArrayList<>(2);
+            }
             legs.add(leg());
             partial.newLeg();
             streaming = false;
