@@ -18,7 +18,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.sluice.bench.ResponseDecoderBenchmark;
-import io.sluice.bench.UpstreamHeadBenchmark;
 import io.sluice.gateway.config.ConfigLoader;
 import io.sluice.gateway.config.EnvResolver;
 import io.sluice.gateway.config.SluiceConfig;

@@ -22,8 +22,8 @@ public final class HopByHop {
     }
 
     /**
-     * Whether a field name of {@code message} is end-to-end there and {@code skip} does not reject it: the test
-     * {@link #isEndToEnd} makes, with the message's Connection header looked up once.
+     * The test of a field name of {@code message}: end-to-end there, and not rejected by {@code skip}. It is
+     * {@link #isEndToEnd}, with the message's Connection header looked up once.
      */
     public static Predicate<CharSequence> endToEndIn(HttpHeaders message, Predicate<CharSequence> skip) {
         final CharSequence connection = namingOtherFields(message.get(HttpHeaderNames.CONNECTION));

@@ -1,7 +1,10 @@
 package io.sluice.gateway.proxy;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import io.sluice.gateway.http.FieldLines;
 import io.sluice.gateway.upstream.RequestHead;
 
 import java.util.Iterator;
@@ -16,12 +19,12 @@ import java.util.function.Predicate;
  * fields where the map kept an entry and two strings per field and its own, some fifty for an SDK's request, each of
  * which every young collection copies while the stream is open. A short answer does not pay for the copy.
  *
- * <p>Part of the upstream call seam (DESIGN.md §2b): a front makes it once per request, {@link UpstreamCall} writes the
- * sent fields into every attempt's head. Thread: the exchange's event loop.
+ * <p>Part of the {@code Attempt} seam (DESIGN.md §2b), what the exchange keeps of the request for a retry, a fallback or
+ * a continuation: {@link ProxyExchange} makes it once per request ({@link ProxyHeaders#clientFields}), and
+ * {@link UpstreamCall} writes the sent fields into every attempt's head. Thread: the exchange's event loop.
  *
- * <p>The copy keeps names and values one byte per char (ISO-8859-1, {@code ?} past it), as
- * {@link io.sluice.gateway.http.FieldLines} writes them, so its lines are the bytes a head written field by field
- * holds.
+ * <p>The copy's lines are written by {@link FieldLines}, as a head written field by field writes them (one byte per
+ * char), so they are the bytes such a head holds.
  */
 public final class ClientFields {
     /** No field at all: a request that did not come with HTTP headers (a WebSocket message). */
@@ -66,20 +69,17 @@ public final class ClientFields {
             length += field.getKey().length() + field.getValue().length() + LINE_EXTRA;
         }
         final byte[] bytes = new byte[length];
+        final ByteBuf writing = Unpooled.wrappedBuffer(bytes).clear();
         final int[] fieldEnds = new int[count * 2];
-        int at = 0;
         int i = 0;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = map.iteratorCharSequence(); it.hasNext(); i++) {
             final Map.Entry<CharSequence, CharSequence> field = it.next();
-            at = writeChars(bytes, at, field.getKey());
-            fieldEnds[i * 2] = sentUpstream.test(field.getKey()) ? at : ~at;
-            bytes[at++] = ':';
-            bytes[at++] = ' ';
-            at = writeChars(bytes, at, field.getValue());
-            bytes[at++] = '\r';
-            bytes[at++] = '\n';
-            fieldEnds[i * 2 + 1] = at;
+            final int nameEnd = writing.writerIndex() + field.getKey().length();
+            fieldEnds[i * 2] = sentUpstream.test(field.getKey()) ? nameEnd : ~nameEnd;
+            FieldLines.write(writing, field.getKey(), field.getValue());
+            fieldEnds[i * 2 + 1] = writing.writerIndex();
         }
+        writing.release();
         lines = new AsciiString(bytes, false);
         ends = fieldEnds;
         map = null;
@@ -139,17 +139,5 @@ public final class ClientFields {
     private int nameEnd(int i) {
         final int end = ends[i * 2];
         return end >= 0 ? end : ~end;
-    }
-
-    private static int writeChars(byte[] to, int at, CharSequence chars) {
-        if (chars instanceof AsciiString ascii) {
-            System.arraycopy(ascii.array(), ascii.arrayOffset(), to, at, ascii.length());
-            return at + ascii.length();
-        }
-        for (int i = 0; i < chars.length(); i++) {
-            final char c = chars.charAt(i);
-            to[at++] = c > 0xFF ? (byte) '?' : (byte) c;
-        }
-        return at;
     }
 }

@@ -185,7 +185,7 @@ public final class ExchangeStats {
             // The path is one the gateway serves: the refusal reached a front.
             services.metrics().refused(path, status);
         }
-        final String traceId = trace.traceId();
+        final String traceId = route != null || AccessLog.enabled() ? trace.traceId() : null;
         if (route != null) {
             services.usage().report(new UsageRecord(requestId, traceId,
                     caller == null ? null : caller.keyId(), caller == null ? null : caller.userId(),

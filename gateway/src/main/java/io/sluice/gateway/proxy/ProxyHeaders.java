@@ -88,7 +88,9 @@ final class ProxyHeaders {
 
     /**
      * The client's fields as an exchange keeps them, those sent upstream marked: its end-to-end fields but the ones
-     * Sluice never sends on, and its {@code tracestate} when the trace is the client's.
+     * Sluice never sends on, and its {@code tracestate} when the trace is the client's. Each goes in its place among
+     * the client's fields, after the head's own: the order of fields of different names means nothing (RFC 9110
+     * §5.3).
      */
     static ClientFields clientFields(HttpHeaders client, TraceContext trace) {
         final Predicate<CharSequence> endToEnd = HopByHop.endToEndIn(client, SKIPPED_UPSTREAM);

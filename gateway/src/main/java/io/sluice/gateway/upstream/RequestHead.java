@@ -18,8 +18,8 @@ import java.util.Map;
  * costs this buffer and nothing else: no header map filled only to be encoded again, no encoder in the write path.
  *
  * <p>A provider's own headers (its key, its API version, those its config names) replace any header of the same
- * name, the client's and Sluice's alike: {@link #header} leaves such a name out, and {@link #end()} writes the
- * provider's, the last of each name when the config names one twice.
+ * name, the client's and Sluice's alike: {@link #header} and {@link #line} leave such a name out, and {@link #end()}
+ * writes the provider's, the last of each name when the config names one twice.
  *
  * <p>The request line's target is written as UTF-8, the fields as {@link FieldLines} writes them. Nothing is
  * validated here: a client's headers were validated as they arrived, and Sluice's own and a provider's come from its
@@ -97,7 +97,7 @@ public final class RequestHead {
     private int indexOfLastProviderHeader(CharSequence text, int start, int length) {
         for (int i = providerHeaders.size() - 1; i >= 0; i--) {
             final String key = providerHeaders.get(i).getKey();
-            if (key.length() == length && AsciiString.regionMatches(text, true, start, key, 0, length)) {
+            if (key.length() == length && AsciiString.regionMatchesAscii(text, true, start, key, 0, length)) {
                 return i;
             }
         }

@@ -136,8 +136,9 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         this.route = route;
         session.send(WebSocketMessage.newBuilder()
                 .setAck(Ack.newBuilder().setRequestId(id).setAccepted(true)).build(), true);
-        call = new UpstreamCall(session.eventLoop(), services, route, snapshot.router().holdBodyBytes(), ClientFields.NONE,
-                session.origin(), stats.requestId(), stats.trace(), stats.startNanos(), this);
+        // A message comes with no HTTP fields; the head's Content-Type is the JSON one every request without one gets.
+        call = new UpstreamCall(session.eventLoop(), services, route, snapshot.router().holdBodyBytes(),
+                ClientFields.NONE, session.origin(), stats.requestId(), stats.trace(), stats.startNanos(), this);
         stats.call(call);
         active = services.active().add(this);
         call.start();

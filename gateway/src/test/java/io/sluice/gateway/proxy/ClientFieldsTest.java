@@ -6,10 +6,13 @@ import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.AsciiString;
+import io.sluice.gateway.http.TraceContext;
 import io.sluice.gateway.upstream.RequestHead;
+import io.sluice.gateway.upstream.UpstreamEndpoint;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -106,6 +109,49 @@ class ClientFieldsTest {
         fields.keepCopy();
         assertEquals("POST / HTTP/1.1\r\nx-kept: 1\r\n\r\n", text(headWith(fields)));
         assertNull(fields.get("x-later"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01"})
+    void anUpstreamHeadFromTheCopyIsTheHeadFromTheMap(String traceparent) {
+        final HttpHeaders headers = new DefaultHttpHeaders()
+                .add("Host", "sluice.example")
+                .add("Connection", "keep-alive, X-Hop")
+                .add("x-hop", "not past this hop")
+                .add("Authorization", "Bearer sk-gateway")
+                .add("X-Api-Key", "sk-other")
+                .add("traceparent", traceparent)
+                .add("TraceState", "congo=t61rcWkgMzE")
+                .add("x-multi", "a")
+                .add("X-Title", "the client's")
+                .add("tracestate", "rojo=00f067aa0ba902b7")
+                .add("X-MULTI", "b")
+                .add("Content-Length", "13");
+        final TraceContext trace = TraceContext.of(headers);
+        final UpstreamEndpoint backend = new UpstreamEndpoint(URI.create("http://backend:8000"), null);
+        final List<Map.Entry<String, String>> provider = List.of(Map.entry("authorization", "Bearer sk-provider"),
+                Map.entry("x-title", "Example App"));
+        final ClientOrigin origin = new ClientOrigin("10.0.0.7", "for=10.0.0.7;proto=http", "http", "10.0.0.7");
+        final ClientFields view = ProxyHeaders.clientFields(headers, trace);
+        final String fromMap = text(ProxyHeaders.upstreamRequestHead(alloc, view, origin, "/v1/chat/completions",
+                backend, provider, "req-1", trace, 13));
+        view.keepCopy();
+        final String fromCopy = text(ProxyHeaders.upstreamRequestHead(alloc, view, origin, "/v1/chat/completions",
+                backend, provider, "req-1", trace, 13));
+
+        assertEquals(fromMap, fromCopy);
+        assertTrue(fromCopy.contains("\r\ncontent-type: application/json\r\n"), "no Content-Type came: " + fromCopy);
+        assertTrue(fromCopy.contains("\r\nx-multi: a\r\n")
+                && fromCopy.indexOf("\r\nx-multi: a\r\n") < fromCopy.indexOf("\r\nX-MULTI: b\r\n"), fromCopy);
+        assertTrue(fromCopy.contains("\r\nx-title: Example App\r\n") && !fromCopy.contains("the client's"), fromCopy);
+        assertTrue(fromCopy.contains("Bearer sk-provider") && !fromCopy.contains("sk-gateway")
+                && !fromCopy.contains("sk-other"), "no credential of the client's: " + fromCopy);
+        assertFalse(fromCopy.contains("x-hop") || fromCopy.contains("keep-alive"), fromCopy);
+        final boolean clientTrace = trace.fromClient();
+        assertEquals(clientTrace, fromCopy.contains("TraceState: congo=t61rcWkgMzE\r\n"), fromCopy);
+        assertEquals(clientTrace, fromCopy.contains("tracestate: rojo=00f067aa0ba902b7\r\n"), fromCopy);
+        assertEquals(traceparent.startsWith("00-4bf9"), clientTrace);
     }
 
     private static ClientFields fields(HttpHeaders headers, Predicate<CharSequence> sent, boolean copied) {
