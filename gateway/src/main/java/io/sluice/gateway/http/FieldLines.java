@@ -19,6 +19,11 @@ public final class FieldLines {
     private FieldLines() {
     }
 
+    /** The bytes {@link #write} writes for {@code name: value} and its line end. */
+    public static int length(CharSequence name, CharSequence value) {
+        return name.length() + value.length() + Short.BYTES * 2;
+    }
+
     /** Writes {@code name: value} and its line end. */
     public static void write(ByteBuf buf, CharSequence name, CharSequence value) {
         ByteBufUtil.writeAscii(buf, name);

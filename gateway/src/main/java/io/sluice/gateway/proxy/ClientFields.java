@@ -29,8 +29,6 @@ import java.util.function.Predicate;
 public final class ClientFields {
     /** No field at all: a request that did not come with HTTP headers (a WebSocket message). */
     public static final ClientFields NONE = new ClientFields(null, null);
-    /** The colon and space between a name and its value, and the CR LF after the value. */
-    private static final int LINE_EXTRA = 4;
 
     /** The request's header map, until {@link #keepCopy}; then null. */
     private HttpHeaders map;
@@ -66,7 +64,7 @@ public final class ClientFields {
         int count = 0;
         for (Iterator<Map.Entry<CharSequence, CharSequence>> it = map.iteratorCharSequence(); it.hasNext(); count++) {
             final Map.Entry<CharSequence, CharSequence> field = it.next();
-            length += field.getKey().length() + field.getValue().length() + LINE_EXTRA;
+            length += FieldLines.length(field.getKey(), field.getValue());
         }
         final byte[] bytes = new byte[length];
         final ByteBuf writing = Unpooled.wrappedBuffer(bytes).clear();
