@@ -28,5 +28,13 @@ class SamplesTest {
         assertEquals(3000, samples.size());
         assertEquals(1500, samples.percentile(50));
         assertEquals(2970, samples.percentile(99));
+        assertEquals(2997, samples.percentile(99.9));
+        assertEquals(3000, samples.percentile(100));
+        final Samples merged = new Samples();
+        merged.add(9000);
+        merged.addAll(samples);
+        assertEquals(3001, merged.size());
+        assertEquals(9000, merged.percentile(100));
+        assertEquals(1, merged.percentile(0));
     }
 }
