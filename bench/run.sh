@@ -15,7 +15,7 @@
 # /proc) the proxy's processes used during the run, which shows the cost of a request even where the load side
 # saturates first. This machine's speed drifts by a quarter from one 10-second run to the next (nginx alike), so
 # every throughput load runs ROUNDS times, the targets in turn within each round (in an order that changes from round
-# to round, see targets_of_round), and the table shows the round
+# to round, see targets_of_round in bench/common.sh), and the table shows the round
 # with the median requests per CPU-second and the Sluice / nginx ratio of every round (the 1,000 paced streams
 # likewise, STREAM_ROUNDS times, by TTFT p99). The run warns when direct access is not clearly faster than the
 # fastest proxy (then the table measures the backend, not the proxies), and when paced streams fall behind their
@@ -23,6 +23,7 @@
 # h2load come from Debian's packages and are installed when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 
 DURATION=${DURATION:-10}
 PROXY_CPU=${PROXY_CPU:-1}
@@ -53,21 +54,6 @@ TARGETS=(direct nginx haproxy sluice)
 PROXIES=(nginx haproxy sluice)
 
 log() { printf '%s %s\n' "$(date +%T)" "$*" >&2; }
-# The targets in the order of round $1: a row of a balanced Latin square (0, 1, n-1, 2, n-2, ... shifted by the
-# round), so that over as many rounds as targets each takes every place once and follows every other target once.
-# In a fixed order a target's place, or the target before it, may weigh on its figures: the TTFT p50 at 1,000
-# streams fell with the place in two runs (nginx, HAProxy, Sluice at 28, 18 and 16 ms; in the order direct, Sluice,
-# nginx, HAProxy at 24, 16 and 8 ms), though not in three others. Varied, such a bias falls on every target alike.
-targets_of_round() {
-  local n=${#TARGETS[@]} i step
-  local turn=$(( ($1 - 1) % n ))
-  for (( i = 0; i < n; i++ )); do
-    # Odd places step forward, even ones back from n (the first place's n is 0 modulo n).
-    if (( i % 2 == 1 )); then step=$(( (i + 1) / 2 )); else step=$(( n - i / 2 )); fi
-    echo "${TARGETS[(step + turn) % n]}"
-  done
-}
-
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for file in /tmp/sluice-bench-nginx.pid "$WORK/backend.pid"; do
@@ -90,15 +76,6 @@ install_tools() {
     [ "$(id -u)" -eq 0 ] || sudo=sudo
     $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
-}
-
-wait_for() {  # port
-  for _ in $(seq 1 200); do
-    curl -s -o /dev/null "http://127.0.0.1:$1/health" && return 0
-    sleep 0.05
-  done
-  echo "nothing answers on port $1" >&2
-  return 1
 }
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }

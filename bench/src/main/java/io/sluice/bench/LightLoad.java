@@ -18,61 +18,77 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A light load of a few clients, each on its own kept-alive connection: a client posts the benchmark's small JSON
- * request, waits for the whole answer, and sends the next, for a number of seconds. Prints the requests' latencies
- * at p50, p90, p99 and p99.9, and the sum of each client's latencies beside the time measured, which with one request
- * at a time per client can only be a little less.
+ * request, waits for the whole answer, and sends the next, for a number of seconds. Prints the requests' latencies,
+ * each from just before its request is written to just after its answer's last byte is read, at p50, p90, p99 and
+ * p99.9, and the client's own time between requests (its bookkeeping, and whatever stopped it), per request.
  *
  * <p>Why not wrk: with one connection, wrk's latencies added up to more than its run (nginx in front of the model
  * server: 51,929 requests at a mean of 110 µs in 5 s; Sluice: 50,202 at 242 µs in 5.1 s), while a packet capture of
  * the same load showed one request and one answer at a time, so its percentiles at light load do not describe the
  * requests (bench/RESULTS.md, "2026-12-06, morning").
  *
- * <p>{@code java -cp bench/target/benchmarks.jar io.sluice.bench.LightLoad URL SECONDS CLIENTS}: the first
- * {@value #WARMUP_SECONDS} seconds are not measured. Each client is a thread with a blocking socket and samples of its
- * own, merged at the end. An answer must carry a Content-Length (the benchmark's JSON answers do); anything else ends
- * the run with an error.
+ * <p>{@code java -cp bench/target/benchmarks.jar io.sluice.bench.LightLoad URL SECONDS CLIENTS}, as
+ * {@code bench/light-load.sh} runs it: the first {@value #WARMUP_SECONDS} seconds are not measured (the client's own
+ * code compiles). Between a request's write and its answer a client does no more than read and scan the answer's
+ * head in place, so the latency holds no allocation of its own; an answer must carry a Content-Length (the
+ * benchmark's JSON answers do), and anything else, or no answer within {@value #READ_TIMEOUT_MILLIS} ms, ends the run
+ * with an error.
+ *
+ * <p>Bench only. Threads: each client on a thread of its own, with its own socket, buffer and samples; the main
+ * thread merges the samples once {@link Future#get} has returned them.
  */
 public final class LightLoad {
-    private static final int WARMUP_SECONDS = 2;
+    private static final int WARMUP_SECONDS = 3;
+    private static final int READ_TIMEOUT_MILLIS = 10_000;
+    /** Room for this many requests a second per client, so the samples never grow while measuring. */
+    private static final int MAX_RATE = 50_000;
+    /** The same request as bench/post.lua sends without STREAM. */
     private static final byte[] BODY = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}"
             .getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STATUS_200 = "http/1.1 200 ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
+
+    private LightLoad() {
+    }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 3) {
-            System.err.println("usage: LightLoad URL SECONDS CLIENTS");
+        final URI uri = args.length == 3 ? URI.create(args[0]) : null;
+        if (uri == null || uri.getPort() < 0 || uri.getRawPath().isEmpty() || Integer.parseInt(args[2]) < 1) {
+            System.err.println("usage: LightLoad http://HOST:PORT/PATH SECONDS CLIENTS (CLIENTS at least 1)");
             System.exit(2);
         }
-        final URI uri = URI.create(args[0]);
         final long seconds = Long.parseLong(args[1]);
         final int clients = Integer.parseInt(args[2]);
         final byte[] request = request(uri);
         final long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS);
         final long deadline = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
+        final int capacity = (int) Math.min(Integer.MAX_VALUE - 8, seconds * MAX_RATE);
         final ExecutorService threads = Executors.newFixedThreadPool(clients);
         final List<Future<Client>> runs = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
-            runs.add(threads.submit(() -> new Client().run(uri, request, measureFrom, deadline)));
+            runs.add(threads.submit(() -> new Client(capacity).run(uri, request, measureFrom, deadline)));
         }
-        final Samples latencies = new Samples();
-        double busiest = 0;
+        final Samples latencies = new Samples(capacity);
+        long between = 0;
         double measured = 0;
         try {
             for (Future<Client> run : runs) {
                 final Client client = run.get();
                 latencies.addAll(client.latencies);
-                busiest = Math.max(busiest, client.sum / 1e9);
+                between += client.measured - client.sum;
                 measured = Math.max(measured, client.measured / 1e9);
             }
         } catch (ExecutionException e) {
-            System.out.println("RESULT error=" + e.getCause().getMessage());
+            System.err.println("LightLoad: " + e.getCause());
+            System.out.println("RESULT error=" + e.getCause().getClass().getSimpleName());
             System.exit(1);
         } finally {
             threads.shutdownNow();
         }
-        System.out.printf(Locale.ROOT, "RESULT clients=%d requests=%d seconds=%.2f busiest_latency_sum_s=%.2f"
-                        + " p50_us=%d p90_us=%d p99_us=%d p999_us=%d max_us=%d%n", clients, latencies.size(), measured,
-                busiest, latencies.percentile(50), latencies.percentile(90), latencies.percentile(99),
-                latencies.percentile(99.9), latencies.percentile(100));
+        System.out.printf(Locale.ROOT, "RESULT clients=%d requests=%d seconds=%.2f client_between_us=%.1f p50_us=%d"
+                        + " p90_us=%d p99_us=%d p999_us=%d max_us=%d%n", clients, latencies.size(), measured,
+                between / 1e3 / Math.max(1, latencies.size()), latencies.percentile(50), latencies.percentile(90),
+                latencies.percentile(99), latencies.percentile(99.9), latencies.percentile(100));
     }
 
     private static byte[] request(URI uri) {
@@ -86,37 +102,42 @@ public final class LightLoad {
         return request;
     }
 
-    /** One client: its connection's reads, and what it measured. Used by its own thread only. */
+    /** One client: its connection's reads, and what it measured. Filled by its own thread, then read by main. */
     private static final class Client {
         private final byte[] buffer = new byte[64 * 1024];
-        private final Samples latencies = new Samples();
+        private final Samples latencies;
         private int filled;
-        /** Nanoseconds: the measured requests' latencies added up, and the time from the first to the last's end. */
+        /** Nanoseconds: the measured requests' latencies added up; from the first one's start to the last one's end. */
         private long sum;
         private long measured;
+
+        Client(int capacity) {
+            this.latencies = new Samples(capacity);
+        }
 
         Client run(URI uri, byte[] request, long measureFrom, long deadline) {
             try (Socket socket = new Socket(uri.getHost(), uri.getPort())) {
                 socket.setTcpNoDelay(true);
+                socket.setSoTimeout(READ_TIMEOUT_MILLIS);
                 final OutputStream out = socket.getOutputStream();
                 final InputStream in = socket.getInputStream();
-                long now = System.nanoTime();
                 long measuredFrom = -1;
-                while (now < deadline) {
-                    final long start = now;
+                long end = System.nanoTime();
+                while (end < deadline) {
+                    final long start = System.nanoTime();
                     out.write(request);
                     out.flush();
                     readAnswer(in);
-                    now = System.nanoTime();
+                    end = System.nanoTime();
                     if (start >= measureFrom) {
                         if (measuredFrom < 0) {
                             measuredFrom = start;
                         }
-                        latencies.add(TimeUnit.NANOSECONDS.toMicros(now - start));
-                        sum += now - start;
+                        latencies.add(TimeUnit.NANOSECONDS.toMicros(end - start));
+                        sum += end - start;
                     }
                 }
-                measured = measuredFrom < 0 ? 0 : now - measuredFrom;
+                measured = measuredFrom < 0 ? 0 : end - measuredFrom;
                 return this;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -129,7 +150,7 @@ public final class LightLoad {
             while ((headEnd = headEnd()) < 0) {
                 fill(in);
             }
-            final int total = headEnd + contentLength(headEnd);
+            final long total = headEnd + contentLength(headEnd);
             while (filled < total) {
                 fill(in);
             }
@@ -161,18 +182,49 @@ public final class LightLoad {
             return -1;
         }
 
-        private int contentLength(int headEnd) throws IOException {
-            final String head = new String(buffer, 0, headEnd, StandardCharsets.US_ASCII);
-            if (!head.startsWith("HTTP/1.1 200 ")) {
-                throw new IOException("not a 200 answer: " + head.lines().findFirst().orElse(""));
+        /** The head's Content-Length, read in place; a status other than 200 or no such field is an error. */
+        private long contentLength(int headEnd) throws IOException {
+            if (!startsWith(0, STATUS_200)) {
+                throw new IOException("not a 200 answer: " + new String(buffer, 0, Math.min(headEnd, 40),
+                        StandardCharsets.US_ASCII).lines().findFirst().orElse(""));
             }
-            for (String line : head.split("\r\n")) {
-                final int colon = line.indexOf(':');
-                if (colon > 0 && line.substring(0, colon).trim().equalsIgnoreCase("content-length")) {
-                    return Integer.parseInt(line.substring(colon + 1).trim());
+            for (int line = 0; line < headEnd; ) {
+                if (startsWith(line, CONTENT_LENGTH)) {
+                    long length = 0;
+                    int digits = 0;
+                    for (int i = line + CONTENT_LENGTH.length; buffer[i] != '\r'; i++) {
+                        if (buffer[i] >= '0' && buffer[i] <= '9' && digits < 10) {
+                            length = length * 10 + buffer[i] - '0';
+                            digits++;
+                        } else if (buffer[i] != ' ') {
+                            throw new IOException("a malformed Content-Length");
+                        }
+                    }
+                    if (digits == 0) {
+                        throw new IOException("an empty Content-Length");
+                    }
+                    return length;
                 }
+                while (line < headEnd && buffer[line] != '\n') {
+                    line++;
+                }
+                line++;
             }
             throw new IOException("an answer without a Content-Length");
+        }
+
+        /** Whether the bytes at {@code at} are {@code lower}'s, ASCII letters in any case. */
+        private boolean startsWith(int at, byte[] lower) {
+            if (at + lower.length > filled) {
+                return false;
+            }
+            for (int i = 0; i < lower.length; i++) {
+                final int b = buffer[at + i];
+                if ((b >= 'A' && b <= 'Z' ? b + ('a' - 'A') : b) != lower[i]) {
+                    return false;
+                }
+            }
+            return true;
         }
     }
 }

@@ -28,13 +28,33 @@ class SamplesTest {
         assertEquals(3000, samples.size());
         assertEquals(1500, samples.percentile(50));
         assertEquals(2970, samples.percentile(99));
+    }
+
+    @Test
+    void aFractionalPercentileCountsItsRankExactly() {
+        final Samples samples = new Samples(3000);
+        for (int i = 1; i <= 3000; i++) {
+            samples.add(i);
+        }
+        // 99.9 / 100 * 3000 is 2997.0000000000005 in floating point, which rounded up would name the 2,998th.
         assertEquals(2997, samples.percentile(99.9));
         assertEquals(3000, samples.percentile(100));
-        final Samples merged = new Samples();
+        assertEquals(1, samples.percentile(0));
+    }
+
+    @Test
+    void mergesAnotherClientsSamples() {
+        final Samples merged = new Samples(2);
         merged.add(9000);
-        merged.addAll(samples);
-        assertEquals(3001, merged.size());
+        final Samples other = new Samples();
+        for (int i = 1; i <= 3000; i++) {
+            other.add(i);
+        }
+        merged.addAll(other);
+        merged.addAll(merged);
+        assertEquals(6002, merged.size());
         assertEquals(9000, merged.percentile(100));
         assertEquals(1, merged.percentile(0));
+        assertEquals(1501, merged.percentile(50));
     }
 }
