@@ -24,3 +24,24 @@ wait_for() {  # port
   echo "nothing answers on port $1" >&2
   return 1
 }
+
+# Starts the model server of backend-conf.sh on CPU 0, and nginx (conf/nginx-bench.conf), HAProxy
+# (conf/haproxy-bench.cfg) and Sluice ($SLUICE_JAR, bench/sluice-bench.yaml) on CPU 1, pinned as run.sh pins them,
+# with their logs in a new directory W; keeps their pids in PIDS (a script adds its own), which are stopped, and W
+# removed, when the script exits. Waits until each answers; one that does not ends the script with the logs.
+start_targets() {
+  W=$(mktemp -d)
+  PIDS=()
+  trap 'kill "${PIDS[@]}" 2>/dev/null || true; rm -rf "$W"' EXIT
+  bench/backend-conf.sh "$W" > "$W/backend.conf"
+  taskset -c 0 nginx -c "$W/backend.conf" > /dev/null 2>&1 & PIDS+=($!)
+  taskset -c 1 nginx -c "$PWD/conf/nginx-bench.conf" -e "$W/nginx-error.log" > /dev/null 2>&1 & PIDS+=($!)
+  taskset -c 1 haproxy -db -f conf/haproxy-bench.cfg > "$W/haproxy.log" 2>&1 & PIDS+=($!)
+  SLUICE_PORT=9200 SPOOL_DIR="$W/spool" taskset -c 1 java -Xms512m -Xmx512m -XX:+AlwaysPreTouch \
+    -Dlogback.configurationFile=bench/logback-bench.xml -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml \
+    > "$W/sluice.log" 2>&1 & PIDS+=($!)
+  local port
+  for port in 9100 9200 9300 9400; do
+    wait_for "$port" || { cat "$W"/*.log >&2; exit 1; }
+  done
+}

@@ -21,25 +21,9 @@ if ! unzip -Z1 "$BENCH_JAR" io/sluice/bench/LightLoad.class > /dev/null 2>&1; th
   echo "no LightLoad in $BENCH_JAR: build it first (mvn -q -DskipTests package)" >&2
   exit 1
 fi
-W=$(mktemp -d)
-PIDS=()
-cleanup() {
-  kill "${PIDS[@]}" 2>/dev/null || true
-  rm -rf "$W"
-}
-trap cleanup EXIT
-bench/backend-conf.sh "$W" > "$W/backend.conf"
-taskset -c 0 nginx -c "$W/backend.conf" > /dev/null 2>&1 & PIDS+=($!)
-taskset -c 1 nginx -c "$PWD/conf/nginx-bench.conf" -e "$W/nginx-error.log" > /dev/null 2>&1 & PIDS+=($!)
-taskset -c 1 haproxy -db -f conf/haproxy-bench.cfg > "$W/haproxy.log" 2>&1 & PIDS+=($!)
-SLUICE_PORT=9200 taskset -c 1 java -Xms512m -Xmx512m -XX:+AlwaysPreTouch \
-  -Dlogback.configurationFile=bench/logback-bench.xml -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml \
-  > "$W/sluice.log" 2>&1 & PIDS+=($!)
+start_targets
 TARGETS=(direct nginx haproxy sluice)
 declare -A PORT=([direct]=9100 [nginx]=9300 [haproxy]=9400 [sluice]=9200)
-for target in "${TARGETS[@]}"; do
-  wait_for "${PORT[$target]}" || { cat "$W"/*.log >&2; exit 1; }
-done
 URL=/v1/chat/completions?shape=json
 taskset -c 0 wrk -t1 -c32 -d"${WS}s" -s bench/post.lua "http://127.0.0.1:9200$URL" > /dev/null
 for clients in $CLIENTS; do

@@ -14,30 +14,15 @@
 # runs on CPU 0 with the generator, so every target is measured under the same disturbance.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/common.sh
 STREAMS=${STREAMS:-100}; SETTLE=${SETTLE:-10}; CAP=${CAP:-3}; WS=${WS:-20}; TARGETS=${TARGETS:-sluice nginx haproxy}
 SLUICE_JAR=${SLUICE_JAR:-gateway/target/sluice.jar}; BENCH_JAR=bench/target/benchmarks.jar
 if ! command -v tcpdump >/dev/null; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -qq && $sudo apt-get install -y -qq tcpdump >/dev/null
 fi
-W=$(mktemp -d)
-PIDS=()
-cleanup() {
-  kill "${PIDS[@]}" 2>/dev/null || true
-  rm -rf "$W"
-}
-trap cleanup EXIT
-bench/backend-conf.sh "$W" > "$W/backend.conf"
-taskset -c 0 nginx -c "$W/backend.conf" > /dev/null 2>&1 & PIDS+=($!)
-taskset -c 1 nginx -c "$PWD/conf/nginx-bench.conf" -e "$W/nginx-error.log" > /dev/null 2>&1 & PIDS+=($!)
-taskset -c 1 haproxy -db -f conf/haproxy-bench.cfg > "$W/haproxy.log" 2>&1 & PIDS+=($!)
-SLUICE_PORT=9200 SPOOL_DIR="$W/spool" taskset -c 1 java -Xms512m -Xmx512m -XX:+AlwaysPreTouch \
-  -Dlogback.configurationFile=bench/logback-bench.xml -jar "$SLUICE_JAR" --config bench/sluice-bench.yaml \
-  > "$W/sluice.log" 2>&1 & PIDS+=($!)
+start_targets
 declare -A PORT=([sluice]=9200 [nginx]=9300 [haproxy]=9400)
-for port in 9100 9200 9300 9400; do
-  for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
-done
 CHAT=/v1/chat/completions
 for shape in events writes json; do
   stream=1; [ "$shape" = json ] && stream=0
