@@ -7,6 +7,8 @@ import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -42,9 +44,8 @@ public final class LightLoad {
     private static final int READ_TIMEOUT_MILLIS = 10_000;
     /** Room for this many requests a second per client, so the samples never grow while measuring. */
     private static final int MAX_RATE = 50_000;
-    /** The same request as bench/post.lua sends without STREAM. */
-    private static final byte[] BODY = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}"
-            .getBytes(StandardCharsets.US_ASCII);
+    /** The body h2load posts for the JSON answer in run.sh, read from the repository's root. */
+    private static final Path BODY = Path.of("bench/json-body.json");
     private static final byte[] STATUS_200 = "http/1.1 200 ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CONTENT_LENGTH = "content-length:".getBytes(StandardCharsets.US_ASCII);
 
@@ -53,13 +54,13 @@ public final class LightLoad {
 
     public static void main(String[] args) throws Exception {
         final URI uri = args.length == 3 ? URI.create(args[0]) : null;
-        if (uri == null || uri.getPort() < 0 || uri.getRawPath().isEmpty() || Integer.parseInt(args[2]) < 1) {
+        final int clients = uri == null ? 0 : Integer.parseInt(args[2]);
+        if (uri == null || uri.getPort() < 0 || uri.getRawPath().isEmpty() || clients < 1) {
             System.err.println("usage: LightLoad http://HOST:PORT/PATH SECONDS CLIENTS (CLIENTS at least 1)");
             System.exit(2);
         }
         final long seconds = Long.parseLong(args[1]);
-        final int clients = Integer.parseInt(args[2]);
-        final byte[] request = request(uri);
+        final byte[] request = request(uri, Files.readAllBytes(BODY));
         final long measureFrom = System.nanoTime() + TimeUnit.SECONDS.toNanos(WARMUP_SECONDS);
         final long deadline = measureFrom + TimeUnit.SECONDS.toNanos(seconds);
         final int capacity = (int) Math.min(Integer.MAX_VALUE - 8, seconds * MAX_RATE);
@@ -91,14 +92,14 @@ public final class LightLoad {
                 latencies.percentile(99), latencies.percentile(99.9), latencies.percentile(100));
     }
 
-    private static byte[] request(URI uri) {
+    private static byte[] request(URI uri, byte[] body) {
         final String head = "POST " + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
                 + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + BODY.length + "\r\n\r\n";
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
         final byte[] headBytes = head.getBytes(StandardCharsets.US_ASCII);
-        final byte[] request = new byte[headBytes.length + BODY.length];
+        final byte[] request = new byte[headBytes.length + body.length];
         System.arraycopy(headBytes, 0, request, 0, headBytes.length);
-        System.arraycopy(BODY, 0, request, headBytes.length, BODY.length);
+        System.arraycopy(body, 0, request, headBytes.length, body.length);
         return request;
     }
 
