@@ -112,15 +112,33 @@ measure_startup() {
   printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
 }
 
-# Runs a load command and prints its output followed by the CPU-seconds the target's processes used meanwhile.
+# CPU time in clock ticks of the JVM $1's compiler threads (C1, C2), then of its VM thread (the collector's pauses,
+# as the serial collector the JVM picks on one CPU runs them there, and other safepoints).
+jvm_ticks() {  # pid
+  cat /proc/"$1"/task/*/stat 2>/dev/null | awk '
+    { comm = $0; sub(/^[0-9]+ \(/, "", comm); sub(/\) [A-Z] .*/, "", comm)
+      rest = $0; sub(/.*\) /, "", rest); split(rest, f, " "); t = f[12] + f[13] }
+    comm ~ /^C[12] CompilerThre/ { jit += t } comm == "VM Thread" { vm += t }
+    END { printf "%d %d", jit, vm }'
+}
+
+# Runs a load command and prints its output followed by the CPU-seconds the target's processes used meanwhile; for
+# Sluice then the CPU-seconds of its compilers and of its VM thread, so that a round that still compiled shows.
 with_cpu() {  # target command...
   local target=$1
   shift
-  local before after
+  local before after jvm_before jvm_after
   before=$(cpu_ticks ${PROCS[$target]})
+  [ "$target" = sluice ] && jvm_before=$(jvm_ticks "$SLUICE_PID")
   "$@"
   after=$(cpu_ticks ${PROCS[$target]})
-  awk -v t=$(( after - before )) -v hz="$TICKS_PER_SECOND" 'BEGIN { printf " %.2f\n", t / hz }'
+  awk -v t=$(( after - before )) -v hz="$TICKS_PER_SECOND" 'BEGIN { printf " %.2f", t / hz }'
+  if [ "$target" = sluice ]; then
+    jvm_after=$(jvm_ticks "$SLUICE_PID")
+    awk -v b="$jvm_before" -v a="$jvm_after" -v hz="$TICKS_PER_SECOND" \
+      'BEGIN { split(b, x, " "); split(a, y, " "); printf " %.2f %.2f", (y[1] - x[1]) / hz, (y[2] - x[2]) / hz }'
+  fi
+  echo
 }
 
 # wrk: requests per second, average and p99 latency, requests served.
@@ -247,7 +265,7 @@ per_cpu() { awk -v n="$1" -v s="$2" 'BEGIN { if (s + 0 == 0 || n == "") print "-
 field() { echo "${RESULT[$1]:-}" | awk -v i="$2" '{print $i}'; }
 or_dash() { echo "${1:--}"; }
 # Where a throughput result holds the requests served and the CPU-seconds: wrk "rps avg p99 n non2xx cpu",
-# h2load "rps n cpu".
+# h2load "rps n cpu"; Sluice's then go on with its compilers' and VM thread's CPU-seconds (with_cpu).
 n_field() { [ "$1" = h2 ] && echo 2 || echo 4; }
 cpu_field() { [ "$1" = h2 ] && echo 3 || echo 6; }
 
@@ -434,6 +452,21 @@ throughput_table() {  # wrk|h2
       warned="$warned ${SHAPE_NAME[$shape]} (direct $direct, fastest proxy $fastest);"
     fi
   done
+  local shares
+  shares=$(for shape in "${SHAPES[@]}"; do
+             for round in $(seq "$ROUNDS"); do
+               echo "$(field "${tool}_${shape}_sluice_$round" $cpu_field)" \
+                 "$(field "${tool}_${shape}_sluice_$round" $((cpu_field + 1)))" \
+                 "$(field "${tool}_${shape}_sluice_$round" $((cpu_field + 2)))" "$round" "${SHAPE_NAME[$shape]}"
+             done
+           done | awk '$3 != "" { cpu += $1; jit += $2; vm += $3; share = $1 > 0 ? $2 / $1 : 0
+                                  if (share >= most) { most = share; at = "round " $4 " of the " $5; for (i = 6; i <= NF; i++) at = at " " $i } }
+                       END { if (cpu > 0) printf "%.1f %% of its CPU time, %.1f %% at most in one load (%s); its VM thread %.1f %%",
+                                                  100 * jit / cpu, 100 * most, at, 100 * vm / cpu }')
+  if [ -n "$shares" ]; then
+    echo
+    echo "Over these measured rounds Sluice's compiler threads used $shares."
+  fi
   if [ -n "$failed" ]; then
     echo
     echo "**Warning:**$failed those rows count error answers as served."
