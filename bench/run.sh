@@ -112,18 +112,21 @@ measure_startup() {
   printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
 }
 
-# CPU time in clock ticks of the JVM $1's compiler threads (C1, C2), then of its VM thread (the collector's pauses,
-# as the serial collector the JVM picks on one CPU runs them there, and other safepoints).
+# CPU time in clock ticks of the JVM $1's compiler threads (C1, C2), then of its VM and collector threads: the VM
+# thread runs safepoint operations, and the pauses of the serial collector, which the JVM picks on one CPU; G1's
+# threads, on more, are named "GC Thread#N" and "G1 ...". The name is what lies between the first "(" and the last
+# ")" of a thread's stat line; utime and stime are the 12th and 13th fields after it.
 jvm_ticks() {  # pid
   cat /proc/"$1"/task/*/stat 2>/dev/null | awk '
-    { comm = $0; sub(/^[0-9]+ \(/, "", comm); sub(/\) [A-Z] .*/, "", comm)
+    { comm = $0; sub(/\) [^)]*$/, "", comm); sub(/^[0-9]+ \(/, "", comm)
       rest = $0; sub(/.*\) /, "", rest); split(rest, f, " "); t = f[12] + f[13] }
-    comm ~ /^C[12] CompilerThre/ { jit += t } comm == "VM Thread" { vm += t }
+    comm ~ /^C[12] CompilerThre/ { jit += t } comm == "VM Thread" || comm ~ /^(GC Thread#|G1 )/ { vm += t }
     END { printf "%d %d", jit, vm }'
 }
 
 # Runs a load command and prints its output followed by the CPU-seconds the target's processes used meanwhile; for
-# Sluice then the CPU-seconds of its compilers and of its VM thread, so that a round that still compiled shows.
+# Sluice then the CPU-seconds of its compilers and of its VM and collector threads, so that a round that still
+# compiled shows.
 with_cpu() {  # target command...
   local target=$1
   shift
@@ -132,31 +135,34 @@ with_cpu() {  # target command...
   [ "$target" = sluice ] && jvm_before=$(jvm_ticks "$SLUICE_PID")
   "$@"
   after=$(cpu_ticks ${PROCS[$target]})
+  [ "$target" = sluice ] && jvm_after=$(jvm_ticks "$SLUICE_PID")
   awk -v t=$(( after - before )) -v hz="$TICKS_PER_SECOND" 'BEGIN { printf " %.2f", t / hz }'
   if [ "$target" = sluice ]; then
-    jvm_after=$(jvm_ticks "$SLUICE_PID")
     awk -v b="$jvm_before" -v a="$jvm_after" -v hz="$TICKS_PER_SECOND" \
       'BEGIN { split(b, x, " "); split(a, y, " "); printf " %.2f %.2f", (y[1] - x[1]) / hz, (y[2] - x[2]) / hz }'
   fi
   echo
 }
 
-# wrk: requests per second, average and p99 latency, requests served.
+# wrk: requests per second, average and p99 latency, requests served; "-" for each that a failed load did not print,
+# so that the fields after them keep their places.
 run_wrk() {  # url stream(0|1) [close: a new connection per request]
   local close=()
   [ "${3:-}" = close ] && close=(-H "Connection: close")
   STREAM=$2 taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "${close[@]}" \
     -s bench/post.lua "$1" \
     | awk '/Requests\/sec/ {rps=$2} /^    Latency/ {avg=$2} /^ +99%/ {p99=$2} / requests in / {n=$1}
-           /Non-2xx/ {bad=$NF} END {printf "%s %s %s %s %s", rps, avg, p99, n, bad + 0}'
+           /Non-2xx/ {bad=$NF} END {printf "%s %s %s %s %s", d(rps), d(avg), d(p99), d(n), bad + 0}
+           function d(v) { return v == "" ? "-" : v }'
 }
 
-# h2load: requests per second and requests served (cleartext HTTP/2 with prior knowledge).
+# h2load: requests per second and requests served (cleartext HTTP/2 with prior knowledge), "-" where missing.
 run_h2load() {  # url body
   # No --warm-up-time: every path was warmed before, and the requests counted must span the CPU time measured.
   taskset -c "$LOAD_CPU" h2load -D "$DURATION" -c 16 -m 8 -d "$2" \
     -H 'content-type: application/json' "$1" \
-    | awk '/^finished in/ {gsub(",", "", $4); rps=$4} /^requests:/ {n=$8} END {printf "%s %s", rps, n}'
+    | awk '/^finished in/ {gsub(",", "", $4); rps=$4} /^requests:/ {n=$8} END {printf "%s %s", d(rps), d(n)}
+           function d(v) { return v == "" ? "-" : v }'
 }
 
 # The streaming load generator: TTFT and token-gap percentiles (us) with N streams open. One JVM runs every paced
@@ -261,11 +267,12 @@ jvm_held_kib() {  # pid: the live heap and NMT's "Other", KiB; then the freed na
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "" || a == "-") print "-"; else printf "%.2f", a / b }'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
-per_cpu() { awk -v n="$1" -v s="$2" 'BEGIN { if (s + 0 == 0 || n == "") print "-"; else printf "%.0f", n / s }'; }
+per_cpu() { awk -v n="$1" -v s="$2" 'BEGIN { if (s + 0 == 0 || n == "" || n == "-") print "-"; else printf "%.0f", n / s }'; }
 field() { echo "${RESULT[$1]:-}" | awk -v i="$2" '{print $i}'; }
 or_dash() { echo "${1:--}"; }
 # Where a throughput result holds the requests served and the CPU-seconds: wrk "rps avg p99 n non2xx cpu",
-# h2load "rps n cpu"; Sluice's then go on with its compilers' and VM thread's CPU-seconds (with_cpu).
+# h2load "rps n cpu"; Sluice's then go on with its compilers' and its VM and collector threads' CPU-seconds
+# (with_cpu).
 n_field() { [ "$1" = h2 ] && echo 2 || echo 4; }
 cpu_field() { [ "$1" = h2 ] && echo 3 || echo 6; }
 
@@ -452,20 +459,26 @@ throughput_table() {  # wrk|h2
       warned="$warned ${SHAPE_NAME[$shape]} (direct $direct, fastest proxy $fastest);"
     fi
   done
+  # Sluice's compilers' share of its CPU over every measured round of every load, and the largest in one round; a
+  # round without the two fields with_cpu adds (a failed load) is left out.
   local shares
   shares=$(for shape in "${SHAPES[@]}"; do
              for round in $(seq "$ROUNDS"); do
-               echo "$(field "${tool}_${shape}_sluice_$round" $cpu_field)" \
-                 "$(field "${tool}_${shape}_sluice_$round" $((cpu_field + 1)))" \
-                 "$(field "${tool}_${shape}_sluice_$round" $((cpu_field + 2)))" "$round" "${SHAPE_NAME[$shape]}"
+               echo "$round ${SHAPE_NAME[$shape]}|${RESULT[${tool}_${shape}_sluice_$round]:-}"
              done
-           done | awk '$3 != "" { cpu += $1; jit += $2; vm += $3; share = $1 > 0 ? $2 / $1 : 0
-                                  if (share >= most) { most = share; at = "round " $4 " of the " $5; for (i = 6; i <= NF; i++) at = at " " $i } }
-                       END { if (cpu > 0) printf "%.1f %% of its CPU time, %.1f %% at most in one load (%s); its VM thread %.1f %%",
-                                                  100 * jit / cpu, 100 * most, at, 100 * vm / cpu }')
+           done | awk -F'|' -v c="$cpu_field" '
+             { n = split($2, v, " ") }
+             n == c + 2 && v[c] > 0 {
+               cpu += v[c]; jit += v[c + 1]; vm += v[c + 2]; share = v[c + 1] / v[c]
+               if (at == "" || share > most) {
+                 most = share; r = $1; sub(/ .*/, "", r); load = $1; sub(/^[^ ]* /, "", load)
+                 at = "round " r " of \"" load "\""
+               } }
+             END { if (cpu > 0) printf "%.1f %% of its CPU time, at most %.1f %% in one round (%s); its VM and " \
+                                       "collector threads %.1f %%", 100 * jit / cpu, 100 * most, at, 100 * vm / cpu }')
   if [ -n "$shares" ]; then
     echo
-    echo "Over these measured rounds Sluice's compiler threads used $shares."
+    echo "Over all $ROUNDS measured rounds of each load, Sluice's compiler threads used $shares."
   fi
   if [ -n "$failed" ]; then
     echo
