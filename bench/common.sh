@@ -1,8 +1,9 @@
 # Shell functions the benchmark scripts share; sourced from the repository's root. TARGETS (an array) names the
 # targets a run measures.
 
-# The targets in the order of round $1: a row of a balanced Latin square (0, 1, n-1, 2, n-2, ... shifted by the
-# round), so that over as many rounds as targets each takes every place once and follows every other target once.
+# The targets in the order of turn $1 (a round of paced streams, or a slice of a throughput round): a row of a
+# balanced Latin square (0, 1, n-1, 2, n-2, ... shifted by the turn), so that over as many turns in a row as
+# targets each takes every place once and follows every other target once.
 # In a fixed order a target's place, or the target before it, may weigh on its figures: the TTFT p50 at 1,000
 # streams fell with the place in two runs (nginx, HAProxy, Sluice at 28, 18 and 16 ms; in the order direct, Sluice,
 # nginx, HAProxy at 24, 16 and 8 ms), though not in three others. Varied, such a bias falls on every target alike.

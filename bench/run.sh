@@ -2,9 +2,9 @@
 # Measures Sluice against direct access to the model server, nginx and HAProxy, on this machine, in one run, and
 # writes the tables to bench/RESULTS.md (keeping its hand-written analysis, from "## What limits Sluice" on).
 #
-#   bench/run.sh                                  # DURATION=10 seconds per load in SLICES=5 slices, ROUNDS=3
-#                                                 # of each throughput load, STREAM_ROUNDS=5 of the 1,000
-#                                                 # paced streams
+#   bench/run.sh                                  # DURATION=10 seconds per load (throughput loads in SLICES=5
+#                                                 # slices), ROUNDS=3 of each throughput load, STREAM_ROUNDS=5
+#                                                 # of the 1,000 paced streams
 #   SLUICE_JAR=other/sluice.jar bench/run.sh      # the same with another build of Sluice, for before and after
 #   ONLY=throughput bench/run.sh                  # just the wrk and h2load tables (ONLY=streams, ONLY=memory)
 #
@@ -17,9 +17,8 @@
 # saturates first. This machine's speed drifts by a quarter from one 10-second run to the next (nginx alike), so
 # every throughput load runs ROUNDS times, the targets in turn within each round, SLICES times over in slices of
 # DURATION / SLICES seconds (in an order that changes from slice to slice, see targets_of_round in
-# bench/common.sh), and the table shows the round
-# with the median requests per CPU-second and the Sluice / nginx ratio of every round (the 1,000 paced streams
-# likewise, STREAM_ROUNDS times, by TTFT p99). The run warns when direct access is not clearly faster than the
+# bench/common.sh), and the table shows the round with the median requests per CPU-second and the Sluice / nginx
+# ratio of every round (the 1,000 paced streams likewise, STREAM_ROUNDS times, by TTFT p99). The run warns when direct access is not clearly faster than the
 # fastest proxy (then the table measures the backend, not the proxies), and when paced streams fall behind their
 # 20 ms pace. nginx, its echo module, HAProxy, wrk and
 # h2load come from Debian's packages and are installed when missing.
@@ -32,12 +31,21 @@ PROXY_CPU=${PROXY_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 CONNECTIONS=${CONNECTIONS:-32}
 ROUNDS=${ROUNDS:-3}
-# A round gives each target its DURATION of a load in SLICES slices, the targets taking turns slice by slice: a
-# target's speed moves between one 10-second run and the next (the same jar against itself, side by side, HTTP/1.1
-# JSON: 0.63-1.12 in eight rounds of 10 s each, 0.94-1.08 in eight of five 2-second slices each), and the slices of
-# a round see the same spells of the machine.
+# A round gives each target its DURATION of a throughput load in SLICES slices, the targets taking turns slice by
+# slice, so that the slices of a round see the same spells of the machine. The same jar against itself, side by
+# side (bench/ab.sh; SHAPES=json H2=1, D=10 ROUNDS=8 against D=2 ROUNDS=40 added up five rounds at a time),
+# requests per CPU-second, moved 0.63-1.12 over HTTP/1.1 in eight rounds of 10 s each and 0.94-1.08 in eight of
+# five 2-second slices each; over h2 0.81-1.04 and 0.85-1.03.
 SLICES=${SLICES:-5}
+if ! [[ $SLICES =~ ^[1-9][0-9]*$ ]]; then
+  echo "SLICES must be a whole number above 0" >&2
+  exit 2
+fi
 SLICES=$(( SLICES > DURATION ? DURATION : SLICES ))
+if (( DURATION % SLICES != 0 )); then
+  echo "DURATION ($DURATION) must be a multiple of SLICES ($SLICES)" >&2
+  exit 2
+fi
 SLICE_SECONDS=$(( DURATION / SLICES ))
 # The 1,000 paced streams' TTFT p99 swings more from round to round than any throughput figure (direct access:
 # 71-144 ms within one run), so its median is taken over more rounds.
@@ -286,21 +294,22 @@ n_field() { [ "$1" = h2 ] && echo 2 || echo 4; }
 cpu_field() { [ "$1" = h2 ] && echo 3 || echo 6; }
 # A round's result from its slices, in the fields of one load's (n_field, cpu_field): requests, CPU-seconds and
 # error answers summed, and Sluice's compiler and VM seconds; requests/s as all the requests over all the slices'
-# time; wrk's latency as the middle slice's, as wrk printed it. A slice without its figures makes the round's
-# requests "-", as a failed load's.
+# time; wrk's latency as the middle slice's, as wrk printed it. A slice that served nothing, or gave no result,
+# makes the round's requests "-", as a failed load's; every field keeps its place.
 round_of_slices() {  # wrk|h2 key
   local slice
   for slice in $(seq "$SLICES"); do echo "${RESULT[${2}_$slice]:-}"; done \
     | awk -v wrk=$([ "$1" = wrk ] && echo 1 || echo 0) -v nf="$(n_field "$1")" -v cf="$(cpu_field "$1")" \
       -v mid=$(( (SLICES + 1) / 2 )) '
-    { n = $nf; if ($1 + 0 == 0 || n == "-" || n == "") failed = 1; else time += n / $1
+    BEGIN { avg = p99 = "-" }
+    { n = $nf; if ($1 + 0 <= 0 || n + 0 <= 0) failed = 1; else time += n / $1
       served += n; cpu += $cf; jit += $(cf + 1); vm += $(cf + 2); jvm += (NF == cf + 2)
-      if (wrk) { bad += $5; if (NR == mid) { avg = $2; p99 = $3 } } }
+      if (wrk) { bad += $5; if (NR == mid && NF) { avg = $2; p99 = $3 } } }
     END {
       out = failed ? "-" : sprintf("%.2f", served / time)
       if (wrk) out = out " " avg " " p99
-      out = out " " (failed ? "-" : served)
-      if (wrk) out = out " " bad
+      out = out " " (failed ? "-" : sprintf("%d", served))
+      if (wrk) out = out sprintf(" %d", bad)
       out = out sprintf(" %.2f", cpu)
       if (jvm == NR) out = out sprintf(" %.2f %.2f", jit, vm)
       print out }'
@@ -497,7 +506,7 @@ throughput_table() {  # wrk|h2
     fi
   done
   # Sluice's compilers' share of its CPU over every measured round of every load, and the largest in one round; a
-  # round without the two fields with_cpu adds (a failed load) is left out.
+  # round without the two fields with_cpu adds (one of its slices gave no result) is left out.
   local shares
   shares=$(for shape in "${SHAPES[@]}"; do
              for round in $(seq "$ROUNDS"); do
@@ -533,8 +542,8 @@ throughput_table() {  # wrk|h2
 {
   echo "# Sluice benchmark results"
   echo
-  echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/run.sh\` (DURATION=${DURATION}s per load, ROUNDS=$ROUNDS, SLICES=$SLICES," \
-    "STREAM_ROUNDS=$STREAM_ROUNDS, ONLY=$ONLY)."
+  echo "Run on $(date -u '+%Y-%m-%d %H:%M UTC') by \`bench/run.sh\` (DURATION=${DURATION}s per load," \
+    "ROUNDS=$ROUNDS, SLICES=$SLICES, STREAM_ROUNDS=$STREAM_ROUNDS, ONLY=$ONLY)."
   echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"
   echo "$(free -g | awk '/Mem/ {print $2}') GiB, Linux $(uname -r), $(java -version 2>&1 | head -1)."
   echo "Each proxy: one worker pinned to CPU $PROXY_CPU (nginx $(nginx -v 2>&1 | cut -d/ -f2), HAProxy"
@@ -542,10 +551,10 @@ throughput_table() {  # wrk|h2
   echo "-XX:+AlwaysPreTouch, $(grep -o 'io_uring\|epoll\|nio' "$WORK/sluice.log" | head -1), usage tee on: it adds stream_options.include_usage and strips"
   echo "the usage chunk, as in production). Model server (nginx with pre-rendered answers, bench/backend-conf.sh)"
   echo "and load generators on CPU $LOAD_CPU. No access log in any proxy. Requests per CPU-second: requests served"
-  echo "divided by the CPU time of the proxy's processes during the run. Each throughput cell is the round (of"
-  echo "$ROUNDS, each giving every target $SLICES slices of $SLICE_SECONDS s, the targets in turn in an order that changes"
-  echo "from slice to slice) with the median requests per CPU-second; the last column gives every round's ratio."
-  echo "Latency is the middle slice's of that round."
+  echo "divided by the CPU time of the proxy's processes during its slices. Each throughput cell is the round (of"
+  echo "$ROUNDS, each giving every target $SLICES slices of $SLICE_SECONDS s, the targets in turn in an order that"
+  echo "changes from slice to slice) with the median requests per CPU-second; the last column gives every round's"
+  echo "ratio. The latency table gives wrk's average and p99 of that round's slice $(( (SLICES + 1) / 2 )) of $SLICES."
   if [ "$ONLY" = all ] || [ "$ONLY" = throughput ]; then
     echo
     echo "## HTTP/1.1 (wrk, $CONNECTIONS connections): requests per second and per CPU-second"
