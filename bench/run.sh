@@ -35,7 +35,7 @@ ROUNDS=${ROUNDS:-3}
 # slice, so that the slices of a round see the same spells of the machine. The same jar against itself, side by
 # side (bench/ab.sh; SHAPES=json H2=1, D=10 ROUNDS=8 against D=2 ROUNDS=40 added up five rounds at a time),
 # requests per CPU-second, moved 0.63-1.12 over HTTP/1.1 in eight rounds of 10 s each and 0.94-1.08 in eight of
-# five 2-second slices each; over h2 0.81-1.04 and 0.85-1.03.
+# five 2-second slices each; over h2 0.81-1.03 and 0.85-1.03.
 SLICES=${SLICES:-5}
 if ! [[ $SLICES =~ ^[1-9][0-9]*$ ]]; then
   echo "SLICES must be a whole number above 0" >&2
