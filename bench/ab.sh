@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # A/B of two Sluice jars on the throughput loads of run.sh, for a change to the data path: JAR_A on port 9200 and
 # JAR_B on 9201, both pinned to CPU 1 beside the nginx proxy of conf/nginx-bench.conf (the reference), the nginx
-# backend of backend-conf.sh on CPU 0 with the load generator. Rounds interleave A, B and nginx, A and B trading
-# places each round, so that drift hits all three alike. Each line: round, protocol, shape, target, requests served
-# in D seconds, CPU ticks the target's processes used, requests per CPU-second, and user-mode µs per request.
+# backend of backend-conf.sh on CPU 0 with the load generator. Rounds interleave A, B and nginx, each taking every
+# place in turn (targets_of_round), so that drift hits all three alike. Each line: round, protocol, shape, target,
+# requests served in D seconds, CPU ticks the target's processes used, requests per CPU-second, and user-mode µs per
+# request.
 #
-#   JAR_A=before.jar JAR_B=after.jar [ROUNDS=3] [D=10] [SHAPES="events writes json"] [H2=1] [WU=20] bench/ab.sh
+#   JAR_A=before.jar JAR_B=after.jar [ROUNDS=3] [D=10] [SHAPES="events writes json"] [H2=1] [WU=20] [BLOCK=0] \
+#     bench/ab.sh
+#
+# Short rounds added up resolve a ratio better than long ones: the same jar against itself over HTTP/1.1 JSON moved
+# 0.63-1.12 in eight rounds of D=10, 0.94-1.08 in eight blocks of five rounds of D=2 (bench/RESULTS.md, "2026-12-06,
+# afternoon"). BLOCK=5 ends the run with the rounds added up five at a time: for each block, protocol and shape,
+# each target's requests per CPU-second and the ratios B / A, A / N and B / N.
+#
+#   JAR_A=before.jar JAR_B=after.jar SHAPES=json D=2 ROUNDS=40 BLOCK=5 bench/ab.sh
 #
 # Each jar first gets WU seconds of each load over each protocol it is measured on (nginx 5): a JVM's figure on a
 # load settles after about 20 s of it (the JIT), and both JVMs share one core, so one still compiling slows the
@@ -25,7 +34,9 @@
 # Needs what run.sh installs (nginx with the echo module, wrk, h2load); run nothing else on the machine meanwhile.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS=${ROUNDS:-3}; D=${D:-10}; SHAPES=${SHAPES:-events writes json}
+. bench/common.sh
+ROUNDS=${ROUNDS:-3}; D=${D:-10}; SHAPES=${SHAPES:-events writes json}; BLOCK=${BLOCK:-0}
+TARGETS=(A B N)
 if [ -n "${CMD_B:-}" ] && [ "${H2:-0}" = 1 ]; then
   echo "CMD_B relays HTTP/1.1 loads only; run it without H2=1" >&2
   exit 2
@@ -43,9 +54,7 @@ else
   SLUICE_PORT=9201 SPOOL_DIR="$W/spool-b" taskset -c 1 java $OPTS ${EXTRA_B:-} -jar "$JAR_B" \
     --config "${CONF_B:-bench/sluice-bench.yaml}" > "$W/b.log" 2>&1 & PB=$!
 fi
-for port in 9100 9200 9201; do
-  for _ in $(seq 200); do curl -s -o /dev/null "http://127.0.0.1:$port/health" && break; sleep 0.1; done
-done
+for port in 9100 9200 9201; do wait_for "$port"; done
 sleep 1
 NM=$(cat /tmp/sluice-bench-nginx.pid); NP="$NM $(pgrep -P "$NM" | tr '\n' ' ')"
 ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
@@ -72,9 +81,8 @@ for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
   done
 done
 for r in $(seq "$ROUNDS"); do for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
-  # A first in odd rounds, B first in even ones, so that what follows a target's turn falls on both jars.
-  order="A B N"; [ $((r % 2)) = 0 ] && order="B A N"
-  for t in $order; do
+  # Each target takes every place in turn, so that what follows a target's turn falls on all three alike.
+  for t in $(targets_of_round "$r"); do
     b=$(ticks ${PROCS[$t]}); bu=$(uticks ${PROCS[$t]})
     n=$(wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "$D")
     a=$(ticks ${PROCS[$t]}); au=$(uticks ${PROCS[$t]})
@@ -86,7 +94,25 @@ for r in $(seq "$ROUNDS"); do for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
       echo "r$r h2 $s $t $(line "$n" $((a-b)) $((au-bu)))"
     fi
   done
-done; done
+done; done | tee "$W/lines"
+if [ "$BLOCK" -gt 0 ]; then
+  echo "rounds added up $BLOCK at a time: block, protocol, shape, requests per CPU-second of A, B and N," \
+    "B / A, A / N, B / N"
+  awk -v k="$BLOCK" '
+    { key = (int((substr($1, 2) - 1) / k) + 1) " " $2 " " $3; split($5, n, "="); split($6, c, "=")
+      served[key, $4] += n[2]; cpu[key, $4] += c[2]; if (!(key in seen)) { seen[key] = 1; keys[++m] = key } }
+    END {
+      for (i = 1; i <= m; i++) {
+        key = keys[i]; ok = 1
+        for (j = 1; j <= 3; j++) {
+          t = substr("ABN", j, 1)
+          if (cpu[key, t] == 0) ok = 0; else p[t] = served[key, t] / (cpu[key, t] / 100)
+        }
+        if (ok) printf "b%s A=%.0f B=%.0f N=%.0f B/A=%.3f A/N=%.3f B/N=%.3f\n", key, p["A"], p["B"], p["N"],
+          p["B"] / p["A"], p["A"] / p["N"], p["B"] / p["N"]
+        else printf "b%s (a target served nothing)\n", key
+      } }' "$W/lines"
+fi
 kill "$PA" "$PB" "$(cat /tmp/sluice-bench-nginx.pid)" "$(cat "$W/backend.pid" 2>/dev/null)" 2>/dev/null
 wait 2>/dev/null
 rm -rf "$W"
