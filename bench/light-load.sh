@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The latency of a few clients: each target in turn carries CLIENTS kept-alive connections, each posting the small
 # JSON request and waiting for the whole answer before the next (LightLoad), for S seconds, ROUNDS times in the
-# orders of run.sh's rounds of paced streams (targets_of_round), for each number of clients in CLIENTS. The model server of
-# backend-conf.sh and the clients on CPU 0; nginx (conf/nginx-bench.conf), HAProxy (conf/haproxy-bench.cfg) and
-# Sluice on CPU 1, as in run.sh; Sluice gets WS seconds of wrk's JSON load first (its JIT shares the core). Each line:
-# clients, round, target, then LightLoad's RESULT (RESULT error=... when a client failed).
+# orders of run.sh's rounds of paced streams (targets_of_round), for each number of clients in CLIENTS. The model
+# server of backend-conf.sh and the clients on CPU 0; nginx (conf/nginx-bench.conf), HAProxy
+# (conf/haproxy-bench.cfg) and Sluice on CPU 1, as in run.sh; Sluice gets WS seconds of wrk's JSON load first (its
+# JIT shares the core). Each line: clients, round, target, then LightLoad's RESULT (RESULT error=... when a client
+# failed).
 #
 #   [CLIENTS="1 2 4"] [S=10] [ROUNDS=4] [WS=20] [SLUICE_JAR=gateway/target/sluice.jar] bench/light-load.sh
 #

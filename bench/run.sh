@@ -18,10 +18,10 @@
 # every throughput load runs ROUNDS times, the targets in turn within each round, SLICES times over in slices of
 # DURATION / SLICES seconds (in an order that changes from slice to slice, see targets_of_round in
 # bench/common.sh), and the table shows the round with the median requests per CPU-second and the Sluice / nginx
-# ratio of every round (the 1,000 paced streams likewise, STREAM_ROUNDS times, by TTFT p99). The run warns when direct access is not clearly faster than the
-# fastest proxy (then the table measures the backend, not the proxies), and when paced streams fall behind their
-# 20 ms pace. nginx, its echo module, HAProxy, wrk and
-# h2load come from Debian's packages and are installed when missing.
+# ratio of every round (the 1,000 paced streams likewise, STREAM_ROUNDS times, by TTFT p99). The run warns when
+# direct access is not clearly faster than the fastest proxy (then the table measures the backend, not the
+# proxies), and when paced streams fall behind their 20 ms pace. nginx, its echo module, HAProxy, wrk and h2load
+# come from Debian's packages and are installed when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/common.sh
@@ -284,7 +284,9 @@ jvm_held_kib() {  # pid: the live heap and NMT's "Other", KiB; then the freed na
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "" || a == "-") print "-"; else printf "%.2f", a / b }'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", a - b }'; }
-per_cpu() { awk -v n="$1" -v s="$2" 'BEGIN { if (s + 0 == 0 || n == "" || n == "-") print "-"; else printf "%.0f", n / s }'; }
+per_cpu() {
+  awk -v n="$1" -v s="$2" 'BEGIN { if (s + 0 == 0 || n == "" || n == "-") print "-"; else printf "%.0f", n / s }'
+}
 field() { echo "${RESULT[$1]:-}" | awk -v i="$2" '{print $i}'; }
 or_dash() { echo "${1:--}"; }
 # Where a throughput result holds the requests served and the CPU-seconds: wrk "rps avg p99 n non2xx cpu",
