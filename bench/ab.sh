@@ -3,8 +3,8 @@
 # JAR_B on 9201, both pinned to CPU 1 beside the nginx proxy of conf/nginx-bench.conf (the reference), the nginx
 # backend of backend-conf.sh on CPU 0 with the load generator. Rounds interleave A, B and nginx, each taking every
 # place in turn (targets_of_round), so that drift hits all three alike. Each line: round, protocol, shape, target,
-# requests served in D seconds, CPU ticks the target's processes used, requests per CPU-second, and user-mode µs per
-# request.
+# requests served in D seconds, CPU ticks the target's processes used, requests per CPU-second, and user-mode and
+# system µs per request. The run ends with the same over all its rounds, for each protocol, shape and target.
 #
 #   JAR_A=before.jar JAR_B=after.jar [ROUNDS=3] [D=10] [SHAPES="events writes json"] [H2=1] [WU=20] [BLOCK=0] \
 #     bench/ab.sh
@@ -59,11 +59,13 @@ sleep 1
 NM=$(cat /tmp/sluice-bench-nginx.pid); NP="$NM $(pgrep -P "$NM" | tr '\n' ' ')"
 ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 uticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14}' "/proc/$p/stat"))); done; echo $t; }
-# The line of one measure: requests, CPU ticks, requests per CPU-second, and user-mode microseconds per request (the
-# proxy's own code, steadier from round to round than the kernel's share, which moves with the machine).
+# The line of one measure: requests, CPU ticks, requests per CPU-second, and user-mode and system microseconds per
+# request. The user column is the proxy's own code; the system column the kernel's socket and readiness work, which
+# moves with the machine, and most for a proxy that makes many system calls (nginx's moved by a quarter between runs
+# of one afternoon, Sluice's by half that: bench/RESULTS.md, "2026-12-06, mid-afternoon").
 line() {
   awk -v n="${1:-0}" -v c="$2" -v u="$3" 'BEGIN{if (n == 0 || c == 0) {printf "n=%d cpu=%d (nothing served)", n, c; exit}
-    printf "n=%d cpu=%d perCPU=%.0f userUs=%.2f", n, c, n/(c/100), u*10000/n}'
+    printf "n=%d cpu=%d perCPU=%.0f userUs=%.2f sysUs=%.2f", n, c, n/(c/100), u*10000/n, (c-u)*10000/n}'
 }
 declare -A PORT=([A]=9200 [B]=9201 [N]=9300) PROCS=([A]=$PA [B]=$PB [N]="$NP")
 wrk1() { STREAM=$2 taskset -c 0 wrk -t1 -c32 -d"${3}s" -s bench/post.lua "$1" | awk '/ requests in / {print $1}'; }
@@ -113,6 +115,13 @@ if [ "$BLOCK" -gt 0 ]; then
         else printf "b%s (a target served nothing)\n", key
       } }' "$W/lines"
 fi
+echo "all rounds: protocol, shape, target, requests per CPU-second, user-mode and system µs per request"
+awk '$7 ~ /^perCPU=/ { key = $2 " " $3 " " $4; split($5, n, "="); split($6, c, "=")
+    split($8, u, "="); served[key] += n[2]; cpu[key] += c[2]; user[key] += u[2] * n[2] / 10000
+    if (!(key in seen)) { seen[key] = 1; keys[++m] = key } }
+  END { for (i = 1; i <= m; i++) { k = keys[i]
+    printf "all %s perCPU=%.0f userUs=%.2f sysUs=%.2f\n", k, served[k] / (cpu[k] / 100), user[k] * 10000 / served[k],
+      (cpu[k] - user[k]) * 10000 / served[k] } }' "$W/lines"
 kill "$PA" "$PB" "$(cat /tmp/sluice-bench-nginx.pid)" "$(cat "$W/backend.pid" 2>/dev/null)" 2>/dev/null
 wait 2>/dev/null
 rm -rf "$W"
