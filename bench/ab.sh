@@ -61,8 +61,8 @@ ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$
 uticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14}' "/proc/$p/stat"))); done; echo $t; }
 # The line of one measure: requests, CPU ticks, requests per CPU-second, and user-mode and system microseconds per
 # request. The user column is the proxy's own code; the system column the kernel's socket and readiness work, which
-# moves with the machine, and most for a proxy that makes many system calls (nginx's moved by a quarter between runs
-# of one afternoon, Sluice's by half that: bench/RESULTS.md, "2026-12-06, mid-afternoon").
+# moves with the machine and the run (nginx's per HTTP/1.1 stream by a quarter between runs of one afternoon, lower
+# in runs that also carried h2 loads: bench/RESULTS.md, "2026-12-06, mid-afternoon").
 line() {
   awk -v n="${1:-0}" -v c="$2" -v u="$3" 'BEGIN{if (n == 0 || c == 0) {printf "n=%d cpu=%d (nothing served)", n, c; exit}
     printf "n=%d cpu=%d perCPU=%.0f userUs=%.2f sysUs=%.2f", n, c, n/(c/100), u*10000/n, (c-u)*10000/n}'
