@@ -97,31 +97,35 @@ for r in $(seq "$ROUNDS"); do for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
     fi
   done
 done; done | tee "$W/lines"
-if [ "$BLOCK" -gt 0 ]; then
-  echo "rounds added up $BLOCK at a time: block, protocol, shape, requests per CPU-second of A, B and N," \
-    "B / A, A / N, B / N"
-  awk -v k="$BLOCK" '
-    { key = (int((substr($1, 2) - 1) / k) + 1) " " $2 " " $3; split($5, n, "="); split($6, c, "=")
-      served[key, $4] += n[2]; cpu[key, $4] += c[2]; if (!(key in seen)) { seen[key] = 1; keys[++m] = key } }
-    END {
-      for (i = 1; i <= m; i++) {
-        key = keys[i]; ok = 1
+# The lines above added up: over blocks of BLOCK rounds when BLOCK > 0, then over all rounds.
+awk -v k="$BLOCK" '
+  { split($5, n, "="); split($6, c, "=") }
+  k > 0 { block = (int((substr($1, 2) - 1) / k) + 1) " " $2 " " $3; bserved[block, $4] += n[2]; bcpu[block, $4] += c[2]
+    if (!(block in bseen)) { bseen[block] = 1; blocks[++nb] = block } }
+  $7 ~ /^perCPU=/ { key = $2 " " $3 " " $4; split($8, u, "="); served[key] += n[2]; cpu[key] += c[2]
+    user[key] += u[2] * n[2] / 10000; if (!(key in seen)) { seen[key] = 1; keys[++nk] = key } }
+  END {
+    if (k > 0) {
+      print "rounds added up " k " at a time: block, protocol, shape, requests per CPU-second of A, B and N, B / A," \
+        " A / N, B / N"
+      for (i = 1; i <= nb; i++) {
+        block = blocks[i]; ok = 1
         for (j = 1; j <= 3; j++) {
           t = substr("ABN", j, 1)
-          if (cpu[key, t] == 0) ok = 0; else p[t] = served[key, t] / (cpu[key, t] / 100)
+          if (bcpu[block, t] == 0) ok = 0; else p[t] = bserved[block, t] / (bcpu[block, t] / 100)
         }
-        if (ok) printf "b%s A=%.0f B=%.0f N=%.0f B/A=%.3f A/N=%.3f B/N=%.3f\n", key, p["A"], p["B"], p["N"],
+        if (ok) printf "b%s A=%.0f B=%.0f N=%.0f B/A=%.3f A/N=%.3f B/N=%.3f\n", block, p["A"], p["B"], p["N"],
           p["B"] / p["A"], p["A"] / p["N"], p["B"] / p["N"]
-        else printf "b%s (a target served nothing)\n", key
-      } }' "$W/lines"
-fi
-echo "all rounds: protocol, shape, target, requests per CPU-second, user-mode and system µs per request"
-awk '$7 ~ /^perCPU=/ { key = $2 " " $3 " " $4; split($5, n, "="); split($6, c, "=")
-    split($8, u, "="); served[key] += n[2]; cpu[key] += c[2]; user[key] += u[2] * n[2] / 10000
-    if (!(key in seen)) { seen[key] = 1; keys[++m] = key } }
-  END { for (i = 1; i <= m; i++) { k = keys[i]
-    printf "all %s perCPU=%.0f userUs=%.2f sysUs=%.2f\n", k, served[k] / (cpu[k] / 100), user[k] * 10000 / served[k],
-      (cpu[k] - user[k]) * 10000 / served[k] } }' "$W/lines"
+        else printf "b%s (a target served nothing)\n", block
+      }
+    }
+    print "all rounds: protocol, shape, target, requests per CPU-second, user-mode and system µs per request"
+    for (i = 1; i <= nk; i++) {
+      key = keys[i]
+      printf "all %s perCPU=%.0f userUs=%.2f sysUs=%.2f\n", key, served[key] / (cpu[key] / 100),
+        user[key] * 10000 / served[key], (cpu[key] - user[key]) * 10000 / served[key]
+    }
+  }' "$W/lines"
 kill "$PA" "$PB" "$(cat /tmp/sluice-bench-nginx.pid)" "$(cat "$W/backend.pid" 2>/dev/null)" 2>/dev/null
 wait 2>/dev/null
 rm -rf "$W"
