@@ -3,8 +3,9 @@
 # JAR_B on 9201, both pinned to CPU 1 beside the nginx proxy of conf/nginx-bench.conf (the reference), the nginx
 # backend of backend-conf.sh on CPU 0 with the load generator. Rounds interleave A, B and nginx, each taking every
 # place in turn (targets_of_round), so that drift hits all three alike. Each line: round, protocol, shape, target,
-# requests served in D seconds, CPU ticks the target's processes used, requests per CPU-second, and user-mode and
-# system µs per request. The run ends with the same over all its rounds, for each protocol, shape and target.
+# requests served in D seconds, CPU ticks the target's processes used, requests per CPU-second, user-mode and system
+# µs per request, and the µs per request of a JVM's compiler threads (C1, C2; part of its user and system time).
+# The run ends with the same over all its rounds, for each protocol, shape and target.
 #
 #   JAR_A=before.jar JAR_B=after.jar [ROUNDS=3] [D=10] [SHAPES="events writes json"] [H2=1] [WU=20] [BLOCK=0] \
 #     bench/ab.sh
@@ -18,7 +19,9 @@
 #
 # Each jar first gets WU seconds of each load over each protocol it is measured on (nginx 5): a JVM's figure on a
 # load settles after about 20 s of it (the JIT), and both JVMs share one core, so one still compiling slows the
-# other.
+# other. Settles, but does not always stop: on one load alone the compilers still took 13 % of Sluice's user time
+# 20-35 s in, and 60-80 s in anywhere from 1 % to 27 % (bench/RESULTS.md, "2026-12-06, evening"). A round whose
+# jitUs stands out still compiled.
 #
 # EXTRA gives both JVMs more options, EXTRA_A and EXTRA_B one of them: one jar against itself with a -D on one side
 # measures a setting.
@@ -57,15 +60,19 @@ fi
 for port in 9100 9200 9201; do wait_for "$port"; done
 sleep 1
 NM=$(cat /tmp/sluice-bench-nginx.pid); NP="$NM $(pgrep -P "$NM" | tr '\n' ' ')"
-ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo $t; }
 uticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14}' "/proc/$p/stat"))); done; echo $t; }
-# The line of one measure: requests, CPU ticks, requests per CPU-second, and user-mode and system microseconds per
-# request. The user column is the proxy's own code; the system column the kernel's socket and readiness work, which
-# moves with the machine and the run (nginx's per HTTP/1.1 stream by a quarter between runs of one afternoon, lower
-# in runs that also carried h2 loads: bench/RESULTS.md, "2026-12-06, mid-afternoon").
+# The compilers' ticks of a target that is a JVM (A, and B, the relay of CMD_B being one too); nginx has none.
+jit_ticks() { if [ "$1" = N ]; then echo 0; else jvm_ticks "${PROCS[$1]}" | cut -d' ' -f1; fi; }
+# The line of one measure: requests, CPU ticks, requests per CPU-second, and user-mode, system and compiler
+# microseconds per request. The user column is the proxy's own code; the system column the kernel's socket and
+# readiness work, which moves with the machine and the run (nginx's per HTTP/1.1 two-write stream between 30 and
+# 50 µs from one minute to the next, and lower in runs that also carried h2 loads: bench/RESULTS.md, "2026-12-06,
+# evening").
 line() {
-  awk -v n="${1:-0}" -v c="$2" -v u="$3" 'BEGIN{if (n == 0 || c == 0) {printf "n=%d cpu=%d (nothing served)", n, c; exit}
-    printf "n=%d cpu=%d perCPU=%.0f userUs=%.2f sysUs=%.2f", n, c, n/(c/100), u*10000/n, (c-u)*10000/n}'
+  awk -v n="${1:-0}" -v c="$2" -v u="$3" -v j="$4" 'BEGIN {
+    if (n == 0 || c == 0) { printf "n=%d cpu=%d (nothing served)", n, c; exit }
+    printf "n=%d cpu=%d perCPU=%.0f userUs=%.2f sysUs=%.2f jitUs=%.2f", n, c, n / (c / 100), u * 10000 / n,
+      (c - u) * 10000 / n, j * 10000 / n }'
 }
 declare -A PORT=([A]=9200 [B]=9201 [N]=9300) PROCS=([A]=$PA [B]=$PB [N]="$NP")
 wrk1() { STREAM=$2 taskset -c 0 wrk -t1 -c32 -d"${3}s" -s bench/post.lua "$1" | awk '/ requests in / {print $1}'; }
@@ -74,6 +81,15 @@ h21() {
     | awk '/^requests:/ {print $8}'
 }
 body_of() { [ "$1" = json ] && echo bench/json-body.json || echo bench/stream-body.json; }
+# The line of target $1 under a load command, which prints the requests it served: the target's ticks are read
+# either side of it.
+measure() {  # target command...
+  local t=$1 b bu bj n
+  shift
+  b=$(cpu_ticks ${PROCS[$t]}); bu=$(uticks ${PROCS[$t]}); bj=$(jit_ticks "$t")
+  n=$("$@")
+  line "$n" $(( $(cpu_ticks ${PROCS[$t]}) - b )) $(( $(uticks ${PROCS[$t]}) - bu )) $(( $(jit_ticks "$t") - bj ))
+}
 for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
   for t in A B N; do wu=${WU:-20}; [ $t = N ] && wu=5
     wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "$wu" > /dev/null
@@ -85,15 +101,9 @@ done
 for r in $(seq "$ROUNDS"); do for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
   # Each target takes every place in turn, so that what follows a target's turn falls on all three alike.
   for t in $(targets_of_round "$r"); do
-    b=$(ticks ${PROCS[$t]}); bu=$(uticks ${PROCS[$t]})
-    n=$(wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "$D")
-    a=$(ticks ${PROCS[$t]}); au=$(uticks ${PROCS[$t]})
-    echo "r$r h1 $s $t $(line "$n" $((a-b)) $((au-bu)))"
+    echo "r$r h1 $s $t $(measure "$t" wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "$D")"
     if [ "${H2:-0}" = 1 ]; then hp=${PORT[$t]}; [ $t = N ] && hp=9301
-      b=$(ticks ${PROCS[$t]}); bu=$(uticks ${PROCS[$t]})
-      n=$(h21 "http://127.0.0.1:$hp/v1/chat/completions?shape=$s" "$(body_of "$s")" "$D")
-      a=$(ticks ${PROCS[$t]}); au=$(uticks ${PROCS[$t]})
-      echo "r$r h2 $s $t $(line "$n" $((a-b)) $((au-bu)))"
+      echo "r$r h2 $s $t $(measure "$t" h21 "http://127.0.0.1:$hp/v1/chat/completions?shape=$s" "$(body_of "$s")" "$D")"
     fi
   done
 done; done | tee "$W/lines"
@@ -102,8 +112,9 @@ awk -v k="$BLOCK" '
   { split($5, n, "="); split($6, c, "=") }
   k > 0 { block = (int((substr($1, 2) - 1) / k) + 1) " " $2 " " $3; bserved[block, $4] += n[2]; bcpu[block, $4] += c[2]
     if (!(block in bseen)) { bseen[block] = 1; blocks[++nb] = block } }
-  $7 ~ /^perCPU=/ { key = $2 " " $3 " " $4; split($8, u, "="); served[key] += n[2]; cpu[key] += c[2]
-    user[key] += u[2] * n[2] / 10000; if (!(key in seen)) { seen[key] = 1; keys[++nk] = key } }
+  $7 ~ /^perCPU=/ { key = $2 " " $3 " " $4; split($8, u, "="); split($10, jt, "="); served[key] += n[2]
+    cpu[key] += c[2]; user[key] += u[2] * n[2] / 10000; jit[key] += jt[2] * n[2] / 10000
+    if (!(key in seen)) { seen[key] = 1; keys[++nk] = key } }
   END {
     if (k > 0) {
       print "rounds added up " k " at a time: block, protocol, shape, requests per CPU-second of A, B and N, B / A," \
@@ -119,11 +130,11 @@ awk -v k="$BLOCK" '
         else printf "b%s (a target served nothing)\n", block
       }
     }
-    print "all rounds: protocol, shape, target, requests per CPU-second, user-mode and system µs per request"
+    print "all rounds: protocol, shape, target, requests per CPU-second, user-mode, system and compiler µs per request"
     for (i = 1; i <= nk; i++) {
       key = keys[i]
-      printf "all %s perCPU=%.0f userUs=%.2f sysUs=%.2f\n", key, served[key] / (cpu[key] / 100),
-        user[key] * 10000 / served[key], (cpu[key] - user[key]) * 10000 / served[key]
+      printf "all %s perCPU=%.0f userUs=%.2f sysUs=%.2f jitUs=%.2f\n", key, served[key] / (cpu[key] / 100),
+        user[key] * 10000 / served[key], (cpu[key] - user[key]) * 10000 / served[key], jit[key] * 10000 / served[key]
     }
   }' "$W/lines"
 kill "$PA" "$PB" "$(cat /tmp/sluice-bench-nginx.pid)" "$(cat "$W/backend.pid" 2>/dev/null)" 2>/dev/null

@@ -97,14 +97,6 @@ install_tools() {
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-# CPU time in clock ticks (user + system, all threads) the given processes have used so far.
-cpu_ticks() {
-  local total=0 pid
-  for pid in "$@"; do
-    total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat") ))
-  done
-  echo "$total"
-}
 TICKS_PER_SECOND=$(getconf CLK_TCK)
 
 # Milliseconds from launching Sluice to its first answered request, the median of five starts; extra JVM
@@ -127,18 +119,6 @@ measure_startup() {
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
   printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
-}
-
-# CPU time in clock ticks of the JVM $1's compiler threads (C1, C2), then of its VM and collector threads: the VM
-# thread runs safepoint operations, and the pauses of the serial collector, which the JVM picks on one CPU; G1's
-# threads, on more, are named "GC Thread#N" and "G1 ...". The name is what lies between the first "(" and the last
-# ")" of a thread's stat line; utime and stime are the 12th and 13th fields after it.
-jvm_ticks() {  # pid
-  cat /proc/"$1"/task/*/stat 2>/dev/null | awk '
-    { comm = $0; sub(/\) [^)]*$/, "", comm); sub(/^[0-9]+ \(/, "", comm)
-      rest = $0; sub(/.*\) /, "", rest); split(rest, f, " "); t = f[12] + f[13] }
-    comm ~ /^C[12] CompilerThre/ { jit += t } comm == "VM Thread" || comm ~ /^(GC Thread#|G1 )/ { vm += t }
-    END { printf "%d %d", jit, vm }'
 }
 
 # Runs a load command and prints its output followed by the CPU-seconds the target's processes used meanwhile; for
