@@ -60,7 +60,6 @@ fi
 for port in 9100 9200 9201; do wait_for "$port"; done
 sleep 1
 NM=$(cat /tmp/sluice-bench-nginx.pid); NP="$NM $(pgrep -P "$NM" | tr '\n' ' ')"
-uticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14}' "/proc/$p/stat"))); done; echo $t; }
 # The compilers' ticks of a target that is a JVM (A, and B, the relay of CMD_B being one too); nginx has none.
 jit_ticks() { if [ "$1" = N ]; then echo 0; else jvm_ticks "${PROCS[$1]}" | cut -d' ' -f1; fi; }
 # The line of one measure: requests, CPU ticks, requests per CPU-second, and user-mode, system and compiler
@@ -86,9 +85,9 @@ body_of() { [ "$1" = json ] && echo bench/json-body.json || echo bench/stream-bo
 measure() {  # target command...
   local t=$1 b bu bj n
   shift
-  b=$(cpu_ticks ${PROCS[$t]}); bu=$(uticks ${PROCS[$t]}); bj=$(jit_ticks "$t")
+  b=$(cpu_ticks ${PROCS[$t]}); bu=$(user_ticks ${PROCS[$t]}); bj=$(jit_ticks "$t")
   n=$("$@")
-  line "$n" $(( $(cpu_ticks ${PROCS[$t]}) - b )) $(( $(uticks ${PROCS[$t]}) - bu )) $(( $(jit_ticks "$t") - bj ))
+  line "$n" $(( $(cpu_ticks ${PROCS[$t]}) - b )) $(( $(user_ticks ${PROCS[$t]}) - bu )) $(( $(jit_ticks "$t") - bj ))
 }
 for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
   for t in A B N; do wu=${WU:-20}; [ $t = N ] && wu=5

@@ -48,10 +48,15 @@ start_targets() {
 }
 
 # CPU time in clock ticks (user + system, all threads) the given processes have used so far.
-cpu_ticks() {
-  local total=0 pid
+cpu_ticks() { stat_ticks '$14 + $15' "$@"; }
+# The same in user mode only.
+user_ticks() { stat_ticks '$14' "$@"; }
+# The sum over the given processes of an awk expression of their /proc/PID/stat fields.
+stat_ticks() {  # expression pid...
+  local expression=$1 total=0 pid
+  shift
   for pid in "$@"; do
-    total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat") ))
+    total=$(( total + $(awk "{print $expression}" "/proc/$pid/stat") ))
   done
   echo "$total"
 }
