@@ -5,7 +5,8 @@
 # server of backend-conf.sh and the clients on CPU 0; nginx (conf/nginx-bench.conf), HAProxy
 # (conf/haproxy-bench.cfg) and Sluice on CPU 1, as in run.sh; Sluice gets WS seconds of wrk's JSON load first (its
 # JIT shares the core). Each line: clients, round, target, then LightLoad's RESULT (RESULT error=... when a client
-# failed).
+# failed), then the CPU time the target's processes used per request sent (the warm-up's too), all of it and in user
+# mode (µs): whether the latency of a hop is the proxy's work or its waiting.
 #
 #   [CLIENTS="1 2 4"] [S=10] [ROUNDS=4] [WS=20] [SLUICE_JAR=gateway/target/sluice.jar] bench/light-load.sh
 #
@@ -25,15 +26,23 @@ fi
 start_targets
 TARGETS=(direct nginx haproxy sluice)
 declare -A PORT=([direct]=9100 [nginx]=9300 [haproxy]=9400 [sluice]=9200)
+# start_targets' PIDS: the model server's nginx, the proxy nginx, HAProxy, Sluice; each nginx counts with its workers.
+declare -A PROCS=([direct]="${PIDS[0]} $(pgrep -P "${PIDS[0]}" | tr '\n' ' ')"
+  [nginx]="${PIDS[1]} $(pgrep -P "${PIDS[1]}" | tr '\n' ' ')" [haproxy]="${PIDS[2]}" [sluice]="${PIDS[3]}")
 URL=/v1/chat/completions?shape=json
 taskset -c 0 wrk -t1 -c32 -d"${WS}s" -s bench/post.lua "http://127.0.0.1:9200$URL" > /dev/null
 for clients in $CLIENTS; do
   for round in $(seq "$ROUNDS"); do
     for target in $(targets_of_round "$round"); do
+      cpu=$(cpu_ticks ${PROCS[$target]}); user=$(user_ticks ${PROCS[$target]})
       result=$(taskset -c 0 java -Xms256m -Xmx256m -Xmn200m -XX:+AlwaysPreTouch -cp "$BENCH_JAR" \
         io.sluice.bench.LightLoad "http://127.0.0.1:${PORT[$target]}$URL" "$S" "$clients") \
         || result=${result:-"RESULT error=exit_$?"}
-      echo "$clients $round $target $result"
+      cpu=$(( $(cpu_ticks ${PROCS[$target]}) - cpu )); user=$(( $(user_ticks ${PROCS[$target]}) - user ))
+      echo "$clients $round $target $result" | awk -v cpu="$cpu" -v user="$user" -v hz="$(getconf CLK_TCK)" '
+        { n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^sent=/) { n = substr($i, 6) } }
+        n > 0 { printf "%s cpu_us=%.1f user_us=%.1f\n", $0, cpu * 1e6 / hz / n, user * 1e6 / hz / n; next }
+        { print }'
     done
   done
 done

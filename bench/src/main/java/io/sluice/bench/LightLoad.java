@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * A light load of a few clients, each on its own kept-alive connection: a client posts the benchmark's small JSON
  * request, waits for the whole answer, and sends the next, for a number of seconds. Prints the requests' latencies,
  * each from just before its request is written to just after its answer's last byte is read, at p50, p90, p99 and
- * p99.9, and the client's own time between requests (its bookkeeping, and whatever stopped it), per request.
+ * p99.9, the client's own time between requests (its bookkeeping, and whatever stopped it), per request, and how
+ * many requests it sent in all, those of the warm-up too (what a target's CPU time over the whole run is divided by).
  *
  * <p>Why not wrk: with one connection, wrk's latencies added up to more than its run (nginx in front of the model
  * server: 51,929 requests at a mean of 110 µs in 5 s; Sluice: 50,202 at 242 µs in 5.1 s), while a packet capture of
@@ -71,12 +72,14 @@ public final class LightLoad {
         }
         final Samples latencies = new Samples(capacity);
         long between = 0;
+        long sent = 0;
         double measured = 0;
         try {
             for (Future<Client> run : runs) {
                 final Client client = run.get();
                 latencies.addAll(client.latencies);
                 between += client.measured - client.sum;
+                sent += client.sent;
                 measured = Math.max(measured, client.measured / 1e9);
             }
         } catch (ExecutionException e) {
@@ -87,9 +90,9 @@ public final class LightLoad {
             threads.shutdownNow();
         }
         System.out.printf(Locale.ROOT, "RESULT clients=%d requests=%d seconds=%.2f client_between_us=%.1f p50_us=%d"
-                        + " p90_us=%d p99_us=%d p999_us=%d max_us=%d%n", clients, latencies.size(), measured,
+                        + " p90_us=%d p99_us=%d p999_us=%d max_us=%d sent=%d%n", clients, latencies.size(), measured,
                 between / 1e3 / Math.max(1, latencies.size()), latencies.percentile(50), latencies.percentile(90),
-                latencies.percentile(99), latencies.percentile(99.9), latencies.percentile(100));
+                latencies.percentile(99), latencies.percentile(99.9), latencies.percentile(100), sent);
     }
 
     private static byte[] request(URI uri, byte[] body) {
@@ -111,6 +114,8 @@ public final class LightLoad {
         /** Nanoseconds: the measured requests' latencies added up; from the first one's start to the last one's end. */
         private long sum;
         private long measured;
+        /** Every request this client sent, those of the warm-up too. */
+        private long sent;
 
         Client(int capacity) {
             this.latencies = new Samples(capacity);
@@ -130,6 +135,7 @@ public final class LightLoad {
                     out.flush();
                     readAnswer(in);
                     end = System.nanoTime();
+                    sent++;
                     if (start >= measureFrom) {
                         if (measuredFrom < 0) {
                             measuredFrom = start;
