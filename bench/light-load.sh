@@ -30,6 +30,7 @@ declare -A PORT=([direct]=9100 [nginx]=9300 [haproxy]=9400 [sluice]=9200)
 declare -A PROCS=([direct]="${PIDS[0]} $(pgrep -P "${PIDS[0]}" | tr '\n' ' ')"
   [nginx]="${PIDS[1]} $(pgrep -P "${PIDS[1]}" | tr '\n' ' ')" [haproxy]="${PIDS[2]}" [sluice]="${PIDS[3]}")
 URL=/v1/chat/completions?shape=json
+TICKS_PER_SECOND=$(getconf CLK_TCK)
 taskset -c 0 wrk -t1 -c32 -d"${WS}s" -s bench/post.lua "http://127.0.0.1:9200$URL" > /dev/null
 for clients in $CLIENTS; do
   for round in $(seq "$ROUNDS"); do
@@ -39,7 +40,7 @@ for clients in $CLIENTS; do
         io.sluice.bench.LightLoad "http://127.0.0.1:${PORT[$target]}$URL" "$S" "$clients") \
         || result=${result:-"RESULT error=exit_$?"}
       cpu=$(( $(cpu_ticks ${PROCS[$target]}) - cpu )); user=$(( $(user_ticks ${PROCS[$target]}) - user ))
-      echo "$clients $round $target $result" | awk -v cpu="$cpu" -v user="$user" -v hz="$(getconf CLK_TCK)" '
+      echo "$clients $round $target $result" | awk -v cpu="$cpu" -v user="$user" -v hz="$TICKS_PER_SECOND" '
         { n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^sent=/) { n = substr($i, 6) } }
         n > 0 { printf "%s cpu_us=%.1f user_us=%.1f\n", $0, cpu * 1e6 / hz / n, user * 1e6 / hz / n; next }
         { print }'
