@@ -59,7 +59,7 @@ else
 fi
 for port in 9100 9200 9201; do wait_for "$port"; done
 sleep 1
-NM=$(cat /tmp/sluice-bench-nginx.pid); NP="$NM $(pgrep -P "$NM" | tr '\n' ' ')"
+NP=$(with_children "$(cat /tmp/sluice-bench-nginx.pid)")
 # The compilers' ticks of a target that is a JVM (A, and B, the relay of CMD_B being one too); nginx has none.
 jit_ticks() { if [ "$1" = N ]; then echo 0; else jvm_ticks "${PROCS[$1]}" | cut -d' ' -f1; fi; }
 # The line of one measure: requests, CPU ticks, requests per CPU-second, and user-mode, system and compiler

@@ -47,6 +47,11 @@ start_targets() {
   done
 }
 
+# A process and its children (an nginx master and its workers), as one list of pids.
+with_children() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
+
+# The clock ticks per second that cpu_ticks and the others count in.
+TICKS_PER_SECOND=$(getconf CLK_TCK)
 # CPU time in clock ticks (user + system, all threads) the given processes have used so far.
 cpu_ticks() { stat_ticks '$14 + $15' "$@"; }
 # The same in user mode only.

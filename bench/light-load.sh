@@ -27,10 +27,9 @@ start_targets
 TARGETS=(direct nginx haproxy sluice)
 declare -A PORT=([direct]=9100 [nginx]=9300 [haproxy]=9400 [sluice]=9200)
 # start_targets' PIDS: the model server's nginx, the proxy nginx, HAProxy, Sluice; each nginx counts with its workers.
-declare -A PROCS=([direct]="${PIDS[0]} $(pgrep -P "${PIDS[0]}" | tr '\n' ' ')"
-  [nginx]="${PIDS[1]} $(pgrep -P "${PIDS[1]}" | tr '\n' ' ')" [haproxy]="${PIDS[2]}" [sluice]="${PIDS[3]}")
+declare -A PROCS=([direct]="$(with_children "${PIDS[0]}")" [nginx]="$(with_children "${PIDS[1]}")" [haproxy]="${PIDS[2]}"
+  [sluice]="${PIDS[3]}")
 URL=/v1/chat/completions?shape=json
-TICKS_PER_SECOND=$(getconf CLK_TCK)
 taskset -c 0 wrk -t1 -c32 -d"${WS}s" -s bench/post.lua "http://127.0.0.1:9200$URL" > /dev/null
 for clients in $CLIENTS; do
   for round in $(seq "$ROUNDS"); do

@@ -97,8 +97,6 @@ install_tools() {
 
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-TICKS_PER_SECOND=$(getconf CLK_TCK)
-
 # Milliseconds from launching Sluice to its first answered request, the median of five starts; extra JVM
 # options (such as a class data sharing archive) come as arguments.
 measure_startup() {
@@ -344,8 +342,8 @@ declare -A URL=([direct]="http://127.0.0.1:$BACKEND" [nginx]="http://127.0.0.1:$
 declare -A H2=([direct]="http://127.0.0.1:$((BACKEND + 1))" [nginx]="http://127.0.0.1:$((NGINX + 1))"
   [haproxy]="http://127.0.0.1:$((HAPROXY + 1))" [sluice]="http://127.0.0.1:$SLUICE")
 # The processes whose CPU time and memory count for each target (direct: the model server's).
-declare -A PROCS=([direct]="$BACKEND_MASTER $(pgrep -P "$BACKEND_MASTER" | tr '\n' ' ')"
-  [nginx]="$NGINX_MASTER $(pgrep -P "$NGINX_MASTER" | tr '\n' ' ')" [haproxy]="$HAPROXY_PID" [sluice]="$SLUICE_PID")
+declare -A PROCS=([direct]="$(with_children "$BACKEND_MASTER")" [nginx]="$(with_children "$NGINX_MASTER")"
+  [haproxy]="$HAPROXY_PID" [sluice]="$SLUICE_PID")
 declare -A SHAPE_NAME=([events]="7 KB stream, an event per write" [writes]="7 KB stream, two large writes"
   [json]="452 B JSON answer")
 declare -A RESULT
