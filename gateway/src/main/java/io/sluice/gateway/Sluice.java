@@ -334,7 +334,7 @@ public final class Sluice implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), inFlight, Math.max(0, inFlight - ended),
                 ended);
         connections.close().await(5, TimeUnit.SECONDS);
-        pools.closeIdle();
+        pools.closeIdle(Duration.ofSeconds(5));
         demo.close();
         logLevels.restore();
         // The resolver's datagram channels close on their event loops before those stop: with io_uring a read

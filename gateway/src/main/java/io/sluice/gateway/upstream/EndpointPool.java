@@ -12,7 +12,9 @@ import io.sluice.gateway.net.TurnClock;
 
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -170,12 +172,14 @@ public final class EndpointPool {
         closeIdle();
     }
 
-    /** Closes every idle connection (at shutdown). */
-    void closeIdle() {
+    /** Closes every idle connection (at shutdown), and gives the futures of their closes. */
+    List<ChannelFuture> closeIdle() {
+        final List<ChannelFuture> closes = new ArrayList<>(idle.size());
         Idle entry;
         while ((entry = idle.pollFirst()) != null) {
-            entry.channel().close();
+            closes.add(entry.channel().close());
         }
+        return closes;
     }
 
     /**

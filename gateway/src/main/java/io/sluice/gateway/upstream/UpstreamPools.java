@@ -2,19 +2,23 @@ package io.sluice.gateway.upstream;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.net.Transport;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -107,8 +111,30 @@ public final class UpstreamPools {
         endpoints.forEach(budgets::remove);
     }
 
-    /** Closes the idle connections of every loop (at shutdown). */
-    public void closeIdle() {
-        loops.forEach((executor, pools) -> executor.execute(() -> pools.values().forEach(EndpointPool::closeIdle)));
+    /**
+     * Closes the idle connections of every loop (at shutdown), and waits up to {@code wait} until they are closed.
+     * The wait is for io_uring: an idle connection keeps a read pending, so its close waits for the read to be
+     * cancelled, a turn of its loop or more, and a loop stopped before that turn closes the socket as it stops but
+     * can no longer run the channel's last task, and warns.
+     */
+    public void closeIdle(Duration wait) throws InterruptedException {
+        final List<Future<List<ChannelFuture>>> loopsClosing = new ArrayList<>(loops.size());
+        loops.forEach((executor, pools) -> loopsClosing.add(executor.submit(() -> {
+            final List<ChannelFuture> closes = new ArrayList<>();
+            pools.values().forEach(pool -> closes.addAll(pool.closeIdle()));
+            return closes;
+        })));
+        final long deadline = System.nanoTime() + wait.toNanos();
+        for (Future<List<ChannelFuture>> loopClosing : loopsClosing) {
+            if (!loopClosing.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                    || !loopClosing.isSuccess()) {
+                return;
+            }
+            for (ChannelFuture close : loopClosing.getNow()) {
+                if (!close.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    return;
+                }
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.sluice.gateway.server;
 
 import io.sluice.gateway.testing.H2FrameClient;
 import io.sluice.gateway.testing.Http;
+import io.sluice.gateway.testing.LogCapture;
 import io.sluice.gateway.testing.RawHttp;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
@@ -20,6 +21,8 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -124,6 +127,28 @@ class ShutdownTest {
             assertEquals(-1, idle.input().read(), "the idle connection was closed");
             assertFalse(shutdown.isDone(), "while the stream still runs");
             shutdown.get(15, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void idleUpstreamConnectionsCloseBeforeTheEventLoopsStopWithoutAWarning() throws Exception {
+        // Requests that overlap, so that the pools keep several connections, on both event loops.
+        final int requests = 8;
+        for (int i = 0; i < requests; i++) {
+            backend.enqueue(Script.builder().awaitRequests(requests).head(200, "content-type", "application/json")
+                    .body("{\"choices\":[]}").end().build());
+        }
+        final List<CompletableFuture<HttpResponse<Void>>> answers = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            answers.add(Http.client().sendAsync(Http.postRequest(gateway.uri("/v1/chat/completions"),
+                    "{\"model\":\"m\"}"), HttpResponse.BodyHandlers.discarding()));
+        }
+        for (CompletableFuture<HttpResponse<Void>> answer : answers) {
+            assertEquals(200, answer.get(10, TimeUnit.SECONDS).statusCode());
+        }
+        try (LogCapture netty = new LogCapture("io.netty")) {
+            gateway.shutDown();
+            assertEquals(List.of(), netty.problems(), "a pooled connection closed after its event loop stopped");
         }
     }
 
