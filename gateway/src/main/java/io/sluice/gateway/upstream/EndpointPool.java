@@ -172,7 +172,7 @@ public final class EndpointPool {
         closeIdle();
     }
 
-    /** Closes every idle connection (at shutdown), and gives the futures of their closes. */
+    /** Closes every idle connection (at shutdown, or when retired), and gives the futures of their closes. */
     List<ChannelFuture> closeIdle() {
         final List<ChannelFuture> closes = new ArrayList<>(idle.size());
         Idle entry;

@@ -112,7 +112,8 @@ public final class UpstreamPools {
     }
 
     /**
-     * Closes the idle connections of every loop (at shutdown), and waits up to {@code wait} until they are closed.
+     * Closes the idle connections of every loop (at shutdown), and waits, off the event loops, up to {@code wait}
+     * until they are closed.
      * The wait is for io_uring: an idle connection keeps a read pending, so its close waits for the read to be
      * cancelled, a turn of its loop or more, and a loop stopped before that turn closes the socket as it stops but
      * can no longer run the channel's last task, and warns.

@@ -29,7 +29,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The upstream connections the pools make, on a real loop and a real listening socket: a connection leased again
- * after a stream of small events asks for a response's start in its next read.
+ * after a stream of small events asks for a response's start in its next read, and idle connections are closed by the
+ * time {@link UpstreamPools#closeIdle} returns.
  */
 class UpstreamPoolsTest {
     private final Transport transport = Transport.choose("nio");
@@ -98,7 +99,8 @@ class UpstreamPoolsTest {
             loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
             assertEquals(List.of(), netty.problems());
         } finally {
-            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            // Awaited, so that a failed assertion leaves no loop stopping, and no read buffer, under the next test.
+            loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS);
         }
     }
 
