@@ -113,10 +113,9 @@ public final class UpstreamPools {
 
     /**
      * Closes the idle connections of every loop (at shutdown), and waits, off the event loops, up to {@code wait}
-     * until they are closed.
-     * The wait is for io_uring: an idle connection keeps a read pending, so its close waits for the read to be
-     * cancelled, a turn of its loop or more, and a loop stopped before that turn closes the socket as it stops but
-     * can no longer run the channel's last task, and warns.
+     * until they are closed. The wait is for io_uring: an idle connection keeps a read pending, so its close waits
+     * for the read to be cancelled, a turn of its loop or more, and a loop stopped before that turn closes the socket
+     * as it stops but can no longer run the channel's last task, and warns.
      */
     public void closeIdle(Duration wait) throws InterruptedException {
         final List<Future<List<ChannelFuture>>> loopsClosing = new ArrayList<>(loops.size());

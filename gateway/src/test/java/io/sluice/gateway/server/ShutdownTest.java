@@ -134,7 +134,7 @@ class ShutdownTest {
     @Test
     void idleUpstreamConnectionsCloseBeforeTheEventLoopsStopWithoutAWarning() throws Exception {
         // Requests that overlap, so that the pools keep several connections, on both event loops. A loop stopped
-        // before their closes ran warned in about one stop in six, so this catches that only some of the time;
+        // before their closes ran warned in about one stop in five, so this catches that only some of the time;
         // UpstreamPoolsTest checks it every time, on the pools themselves.
         final int requests = 8;
         for (int i = 0; i < requests; i++) {
