@@ -17,13 +17,9 @@
 #
 #   JAR_A=before.jar JAR_B=after.jar SHAPES=json D=2 ROUNDS=40 BLOCK=5 bench/ab.sh
 #
-# Each jar first gets WU seconds of each load over each protocol it is measured on (nginx 5), in pieces of 5 s, the
-# load's connections closed and opened anew between them: a JVM's figure on a load settles after about 20 s of it
-# (the JIT), and both JVMs share one core, so one still compiling slows the other. The pieces are for the closes and
-# accepts. The first of them after a long run of requests sends the JIT back to the hottest methods, compiled
-# without those paths (deoptimized, then compiled again): after one continuous 25 s of JSON, the compilers took 3.5-4.2
-# µs per request of the next 10 s, and after five pieces of 5 s, 0.15-0.25 (bench/RESULTS.md, "2026-12-06, night").
-# A round whose jitUs stands out still compiled.
+# Each jar first gets WU seconds of each load over each protocol it is measured on (nginx 5), in pieces
+# (warm_pieces, bench/common.sh): a JVM's figure on a load settles after about 20 s of it (the JIT), and both JVMs
+# share one core, so one still compiling slows the other. A round whose jitUs stands out still compiled.
 #
 # EXTRA gives both JVMs more options, EXTRA_A and EXTRA_B one of them: one jar against itself with a -D on one side
 # measures a setting.
@@ -93,10 +89,10 @@ measure() {  # target command...
 }
 for s in $SHAPES; do st=1; [ "$s" = json ] && st=0
   for t in A B N; do wu=${WU:-20}; [ $t = N ] && wu=5
-    for _ in $(seq $(( (wu + 4) / 5 ))); do
-      wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st 5 > /dev/null
+    for _ in $(warm_pieces "$wu"); do
+      wrk1 "http://127.0.0.1:${PORT[$t]}/v1/chat/completions?shape=$s" $st "$WARM_PIECE" > /dev/null
       if [ "${H2:-0}" = 1 ]; then hp=${PORT[$t]}; [ $t = N ] && hp=9301
-        h21 "http://127.0.0.1:$hp/v1/chat/completions?shape=$s" "$(body_of "$s")" 5 > /dev/null
+        h21 "http://127.0.0.1:$hp/v1/chat/completions?shape=$s" "$(body_of "$s")" "$WARM_PIECE" > /dev/null
       fi
     done
   done

@@ -47,6 +47,13 @@ start_targets() {
   done
 }
 
+# The pieces of a warm-up of $1 seconds, one line each: loads of WARM_PIECE seconds, each on connections of its own.
+# The JIT must see connections close and open before a measure: after one long load, the first close and accept sent
+# it back to the hottest methods, compiled without those paths, and it compiled them again in the measure (C2 3.5-4.2
+# µs per request of the next 10 s of JSON; 0.15-0.25 after five pieces; bench/RESULTS.md, "2026-12-06, night").
+WARM_PIECE=5
+warm_pieces() { seq $(( ($1 + WARM_PIECE - 1) / WARM_PIECE )); }
+
 # A process and its children (an nginx master and its workers), as one list of pids.
 with_children() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
 

@@ -4,7 +4,7 @@
 # orders of run.sh's rounds of paced streams (targets_of_round), for each number of clients in CLIENTS. The model
 # server of backend-conf.sh and the clients on CPU 0; nginx (conf/nginx-bench.conf), HAProxy
 # (conf/haproxy-bench.cfg) and Sluice on CPU 1, as in run.sh; Sluice gets WS seconds of wrk's JSON load first (its
-# JIT shares the core), in pieces of 5 s whose connections close and open, as bench/ab.sh warms. Each line:
+# JIT shares the core), in pieces (warm_pieces, bench/common.sh). Each line:
 # clients, round, target, then LightLoad's RESULT (RESULT error=... when a client failed), then the CPU time the
 # target's processes used per request sent (the warm-up's too), all of it and in user mode (µs): whether the latency
 # of a hop is the proxy's work or its waiting.
@@ -31,8 +31,8 @@ declare -A PORT=([direct]=9100 [nginx]=9300 [haproxy]=9400 [sluice]=9200)
 declare -A PROCS=([direct]="$(with_children "${PIDS[0]}")" [nginx]="$(with_children "${PIDS[1]}")"
   [haproxy]="${PIDS[2]}" [sluice]="${PIDS[3]}")
 URL=/v1/chat/completions?shape=json
-for _ in $(seq $(( (WS + 4) / 5 ))); do
-  taskset -c 0 wrk -t1 -c32 -d5s -s bench/post.lua "http://127.0.0.1:9200$URL" > /dev/null
+for _ in $(warm_pieces "$WS"); do
+  taskset -c 0 wrk -t1 -c32 -d"${WARM_PIECE}s" -s bench/post.lua "http://127.0.0.1:9200$URL" > /dev/null
 done
 for clients in $CLIENTS; do
   for round in $(seq "$ROUNDS"); do
