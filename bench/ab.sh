@@ -25,7 +25,8 @@
 # measures a setting.
 #
 # CMD_B runs B as a command of its own, listening on port 9201, in place of a Sluice jar: with
-#   CMD_B="java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -cp bench/target/benchmarks.jar io.sluice.bench.TcpRelay 9201 9100"
+#   CMD_B="java -Xms512m -Xmx512m -XX:+AlwaysPreTouch -cp bench/target/benchmarks.jar \
+#     io.sluice.bench.TcpRelay 9201 9100"
 # B is the floor of a relay on Sluice's stack (TcpRelay: Netty's transport and nothing else), on HTTP/1.1 loads only
 # (the model server speaks HTTP/2 on another port, so H2=1 is refused). EXTRA_B and CONF_B do not apply to it.
 #
