@@ -27,9 +27,10 @@ RUN java -XX:ArchiveClassesAtExit=sluice.jsa -jar sluice.jar --config conf/sluic
       (exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /health HTTP/1.0\r\n\r\n' >&3 && cat <&3) >/dev/null 2>&1 \
         && break; sleep 0.1; \
     done; kill $pid; wait $pid || true; test -s sluice.jsa
-# The sluice user's own: the config, which the admin API rewrites (a mounted file may be read-only: edits then fail
-# with the reason), and data/, where a webhook's spool goes by default.
-RUN mkdir data && chown -R sluice:sluice conf data
+# The sluice user's own: conf/, whose config the admin API rewrites, and data/, where a webhook's spool goes by
+# default. A config mounted as a file of its own cannot be replaced (a rename onto a mount point fails), so edits
+# through the admin API then fail with the reason; mount a directory at /opt/sluice/conf to keep them.
+RUN mkdir -p data && chown -R sluice:sluice conf data
 USER sluice
 ENV SLUICE_HOST=0.0.0.0
 # The container's port is published on purpose, so the demo serves without keys; set SLUICE_AUTH=keys with keys in
