@@ -14,8 +14,6 @@ import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.resolver.dns.DnsAddressResolverGroup;
-import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.sluice.gateway.admission.Admission;
 import io.sluice.gateway.admission.Buckets;
 import io.sluice.gateway.config.ConfigException;
@@ -41,6 +39,7 @@ import io.sluice.gateway.snapshot.SnapshotBuilder;
 import io.sluice.gateway.snapshot.Snapshots;
 import io.sluice.gateway.upstream.EndpointRegistry;
 import io.sluice.gateway.upstream.UpstreamPools;
+import io.sluice.gateway.upstream.UpstreamResolver;
 import io.sluice.gateway.usage.LoggingUsageSink;
 import io.sluice.gateway.usage.TokenEstimates;
 import io.sluice.gateway.usage.UsageReporter;
@@ -82,14 +81,14 @@ public final class Sluice implements AutoCloseable {
     private final LogLevels logLevels;
     private final ConfigControl control;
     private final UsageReporter usage;
-    private final DnsAddressResolverGroup resolver;
+    private final UpstreamResolver resolver;
     private final ActiveRequests active;
     private final GatewayMetrics metrics;
     private final Duration shutdownTimeout;
 
     private Sluice(EventLoopGroup group, Channel server, Channel adminServer, ChannelGroup connections,
                    DemoModel demo, UpstreamPools pools, Snapshots snapshots, Reloader reloader,
-                   ConfigControl control, UsageReporter usage, DnsAddressResolverGroup resolver, ActiveRequests active,
+                   ConfigControl control, UsageReporter usage, UpstreamResolver resolver, ActiveRequests active,
                    GatewayMetrics metrics, LogLevels logLevels, Duration shutdownTimeout) {
         this.group = group;
         this.server = server;
@@ -142,9 +141,7 @@ public final class Sluice implements AutoCloseable {
         allSinks.add(stats);
         webhooks.forEach(metrics::watch);
         final UsageReporter usage = new UsageReporter(config.usage().queue(), allSinks, webhooks);
-        final DnsAddressResolverGroup resolver = new DnsAddressResolverGroup(new DnsNameResolverBuilder()
-                .datagramChannelType(transport.datagramChannelType())
-                .socketChannelType(transport.socketChannelType()));
+        final UpstreamResolver resolver = new UpstreamResolver(group, transport);
         final DemoModel demo = new DemoModel(group, transport, allocator);
         Reloader reloader = null;
         ConfigControl control = null;
@@ -153,7 +150,8 @@ public final class Sluice implements AutoCloseable {
             final EndpointRegistry endpoints = new EndpointRegistry();
             final SnapshotBuilder builder = new SnapshotBuilder(endpoints, demo::url);
             final Snapshots snapshots = new Snapshots(builder.build(config, 1));
-            final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver, sweepInterval(config));
+            final UpstreamPools pools = new UpstreamPools(group, transport, allocator, resolver.group(),
+                    sweepInterval(config));
             final LogLevels logLevels = new LogLevels();
             logLevels.apply(config.logging());
             reloader = new Reloader(group, pools, endpoints, builder, snapshots, metrics, logLevels);
@@ -337,8 +335,8 @@ public final class Sluice implements AutoCloseable {
         pools.closeIdle(Duration.ofSeconds(5));
         demo.close();
         logLevels.restore();
-        // The resolver's datagram channels close on their event loops before those stop: with io_uring a read
-        // still pending when its loop stops leaves its buffer to the garbage collector.
+        // The resolver's datagram channels close on their event loops before those stop (and it waits for them): with
+        // io_uring a read still pending when its loop stops leaves its buffer to the garbage collector.
         resolver.close();
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
         // What the webhook cannot deliver in time stays in its spool, for the next start.
