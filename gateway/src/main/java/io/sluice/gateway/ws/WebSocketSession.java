@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.net.Draining;
 import io.sluice.gateway.net.LingeringClose;
 import io.sluice.gateway.proxy.ClientOrigin;
@@ -47,6 +48,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebSocketSession extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketSession.class);
+
+    /** The endpoint a WebSocket request is logged and counted under. */
+    static final String ENDPOINT = "/ws";
 
     private final ProxyServices services;
     private final WsFormat format;
@@ -121,6 +125,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
         try {
             message = format.decode(frame);
         } catch (IOException e) {
+            services.metrics().refused(ENDPOINT, ErrorKind.BAD_REQUEST.status().code());
             error(format.requestIdOf(frame, e), "INVALID_REQUEST", "The message could not be read: " + e.getMessage());
             return;
         }
@@ -134,22 +139,23 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
                     request.cancel();
                 }
             }
-            default -> error("", "INVALID_REQUEST", "A client sends request or cancel messages, not "
-                    + message.getPayloadCase().name().toLowerCase() + ".");
+            default -> {
+                services.metrics().refused(ENDPOINT, ErrorKind.BAD_REQUEST.status().code());
+                error("", "INVALID_REQUEST", "A client sends request or cancel messages, not "
+                        + message.getPayloadCase().name().toLowerCase() + ".");
+            }
         }
     }
 
     private void onRequest(LLMRequest request) {
         final String id = request.getRequestId();
         if (draining) {
-            send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(id).setAccepted(false)
-                    .setErrorCode("UNAVAILABLE").setErrorMessage("The gateway is shutting down.")).build(), true);
+            refuse(id, ErrorKind.SHUTTING_DOWN, "The gateway is shutting down.");
             return;
         }
         if (id.isEmpty() || active.containsKey(id)) {
-            send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(id).setAccepted(false)
-                    .setErrorCode("INVALID_REQUEST").setErrorMessage(id.isEmpty() ? "request_id is required"
-                            : "a request with this request_id is still running")).build(), true);
+            refuse(id, ErrorKind.BAD_REQUEST, id.isEmpty() ? "request_id is required"
+                    : "a request with this request_id is still running");
             return;
         }
         final WsRequest exchange = new WsRequest(this, services, request);
@@ -157,6 +163,13 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
         if (!exchange.start()) {
             active.remove(id);
         }
+    }
+
+    /** A request refused before it is one of this socket's: a refused {@code Ack}, counted as the HTTP fronts count. */
+    private void refuse(String requestId, ErrorKind kind, String message) {
+        services.metrics().refused(ENDPOINT, kind.status().code());
+        send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(requestId).setAccepted(false)
+                .setErrorCode(kind.uniformCode()).setErrorMessage(message)).build(), true);
     }
 
     private void error(String requestId, String code, String message) {

@@ -93,7 +93,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         this.request = request;
         this.id = request.getRequestId();
         // Each request on a socket is a trace of its own: a socket may live for hours.
-        this.stats = new ExchangeStats(RequestIds.generate(), TraceContext.start(), "WS", "/ws", TurnClock.nanoTime());
+        this.stats = new ExchangeStats(RequestIds.generate(), TraceContext.start(), "WS", WebSocketSession.ENDPOINT,
+                TurnClock.nanoTime());
     }
 
     /**
@@ -112,18 +113,18 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         stats.model(request.getModel());
         final Route route = snapshot.router().route(request.getModel());
         if (route == null && request.getModel().isEmpty()) {
-            return refuse("INVALID_REQUEST", "model is required");
+            return refuse(ErrorKind.MISSING_MODEL, "model is required");
         }
         if (route == null) {
-            return refuse("NOT_FOUND", Router.notFound(request.getModel()));
+            return refuse(ErrorKind.MODEL_NOT_FOUND, Router.notFound(request.getModel()));
         }
         if (!OpenAiChatRequests.hasInput(request)) {
-            return refuse("INVALID_REQUEST", "the request has no user_prompt and no messages");
+            return refuse(ErrorKind.BAD_REQUEST, "the request has no user_prompt and no messages");
         }
         try {
             chat = OpenAiChatRequests.request(request);
         } catch (IllegalArgumentException e) {
-            return refuse("INVALID_REQUEST", e.getMessage());
+            return refuse(ErrorKind.BAD_REQUEST, e.getMessage());
         }
         stats.routed(route, request.getStream());
         final Verdict admitted = services.admission().admit(snapshot.access(), caller, route.publicModel(),
@@ -169,9 +170,15 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         return false;
     }
 
-    private boolean refuse(String code, String message) {
-        session.send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(id).setAccepted(false)
-                .setErrorCode(code).setErrorMessage(message)).build(), true);
+    /**
+     * The request could not be routed: a refused {@code Ack} with the uniform code of {@code kind}, logged and counted
+     * as the HTTP fronts count a request refused before routing.
+     */
+    private boolean refuse(ErrorKind kind, String message) {
+        stats.status(kind.status().code());
+        stats.bytesOut(session.send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(id)
+                .setAccepted(false).setErrorCode(kind.uniformCode()).setErrorMessage(message)).build(), true));
+        stats.report(services, null);
         return false;
     }
 

@@ -6,6 +6,9 @@ import io.sluice.gateway.testing.PrometheusText;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
 import io.sluice.gateway.testing.TestGateway;
+import io.sluice.gateway.testing.WsClient;
+import io.sluice.proto.LLMRequest;
+import io.sluice.proto.WebSocketMessage;
 import io.sluice.testkit.WireSamples;
 import org.junit.jupiter.api.Test;
 
@@ -132,6 +135,30 @@ class MetricsTest {
                     "llm_proxy_rejected_requests_total{endpoint=\"other\",status=\"404\"} 1.0",
                     "llm_proxy_rejected_requests_total{endpoint=\"/v1/models/{id}\",status=\"404\"} 1.0",
                     "llm_proxy_rejected_requests_total{endpoint=\"/v1/models/{id}\",status=\"405\"} 2.0");
+            assertEquals(0, backend.requestCount(), "none of them reached the backend");
+        }
+    }
+
+    @Test
+    void webSocketRequestsRefusedBeforeRoutingAreCountedAsTheHttpOnesAre() throws Exception {
+        try (ScriptedBackend backend = ScriptedBackend.start();
+             TestGateway gateway = TestGateway.forBackend(backend.url(), "");
+             WsClient client = WsClient.open(gateway.port(), "json")) {
+            client.send(WebSocketMessage.newBuilder().setRequest(LLMRequest.newBuilder().setRequestId("n")
+                    .setModel("nope").setUserPrompt("Hi")).build());
+            assertEquals("NOT_FOUND", client.next().getAck().getErrorCode());
+            for (String id : new String[] {"a", "b"}) {
+                client.send(WebSocketMessage.newBuilder().setRequest(LLMRequest.newBuilder().setRequestId(id)
+                        .setUserPrompt("Hi")).build());
+                assertEquals("INVALID_REQUEST", client.next().getAck().getErrorCode());
+            }
+            client.send(WebSocketMessage.newBuilder().setRequest(LLMRequest.newBuilder().setModel("m")
+                    .setUserPrompt("Hi")).build());
+            assertEquals("request_id is required", client.next().getAck().getErrorMessage());
+            client.sendText("{\"request\":");
+            assertEquals("INVALID_REQUEST", client.next().getError().getCode());
+            awaitMetrics(gateway, "llm_proxy_rejected_requests_total{endpoint=\"/ws\",status=\"404\"} 1.0",
+                    "llm_proxy_rejected_requests_total{endpoint=\"/ws\",status=\"400\"} 4.0");
             assertEquals(0, backend.requestCount(), "none of them reached the backend");
         }
     }
