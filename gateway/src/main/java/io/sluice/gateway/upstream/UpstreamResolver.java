@@ -10,6 +10,8 @@ import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsNameResolverBuilder;
 import io.sluice.gateway.net.Transport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  * closed by the thread that starts and stops the gateway; its resolvers run on the loops. Holds no buffers.
  */
 public final class UpstreamResolver implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UpstreamResolver.class);
+    private static final long WAIT_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private final DnsAddressResolverGroup resolvers;
     private final ChannelGroup channels;
 
@@ -48,10 +53,22 @@ public final class UpstreamResolver implements AutoCloseable {
         return resolvers;
     }
 
-    /** Closes every loop's resolver and waits up to 5 s for their datagram channels to be closed. */
+    /**
+     * Closes every loop's resolver and waits up to 5 s for their datagram channels to be closed; again for a resolver
+     * that a connect still under way made after the first close (a probe, a retry).
+     */
     @Override
     public void close() {
-        resolvers.close();
-        channels.newCloseFuture().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long left;
+        do {
+            resolvers.close();
+            left = deadline - System.nanoTime();
+            // In slices: a channel made between the close and the wait would be waited for, and never closed.
+            channels.newCloseFuture().awaitUninterruptibly(Math.min(left, WAIT_SLICE_NANOS), TimeUnit.NANOSECONDS);
+        } while (!channels.isEmpty() && left > 0);
+        if (!channels.isEmpty()) {
+            LOG.warn("{} DNS resolver channels were still open 5 s after they were closed", channels.size());
+        }
     }
 }

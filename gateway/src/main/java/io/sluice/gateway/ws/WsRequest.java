@@ -110,7 +110,8 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
         }
         final Caller caller = (Caller) verdict;
         stats.caller(caller);
-        stats.model(request.getModel());
+        // An empty model is none, as over HTTP: the access line of its refusal says model=-.
+        stats.model(request.getModel().isEmpty() ? null : request.getModel());
         final Route route = snapshot.router().route(request.getModel());
         if (route == null && request.getModel().isEmpty()) {
             return refuse(ErrorKind.MISSING_MODEL, "model is required");

@@ -3,6 +3,7 @@ package io.sluice.gateway.upstream;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.uring.IoUring;
+import io.netty.resolver.dns.DefaultDnsServerAddressStreamProvider;
 import io.netty.util.concurrent.EventExecutor;
 import io.sluice.gateway.net.Transport;
 import io.sluice.gateway.testing.LogCapture;
@@ -26,12 +27,14 @@ class UpstreamResolverTest {
     void closingWaitsForItsChannelsSoTheirLoopsStopQuietly() throws Exception {
         assumeTrue(IoUring.isAvailable(), "io_uring is not available here");
         final Transport uring = Transport.choose("io_uring");
+        // Netty reads the host's name servers once, and warns there when it finds none: not what this test watches.
+        DefaultDnsServerAddressStreamProvider.defaultAddressList();
         try (LogCapture netty = new LogCapture("io.netty")) {
             // A race: without the wait it was lost six times in these twenty stops of two loops each.
             for (int i = 0; i < 20; i++) {
                 final EventLoopGroup loops = uring.newEventLoopGroup(2, Duration.ZERO);
+                final UpstreamResolver resolver = new UpstreamResolver(loops, uring);
                 try {
-                    final UpstreamResolver resolver = new UpstreamResolver(loops, uring);
                     for (EventExecutor executor : loops) {
                         final EventLoop loop = (EventLoop) executor;
                         // An address given as an IP, as a backend's often is, makes the loop's resolver all the same.
@@ -43,7 +46,9 @@ class UpstreamResolverTest {
                     resolver.close();
                     loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
                 } finally {
-                    // Awaited, so that a failed assertion leaves no loop stopping under the next round or test.
+                    // Closed and awaited, so that a failed assertion leaves no read pending and no loop stopping under
+                    // the next round or test.
+                    resolver.close();
                     assertTrue(loops.shutdownGracefully(0, 1, TimeUnit.SECONDS).await(5, TimeUnit.SECONDS));
                 }
             }
