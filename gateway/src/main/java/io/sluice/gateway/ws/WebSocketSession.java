@@ -125,8 +125,7 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
         try {
             message = format.decode(frame);
         } catch (IOException e) {
-            services.metrics().refused(ENDPOINT, ErrorKind.BAD_REQUEST.status().code());
-            error(format.requestIdOf(frame, e), "INVALID_REQUEST", "The message could not be read: " + e.getMessage());
+            refuseMessage(format.requestIdOf(frame, e), "The message could not be read: " + e.getMessage());
             return;
         }
         switch (message.getPayloadCase()) {
@@ -139,11 +138,8 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
                     request.cancel();
                 }
             }
-            default -> {
-                services.metrics().refused(ENDPOINT, ErrorKind.BAD_REQUEST.status().code());
-                error("", "INVALID_REQUEST", "A client sends request or cancel messages, not "
-                        + message.getPayloadCase().name().toLowerCase() + ".");
-            }
+            default -> refuseMessage("", "A client sends request or cancel messages, not "
+                    + message.getPayloadCase().name().toLowerCase() + ".");
         }
     }
 
@@ -168,7 +164,18 @@ final class WebSocketSession extends ChannelInboundHandlerAdapter {
     /** A request refused before it is one of this socket's: a refused {@code Ack}, counted as the HTTP fronts count. */
     private void refuse(String requestId, ErrorKind kind, String message) {
         services.metrics().refused(ENDPOINT, kind.status().code());
-        send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(requestId).setAccepted(false)
+        sendRefusal(requestId, kind, message);
+    }
+
+    /** A message that is not a request this socket can take: an {@code Error}, counted as a malformed request. */
+    private void refuseMessage(String requestId, String message) {
+        services.metrics().refused(ENDPOINT, ErrorKind.BAD_REQUEST.status().code());
+        error(requestId, ErrorKind.BAD_REQUEST.uniformCode(), message);
+    }
+
+    /** Sends a refused {@code Ack} with the uniform code of {@code kind}; returns the bytes it took. */
+    int sendRefusal(String requestId, ErrorKind kind, String message) {
+        return send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(requestId).setAccepted(false)
                 .setErrorCode(kind.uniformCode()).setErrorMessage(message)).build(), true);
     }
 

@@ -177,8 +177,7 @@ final class WsRequest implements UpstreamCall.Receiver, ActiveRequests.Request {
      */
     private boolean refuse(ErrorKind kind, String message) {
         stats.status(kind.status().code());
-        stats.bytesOut(session.send(WebSocketMessage.newBuilder().setAck(Ack.newBuilder().setRequestId(id)
-                .setAccepted(false).setErrorCode(kind.uniformCode()).setErrorMessage(message)).build(), true));
+        stats.bytesOut(session.sendRefusal(id, kind, message));
         stats.report(services, null);
         return false;
     }
