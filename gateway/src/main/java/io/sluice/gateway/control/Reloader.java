@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * Swaps one {@link GatewaySnapshot} for the next and brings the process-wide state along: a new snapshot is built
@@ -32,10 +33,13 @@ public final class Reloader implements AutoCloseable {
     private final Snapshots snapshots;
     private final GatewayMetrics metrics;
     private final LogLevels logLevels;
+    private final SluiceConfig started;
+    private final Supplier<SluiceConfig.Demo> demo;
     private EndpointChecks checks;
 
     public Reloader(EventLoopGroup group, UpstreamPools pools, EndpointRegistry endpoints, SnapshotBuilder builder,
-                    Snapshots snapshots, GatewayMetrics metrics, LogLevels logLevels) {
+                    Snapshots snapshots, GatewayMetrics metrics, LogLevels logLevels,
+                    Supplier<SluiceConfig.Demo> demo) {
         this.group = group;
         this.pools = pools;
         this.endpoints = endpoints;
@@ -43,6 +47,8 @@ public final class Reloader implements AutoCloseable {
         this.snapshots = snapshots;
         this.metrics = metrics;
         this.logLevels = logLevels;
+        this.started = snapshots.current().config();
+        this.demo = demo;
         metrics.watch(snapshots.current().router().providers());
         this.checks = new EndpointChecks(group, pools, snapshots.current().router().providers());
     }
@@ -75,7 +81,6 @@ public final class Reloader implements AutoCloseable {
 
     /** Makes a staged snapshot the running one (changes are staged and committed by one thread, in turn). */
     public synchronized ReloadResult commit(GatewaySnapshot next) {
-        final GatewaySnapshot running = snapshots.current();
         snapshots.set(next);
         checks.close();
         checks = new EndpointChecks(group, pools, next.router().providers());
@@ -83,7 +88,7 @@ public final class Reloader implements AutoCloseable {
         logLevels.apply(next.config().logging());
         pools.retire(endpoints.keepOnly(endpointsOf(next)));
         final ReloadResult result = new ReloadResult(next.version(),
-                RestartFields.between(running.config(), next.config()));
+                RestartFields.between(started, demo.get(), next.config()));
         LOG.info("config version {} from {} is running; models: {}{}", next.version(), next.config().source(),
                 String.join(", ", next.router().publicModels()), result.restartRequired().isEmpty() ? ""
                         : "; these changes wait for a restart: " + String.join(", ", result.restartRequired()));

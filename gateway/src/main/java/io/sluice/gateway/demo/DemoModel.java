@@ -10,13 +10,15 @@ import java.net.URI;
 
 /**
  * The built-in demo model of a running gateway, started when a config first names a demo provider (at start-up,
- * or by a reload), with that provider's settings. Used by the thread that starts or reloads the gateway.
+ * or by a reload), with that provider's settings, which every demo provider then shares until a restart. Used by the
+ * thread that starts or reloads the gateway.
  */
 public final class DemoModel {
     private final EventLoopGroup group;
     private final Transport transport;
     private final ByteBufAllocator allocator;
     private DemoServer server;
+    private SluiceConfig.Demo settings;
 
     public DemoModel(EventLoopGroup group, Transport transport, ByteBufAllocator allocator) {
         this.group = group;
@@ -29,12 +31,18 @@ public final class DemoModel {
         if (server == null) {
             try {
                 server = DemoServer.start(group, transport, allocator, provider.demo());
+                settings = provider.demo();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new StartException("interrupted while starting the demo model");
             }
         }
         return server.url();
+    }
+
+    /** The settings it was started with, or null while it is not started: every demo provider shares them. */
+    public synchronized SluiceConfig.Demo settings() {
+        return settings;
     }
 
     public synchronized void close() throws InterruptedException {
