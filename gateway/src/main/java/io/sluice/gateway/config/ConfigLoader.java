@@ -6,9 +6,6 @@ import io.sluice.providers.ModelNames;
 import io.sluice.providers.ProviderType;
 import io.sluice.providers.ProviderTypes;
 import io.sluice.providers.demo.Demo;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 
@@ -75,7 +72,7 @@ public final class ConfigLoader {
     private static SluiceConfig parseTree(String text, String source, EnvResolver env, Path dir) {
         final Object tree;
         try {
-            tree = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+            tree = ConfigYaml.load(text);
         } catch (MarkedYAMLException e) {
             throw new ConfigException(source + ":" + (e.getProblemMark().getLine() + 1) + ": not valid YAML ("
                     + e.getProblem() + ")");

@@ -2,12 +2,14 @@ package io.sluice.gateway.config;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -155,20 +157,20 @@ final class ConfigNode {
         }
     }
 
-    /** An ISO-8601 instant ({@code 2027-01-31T00:00:00Z}); YAML reads an unquoted one as a date already. */
+    /** An ISO-8601 instant ({@code 2027-01-31T00:00:00Z}), or a day ({@code 2027-01-31}, its start in UTC). */
     Instant instant(String key) {
-        final Object value = values.get(key);
-        if (value == null) {
+        final String text = string(key, null);
+        if (text == null) {
             return null;
         }
-        if (value instanceof Date date) {
-            return date.toInstant();
-        }
-        final String text = scalar(field(key), value).strip();
         try {
-            return Instant.parse(text);
-        } catch (DateTimeParseException e) {
-            throw new ConfigException(field(key) + ": '" + text + "' is not a time such as 2027-01-31T00:00:00Z");
+            return DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(text.strip(), Instant::from);
+        } catch (DateTimeParseException notATime) {
+            try {
+                return LocalDate.parse(text.strip()).atStartOfDay(ZoneOffset.UTC).toInstant();
+            } catch (DateTimeParseException notADay) {
+                throw new ConfigException(field(key) + ": '" + text + "' is not a time such as 2027-01-31T00:00:00Z");
+            }
         }
     }
 

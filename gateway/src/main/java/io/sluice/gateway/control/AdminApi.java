@@ -18,7 +18,6 @@ import java.net.SocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -473,8 +472,6 @@ public final class AdminApi {
             g.writeNumber(number.toString());
         } else if (value instanceof Boolean bool) {
             g.writeBoolean(bool);
-        } else if (value instanceof Date date) {
-            g.writeString(date.toInstant().toString());
         } else if (value == null) {
             g.writeNull();
         } else {

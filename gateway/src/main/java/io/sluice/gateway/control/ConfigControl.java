@@ -1,6 +1,7 @@
 package io.sluice.gateway.control;
 
 import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.config.ConfigYaml;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.snapshot.GatewaySnapshot;
 import org.slf4j.Logger;
@@ -105,7 +106,7 @@ public final class ConfigControl implements AutoCloseable {
 
     /** Applies {@code change} to the file's tree, then as {@link #replace}. */
     public CompletableFuture<ReloadResult> edit(UnaryOperator<Map<String, Object>> change) {
-        return onConfigThread(() -> write(ConfigTree.dump(change.apply(
+        return onConfigThread(() -> write(ConfigYaml.dump(change.apply(
                 ConfigTree.mapping(requireFile().text(), file.path().getFileName().toString())))));
     }
 

@@ -1,13 +1,9 @@
 package io.sluice.gateway.control;
 
 import io.sluice.gateway.config.ConfigException;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
+import io.sluice.gateway.config.ConfigYaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.representer.Representer;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,7 +24,7 @@ final class ConfigTree {
     static Map<String, Object> mapping(String text, String what) {
         final Object tree;
         try {
-            tree = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+            tree = ConfigYaml.load(text);
         } catch (MarkedYAMLException e) {
             throw new ConfigException(what + ": not valid YAML or JSON (line " + (e.getProblemMark().getLine() + 1)
                     + ": " + e.getProblem() + ")");
@@ -39,15 +35,6 @@ final class ConfigTree {
             throw new ConfigException(what + ": expected an object");
         }
         return (Map<String, Object>) map;
-    }
-
-    static String dump(Map<String, Object> root) {
-        final DumperOptions options = new DumperOptions();
-        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
-        options.setIndent(2);
-        options.setIndicatorIndent(0);
-        options.setSplitLines(false);
-        return new Yaml(new Representer(options), options).dump(root);
     }
 
     /** The list at {@code key} under {@code parent}, made (empty) when it is not there. */

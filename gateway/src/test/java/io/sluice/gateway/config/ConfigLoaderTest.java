@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -106,6 +107,32 @@ class ConfigLoaderTest {
                 () -> parse(MINIMAL, Map.of("LOG_LEVEL", "loud")));
         assertTrue(loud.getMessage().startsWith("LOG_LEVEL: '") && loud.getMessage().contains("is not one of"),
                 loud.getMessage());
+    }
+
+    @Test
+    void plainValuesAreTypedByYaml12sRulesSoWordsAndDatesStayAsWritten() {
+        final String hash = "sha256:" + "0".repeat(64);
+        final String other = "sha256:" + "1".repeat(64);
+        final SluiceConfig config = parse("""
+                server: { threads: 010 }
+                logging: { level: warn, loggers: { sluice.access: off } }
+                providers:
+                  - { id: a, type: anthropic, api_version: 2023-06-01, models: { claude: claude-3-5-haiku } }
+                auth:
+                  keys:
+                    - { id: day, hash: "%s", expires: 2027-01-31 }
+                    - { id: time, hash: "%s", expires: 2027-01-31T12:00:00+01:00 }
+                """.formatted(hash, other), Map.of());
+        assertEquals(10, config.server().threads(), "010 is ten, not YAML 1.1's octal eight");
+        assertEquals(Map.of("sluice.access", "off"), config.logging().loggers(), "off is a level, not false");
+        assertEquals("2023-06-01", config.providers().get(0).apiVersion(), "a version is not a date");
+        assertEquals(Instant.parse("2027-01-31T00:00:00Z"), config.auth().keys().get(0).expires());
+        assertEquals(Instant.parse("2027-01-31T11:00:00Z"), config.auth().keys().get(1).expires());
+        assertTrue(parse(MINIMAL + "usage: { log: on }\n", Map.of()).usage().log(), "on still reads as true");
+        final ConfigException notATime = assertThrows(ConfigException.class, () -> parse(MINIMAL
+                + "auth: { keys: [ { id: k, hash: \"" + hash + "\", expires: soon } ] }\n", Map.of()));
+        assertTrue(notATime.getMessage().startsWith("auth.keys[0].expires: 'soon' is not a time"),
+                notATime.getMessage());
     }
 
     @Test
