@@ -84,7 +84,7 @@ public final class Main {
         final SluiceConfig config;
         try {
             file = configFile(configPath, System.getenv());
-            config = file == null ? builtInConfig(System.getenv()) : file.check(file.text());
+            config = file == null ? builtInConfig(System.getenv()) : file.load();
         } catch (ConfigException e) {
             exit(System.err, "config error: " + e.getMessage(), 2);
             return;
@@ -181,8 +181,8 @@ public final class Main {
 
     /**
      * {@code kill -HUP} reloads the config file, as nginx and HAProxy do; a refused file is logged and left. One that
-     * comes while the gateway starts is let go: the start reads the file as it is, and the file watch sees a later
-     * change.
+     * comes while the gateway starts is let go: once the file watch begins, a file changed since the start read it
+     * is reloaded.
      */
     private static void reloadOnHangUp(AtomicReference<Sluice> started) {
         // Made here, not as a field: logback reads its config when the first logger is made (useLogbackConfig).
@@ -191,7 +191,7 @@ public final class Main {
             final SignalHandler before = Signal.handle(new Signal("HUP"), signal -> {
                 final Sluice sluice = started.get();
                 if (sluice == null) {
-                    log.warn("SIGHUP during start-up let go: the start reads the file as it is");
+                    log.warn("SIGHUP during start-up let go: once started, the gateway reloads the file if it changed");
                     return;
                 }
                 log.info("SIGHUP: reloading the config file");

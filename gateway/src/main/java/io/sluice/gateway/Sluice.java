@@ -154,7 +154,7 @@ public final class Sluice implements AutoCloseable {
                     sweepInterval(config));
             final LogLevels logLevels = new LogLevels();
             logLevels.apply(config.logging());
-            reloader = new Reloader(group, pools, endpoints, builder, snapshots, metrics, logLevels, demo::settings);
+            reloader = new Reloader(group, pools, endpoints, builder, snapshots, metrics, logLevels, demo);
             control = new ConfigControl(file, reloader, snapshots::current);
             final ProxyServices services = new ProxyServices(snapshots, pools,
                     new Admission(new Buckets(System::nanoTime), usage::refusing),

@@ -1,7 +1,7 @@
 package io.sluice.gateway.config;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,8 +111,10 @@ public final class EnvResolver {
                 }
                 values.put(line.substring(0, eq).strip(), unquote(line.substring(eq + 1).strip()));
             }
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(file + ": not UTF-8 text");
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new ConfigException(file + ": cannot read it (" + e.getMessage() + ")");
         }
         return values;
     }

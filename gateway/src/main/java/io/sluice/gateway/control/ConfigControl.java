@@ -48,8 +48,8 @@ public final class ConfigControl implements AutoCloseable {
     private WatchService watcher;
 
     /**
-     * @param file    the file the gateway runs from, or null when it runs from the built-in config (then nothing can
-     *                be reloaded or written)
+     * @param file    the file the gateway runs from, {@link ConfigFile#load loaded}, or null when it runs from the
+     *                built-in config (then nothing can be reloaded or written)
      * @param reloader makes a checked config the running one
      * @param running  the running snapshot
      */
@@ -57,7 +57,7 @@ public final class ConfigControl implements AutoCloseable {
         this.file = file;
         this.reloader = reloader;
         this.running = running;
-        this.applied = file == null ? null : file.text();
+        this.applied = file == null ? null : file.loadedText();
     }
 
     public GatewaySnapshot running() {
@@ -154,6 +154,21 @@ public final class ConfigControl implements AutoCloseable {
         final Thread watching = new Thread(this::watchLoop, "sluice-config-watch");
         watching.setDaemon(true);
         watching.start();
+        // A change saved while the gateway started, after the file was read and before the watch began, made no
+        // event the watch could see.
+        onConfigThread(this::reloadIfChanged);
+    }
+
+    /** Reloads the file when its text is not the one last applied or written (a write of our own is not a change). */
+    private Void reloadIfChanged() {
+        try {
+            if (!requireFile().text().equals(applied)) {
+                reload("the file changed");
+            }
+        } catch (ConfigException e) {
+            LOG.warn("config file watch: {}; the running config stays", e.getMessage());
+        }
+        return null;
     }
 
     private void watchLoop() {
@@ -174,12 +189,7 @@ public final class ConfigControl implements AutoCloseable {
                 } while (System.nanoTime() < until
                         && (key = watcher.poll(SETTLE_MILLIS, TimeUnit.MILLISECONDS)) != null);
                 if (ours) {
-                    onConfigThread(() -> {
-                        if (!requireFile().text().equals(applied)) {
-                            reload("the file changed");
-                        }
-                        return null;
-                    });
+                    onConfigThread(this::reloadIfChanged);
                 }
             }
         } catch (InterruptedException | ClosedWatchServiceException e) {

@@ -8,6 +8,7 @@ import io.sluice.gateway.config.SluiceConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -29,6 +30,7 @@ public final class ConfigFile {
     private final Path path;
     private final Path dir;
     private final Map<String, String> environment;
+    private volatile String loadedText;
 
     public ConfigFile(Path path, Map<String, String> environment) {
         this.path = path.toAbsolutePath();
@@ -40,10 +42,28 @@ public final class ConfigFile {
         return path;
     }
 
+    /**
+     * Reads and checks the file, as the gateway does when it starts; its text is then {@link #loadedText}, which a
+     * later change to the file is told from.
+     */
+    public SluiceConfig load() {
+        final String text = text();
+        final SluiceConfig config = check(text);
+        loadedText = text;
+        return config;
+    }
+
+    /** The text {@link #load} read, or null before it has. */
+    public String loadedText() {
+        return loadedText;
+    }
+
     /** The file's text as it is on disk. */
     public String text() {
         try {
             return Files.readString(path, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(path + ": the config file is not UTF-8 text");
         } catch (IOException e) {
             throw new ConfigException(path + ": cannot read the config file (" + e.getMessage() + ")");
         }

@@ -2,6 +2,7 @@ package io.sluice.gateway.control;
 
 import io.netty.channel.EventLoopGroup;
 import io.sluice.gateway.config.SluiceConfig;
+import io.sluice.gateway.demo.DemoModel;
 import io.sluice.gateway.health.EndpointChecks;
 import io.sluice.gateway.metrics.GatewayMetrics;
 import io.sluice.gateway.snapshot.GatewaySnapshot;
@@ -14,13 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * Swaps one {@link GatewaySnapshot} for the next and brings the process-wide state along: a new snapshot is built
  * (endpoints it keeps keep their pools, stats and health) and made current atomically; requests in flight finish on
- * the one they started with; the pools of endpoints no longer named drain and close; the background checks and
- * health gauges follow the new providers. Fields that need a restart are left as they run and named. One reload at
+ * the one they started with; the pools of endpoints no longer named drain and close; the demo model stops when no
+ * provider names it (a config only checked leaves none behind); the background checks and health gauges follow the
+ * new providers. Fields that need a restart are left as they run and named. One reload at
  * a time, on the thread that asks (never an event loop).
  */
 public final class Reloader implements AutoCloseable {
@@ -34,12 +35,12 @@ public final class Reloader implements AutoCloseable {
     private final GatewayMetrics metrics;
     private final LogLevels logLevels;
     private final SluiceConfig started;
-    private final Supplier<SluiceConfig.Demo> demo;
+    private final DemoModel demo;
     private EndpointChecks checks;
 
     public Reloader(EventLoopGroup group, UpstreamPools pools, EndpointRegistry endpoints, SnapshotBuilder builder,
                     Snapshots snapshots, GatewayMetrics metrics, LogLevels logLevels,
-                    Supplier<SluiceConfig.Demo> demo) {
+                    DemoModel demo) {
         this.group = group;
         this.pools = pools;
         this.endpoints = endpoints;
@@ -77,6 +78,7 @@ public final class Reloader implements AutoCloseable {
     /** Forgets the endpoints a staged snapshot made that the running one does not use. */
     public synchronized void discard() {
         endpoints.keepOnly(endpointsOf(snapshots.current()));
+        demo.keepFor(snapshots.current().config().providers());
     }
 
     /** Makes a staged snapshot the running one (changes are staged and committed by one thread, in turn). */
@@ -87,8 +89,9 @@ public final class Reloader implements AutoCloseable {
         metrics.watch(next.router().providers());
         logLevels.apply(next.config().logging());
         pools.retire(endpoints.keepOnly(endpointsOf(next)));
+        demo.keepFor(next.config().providers());
         final ReloadResult result = new ReloadResult(next.version(),
-                RestartFields.between(started, demo.get(), next.config()));
+                RestartFields.between(started, demo.settings(), next.config()));
         LOG.info("config version {} from {} is running; models: {}{}", next.version(), next.config().source(),
                 String.join(", ", next.router().publicModels()), result.restartRequired().isEmpty() ? ""
                         : "; these changes wait for a restart: " + String.join(", ", result.restartRequired()));

@@ -7,6 +7,7 @@ import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.net.Transport;
 
 import java.net.URI;
+import java.util.List;
 
 /**
  * The built-in demo model of a running gateway, started when a config first names a demo provider (at start-up,
@@ -38,6 +39,19 @@ public final class DemoModel {
             }
         }
         return server.url();
+    }
+
+    /**
+     * Stops it when none of {@code providers} is a demo provider: a config only checked, or one that no longer names
+     * the demo, leaves no server behind, and the next demo provider starts it anew with its own settings. Streams it
+     * is serving go on to their end.
+     */
+    public synchronized void keepFor(List<SluiceConfig.Provider> providers) {
+        if (server != null && providers.stream().noneMatch(provider -> provider.demo() != null)) {
+            server.close();
+            server = null;
+            settings = null;
+        }
     }
 
     /** The settings it was started with, or null while it is not started: every demo provider shares them. */

@@ -175,6 +175,15 @@ class ConfigLoaderTest {
         assertEquals(List.of(URI.create("https://api.openai.com/v1")), config.providers().get(0).endpoints());
     }
 
+    @Test
+    void aDotEnvThatIsNotUtf8IsAConfigErrorNamingIt(@TempDir Path dir) throws Exception {
+        Files.write(dir.resolve(".env"), new byte[] {'K', '=', (byte) 0xff, (byte) 0xfe, '\n'});
+        final Path file = dir.resolve("sluice.yaml");
+        Files.writeString(file, MINIMAL);
+        final ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of()));
+        assertTrue(e.getMessage().endsWith(".env: not UTF-8 text"), e.getMessage());
+    }
+
     @ParameterizedTest(name = "{1}")
     @CsvSource(delimiter = '|', value = {
             "server: { prot: 80 }|server.prot: unknown field",

@@ -1,6 +1,8 @@
 package io.sluice.gateway.control;
 
+import io.sluice.gateway.Sluice;
 import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.testing.Await;
 import io.sluice.gateway.testing.GatewayProcess;
 import io.sluice.gateway.testing.Http;
@@ -23,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -172,6 +175,41 @@ class ReloadTest {
             assertEquals(List.of(), gateway.sluice().control().reload("test").get(30, TimeUnit.SECONDS)
                     .restartRequired());
         }
+    }
+
+    @Test
+    void aChangeSavedWhileTheGatewayStartsIsApplied() throws Exception {
+        second.respondAlways(Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")));
+        write(config(second, ""));
+        final ConfigFile configFile = new ConfigFile(file, Map.of());
+        final SluiceConfig read = configFile.load();
+        // Saved after the file was read and before the gateway watches it: no event will come.
+        write(config(second, "").replace("models: { m: m }", "models: { m: m, n: n }"));
+        try (Sluice sluice = Sluice.start(read, configFile, List.of())) {
+            Await.until("the change was applied", () -> sluice.snapshot().version() == 2);
+            assertEquals(200, Http.post(URI.create("http://127.0.0.1:" + sluice.address().getPort()
+                    + "/v1/chat/completions"), "{\"model\":\"n\"}").statusCode());
+        }
+    }
+
+    @Test
+    void aConfigOnlyCheckedLeavesNoDemoModelBehind() throws Exception {
+        write(config(second, ""));
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            gateway.sluice().control().check(withDemo("checked only")).get(30, TimeUnit.SECONDS);
+            write(withDemo("the one applied"));
+            assertEquals(List.of(), gateway.sluice().control().reload("test").get(30, TimeUnit.SECONDS)
+                    .restartRequired());
+            final String answer = Http.text(Http.post(gateway.uri("/v1/chat/completions"),
+                    "{\"model\":\"demo\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+            assertTrue(answer.contains("the one applied"), answer);
+        }
+    }
+
+    /** The config of {@code second}, with a demo provider answering {@code reply}. */
+    private String withDemo(String reply) {
+        return config(second, "").replace("providers:\n", "providers:\n  - { id: demo, type: demo, models: "
+                + "{ demo: demo-1 }, demo: { token_delay: 0ms, reply: '" + reply + "' } }\n");
     }
 
     @Test

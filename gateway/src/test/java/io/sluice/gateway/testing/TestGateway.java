@@ -28,7 +28,7 @@ public final class TestGateway implements AutoCloseable {
     }
 
     private TestGateway(ConfigFile file) throws InterruptedException {
-        final SluiceConfig config = file.check(file.text());
+        final SluiceConfig config = file.load();
         this.sluice = Sluice.start(config, file, List.of(usage));
         this.tls = config.server().tls() != null;
     }
