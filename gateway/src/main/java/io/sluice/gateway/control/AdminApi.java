@@ -10,6 +10,8 @@ import io.sluice.gateway.admission.KeyHash;
 import io.sluice.gateway.config.ConfigException;
 import io.sluice.gateway.snapshot.GatewaySnapshot;
 import io.sluice.gateway.usage.UsageStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,6 +44,7 @@ public final class AdminApi {
     private static final AsciiString X_FORWARDED_FOR = AsciiString.cached("x-forwarded-for");
     private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     private static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
+    private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
     private static final String REDACTED = "[redacted]";
 
     /** A list in the config file that the API edits entry by entry. */
@@ -118,7 +121,7 @@ public final class AdminApi {
                 if (m.equals(get)) {
                     return control.text().thenApply(AdminReply::yaml);
                 }
-                return only(m, put, () -> control.replace(body).thenApply(AdminApi::reloaded));
+                return only(m, put, "GET, PUT", () -> control.replace(body).thenApply(AdminApi::reloaded));
             case V1 + "/config/version":
                 return only(m, get, () -> done(version(control.running())));
             case V1 + "/config/reload":
@@ -131,7 +134,7 @@ public final class AdminApi {
                 if (m.equals(get)) {
                     return done(AdminReply.json(200, logLevels.render()));
                 }
-                return only(m, put, () -> setLogLevels(ConfigTree.mapping(body, "the request body")));
+                return only(m, put, "GET, PUT", () -> setLogLevels(ConfigTree.mapping(body, "the request body")));
             case "/api/config/apikey":
                 return only(m, put, () -> setProviderKey(ConfigTree.mapping(body, "the request body")));
             default:
@@ -177,7 +180,8 @@ public final class AdminApi {
                     g.writeEndArray();
                 })));
             }
-            return only(method, "POST", () -> create(entries, ConfigTree.mapping(body, "the request body")));
+            return only(method, "POST", "GET, POST",
+                    () -> create(entries, ConfigTree.mapping(body, "the request body")));
         }
         return switch (method) {
             case "GET" -> read(root -> {
@@ -196,7 +200,7 @@ public final class AdminApi {
                 list.remove(at);
                 return root;
             }, result -> AdminReply.noContent());
-            default -> done(notAllowed(method));
+            default -> done(AdminReply.notAllowed(method, "GET, PUT, DELETE"));
         };
     }
 
@@ -207,6 +211,10 @@ public final class AdminApi {
             return done(AdminReply.error(400, "invalid_config", entries.name() + " needs " + entries.idField()));
         }
         final String key = entries == KEYS ? storeHashOf(entry, true) : null;
+        if (entries == PROVIDERS && REDACTED.equals(entry.get("api_key"))) {
+            throw new ConfigException("api_key: '" + REDACTED + "' stands for a stored key, and a new provider has "
+                    + "none: send the key itself");
+        }
         return change(root -> {
             final List<Object> list = list(root, entries);
             if (ConfigTree.indexOf(list, entries.idField(), String.valueOf(id)) >= 0) {
@@ -244,6 +252,15 @@ public final class AdminApi {
             }
             if (entries == KEYS && !newKey && list.get(at) instanceof Map<?, ?> old) {
                 entry.put("hash", old.get("hash"));
+            }
+            if (entries == PROVIDERS && REDACTED.equals(entry.get("api_key"))) {
+                // What GET showed, sent back: the key stored stays.
+                final Object stored = list.get(at) instanceof Map<?, ?> old ? old.get("api_key") : null;
+                if (stored == null) {
+                    throw new ConfigException("api_key: '" + REDACTED + "' stands for the stored key, and provider '"
+                            + id + "' has none");
+                }
+                entry.put("api_key", stored);
             }
             list.set(at, entry);
             return root;
@@ -304,6 +321,10 @@ public final class AdminApi {
         if (key.length() < 16) {
             throw new ConfigException("key: must be at least 16 characters (leave it out to have one made)");
         }
+        if (!key.equals(key.strip())) {
+            // A client's Authorization header loses them: such a key could never be presented.
+            throw new ConfigException("key: has spaces around it");
+        }
         entry.put("hash", KeyHash.of(key));
         return given == null ? key : null;
     }
@@ -311,8 +332,8 @@ public final class AdminApi {
     /** Seed 000's {@code PUT /api/config/apikey}: {@code {"provider": ID, "api_key": KEY}}. */
     private CompletableFuture<AdminReply> setProviderKey(Map<String, Object> body) {
         final Object key = body.get("api_key");
-        if (key == null) {
-            return done(AdminReply.error(400, "invalid_config", "api_key is required"));
+        if (key == null || REDACTED.equals(key)) {
+            return done(AdminReply.error(400, "invalid_config", "api_key is required: the key itself"));
         }
         final Object provider = body.get("provider");
         return change(root -> {
@@ -352,6 +373,11 @@ public final class AdminApi {
     /** An entry as the API shows it: without a key's hash, and with a provider's literal API key masked. */
     @SuppressWarnings("unchecked")
     private static Map<String, Object> shown(Entries entries, Object entry) {
+        if (!(entry instanceof Map<?, ?>)) {
+            // The file on disk, not the running config: an edit the gateway refused may have left it so.
+            throw new ConfigException("the config file: an entry of " + String.join(".", entries.where())
+                    + " is not a mapping");
+        }
         final Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) entry);
         if (entries == KEYS) {
             copy.remove("hash");
@@ -407,18 +433,17 @@ public final class AdminApi {
         }
         if (cause instanceof UncheckedIOException e) {
             // The change was valid; the disk refused it. Nothing was applied.
+            LOG.error("admin API: {}", e.getMessage());
             return AdminReply.error(500, "config_write_failed", e.getMessage());
         }
-        return AdminReply.error(500, "internal_error", "The change failed: " + cause.getClass().getSimpleName());
+        LOG.error("admin API: the request failed", cause);
+        return AdminReply.error(500, "internal_error", "The admin request failed: "
+                + cause.getClass().getSimpleName() + "; the gateway's log has the details.");
     }
 
     private static AdminReply missing(Entries entries, String id) {
         return AdminReply.error(404, "not_found", "No " + entries.name() + " has the " + entries.idField() + " '"
                 + id + "'.");
-    }
-
-    private static AdminReply notAllowed(String method) {
-        return AdminReply.error(405, "method_not_allowed", method + " is not allowed here.");
     }
 
     /**
@@ -446,7 +471,13 @@ public final class AdminApi {
 
     private static CompletableFuture<AdminReply> only(String method, String allowed,
                                                       Supplier<CompletableFuture<AdminReply>> then) {
-        return method.equals(allowed) ? then.get() : done(notAllowed(method));
+        return only(method, allowed, allowed, then);
+    }
+
+    /** {@code then} for {@code allowed}; a 405 naming {@code allow}, every method of the path, for the others. */
+    private static CompletableFuture<AdminReply> only(String method, String allowed, String allow,
+                                                      Supplier<CompletableFuture<AdminReply>> then) {
+        return method.equals(allowed) ? then.get() : done(AdminReply.notAllowed(method, allow));
     }
 
     private static CompletableFuture<AdminReply> done(AdminReply reply) {

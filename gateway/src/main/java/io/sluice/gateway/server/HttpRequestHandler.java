@@ -284,6 +284,9 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         final FullHttpResponse response = Responses.json(HttpResponseStatus.valueOf(reply.status()),
                 Unpooled.wrappedBuffer(reply.body()), requestId, keepAlive);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+        if (reply.allow() != null) {
+            response.headers().set(HttpHeaderNames.ALLOW, reply.allow());
+        }
         return response;
     }
 

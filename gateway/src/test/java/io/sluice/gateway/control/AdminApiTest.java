@@ -5,6 +5,7 @@ import io.sluice.gateway.testing.Await;
 import io.sluice.gateway.testing.Http;
 import io.sluice.gateway.testing.Protocol;
 import io.sluice.gateway.testing.RawHttp;
+import io.sluice.gateway.testing.RecordedRequest;
 import io.sluice.gateway.testing.Script;
 import io.sluice.gateway.testing.ScriptedBackend;
 import io.sluice.gateway.testing.TestGateway;
@@ -130,6 +131,61 @@ class AdminApiTest {
     }
 
     @Test
+    void aProviderReadWithItsKeyMaskedAndPutBackKeepsItsKey() throws Exception {
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            assertEquals(201, admin(gateway, "POST", "/admin/v1/providers", """
+                    {"id":"farm","type":"vllm","endpoints":["%s"],"api_key":"sk-upstream-secret-123",
+                     "models":{"llama":"meta/llama"},"health":{"probe":{"enabled":false}}}"""
+                    .formatted(backend.url())).statusCode());
+            final String shown = admin(gateway, "GET", "/admin/v1/providers/farm", null).body();
+            assertTrue(shown.contains("\"api_key\":\"[redacted]\""), shown);
+            final HttpResponse<String> put = admin(gateway, "PUT", "/admin/v1/providers/farm",
+                    shown.replace("meta/llama", "meta/llama-3"));
+            assertEquals(200, put.statusCode(), put.body());
+            assertTrue(Files.readString(file).contains("sk-upstream-secret-123"), "the stored key stays");
+            final Matcher made = Pattern.compile("\"key\":\"(sk-sluice-[^\"]+)\"").matcher(admin(gateway, "POST",
+                    "/admin/v1/master-keys", "{\"id\":\"team-a\"}").body());
+            assertTrue(made.find());
+            assertEquals(200, chat(gateway, made.group(1), "llama").statusCode());
+            final RecordedRequest sent = backend.takeRequest();
+            assertEquals("{\"model\":\"meta/llama-3\"}", sent.bodyText(), "the edit applied");
+            assertEquals("Bearer sk-upstream-secret-123", sent.headers().get("authorization"));
+
+            final HttpResponse<String> masked = admin(gateway, "POST", "/admin/v1/providers",
+                    shown.replace("\"farm\"", "\"farm-2\""));
+            assertEquals(400, masked.statusCode(), "a new provider has no stored key to keep");
+            assertTrue(masked.body().contains("api_key: '[redacted]'"), masked.body());
+        }
+    }
+
+    @Test
+    void aWrongMethodIsA405NamingTheAllowedOnes() throws Exception {
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            for (String[] c : new String[][] {{"DELETE", "/admin/v1/stats", "GET"},
+                    {"DELETE", "/admin/v1/config", "GET, PUT"}, {"PATCH", "/admin/v1/providers", "GET, POST"},
+                    {"PATCH", "/admin/v1/providers/demo", "GET, PUT, DELETE"}}) {
+                final HttpResponse<String> refused = admin(gateway, c[0], c[1], null);
+                assertEquals(405, refused.statusCode(), c[1]);
+                assertEquals(c[2], refused.headers().firstValue("allow").orElse(null), c[1]);
+            }
+        }
+    }
+
+    @Test
+    void aFileTheGatewayRefusedIsReportedAsInvalidWhenTheApiReadsIt() throws Exception {
+        try (TestGateway gateway = TestGateway.fromFile(file)) {
+            Files.writeString(file, Files.readString(file) + "routes:\n- just-a-string\n");
+            final HttpResponse<String> routes = admin(gateway, "GET", "/admin/v1/routes", null);
+            assertEquals(400, routes.statusCode(), routes.body());
+            assertTrue(routes.body().contains("an entry of routes is not a mapping"), routes.body());
+            Files.writeString(file, "{ not yaml");
+            final HttpResponse<String> unreadable = admin(gateway, "GET", "/admin/v1/routes", null);
+            assertEquals(400, unreadable.statusCode(), unreadable.body());
+            assertTrue(unreadable.body().contains("\"type\":\"invalid_request_error\""), unreadable.body());
+        }
+    }
+
+    @Test
     void seed003sBodiesAreTakenAsTheySendThem() throws Exception {
         try (TestGateway gateway = TestGateway.fromFile(file)) {
             assertEquals(201, admin(gateway, "POST", "/admin/v1/providers", """
@@ -164,6 +220,10 @@ class AdminApiTest {
             assertEquals(400, badYaml.statusCode(), badYaml.body());
             assertEquals(400, admin(gateway, "POST", "/admin/v1/config/validate",
                     "providers: []").statusCode());
+            final HttpResponse<String> spaced = admin(gateway, "POST", "/admin/v1/master-keys",
+                    "{\"id\":\"k\",\"key\":\" sk-with-a-space-in-front\"}");
+            assertEquals(400, spaced.statusCode());
+            assertTrue(spaced.body().contains("key: has spaces around it"), spaced.body());
             final HttpResponse<String> unbuildable = admin(gateway, "POST", "/admin/v1/providers", """
                     {"id":"cloud","type":"openai","endpoints":["https://127.0.0.1:9/v1"],
                      "tls":{"ca":"%s"}}""".formatted(file.toAbsolutePath()));
