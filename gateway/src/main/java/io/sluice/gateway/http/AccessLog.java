@@ -49,10 +49,10 @@ public final class AccessLog {
 
     /** A request answered by Sluice itself, or refused before it was routed. */
     public static void local(String requestId, String method, String path, int status, long durationNanos,
-                             long bytesOut) {
+                             long bytesIn, long bytesOut) {
         if (LOG.isInfoEnabled()) {
-            log(new Line(requestId, null, method, path, null, null, status, -1, -1, durationNanos, 0, bytesOut, null,
-                    "none", -1));
+            log(new Line(requestId, null, method, path, null, null, status, -1, -1, durationNanos, bytesIn, bytesOut,
+                    null, "none", -1));
         }
     }
 

@@ -93,6 +93,8 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
     private ChannelHandlerContext ctx;
     private ProxyExchange exchange;
     private LocalReply local;
+    /** The body bytes of the request {@link #local} answers, for its access line. */
+    private long localBytesIn;
     private boolean requestEnded;
     /** A request's head is in and its body is still arriving. */
     private boolean receiving;
@@ -185,6 +187,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         final long start = TurnClock.nanoTime();
         final String requestId = RequestIds.of(request.headers());
         requestEnded = false;
+        localBytesIn = 0;
         if (request.decoderResult().isFailure()) {
             refuse(request, requestId, start, MalformedRequests.headKind(request.decoderResult().cause()),
                     MalformedRequests.headReason(request.decoderResult().cause()));
@@ -264,7 +267,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             final ChannelFuture write = ctx.writeAndFlush(adminResponse(refusal, requestId, false));
             services.metrics().refused("/admin", refusal.status());
             AccessLog.local(requestId, request.method().name(), Uris.path(request.uri()), refusal.status(),
-                    System.nanoTime() - start, 0);
+                    System.nanoTime() - start, 0, 0);
             exchangeDone(write, false);
             return;
         }
@@ -366,6 +369,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             exchange.onRequestContent(content);
             return;
         }
+        localBytesIn += content.content().readableBytes();
         if (adminBody != null) {
             final ByteBuf bytes = content.content();
             if (adminBody.size() + bytes.readableBytes() > MAX_ADMIN_BODY) {
@@ -436,7 +440,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             services.metrics().refused(endpoint(reply), status);
         }
         AccessLog.local(reply.requestId(), reply.request().method().name(), Uris.path(reply.request().uri()), status,
-                System.nanoTime() - reply.startNanos(), bytes);
+                System.nanoTime() - reply.startNanos(), localBytesIn, bytes);
         exchangeDone(write, keepAlive);
     }
 
@@ -444,7 +448,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         final WebSocketUpgrade.Result result = WebSocketUpgrade.upgrade(ctx, reply.request(), reply.requestId(),
                 services);
         AccessLog.local(reply.requestId(), reply.request().method().name(), Uris.path(reply.request().uri()),
-                result.status(), System.nanoTime() - reply.startNanos(), 0);
+                result.status(), System.nanoTime() - reply.startNanos(), 0, 0);
         if (!result.upgraded()) {
             services.metrics().refused("/ws", result.status());
             exchangeDone(result.write(), HttpUtil.isKeepAlive(reply.request()));
@@ -485,7 +489,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind, reason, requestId, false));
         services.metrics().refused("-", kind.status().code());
         AccessLog.local(requestId, request.method().name(), "-", kind.status().code(), System.nanoTime() - start,
-                0);
+                localBytesIn, 0);
         exchangeDone(write, false);
     }
 
@@ -520,7 +524,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         requestEnded = false;
         final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind, reason, requestId, false));
         services.metrics().refused("-", kind.status().code());
-        AccessLog.local(requestId, "-", "-", kind.status().code(), 0, 0);
+        AccessLog.local(requestId, "-", "-", kind.status().code(), 0, 0, 0);
         close(write);
     }
 

@@ -80,6 +80,11 @@ class AccessLogTest {
             assertTrue(line.matches("rid=[0-9a-f]{32} trace=- method=GET path=/health model=- provider=- status=200 "
                     + "upstream_ms=- ttft_ms=- duration_ms=\\d+\\.\\d bytes_in=0 bytes_out=15 tokens=- usage=none tps=-"),
                     line);
+            final String body = "{\"loggers\":{\"sluice.access\":\"info\"}}";
+            assertEquals(200, send(gateway.uri("/admin/v1/logging"), "PUT", body).statusCode());
+            final String admin = access.next();
+            assertTrue(admin.contains(" path=/admin/v1/logging ") && admin.contains(" bytes_in=" + body.length() + " "),
+                    admin);
         }
     }
 
