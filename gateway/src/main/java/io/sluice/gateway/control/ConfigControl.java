@@ -15,7 +15,9 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -143,15 +145,26 @@ public final class ConfigControl implements AutoCloseable {
         return file;
     }
 
-    /** Reloads whenever the file changes on disk (its directory is watched, so a rename over it counts too). */
+    /**
+     * Reloads whenever the file changes on disk: its directory is watched, so a rename over it counts too, and so
+     * is the directory of the file it links to.
+     */
     public void watch() throws IOException {
         if (file == null) {
             return;
         }
         watcher = FileSystems.getDefault().newWatchService();
-        final Path dir = file.path().getParent();
-        dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-        final Thread watching = new Thread(this::watchLoop, "sluice-config-watch");
+        final Path named = file.path();
+        final Path real = named.toRealPath();
+        named.getParent().register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+        // A config that is a link to a file elsewhere (a checkout, say) is edited there, where the link's directory
+        // sees nothing.
+        if (!real.getParent().equals(named.getParent())) {
+            real.getParent().register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_MODIFY);
+        }
+        final Set<Path> names = Set.copyOf(List.of(named.getFileName(), real.getFileName()));
+        final Thread watching = new Thread(() -> watchLoop(names), "sluice-config-watch");
         watching.setDaemon(true);
         watching.start();
         // A change saved while the gateway started, after the file was read and before the watch began, made no
@@ -171,8 +184,8 @@ public final class ConfigControl implements AutoCloseable {
         return null;
     }
 
-    private void watchLoop() {
-        final Path name = file.path().getFileName();
+    /** @param names the config's name, and the name of the file it links to */
+    private void watchLoop(Set<Path> names) {
         try {
             while (true) {
                 WatchKey key = watcher.take();
@@ -183,7 +196,8 @@ public final class ConfigControl implements AutoCloseable {
                 do {
                     for (WatchEvent<?> event : key.pollEvents()) {
                         // The file itself, or the "..data" link a Kubernetes ConfigMap swaps beside it.
-                        ours |= name.equals(event.context()) || String.valueOf(event.context()).startsWith("..");
+                        ours |= names.contains(event.context())
+                                || String.valueOf(event.context()).startsWith("..");
                     }
                     key.reset();
                 } while (System.nanoTime() < until

@@ -193,6 +193,20 @@ class ReloadTest {
     }
 
     @Test
+    void aConfigThatLinksToAFileElsewhereIsReloadedWhenThatFileChanges() throws Exception {
+        second.respondAlways(Script.json(200, WireSamples.bytes("openai_chat_nonstream.json")));
+        final Path real = Files.createDirectories(dir.resolve("checkout")).resolve("gateway.yaml");
+        Files.writeString(real, config(second, ""));
+        final Path link = Files.createSymbolicLink(Files.createDirectories(dir.resolve("etc")).resolve("sluice.yaml"),
+                real);
+        try (TestGateway gateway = TestGateway.fromFile(link)) {
+            Files.writeString(real, config(second, "").replace("models: { m: m }", "models: { m: m, n: n }"));
+            Await.until("the change to the linked file was applied", () -> gateway.sluice().snapshot().version() == 2);
+            assertEquals(200, Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"n\"}").statusCode());
+        }
+    }
+
+    @Test
     void aConfigOnlyCheckedLeavesNoDemoModelBehind() throws Exception {
         write(config(second, ""));
         try (TestGateway gateway = TestGateway.fromFile(file)) {
