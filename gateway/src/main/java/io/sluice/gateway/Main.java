@@ -195,12 +195,8 @@ public final class Main {
                     return;
                 }
                 log.info("SIGHUP: reloading the config file");
-                // A refused file is logged where it is refused; anything else would end in the future unseen.
-                sluice.control().reload("SIGHUP").whenComplete((result, failure) -> {
-                    if (failure != null && !(failure.getCause() instanceof ConfigException)) {
-                        log.error("config reload (SIGHUP) failed", failure);
-                    }
-                });
+                // The reload logs what it applies, refuses or fails on.
+                sluice.control().reload("SIGHUP");
             });
             // A SIGHUP ignored by whatever started the JVM (nohup does that) stays ignored: the JVM keeps it so
             // and takes no handler, and kill -HUP would do nothing, without a word.

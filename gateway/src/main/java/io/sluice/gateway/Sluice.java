@@ -120,7 +120,8 @@ public final class Sluice implements AutoCloseable {
      * Starts a gateway whose config was read from {@code file}, which it then reloads when it changes and the admin
      * API can edit.
      *
-     * @param file  where {@code config} came from, or null (then the config cannot be reloaded or changed)
+     * @param file  where {@code config} came from, by {@link ConfigFile#load}, or null (then the config cannot be
+     *              reloaded or changed)
      * @param sinks usage sinks besides the ones the config names
      */
     public static Sluice start(SluiceConfig config, ConfigFile file, List<UsageSink> sinks)

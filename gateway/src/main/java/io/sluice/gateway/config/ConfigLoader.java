@@ -39,6 +39,8 @@ public final class ConfigLoader {
             "content-type", "transfer-encoding", "connection", "upgrade", "te", "trailer", "keep-alive",
             "proxy-authorization", "forwarded", "x-request-id", "cookie", "accept-encoding", "x-internal-auth");
     private static final Pattern PROVIDER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** What the admin API shows in place of a provider's literal API key. */
+    public static final String MASKED_KEY = "[redacted]";
     private static final String DEFAULT_DEMO_REPLY = "Hello! This is the Sluice demo model streaming through the "
             + "gateway. Point a provider in conf/sluice.yaml at a real model server to get real answers.";
 
@@ -272,10 +274,18 @@ public final class ConfigLoader {
         final List<SluiceConfig.Provider> providers = new ArrayList<>();
         final Set<String> ids = new HashSet<>();
         final Map<String, String> modelOwners = new HashMap<>();
+        SluiceConfig.Demo demo = null;
         for (ConfigNode node : root.children("providers")) {
             final SluiceConfig.Provider provider = provider(node, dir);
             if (!ids.add(provider.id())) {
                 throw new ConfigException(node.field("id") + ": '" + provider.id() + "' is used by another provider");
+            }
+            if (provider.demo() != null) {
+                if (demo != null && !demo.equals(provider.demo())) {
+                    throw new ConfigException(node.field("demo") + ": every demo provider is served by one demo "
+                            + "model, which has one pace and one reply; give this one the settings of the first");
+                }
+                demo = provider.demo();
             }
             for (String model : provider.models().keySet()) {
                 final String owner = modelOwners.putIfAbsent(model, provider.id());
@@ -403,6 +413,10 @@ public final class ConfigLoader {
     /** The key goes into a header: one with CR, LF or another control character in it would inject headers. */
     private static String apiKey(ConfigNode node) {
         final String key = blankToNull(node.string("api_key", null));
+        if (MASKED_KEY.equals(key)) {
+            throw new ConfigException(node.field("api_key") + ": '" + MASKED_KEY + "' is how the admin API shows a "
+                    + "stored key, not a key; write the key itself or a ${VAR}");
+        }
         if (key != null && !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
             throw new ConfigException(node.field("api_key") + ": must be printable ASCII with no spaces or line breaks "
                     + "(it is sent in the Authorization header); check the variable it comes from");

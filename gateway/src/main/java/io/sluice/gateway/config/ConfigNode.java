@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
  * error names the field; strings have their {@code ${VAR}} references expanded before they are read.
  */
 final class ConfigNode {
+    /** A day and a time apart, and the time and its offset apart: {@code 2027-01-31 12:00:00 +01:00}. */
+    private static final Pattern YAML11_SPACES =
+            Pattern.compile("^(\\d{4}-\\d{2}-\\d{2})[ \\t]+([^ \\t]+)[ \\t]*(.*)$");
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(us|ms|s|m|h)");
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]i?b?|b)?");
 
@@ -157,17 +160,22 @@ final class ConfigNode {
         }
     }
 
-    /** An ISO-8601 instant ({@code 2027-01-31T00:00:00Z}), or a day ({@code 2027-01-31}, its start in UTC). */
+    /**
+     * An ISO-8601 time ({@code 2027-01-31T00:00:00Z}; without an offset, in UTC), or a day ({@code 2027-01-31}, its
+     * start in UTC). YAML 1.1's spaces are taken too ({@code 2027-01-31 12:00:00 +01:00}), as that is how it read an
+     * unquoted time.
+     */
     Instant instant(String key) {
         final String text = string(key, null);
         if (text == null) {
             return null;
         }
+        final String iso = YAML11_SPACES.matcher(text.strip()).replaceFirst("$1T$2$3");
         try {
-            return DateTimeFormatter.ISO_OFFSET_DATE_TIME.parse(text.strip(), Instant::from);
+            return DateTimeFormatter.ISO_DATE_TIME.withZone(ZoneOffset.UTC).parse(iso, Instant::from);
         } catch (DateTimeParseException notATime) {
             try {
-                return LocalDate.parse(text.strip()).atStartOfDay(ZoneOffset.UTC).toInstant();
+                return LocalDate.parse(iso).atStartOfDay(ZoneOffset.UTC).toInstant();
             } catch (DateTimeParseException notADay) {
                 throw new ConfigException(field(key) + ": '" + text + "' is not a time such as 2027-01-31T00:00:00Z");
             }
@@ -179,11 +187,11 @@ final class ConfigNode {
         if (text == null) {
             return fallback;
         }
-        return switch (text.strip().toLowerCase(Locale.ROOT)) {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw new ConfigException(field(key) + ": '" + text + "' is not true or false");
-        };
+        final Boolean value = ConfigYaml.truth(text);
+        if (value == null) {
+            throw new ConfigException(field(key) + ": '" + text + "' is not true or false");
+        }
+        return value;
     }
 
     /** A duration written with a unit: {@code 250ms}, {@code 2s}, {@code 5m}, {@code 1h}. */
@@ -214,14 +222,18 @@ final class ConfigNode {
             throw new ConfigException(field(key) + ": '" + text + "' is in microseconds, which this field does not "
                     + "take (write 1ms or more)");
         }
-        final long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "us" -> Duration.of(amount, ChronoUnit.MICROS);
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            default -> Duration.ofHours(amount);
-        };
+        try {
+            final long amount = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "us" -> Duration.of(amount, ChronoUnit.MICROS);
+                case "ms" -> Duration.ofMillis(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                case "m" -> Duration.ofMinutes(amount);
+                default -> Duration.ofHours(amount);
+            };
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new ConfigException(field(key) + ": '" + text + "' is too long a duration");
+        }
     }
 
     /** A size in bytes: a number, or with a binary unit ({@code 512KiB}, {@code 100MB}, {@code 1g}). */
@@ -234,14 +246,18 @@ final class ConfigNode {
         if (!m.matches()) {
             throw new ConfigException(field(key) + ": '" + text + "' is not a size (write 65536, 64KiB or 100MiB)");
         }
-        final long amount = Long.parseLong(m.group(1));
         final String unit = m.group(2) == null ? "b" : m.group(2);
-        return switch (unit.charAt(0)) {
-            case 'k' -> amount << 10;
-            case 'm' -> amount << 20;
-            case 'g' -> amount << 30;
-            default -> amount;
-        };
+        try {
+            final long amount = Long.parseLong(m.group(1));
+            return switch (unit.charAt(0)) {
+                case 'k' -> Math.multiplyExact(amount, 1L << 10);
+                case 'm' -> Math.multiplyExact(amount, 1L << 20);
+                case 'g' -> Math.multiplyExact(amount, 1L << 30);
+                default -> amount;
+            };
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new ConfigException(field(key) + ": '" + text + "' is too large a size");
+        }
     }
 
     /** One of a fixed set of lower-case words. */

@@ -8,6 +8,8 @@ import io.netty.util.AsciiString;
 import io.sluice.codec.json.Json;
 import io.sluice.gateway.admission.KeyHash;
 import io.sluice.gateway.config.ConfigException;
+import io.sluice.gateway.config.ConfigLoader;
+import io.sluice.gateway.config.ConfigYaml;
 import io.sluice.gateway.snapshot.GatewaySnapshot;
 import io.sluice.gateway.usage.UsageStats;
 import org.slf4j.Logger;
@@ -45,7 +47,7 @@ public final class AdminApi {
     private static final AsciiString FORWARDED = AsciiString.cached("forwarded");
     private static final AsciiString X_REAL_IP = AsciiString.cached("x-real-ip");
     private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
-    private static final String REDACTED = "[redacted]";
+    private static final String REDACTED = ConfigLoader.MASKED_KEY;
 
     /** A list in the config file that the API edits entry by entry. */
     private record Entries(String name, List<String> where, String idField) {
@@ -211,10 +213,6 @@ public final class AdminApi {
             return done(AdminReply.error(400, "invalid_config", entries.name() + " needs " + entries.idField()));
         }
         final String key = entries == KEYS ? storeHashOf(entry, true) : null;
-        if (entries == PROVIDERS && REDACTED.equals(entry.get("api_key"))) {
-            throw new ConfigException("api_key: '" + REDACTED + "' stands for a stored key, and a new provider has "
-                    + "none: send the key itself");
-        }
         return change(root -> {
             final List<Object> list = list(root, entries);
             if (ConfigTree.indexOf(list, entries.idField(), String.valueOf(id)) >= 0) {
@@ -253,14 +251,10 @@ public final class AdminApi {
             if (entries == KEYS && !newKey && list.get(at) instanceof Map<?, ?> old) {
                 entry.put("hash", old.get("hash"));
             }
-            if (entries == PROVIDERS && REDACTED.equals(entry.get("api_key"))) {
-                // What GET showed, sent back: the key stored stays.
-                final Object stored = list.get(at) instanceof Map<?, ?> old ? old.get("api_key") : null;
-                if (stored == null) {
-                    throw new ConfigException("api_key: '" + REDACTED + "' stands for the stored key, and provider '"
-                            + id + "' has none");
-                }
-                entry.put("api_key", stored);
+            if (entries == PROVIDERS && REDACTED.equals(entry.get("api_key"))
+                    && list.get(at) instanceof Map<?, ?> old && old.get("api_key") != null) {
+                // What GET showed, sent back: the key stored stays (with none, the config check refuses the mask).
+                entry.put("api_key", old.get("api_key"));
             }
             list.set(at, entry);
             return root;
@@ -273,7 +267,11 @@ public final class AdminApi {
      * second, the burst as many) and {@code is_enabled}.
      */
     private static void seedNames(Entries entries, Map<String, Object> entry) {
-        final Object enabled = entry.remove("is_enabled");
+        final Object given = entry.remove("is_enabled");
+        final Boolean enabled = given == null ? null : ConfigYaml.truth(given);
+        if (given != null && enabled == null) {
+            throw new ConfigException("is_enabled: must be true or false");
+        }
         if (entries == PROVIDERS) {
             rename(entry, "provider_type", "type");
             rename(entry, "model_mapping", "models");
@@ -286,8 +284,8 @@ public final class AdminApi {
                         + "leaving it out of every route");
             }
         } else if (entries == KEYS) {
-            if (enabled instanceof Boolean on) {
-                entry.putIfAbsent("disabled", !on);
+            if (enabled != null) {
+                entry.putIfAbsent("disabled", !enabled);
             }
             final Object rate = entry.remove("rate_limit");
             if (rate != null && !entry.containsKey("limits")) {
@@ -332,8 +330,8 @@ public final class AdminApi {
     /** Seed 000's {@code PUT /api/config/apikey}: {@code {"provider": ID, "api_key": KEY}}. */
     private CompletableFuture<AdminReply> setProviderKey(Map<String, Object> body) {
         final Object key = body.get("api_key");
-        if (key == null || REDACTED.equals(key)) {
-            return done(AdminReply.error(400, "invalid_config", "api_key is required: the key itself"));
+        if (key == null) {
+            return done(AdminReply.error(400, "invalid_config", "api_key is required"));
         }
         final Object provider = body.get("provider");
         return change(root -> {
@@ -382,7 +380,9 @@ public final class AdminApi {
         if (entries == KEYS) {
             copy.remove("hash");
         }
-        if (copy.get("api_key") instanceof String key && !key.isBlank() && !key.startsWith("${")) {
+        final Object key = copy.get("api_key");
+        // A key of digits alone is read as a number: it is masked all the same.
+        if (key != null && !String.valueOf(key).isBlank() && !String.valueOf(key).startsWith("${")) {
             copy.put("api_key", REDACTED);
         }
         return copy;
@@ -436,7 +436,7 @@ public final class AdminApi {
             LOG.error("admin API: {}", e.getMessage());
             return AdminReply.error(500, "config_write_failed", e.getMessage());
         }
-        LOG.error("admin API: the request failed", cause);
+        LOG.error("admin API: the request failed: {}", UnexpectedFailure.describe(cause));
         return AdminReply.error(500, "internal_error", "The admin request failed: "
                 + cause.getClass().getSimpleName() + "; the gateway's log has the details.");
     }

@@ -82,6 +82,11 @@ public final class ConfigControl implements AutoCloseable {
             } catch (ConfigException e) {
                 LOG.warn("config reload ({}) refused, the running config stays: {}", why, e.getMessage());
                 throw e;
+            } catch (RuntimeException e) {
+                // Whoever asked may not look at the answer (the file watch, SIGHUP): the log is told either way.
+                LOG.error("config reload ({}) failed, the running config stays: {}", why,
+                        UnexpectedFailure.describe(e));
+                throw e;
             }
         });
     }

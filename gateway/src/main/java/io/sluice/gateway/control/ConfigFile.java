@@ -24,7 +24,8 @@ import java.util.Set;
  * The YAML file the gateway runs from: read and checked, and written the only safe way: the new text is checked
  * first, written to a temporary file beside it and forced to disk, the current file is kept as {@code NAME.bak},
  * and the new one is renamed over it (an atomic replace: a reader or a crash sees the old file or the new one,
- * never half of one). Used by the config thread only (blocking file I/O, never on an event loop).
+ * never half of one). Loaded by the thread that starts the gateway, then used by the config thread only (blocking
+ * file I/O, never on an event loop).
  */
 public final class ConfigFile {
     private final Path path;

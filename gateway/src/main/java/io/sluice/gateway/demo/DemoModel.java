@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * The built-in demo model of a running gateway, started when a config first names a demo provider (at start-up,
- * or by a reload), with that provider's settings, which every demo provider then shares until a restart. Used by the
- * thread that starts or reloads the gateway.
+ * or by a reload), with that provider's settings (every demo provider of a config has the same), which stay while it
+ * runs. Used by the thread that starts or reloads the gateway.
  */
 public final class DemoModel {
     private final EventLoopGroup group;

@@ -114,7 +114,7 @@ class ConfigLoaderTest {
         final String hash = "sha256:" + "0".repeat(64);
         final String other = "sha256:" + "1".repeat(64);
         final SluiceConfig config = parse("""
-                server: { threads: 010 }
+                server: { threads: 010, max_request_bytes: 10_485_760 }
                 logging: { level: warn, loggers: { sluice.access: off } }
                 providers:
                   - { id: a, type: anthropic, api_version: 2023-06-01, models: { claude: claude-3-5-haiku } }
@@ -122,17 +122,32 @@ class ConfigLoaderTest {
                   keys:
                     - { id: day, hash: "%s", expires: 2027-01-31 }
                     - { id: time, hash: "%s", expires: 2027-01-31T12:00:00+01:00 }
-                """.formatted(hash, other), Map.of());
+                    - { id: spaced, hash: "%s", expires: 2027-01-31 12:00:00 +01:00 }
+                    - { id: local, hash: "%s", expires: 2027-01-31T12:00:00 }
+                """.formatted(hash, other, "sha256:" + "2".repeat(64), "sha256:" + "3".repeat(64)), Map.of());
         assertEquals(10, config.server().threads(), "010 is ten, not YAML 1.1's octal eight");
         assertEquals(Map.of("sluice.access", "off"), config.logging().loggers(), "off is a level, not false");
         assertEquals("2023-06-01", config.providers().get(0).apiVersion(), "a version is not a date");
         assertEquals(Instant.parse("2027-01-31T00:00:00Z"), config.auth().keys().get(0).expires());
         assertEquals(Instant.parse("2027-01-31T11:00:00Z"), config.auth().keys().get(1).expires());
+        assertEquals(Instant.parse("2027-01-31T11:00:00Z"), config.auth().keys().get(2).expires(), "YAML 1.1's form");
+        assertEquals(Instant.parse("2027-01-31T12:00:00Z"), config.auth().keys().get(3).expires(), "no offset: UTC");
+        assertEquals(10_485_760, config.server().maxRequestBytes());
         assertTrue(parse(MINIMAL + "usage: { log: on }\n", Map.of()).usage().log(), "on still reads as true");
         final ConfigException notATime = assertThrows(ConfigException.class, () -> parse(MINIMAL
                 + "auth: { keys: [ { id: k, hash: \"" + hash + "\", expires: soon } ] }\n", Map.of()));
         assertTrue(notATime.getMessage().startsWith("auth.keys[0].expires: 'soon' is not a time"),
                 notATime.getMessage());
+        final ConfigException tagged = assertThrows(ConfigException.class, () -> parse(MINIMAL
+                + "server: { port: !!int sk-not-a-number }\n", Map.of()));
+        assertFalse(tagged.getMessage().contains("sk-not"), "a value that does not fit its tag is not quoted");
+        final ConfigException forever = assertThrows(ConfigException.class, () -> parse(MINIMAL
+                + "server: { idle_timeout: 99999999999999999999s }\n", Map.of()));
+        assertTrue(forever.getMessage().startsWith("server.idle_timeout:"), forever.getMessage());
+        final ConfigException twoDemos = assertThrows(ConfigException.class, () -> parse(MINIMAL
+                + "  - { id: e, type: demo, models: { e: demo-1 }, demo: { reply: other } }\n", Map.of()));
+        assertTrue(twoDemos.getMessage().startsWith("providers[1].demo: every demo provider is served by one"),
+                twoDemos.getMessage());
     }
 
     @Test

@@ -203,6 +203,14 @@ class AdminApiTest {
             assertEquals(200, admin(gateway, "PUT", "/admin/v1/master-keys/key-1",
                     "{\"allowed_models\":[\"gpt-4\"],\"is_enabled\":false}").statusCode());
             assertEquals(401, chat(gateway, "sk-my-secret-key", "gpt-4").statusCode(), "disabled");
+            assertEquals(200, admin(gateway, "PUT", "/admin/v1/master-keys/key-1",
+                    "allowed_models: [ gpt-4 ]\nis_enabled: yes\n").statusCode(), "a YAML body's word for true");
+            assertEquals(200, chat(gateway, "sk-my-secret-key", "gpt-4").statusCode(), "enabled again");
+            assertEquals(200, admin(gateway, "PUT", "/admin/v1/master-keys/key-1",
+                    "allowed_models: [ gpt-4 ]\nis_enabled: off\n").statusCode());
+            assertEquals(401, chat(gateway, "sk-my-secret-key", "gpt-4").statusCode(), "off disables it");
+            assertEquals(400, admin(gateway, "PUT", "/admin/v1/master-keys/key-1",
+                    "{\"is_enabled\":\"perhaps\"}").statusCode());
         }
     }
 

@@ -163,13 +163,12 @@ class ReloadTest {
                 server: { host: 127.0.0.1, port: 0, threads: 1 }
                 usage: { log: false }
                 providers:
-                  - { id: demo, type: demo, models: { demo: demo-1 }, demo: { token_delay: 1ms } }
-                  - { id: spare, type: demo, models: { spare: demo-1 }, demo: { token_delay: %s } }
+                  - { id: demo, type: demo, models: { demo: demo-1 }, demo: { token_delay: %s } }
                 """;
         write(yaml.formatted("1ms"));
         try (TestGateway gateway = TestGateway.fromFile(file)) {
             write(yaml.formatted("5ms"));
-            assertEquals(List.of("providers.spare.demo"),
+            assertEquals(List.of("providers.demo.demo"),
                     gateway.sluice().control().reload("test").get(30, TimeUnit.SECONDS).restartRequired());
             write(yaml.formatted("1ms"));
             assertEquals(List.of(), gateway.sluice().control().reload("test").get(30, TimeUnit.SECONDS)
