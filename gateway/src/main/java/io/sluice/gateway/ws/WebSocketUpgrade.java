@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
 import io.sluice.gateway.admission.AccessPolicy;
@@ -36,7 +37,7 @@ public final class WebSocketUpgrade {
 
     /**
      * Upgrades, or answers with an error (426 when it is not a WebSocket handshake over HTTP/1.1, 400 for an
-     * unknown format).
+     * unknown format or a handshake that lacks a part).
      *
      * @return the future of the handshake response or of the error, and whether the connection became a socket
      */
@@ -66,7 +67,15 @@ public final class WebSocketUpgrade {
         }
         final FullHttpRequest full = new DefaultFullHttpRequest(request.protocolVersion(), request.method(),
                 request.uri(), Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE);
-        final ChannelFuture handshake = handshaker.handshake(ctx.channel(), full);
+        final ChannelFuture handshake;
+        try {
+            handshake = handshaker.handshake(ctx.channel(), full);
+        } catch (WebSocketHandshakeException e) {
+            // No Sec-WebSocket-Key, or a Connection header without Upgrade: Netty refuses before writing anything.
+            return new Result(ctx.writeAndFlush(Responses.error(ctx.alloc(), ErrorKind.BAD_REQUEST,
+                    "/ws needs a whole WebSocket handshake: Connection: Upgrade, Sec-WebSocket-Key and "
+                            + "Sec-WebSocket-Version: 13.", requestId, keepAlive)), false, 400);
+        }
         final ChannelPipeline pipeline = ctx.pipeline();
         if (pipeline.get(PipelineNames.H2C_UPGRADE) != null) {
             pipeline.remove(PipelineNames.H2C_UPGRADE);

@@ -422,6 +422,10 @@ class WebSocketTest {
             client.send("GET /ws?format=xml HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
                     + "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n");
             assertTrue(client.readUntil("}}", 1).startsWith("HTTP/1.1 400 Bad Request"));
+            client.send("GET /ws?format=json HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
+                    + "sec-websocket-version: 13\r\n\r\n");
+            final String noKey = client.readUntil("}}", 1);
+            assertTrue(noKey.startsWith("HTTP/1.1 400 Bad Request") && noKey.contains("Sec-WebSocket-Key"), noKey);
         }
     }
 }
