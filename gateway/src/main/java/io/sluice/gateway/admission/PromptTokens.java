@@ -54,11 +54,58 @@ public final class PromptTokens {
         return scaled(counted, COUNTED_CHARS, text.length());
     }
 
-    /** The tokens of the UTF-8 text in {@code length} bytes of {@code body} from {@code from}, JSON syntax included. */
+    /**
+     * The tokens of the UTF-8 JSON in {@code length} bytes of {@code body} from {@code from}, its syntax included and
+     * its escapes read: a client that writes {@code \u65e5} (Python's default) asks for as many tokens as one that
+     * writes the character itself.
+     */
     public long count(ByteBuf body, int from, int length) {
         final int read = Math.min(length, COUNTED_CHARS);
-        final long counted = encoding.countTokens(body.toString(from, read, StandardCharsets.UTF_8));
+        final long counted = encoding.countTokens(unescaped(body.toString(from, read, StandardCharsets.UTF_8)));
         return read == length ? counted : scaled(counted, read, length);
+    }
+
+    /** {@code json} with its string escapes read; one the sample's end cut short stays as written. */
+    static String unescaped(String json) {
+        int at = json.indexOf('\\');
+        if (at < 0) {
+            return json;
+        }
+        final StringBuilder out = new StringBuilder(json.length()).append(json, 0, at);
+        while (at < json.length()) {
+            final char c = json.charAt(at);
+            if (c != '\\' || at + 1 == json.length()) {
+                out.append(c);
+                at++;
+                continue;
+            }
+            final char escaped = json.charAt(at + 1);
+            if (escaped == 'u') {
+                final boolean whole = at + 6 <= json.length() && isHex(json, at + 2);
+                out.append(whole ? (char) Integer.parseInt(json, at + 2, at + 6, 16) : c);
+                at += whole ? 6 : 1;
+                continue;
+            }
+            out.append(switch (escaped) {
+                case 'n' -> '\n';
+                case 't' -> '\t';
+                case 'r' -> '\r';
+                case 'b' -> '\b';
+                case 'f' -> '\f';
+                default -> escaped;
+            });
+            at += 2;
+        }
+        return out.toString();
+    }
+
+    private static boolean isHex(String text, int from) {
+        for (int i = from; i < from + 4; i++) {
+            if (Character.digit(text.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long scaled(long counted, long sample, long whole) {
