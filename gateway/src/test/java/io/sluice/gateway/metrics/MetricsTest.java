@@ -102,7 +102,9 @@ class MetricsTest {
     void histogramBucketsSpanLlmLatencies() throws Exception {
         try (ScriptedBackend backend = ScriptedBackend.start();
              TestGateway gateway = TestGateway.forBackend(backend.url(), "")) {
-            backend.enqueue(Script.sse(WireSamples.bytes("openai_chat_stream_usage.txt"), 100));
+            // Pieces a few milliseconds apart: a stream read whole in one loop turn has no rate after its first token.
+            backend.enqueue(Script.builder().head(200, "content-type", "text/event-stream")
+                    .body(WireSamples.bytes("openai_chat_stream_usage.txt"), 100, Duration.ofMillis(2)).end().build());
             Http.post(gateway.uri("/v1/chat/completions"), "{\"model\":\"m\",\"stream\":true}");
             gateway.usage().take();
             final String metrics = awaitMetrics(gateway, "llm_proxy_ttft_seconds_count{model=\"m\",provider=\"mock\"} 1");
