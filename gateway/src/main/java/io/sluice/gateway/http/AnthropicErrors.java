@@ -36,7 +36,8 @@ public final class AnthropicErrors {
             case 429 -> "rate_limit_error";
             case 503, 529 -> "overloaded_error";
             case 504 -> "timeout_error";
-            default -> "api_error";
+            // Any other refusal of the request itself (a 431, say) is the client's, not the API's failure.
+            default -> status >= 400 && status < 500 ? "invalid_request_error" : "api_error";
         };
     }
 

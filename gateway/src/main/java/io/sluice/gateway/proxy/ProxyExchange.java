@@ -246,9 +246,11 @@ public final class ProxyExchange implements UpstreamCall.Receiver, ClientSink, A
             }, e.getMessage(), e.param());
             return;
         }
-        stats.model(fields.model());
+        // An empty model is none, as over the WebSocket: no default model means a 400, not an unknown model's 404.
+        final boolean noModel = fields.model() == null || fields.model().isEmpty();
+        stats.model(noModel ? null : fields.model());
         final Route route = snapshot.router().route(fields.model());
-        if (route == null && fields.model() == null) {
+        if (route == null && noModel) {
             respondError(ErrorKind.MISSING_MODEL, "You must provide a model parameter.");
             return;
         }

@@ -24,6 +24,7 @@ import io.sluice.gateway.admission.Verdict;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.control.AdminApi;
 import io.sluice.gateway.control.AdminReply;
+import io.sluice.gateway.front.Front;
 import io.sluice.gateway.http.AccessLog;
 import io.sluice.gateway.front.UniformFront;
 import io.sluice.gateway.http.AnthropicErrors;
@@ -237,19 +238,15 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             case METHOD_NOT_ALLOWED -> {
                 final String message = request.method() + " is not allowed on " + path + "; use " + match.allow()
                         + ".";
-                final FullHttpResponse response = match.front() == null
-                        ? Responses.error(ctx.alloc(), ErrorKind.METHOD_NOT_ALLOWED, message, requestId, keepAlive)
-                        : Responses.json(ErrorKind.METHOD_NOT_ALLOWED.status(), match.front().error(ctx.alloc(),
-                                ErrorKind.METHOD_NOT_ALLOWED, message, null, requestId), requestId, keepAlive);
-                response.headers().set(HttpHeaderNames.ALLOW, match.allow().name());
+                final FullHttpResponse response = error(match.front(), ErrorKind.METHOD_NOT_ALLOWED, message,
+                        requestId, keepAlive);
+                response.headers().set(HttpHeaderNames.ALLOW, match.allow());
                 local = new LocalReply(match.kind(), request, requestId, start, response);
             }
             case NOT_FOUND -> {
                 final String message = "Invalid URL (" + request.method() + " " + path + ").";
-                local = new LocalReply(match.kind(), request, requestId, start, match.front() == null
-                        ? Responses.error(ctx.alloc(), ErrorKind.NOT_FOUND, message, requestId, keepAlive)
-                        : Responses.json(ErrorKind.NOT_FOUND.status(), match.front().error(ctx.alloc(),
-                                ErrorKind.NOT_FOUND, message, null, requestId), requestId, keepAlive));
+                local = new LocalReply(match.kind(), request, requestId, start,
+                        error(match.front(), ErrorKind.NOT_FOUND, message, requestId, keepAlive));
             }
         }
     }
@@ -482,15 +479,26 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         return hosts.hasNext() ? "The request has more than one Host header." : null;
     }
 
-    /** Answers a request refused before it was routed, then closes: its framing can no longer be trusted. */
+    /**
+     * Answers a request refused before it was routed, then closes: its framing can no longer be trusted. The error
+     * is in the format of the API its path names (an Anthropic SDK's malformed head gets an Anthropic error).
+     */
     private void refuse(HttpRequest request, String requestId, long start, ErrorKind kind, String reason) {
         receiving = false;
         deadline.disarm();
-        final ChannelFuture write = ctx.writeAndFlush(Responses.error(ctx.alloc(), kind, reason, requestId, false));
+        final Front front = RequestRoutes.match(request.method(), Uris.path(request.uri())).front();
+        final ChannelFuture write = ctx.writeAndFlush(error(front, kind, reason, requestId, false));
         services.metrics().refused("-", kind.status().code());
         AccessLog.local(requestId, request.method().name(), "-", kind.status().code(), System.nanoTime() - start,
                 localBytesIn, 0);
         exchangeDone(write, false);
+    }
+
+    /** An error of Sluice's own in the format of {@code front}'s dialect; OpenAI's where the path has none. */
+    private FullHttpResponse error(Front front, ErrorKind kind, String message, String requestId, boolean keepAlive) {
+        return front == null ? Responses.error(ctx.alloc(), kind, message, requestId, keepAlive)
+                : Responses.json(kind.status(), front.error(ctx.alloc(), kind, message, null, requestId), requestId,
+                        keepAlive);
     }
 
     /**

@@ -17,9 +17,9 @@ final class RequestRoutes {
     /**
      * @param front the client dialect and operation of {@link Kind#PROXY}; on other kinds, the API whose format a
      *              404 or 405 on its paths is answered in, or null for OpenAI's
-     * @param allow the method the path takes, for the {@code Allow} header of a 405
+     * @param allow the methods the path takes ({@code "GET, HEAD"}), for the {@code Allow} header of a 405
      */
-    record Match(Kind kind, Front front, HttpMethod allow) {
+    record Match(Kind kind, Front front, String allow) {
     }
 
     private static final String OPENAI_PREFIX = "/v1";
@@ -45,7 +45,9 @@ final class RequestRoutes {
             return expect(HttpMethod.GET, method, Kind.METRICS, null);
         }
         if (path.equals("/ws")) {
-            return expect(HttpMethod.GET, method, Kind.WEBSOCKET, null);
+            // A handshake only: no HEAD, whose answer could not be the handshake's.
+            return method.equals(HttpMethod.GET) ? new Match(Kind.WEBSOCKET, null, "GET")
+                    : new Match(Kind.METHOD_NOT_ALLOWED, null, "GET");
         }
         if (path.equals("/v1/models") || path.equals("/v1/llm/models")) {
             return expect(HttpMethod.GET, method, Kind.MODELS, null);
@@ -75,7 +77,7 @@ final class RequestRoutes {
             return expect(HttpMethod.POST, method, Kind.PROXY, AnthropicFront.COUNT_TOKENS);
         }
         if (path.startsWith(ANTHROPIC_MESSAGES + "/")) {
-            return new Match(Kind.ANTHROPIC, null, HttpMethod.POST);
+            return new Match(Kind.ANTHROPIC, AnthropicFront.MESSAGES, "POST");
         }
         if (path.startsWith(OPENAI_PREFIX)) {
             final OpenAiEndpoint endpoint = OpenAiEndpoint.forPath(path.substring(OPENAI_PREFIX.length()));
@@ -86,8 +88,14 @@ final class RequestRoutes {
         return new Match(Kind.NOT_FOUND, null, null);
     }
 
+    /**
+     * {@code kind} when {@code method} is the one the path takes, else a 405. A path read with GET takes HEAD too
+     * (RFC 9110 §9.3.2: a load balancer's health check may use it); the request handler sends the GET's head alone.
+     */
     private static Match expect(HttpMethod allowed, HttpMethod method, Kind kind, Front front) {
-        return method.equals(allowed) ? new Match(kind, front, allowed)
-                : new Match(Kind.METHOD_NOT_ALLOWED, front, allowed);
+        final boolean get = allowed.equals(HttpMethod.GET);
+        final String allow = get ? "GET, HEAD" : allowed.name();
+        return method.equals(allowed) || get && method.equals(HttpMethod.HEAD) ? new Match(kind, front, allow)
+                : new Match(Kind.METHOD_NOT_ALLOWED, front, allow);
     }
 }

@@ -13,6 +13,15 @@ class UrisTest {
         assertEquals("/v1/chat/completions", Uris.path("/v1/chat/completions"));
         assertEquals("/v1/models", Uris.path("/v1/models?"));
         assertEquals("", Uris.path("?x=1"));
+        assertEquals("/", Uris.path("/?x=http://a/b"));
+    }
+
+    @Test
+    void anAbsoluteFormTargetsPathFollowsItsAuthority() {
+        assertEquals("/v1/chat/completions", Uris.path("http://gateway:8080/v1/chat/completions?x=http://a/b"));
+        assertEquals("/v1/models", Uris.path("HTTPS://gateway/v1/models"));
+        assertEquals("", Uris.path("http://gateway?x=/y"));
+        assertEquals("", Uris.path("http://gateway"));
     }
 
     @Test

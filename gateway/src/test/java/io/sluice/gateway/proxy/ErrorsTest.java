@@ -20,6 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
@@ -133,6 +134,10 @@ class ErrorsTest {
         assertEquals(400, missing.statusCode());
         assertEquals("{\"error\":{\"message\":\"You must provide a model parameter.\",\"type\":\"invalid_request_error\","
                 + "\"param\":null,\"code\":\"missing_model\"}}", Http.text(missing));
+        final HttpResponse<byte[]> empty = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"\"}");
+        assertEquals(400, empty.statusCode(), "an empty model is none");
+        assertTrue(Http.text(empty).contains("\"code\":\"missing_model\""), Http.text(empty));
         final HttpResponse<byte[]> unknown = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"), "{\"model\":\"gpt-9\"}");
         assertEquals(404, unknown.statusCode());
         assertEquals("{\"error\":{\"message\":\"The model `gpt-9` does not exist or you do not have access to it.\","
@@ -153,6 +158,14 @@ class ErrorsTest {
         final HttpResponse<byte[]> postModels = Http.post(protocol, gateways.uri(protocol, "/v1/models"), "{}");
         assertEquals(405, postModels.statusCode());
         assertEquals("application/json", postModels.headers().firstValue("content-type").orElseThrow());
+        assertEquals("GET, HEAD", postModels.headers().firstValue("allow").orElseThrow());
+        for (String path : new String[] {"/health", "/v1/models"}) {
+            final HttpResponse<String> head = protocol.client().send(HttpRequest.newBuilder(gateways.uri(protocol,
+                    path)).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, head.statusCode(), "HEAD wherever GET: " + path);
+            assertEquals("", head.body());
+        }
     }
 
     @Test

@@ -102,6 +102,19 @@ class BadInputTest {
     }
 
     @Test
+    void aMalformedHeadIsRefusedInTheFormatOfTheApiItsPathNames() throws Exception {
+        final String anthropic = refusedAndClosed("POST /v1/messages HTTP/1.1\r\ncontent-length: 13\r\n\r\n" + BODY);
+        assertRefused(anthropic, 400, "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\"");
+        final String tooLarge = refusedAndClosed("POST /v1/messages HTTP/1.1\r\nhost: x\r\nx-big: "
+                + "a".repeat(20_000) + "\r\ncontent-length: 13\r\n\r\n" + BODY);
+        assertRefused(tooLarge, 431, "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\"");
+        final String uniform = refusedAndClosed("POST /llm/chat HTTP/1.1\r\nhost: a\r\nhost: b\r\n"
+                + "content-length: 13\r\n\r\n" + BODY);
+        assertRefused(uniform, 400, "more than one Host");
+        assertFalse(uniform.contains("\"param\""), "the uniform API's error, not OpenAI's: " + uniform);
+    }
+
+    @Test
     void twoHostHeadersAre400() throws Exception {
         assertRefused(refusedAndClosed("POST /v1/chat/completions HTTP/1.1\r\nhost: a\r\nhost: b\r\n"
                 + "content-length: 13\r\n\r\n" + BODY), 400, "more than one Host");
@@ -111,6 +124,14 @@ class BadInputTest {
     void anHttp10RequestMayOmitHost() throws Exception {
         final String response = refusedAndClosed("POST /v1/chat/completions HTTP/1.0\r\ncontent-length: 13\r\n\r\n"
                 + BODY);
+        assertTrue(response.startsWith("HTTP/1.1 200 "), response);
+        assertEquals(1, backend.requestCount());
+    }
+
+    @Test
+    void anAbsoluteFormTargetIsServedAsItsPath() throws Exception {
+        final String response = refusedAndClosed("POST http://gateway/v1/chat/completions HTTP/1.1\r\nhost: gateway"
+                + "\r\ncontent-length: 13\r\nconnection: close\r\n\r\n" + BODY);
         assertTrue(response.startsWith("HTTP/1.1 200 "), response);
         assertEquals(1, backend.requestCount());
     }
