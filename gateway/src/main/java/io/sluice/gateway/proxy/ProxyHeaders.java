@@ -62,15 +62,17 @@ final class ProxyHeaders {
 
     /**
      * Client headers never sent upstream: those Sluice sets itself, every credential of any dialect (the provider's
-     * key replaces them; a gateway key must never reach a backend) and the forwarding headers, which Sluice writes
-     * from the real peer.
+     * key replaces them; a gateway key must never reach a backend), the OpenAI organization and project a key bills
+     * (they go with the provider's key: a client must not choose whom the operator's key bills; a provider's
+     * {@code headers} may set them), and the forwarding headers, which Sluice writes from the real peer.
      */
     private static final FieldNames NOT_SENT_UPSTREAM = FieldNames.of(
             HttpHeaderNames.HOST, HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.EXPECT,
             HttpHeaderNames.ACCEPT_ENCODING, REQUEST_ID,
             HttpHeaderNames.AUTHORIZATION, HttpHeaderNames.COOKIE, AsciiString.cached("x-internal-auth"),
             AsciiString.cached("x-auth-token"), AsciiString.cached("ocp-apim-subscription-key"),
-            AsciiString.cached("x-amz-security-token"),
+            AsciiString.cached("x-amz-security-token"), AsciiString.cached("openai-organization"),
+            AsciiString.cached("openai-project"),
             TrustedProxies.FORWARDED, AsciiString.cached("x-real-ip"), TraceContext.TRACEPARENT,
             TraceContext.TRACESTATE);
     /** {@code x-api-key}, {@code api-key}, {@code x-goog-api-key}, {@code anthropic-api-key} and their kind. */

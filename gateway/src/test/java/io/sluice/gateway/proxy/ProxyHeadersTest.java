@@ -34,7 +34,8 @@ class ProxyHeadersTest {
         "authorization", "Bearer sk-gateway", "x-api-key", "sk-a", "api-key", "sk-b", "x-goog-api-key", "sk-c",
         "anthropic-api-key", "sk-d", "x-internal-auth", "sk-e", "cookie", "session=sk-f",
         "x-forwarded-for", "6.6.6.6", "forwarded", "for=6.6.6.6", "x-real-ip", "6.6.6.6",
-        "x-forwarded-host", "evil.example", "x-custom", "kept"};
+        "x-forwarded-host", "evil.example", "openai-organization", "org-sk-chosen-by-client",
+        "openai-project", "proj_sk-chosen-by-client", "x-custom", "kept"};
 
     private static ScriptedBackend backend;
     private static ProtocolGateways gateways;
