@@ -27,7 +27,6 @@ public final class AnthropicErrors {
     /** The error type Anthropic sends with {@code status}. */
     public static String type(int status) {
         return switch (status) {
-            case 400, 405, 408, 422 -> "invalid_request_error";
             case 401 -> "authentication_error";
             case 402 -> "billing_error";
             case 403 -> "permission_error";
@@ -36,7 +35,7 @@ public final class AnthropicErrors {
             case 429 -> "rate_limit_error";
             case 503, 529 -> "overloaded_error";
             case 504 -> "timeout_error";
-            // Any other refusal of the request itself (a 431, say) is the client's, not the API's failure.
+            // Any other refusal of the request itself (400, 405, 408, 422, a 431) is the client's, not the API's.
             default -> status >= 400 && status < 500 ? "invalid_request_error" : "api_error";
         };
     }

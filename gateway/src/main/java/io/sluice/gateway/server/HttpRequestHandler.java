@@ -24,10 +24,10 @@ import io.sluice.gateway.admission.Verdict;
 import io.sluice.gateway.config.SluiceConfig;
 import io.sluice.gateway.control.AdminApi;
 import io.sluice.gateway.control.AdminReply;
+import io.sluice.gateway.front.AnthropicFront;
 import io.sluice.gateway.front.Front;
 import io.sluice.gateway.http.AccessLog;
 import io.sluice.gateway.front.UniformFront;
-import io.sluice.gateway.http.AnthropicErrors;
 import io.sluice.gateway.http.ErrorKind;
 import io.sluice.gateway.http.MalformedRequests;
 import io.sluice.gateway.http.RequestIds;
@@ -54,7 +54,8 @@ import java.util.Iterator;
 
 /**
  * Serves the requests of one client connection, one at a time: proxied requests through a {@link ProxyExchange},
- * health and the model list from memory, anything else with an OpenAI-format 404 or 405.
+ * health and the model list from memory, anything else with a 404 or 405 in the format of the API the path names
+ * (OpenAI's where it names none).
  *
  * <p>Position: last in the client pipeline, after the HTTP codec. Thread: the connection's event loop. Buffers:
  * request bodies are handed to the exchange; bodies of locally answered requests are released here. The handler
@@ -261,7 +262,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             // Answered now, its body unread, and the connection closed: as any request refused on its head.
             receiving = false;
             deadline.disarm();
-            final ChannelFuture write = ctx.writeAndFlush(adminResponse(refusal, requestId, false));
+            final ChannelFuture write = ctx.writeAndFlush(headless(request, adminResponse(refusal, requestId, false)));
             services.metrics().refused("/admin", refusal.status());
             AccessLog.local(requestId, request.method().name(), Uris.path(request.uri()), refusal.status(),
                     System.nanoTime() - start, 0, 0);
@@ -305,8 +306,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             message = "The Anthropic API has no " + path + " on this gateway; it serves /v1/messages and "
                     + "/v1/messages/count_tokens.";
         }
-        return Responses.json(kind.status(), AnthropicErrors.body(ctx.alloc(),
-                AnthropicErrors.type(kind.status().code()), message), requestId, keepAlive);
+        return error(AnthropicFront.MESSAGES, kind, message, requestId, keepAlive);
     }
 
     /**
@@ -330,8 +330,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         final GatewaySnapshot snapshot = services.snapshots().current();
         final Verdict verdict = snapshot.access().authenticate(request.headers());
         if (verdict instanceof Refusal refusal) {
-            return Responses.json(refusal.kind().status(), UniformFront.CHAT.error(ctx.alloc(), refusal.kind(),
-                    refusal.message(), null, requestId), requestId, keepAlive);
+            return error(UniformFront.CHAT, refusal.kind(), refusal.message(), requestId, keepAlive);
         }
         final SluiceConfig.ApiKey key = ((Caller) verdict).key();
         return Responses.json(HttpResponseStatus.OK, Unpooled.wrappedBuffer(snapshot.router().llmModelList(
@@ -427,9 +426,7 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
             return;
         }
         final boolean keepAlive = HttpUtil.isKeepAlive(reply.request());
-        if (reply.request().method().equals(HttpMethod.HEAD)) {
-            response.content().clear();
-        }
+        headless(reply.request(), response);
         final int status = response.status().code();
         final long bytes = response.content().readableBytes();
         final ChannelFuture write = ctx.writeAndFlush(response);
@@ -487,11 +484,19 @@ final class HttpRequestHandler extends ChannelInboundHandlerAdapter implements E
         receiving = false;
         deadline.disarm();
         final Front front = RequestRoutes.match(request.method(), Uris.path(request.uri())).front();
-        final ChannelFuture write = ctx.writeAndFlush(error(front, kind, reason, requestId, false));
+        final ChannelFuture write = ctx.writeAndFlush(headless(request, error(front, kind, reason, requestId, false)));
         services.metrics().refused("-", kind.status().code());
         AccessLog.local(requestId, request.method().name(), "-", kind.status().code(), System.nanoTime() - start,
                 localBytesIn, 0);
         exchangeDone(write, false);
+    }
+
+    /** {@code response} without its body when it answers a HEAD: its head says what a GET's would (RFC 9110). */
+    private static FullHttpResponse headless(HttpRequest request, FullHttpResponse response) {
+        if (request.method().equals(HttpMethod.HEAD)) {
+            response.content().clear();
+        }
+        return response;
     }
 
     /** An error of Sluice's own in the format of {@code front}'s dialect; OpenAI's where the path has none. */

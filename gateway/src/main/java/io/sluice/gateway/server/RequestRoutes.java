@@ -16,7 +16,7 @@ final class RequestRoutes {
 
     /**
      * @param front the client dialect and operation of {@link Kind#PROXY}; on other kinds, the API whose format a
-     *              404 or 405 on its paths is answered in, or null for OpenAI's
+     *              404 or 405 on its paths, or a refusal of a malformed head, is answered in, or null for OpenAI's
      * @param allow the methods the path takes ({@code "GET, HEAD"}), for the {@code Allow} header of a 405
      */
     record Match(Kind kind, Front front, String allow) {

@@ -36,8 +36,8 @@ public final class WebSocketUpgrade {
     }
 
     /**
-     * Upgrades, or answers with an error (426 when it is not a WebSocket handshake over HTTP/1.1, 400 for an
-     * unknown format or a handshake that lacks a part).
+     * Upgrades, or answers with an error (426 when it is not a WebSocket handshake of version 13 over HTTP/1.1, 400
+     * for an unknown format or a handshake that lacks a part).
      *
      * @return the future of the handshake response or of the error, and whether the connection became a socket
      */
@@ -57,10 +57,11 @@ public final class WebSocketUpgrade {
                     "format must be json or protobuf.", requestId, keepAlive)), false, 400);
         }
         final int maxMessage = services.websocket().maxMessageBytes();
-        final WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(
-                "ws://" + request.headers().get(HttpHeaderNames.HOST, "localhost") + "/ws", null,
-                decoderConfig(maxMessage))
-                .newHandshaker(request);
+        // Without a version Netty would pick the draft-00 handshake, which is not the protocol this socket speaks.
+        final WebSocketServerHandshaker handshaker = request.headers().contains(HttpHeaderNames.SEC_WEBSOCKET_VERSION)
+                ? new WebSocketServerHandshakerFactory("ws://" + request.headers().get(HttpHeaderNames.HOST,
+                        "localhost") + "/ws", null, decoderConfig(maxMessage)).newHandshaker(request)
+                : null;
         if (handshaker == null) {
             return new Result(WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel()),
                     false, 426);

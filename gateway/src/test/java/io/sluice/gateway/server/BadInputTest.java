@@ -23,8 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Hostile HTTP/1.1 input, byte by byte on a raw socket: each case gets its status and an OpenAI-format reason that
- * quotes none of the request's bytes, nothing of it reaches the backend, and the connection ends up where it should
+ * Hostile HTTP/1.1 input, byte by byte on a raw socket: each case gets its status and a reason in the format of the
+ * API its path names (OpenAI's on OpenAI paths) that quotes none of the request's bytes, nothing of it reaches the backend, and the connection ends up where it should
  * (closed when the framing can no longer be trusted, open and usable otherwise).
  */
 class BadInputTest {
@@ -126,6 +126,24 @@ class BadInputTest {
                 + BODY);
         assertTrue(response.startsWith("HTTP/1.1 200 "), response);
         assertEquals(1, backend.requestCount());
+    }
+
+    @Test
+    void aHeadRequestGetsTheHeadOfTheGetAndTheNextRequestIsAnswered() throws Exception {
+        for (String path : new String[] {"/health", "/v1/models", "/metrics"}) {
+            try (RawHttp client = new RawHttp(gateway.port())) {
+                final String answers = client.send("HEAD " + path + " HTTP/1.1\r\nhost: x\r\n\r\n"
+                        + "GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n").readToClose();
+                assertTrue(answers.startsWith("HTTP/1.1 200 OK\r\n"), answers);
+                final int headEnd = answers.indexOf("\r\n\r\n") + 4;
+                assertTrue(answers.startsWith("HTTP/1.1 200 OK\r\n", headEnd), "no body after the head of HEAD "
+                        + path + ": " + answers);
+                assertTrue(answers.substring(0, headEnd).matches("(?s).*content-length: [1-9][0-9]*\r\n.*"),
+                        "the GET's length: " + answers);
+            }
+        }
+        assertTrue(refusedAndClosed("HEAD /health HTTP/1.1\r\n\r\n").endsWith("\r\n\r\n"),
+                "a refused HEAD (no Host) has no body either");
     }
 
     @Test

@@ -426,6 +426,13 @@ class WebSocketTest {
                     + "sec-websocket-version: 13\r\n\r\n");
             final String noKey = client.readUntil("}}", 1);
             assertTrue(noKey.startsWith("HTTP/1.1 400 Bad Request") && noKey.contains("Sec-WebSocket-Key"), noKey);
+            client.send("GET /ws?format=json HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\n"
+                    + "sec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\norigin: http://x\r\n\r\n"
+                    + "GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+            final String rest = client.readToClose();
+            assertTrue(rest.startsWith("HTTP/1.1 426 ") && rest.toLowerCase().contains("sec-websocket-version: 13"),
+                    "no version is not the draft-00 handshake: " + rest);
+            assertTrue(rest.contains("HTTP/1.1 200 OK"), "the request behind it is answered: " + rest);
         }
     }
 }
