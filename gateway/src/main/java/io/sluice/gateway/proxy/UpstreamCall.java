@@ -470,6 +470,15 @@ public final class UpstreamCall implements UpstreamListener, ExchangeTimer.Liste
             return;
         }
         if (state == State.HEAD_HELD) {
+            if (last && !piece.isReadable() && heldHead.isContentType(HttpHeaderValues.TEXT_EVENT_STREAM)
+                    && !ResponseHead.hasNoBody(heldHead.status())) {
+                // A stream that ended before its first event is no answer, and none of it was sent: tried again as
+                // a reset before the first byte is.
+                piece.release();
+                failHere(RouteWalk.Failure.RESET, ErrorKind.UPSTREAM_FAILED,
+                        "The backend ended its event stream without sending an event.");
+                return;
+            }
             startBody();
         }
         if (state == State.HOLDING_BODY) {

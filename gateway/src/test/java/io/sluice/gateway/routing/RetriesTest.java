@@ -258,6 +258,20 @@ class RetriesTest {
 
     @ParameterizedTest
     @EnumSource(Protocol.class)
+    void aStreamThatEndsBeforeItsFirstEventIsTriedAgainUnseen(Protocol protocol) throws Exception {
+        final byte[] stream = WireSamples.bytes("openai_chat_stream_usage.txt");
+        farmA.enqueue(Script.builder().head(200, "content-type", "text/event-stream").end().build(),
+                Script.sse(stream, 100));
+        final HttpResponse<byte[]> response = Http.post(protocol, gateways.uri(protocol, "/v1/chat/completions"),
+                "{\"model\":\"one\",\"stream\":true,\"stream_options\":{\"include_usage\":true}}");
+        assertEquals(200, response.statusCode());
+        assertEquals(new String(stream), Http.text(response), "only the second attempt's stream reached the client");
+        assertEquals(2, farmA.requestCount());
+        assertOutcomes(protocol, response, "reset", "200");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Protocol.class)
     void anEndpointThatCannotBeReachedIsPassedOver(Protocol protocol) throws Exception {
         farmA.respondAlways(ok());
         int passedOver = 0;
