@@ -380,9 +380,9 @@ public final class AdminApi {
         if (entries == KEYS) {
             copy.remove("hash");
         }
-        final Object key = copy.get("api_key");
         // A key of digits alone is read as a number: it is masked all the same.
-        if (key != null && !String.valueOf(key).isBlank() && !String.valueOf(key).startsWith("${")) {
+        final String key = copy.get("api_key") == null ? "" : String.valueOf(copy.get("api_key"));
+        if (!key.isBlank() && !key.startsWith("${")) {
             copy.put("api_key", REDACTED);
         }
         return copy;

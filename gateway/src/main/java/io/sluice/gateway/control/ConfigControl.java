@@ -161,12 +161,10 @@ public final class ConfigControl implements AutoCloseable {
         watcher = FileSystems.getDefault().newWatchService();
         final Path named = file.path();
         final Path real = named.toRealPath();
-        named.getParent().register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
         // A config that is a link to a file elsewhere (a checkout, say) is edited there, where the link's directory
         // sees nothing.
-        if (!real.getParent().equals(named.getParent())) {
-            real.getParent().register(watcher, StandardWatchEventKinds.ENTRY_CREATE,
-                    StandardWatchEventKinds.ENTRY_MODIFY);
+        for (Path dir : Set.copyOf(List.of(named.getParent(), real.getParent()))) {
+            dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
         }
         final Set<Path> names = Set.copyOf(List.of(named.getFileName(), real.getFileName()));
         final Thread watching = new Thread(() -> watchLoop(names), "sluice-config-watch");

@@ -22,9 +22,13 @@ public final class Uris {
         if (authority < 0) {
             return 0;
         }
-        final int slash = uri.indexOf('/', authority);
-        final int query = uri.indexOf('?', authority);
-        return slash < 0 || query >= 0 && query < slash ? (query < 0 ? uri.length() : query) : slash;
+        // The authority ends at the path's slash, or at the query when there is no path.
+        for (int i = authority; i < uri.length(); i++) {
+            if (uri.charAt(i) == '/' || uri.charAt(i) == '?') {
+                return i;
+            }
+        }
+        return uri.length();
     }
 
     /**
